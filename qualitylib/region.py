@@ -1,0 +1,178 @@
+"""A region: a folder of tables loaded, validated and typed."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .io import TableReadError, find_table_file, read_raw
+from .problems import DataValidationError, Problem
+from .schema import TABLES, Table
+from .validation import check_school_ids, convert_table
+
+
+@dataclass
+class Region:
+    """The tables of one region, typed.
+
+    Attributes
+    ----------
+    name : str
+        Region name (``region.yaml`` ``name``, else the folder name).
+    path : pathlib.Path
+        The region folder.
+    schools, results, context : pandas.DataFrame
+        Required tables with canonical columns.
+    monitoring, roadmap : pandas.DataFrame or None
+        Optional tables.
+    sources : dict
+        Table name -> file it was read from.
+    warnings : list of Problem
+        Non-blocking remarks (unknown columns).
+    """
+
+    name: str
+    path: Path
+    schools: pd.DataFrame
+    results: pd.DataFrame
+    context: pd.DataFrame
+    monitoring: pd.DataFrame | None = None
+    roadmap: pd.DataFrame | None = None
+    sources: dict[str, Path] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def municipalities(self) -> list[str]:
+        """Municipality names in alphabetical order."""
+        return sorted(self.schools["municipality"].dropna().unique().tolist())
+
+    @property
+    def years(self) -> list[int]:
+        """Years present in the results table."""
+        return sorted(int(y) for y in self.results["year"].dropna().unique())
+
+    def subset(self, municipality: str | None) -> "Region":
+        """Return the region restricted to one municipality's schools (``None``: all)."""
+        if municipality is None:
+            return self
+        if municipality not in set(self.schools["municipality"]):
+            known = ", ".join(self.municipalities)
+            raise KeyError(f"Муниципалитет «{municipality}» не найден в данных. Есть: {known}.")
+        schools = self.schools[self.schools["municipality"] == municipality]
+        ids = set(schools["school_id"])
+
+        def pick(frame):
+            if frame is None:
+                return None
+            if "school_id" in frame:
+                return frame[frame["school_id"].isin(ids)].reset_index(drop=True)
+            return frame[frame["municipality"] == municipality].reset_index(drop=True)
+
+        return Region(self.name, self.path, schools.reset_index(drop=True), pick(self.results),
+                      pick(self.context), pick(self.monitoring), pick(self.roadmap),
+                      dict(self.sources), list(self.warnings))
+
+
+def _finalise(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Give validated columns their analysis dtypes (int64 where no value is missing)."""
+    out = frame.reset_index(drop=True)
+    for col in out.columns:
+        series = out[col]
+        if str(series.dtype) == "Int64" and not series.isna().any():
+            out[col] = series.astype("int64")
+        elif str(series.dtype) == "Float64":
+            out[col] = series.astype("float64")
+    return out
+
+
+def read_region_name(folder: Path) -> str:
+    """Region name from ``region.yaml`` (key ``name``), else the folder's name."""
+    meta = folder / "region.yaml"
+    if meta.is_file():
+        data = yaml.safe_load(meta.read_text(encoding="utf-8")) or {}
+        if isinstance(data, dict) and data.get("name"):
+            return str(data["name"])
+    return folder.resolve().name
+
+
+def validate_region(path: str | Path) -> tuple[Region | None, list[Problem]]:
+    """Read and check every table of a region folder.
+
+    Returns
+    -------
+    region : Region or None
+        The typed region, or ``None`` when any error was found.
+    problems : list of Problem
+        Every error and warning, in file order.
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        return None, [Problem(str(path), "папка региона не найдена: ожидалась папка с таблицами "
+                                         "schools, results, context")]
+    problems: list[Problem] = []
+    frames: dict[str, pd.DataFrame] = {}
+    raws = {}
+    sources: dict[str, Path] = {}
+    for table in TABLES.values():
+        file = find_table_file(folder, table)
+        if file is None:
+            if table.required:
+                problems.append(Problem(
+                    f"{table.name}.csv", f"нет таблицы «{table.title}»: ожидался файл "
+                                         f"{table.name}.csv или {table.name}.xlsx в папке {folder}"))
+            continue
+        sources[table.name] = file
+        try:
+            raw = read_raw(file, table)
+        except TableReadError as exc:
+            problems += exc.problems
+            continue
+        frame, found = convert_table(raw, table)
+        problems += found
+        if frame is not None:
+            frames[table.name] = frame
+            raws[table.name] = raw
+
+    if "schools" in frames:
+        known = set(frames["schools"]["school_id"].dropna())
+        schools_file = raws["schools"].file
+        for name in ("results", "context", "monitoring"):
+            if name in frames:
+                header = frames[name].attrs["headers"]["school_id"]
+                problems += check_school_ids(frames[name], raws[name], known, header, schools_file)
+
+    problems.sort(key=lambda p: (p.file, p.sheet or "", p.row or 0))
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or any(t.required and t.name not in frames for t in TABLES.values()):
+        return None, problems
+    typed = {name: _finalise(frame, TABLES[name]) for name, frame in frames.items()}
+    region = Region(
+        name=read_region_name(folder), path=folder,
+        schools=typed["schools"], results=typed["results"], context=typed["context"],
+        monitoring=typed.get("monitoring"), roadmap=typed.get("roadmap"),
+        sources=sources, warnings=[p for p in problems if p.severity != "error"],
+    )
+    return region, problems
+
+
+def load_region(path: str | Path) -> Region:
+    """Load a region folder, raising :class:`DataValidationError` listing every problem.
+
+    Parameters
+    ----------
+    path : str or Path
+        Folder with ``schools``, ``results``, ``context`` (and optionally ``monitoring``,
+        ``roadmap``) as CSV or XLSX.
+
+    Examples
+    --------
+    >>> region = load_region("data/sample")  # doctest: +SKIP
+    >>> region.results.dtypes["participants"]  # doctest: +SKIP
+    dtype('int64')
+    """
+    region, problems = validate_region(path)
+    if region is None:
+        raise DataValidationError(problems, source=f"«{path}»")
+    return region

@@ -1,0 +1,255 @@
+"""The data contract: every table of a region, its columns, types and allowed values.
+
+This module is the single source of truth for ``data/README.md`` (which documents
+it in Russian), for the loader (:mod:`qualitylib.io`), for validation
+(:mod:`qualitylib.validation`) and for the sample generator
+(:mod:`qualitylib.sample`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Column kinds understood by the validator.
+KINDS = ("id", "text", "int", "year", "float", "pct", "flag", "code")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table.
+
+    Parameters
+    ----------
+    name : str
+        Canonical snake_case name.
+    title : str
+        Russian header accepted instead of ``name`` and used in messages and Excel.
+    kind : str
+        One of :data:`KINDS`: ``id`` (text key), ``text``, ``int`` (integer >= 0),
+        ``year``, ``float`` (number >= 0), ``pct`` (0-100), ``flag`` (1 yes / 0 no),
+        ``code`` (one of ``allowed``).
+    required : bool
+        Whether the column must be present.
+    allowed : dict, optional
+        For ``code`` columns: accepted spellings (lower case) mapped to canonical codes.
+    min_value, max_value : float, optional
+        Inclusive bounds for numeric kinds beyond those the kind implies.
+    nullable : bool
+        Whether an empty cell is accepted (always true for optional columns).
+    aliases : tuple of str
+        Further accepted header spellings.
+    """
+
+    name: str
+    title: str
+    kind: str
+    required: bool = True
+    allowed: dict[str, str] | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    nullable: bool = False
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown column kind {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of a region folder."""
+
+    name: str
+    title: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    required: bool = True
+    extra_numeric: bool = False
+    description: str = ""
+    file_aliases: tuple[str, ...] = field(default=())
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+PROCEDURES = {"vpr": "ВПР", "oge": "ОГЭ", "ege": "ЕГЭ"}
+PROCEDURE_SPELLINGS = {
+    "vpr": "vpr", "впр": "vpr",
+    "oge": "oge", "огэ": "oge",
+    "ege": "ege", "егэ": "ege",
+}
+#: Grades in which each procedure is written.
+PROCEDURE_GRADES = {"vpr": (4, 5, 6, 7, 8, 10, 11), "oge": (9,), "ege": (11,)}
+
+SUBJECTS = {
+    "math": "математика",
+    "russian": "русский язык",
+    "math_base": "математика (базовая)",
+    "math_profile": "математика (профильная)",
+}
+SUBJECT_SPELLINGS = {
+    "математика": "math",
+    "русский язык": "russian",
+    "русский": "russian",
+    "математика (базовая)": "math_base",
+    "математика базовая": "math_base",
+    "математика (база)": "math_base",
+    "базовая математика": "math_base",
+    "математика (профильная)": "math_profile",
+    "математика профильная": "math_profile",
+    "математика (профиль)": "math_profile",
+    "профильная математика": "math_profile",
+}
+
+LOCALITIES = {"город": "город", "село": "село", "urban": "город", "rural": "село"}
+
+_ID = "Код ОО"
+
+SCHOOLS = Table(
+    name="schools",
+    title="Школы",
+    key=("school_id",),
+    file_aliases=("школы",),
+    description="Справочник общеобразовательных организаций: одна строка на школу.",
+    columns=(
+        Column("school_id", _ID, "id", aliases=("код школы", "логин"),
+               description="Уникальный код школы (например, логин ФИС ОКО sch220206)."),
+        Column("school_name", "Наименование ОО", "text", aliases=("школа", "наименование"),
+               description="Краткое наименование школы."),
+        Column("municipality", "Муниципалитет", "text", aliases=("муниципальное образование",),
+               description="Муниципалитет (район, городской округ)."),
+        Column("locality", "Тип местности", "code", required=False, allowed=LOCALITIES,
+               description="«город» или «село»."),
+        Column("pupils_total", "Численность обучающихся", "int", required=False,
+               description="Число обучающихся на начало учебного года, человек."),
+    ),
+)
+
+RESULTS = Table(
+    name="results",
+    title="Результаты",
+    key=("year", "school_id", "procedure", "subject", "grade"),
+    file_aliases=("результаты",),
+    description=(
+        "Агрегированные результаты оценочных процедур: одна строка на год × школу × "
+        "процедуру × предмет × класс."
+    ),
+    columns=(
+        Column("year", "Год", "year",
+               description="Календарный год проведения процедуры (2023/24 учебный год — 2024)."),
+        Column("school_id", _ID, "id", aliases=("код школы", "логин")),
+        Column("procedure", "Процедура", "code", allowed=PROCEDURE_SPELLINGS,
+               description="vpr (ВПР), oge (ОГЭ), ege (ЕГЭ)."),
+        Column("subject", "Предмет", "text",
+               description="math, russian, math_base, math_profile; допускаются и другие коды."),
+        Column("grade", "Класс", "int", min_value=4, max_value=11, description="Класс, 4–11."),
+        Column("participants", "Участников", "int", aliases=("число участников",),
+               description="Число участников (без отсутствовавших), человек."),
+        Column("low_count", "Низкий результат", "int",
+               aliases=("получили 2", "не преодолели минимальный порог", "число двоек"),
+               description=(
+                   "Число участников с отметкой «2» (ВПР) или не преодолевших минимальный порог "
+                   "(ОГЭ, ЕГЭ: основной период, выпускники текущего года)."
+               )),
+        Column("mark3", "Отметка 3", "int", required=False, description="Число отметок «3»."),
+        Column("mark4", "Отметка 4", "int", required=False, description="Число отметок «4»."),
+        Column("mark5", "Отметка 5", "int", required=False, description="Число отметок «5»."),
+        Column("mean_score", "Средний балл", "float", required=False,
+               description="Средний первичный (ВПР) или тестовый (ОГЭ, ЕГЭ) балл."),
+        Column("max_score", "Максимальный балл", "float", required=False,
+               description="Наибольший балл участника."),
+    ),
+)
+
+_FLAG = "1 — да, 0 — нет."
+_PCT = "Процент, 0–100."
+
+CONTEXT = Table(
+    name="context",
+    title="Контекст",
+    key=("year", "school_id"),
+    file_aliases=("контекст",),
+    description=(
+        "Контекстные данные (ОО-1, ОО-2, КИАСУО, социальные паспорта): одна строка на год × школу. "
+        "Показатели 1.1–4.5 таблицы рисковых школ Норильска и поля индекса социального благополучия."
+    ),
+    columns=(
+        Column("year", "Год", "year", description="Год сбора данных (октябрь этого года)."),
+        Column("school_id", _ID, "id", aliases=("код школы", "логин")),
+        Column("internet", "1.1 Устойчивый доступ в Интернет", "flag", description=_FLAG),
+        Column("computers", "1.2 Обеспеченность компьютерной техникой", "flag", description=_FLAG),
+        Column("lab_physics", "1.3 Лаборатория: физика", "flag", description=_FLAG),
+        Column("lab_chemistry", "1.3 Лаборатория: химия", "flag", description=_FLAG),
+        Column("lab_biology", "1.3 Лаборатория: биология", "flag", description=_FLAG),
+        Column("lab_geography", "1.3 Лаборатория: география", "flag", description=_FLAG),
+        Column("lab_technology", "1.3 Лаборатория: технология", "flag", description=_FLAG),
+        Column("teachers_overload_pct", "2.1 Учителя с нагрузкой 36 ч и более, %", "pct",
+               description=_PCT),
+        Column("teachers_unqualified_pct", "2.2 Учителя без профильного диплома, %", "pct",
+               description=_PCT),
+        Column("pupils_registered_pct", "3.1 Обучающиеся на учёте, %", "pct", description=_PCT),
+        Column("pupils_disabled_pct", "3.2 Обучающиеся с ОВЗ, %", "pct", description=_PCT),
+        Column("pupils_nonnative_pct", "3.3 Обучающиеся-инофоны, %", "pct", description=_PCT),
+        Column("pupils_absentee_pct", "3.4 Систематически пропускающие занятия, %", "pct",
+               description=_PCT),
+        Column("pupils_failing_pct", "4.5 Неуспевающие, %", "pct", description=_PCT),
+        Column("pupils_low_income_pct", "Обучающиеся из малоимущих семей, %", "pct",
+               required=False,
+               description="Социальный паспорт: доля детей из малоимущих семей. " + _PCT),
+        Column("parents_higher_ed_pct", "Обучающиеся, у которых хотя бы один родитель с высшим "
+               "образованием, %", "pct", required=False,
+               description="Социальный паспорт: культурный статус семей. " + _PCT),
+        Column("pupils_single_parent_pct", "Обучающиеся из неполных семей, %", "pct",
+               required=False, description="Социальный паспорт. " + _PCT),
+    ),
+)
+
+MONITORING = Table(
+    name="monitoring",
+    title="Мониторинг",
+    key=("year", "school_id"),
+    required=False,
+    extra_numeric=True,
+    file_aliases=("мониторинг",),
+    description=(
+        "Показатели мониторинга программы: одна строка на год × школу; прочие столбцы — "
+        "неотрицательные числа (состав столбцов уточняется в задаче мониторинга)."
+    ),
+    columns=(
+        Column("year", "Год", "year"),
+        Column("school_id", _ID, "id", aliases=("код школы", "логин")),
+    ),
+)
+
+ROADMAP = Table(
+    name="roadmap",
+    title="Дорожная карта",
+    key=("municipality", "item"),
+    required=False,
+    file_aliases=("дорожная карта", "дорожная_карта"),
+    description="Мероприятия дорожной карты: одна строка на пункт.",
+    columns=(
+        Column("municipality", "Муниципалитет", "text"),
+        Column("item", "№ п/п", "text", aliases=("номер", "пункт")),
+        Column("direction", "Направление", "text", required=False),
+        Column("measure", "Мероприятие", "text"),
+        Column("deadline", "Срок", "text"),
+        Column("responsible", "Ответственные", "text", required=False),
+        Column("expected_result", "Ожидаемый результат", "text", required=False),
+        Column("status", "Статус", "text", required=False),
+        Column("completed_on", "Дата выполнения", "text", required=False),
+        Column("evidence", "Подтверждение", "text", required=False),
+    ),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (SCHOOLS, RESULTS, CONTEXT, MONITORING, ROADMAP)}
+
+#: Extensions a table file may have, in the order they are looked up.
+EXTENSIONS = (".csv", ".xlsx")
