@@ -152,21 +152,22 @@ def identify_shnor(results: pd.DataFrame, schools: pd.DataFrame, year: int, para
 
 def _reasons(out: pd.DataFrame, text_now: pd.Series, text_prev: pd.Series, year: int,
              params: dict) -> pd.Series:
+    """«Критерий 1 (…); критерий 2 (…). 2026 г.: …. 2025 г.: …» for every flagged school."""
     now = text_now.reindex(out.index).fillna("")
     prev = text_prev.reindex(out.index).fillna("")
     same = params["identification"]["criterion_2"] == "same"
-    c1 = ("Критерий 1: низкие результаты по " + out["low_results"].astype(str)
-          + f" процедурам в {year} г.: " + now)
-    c2_head = ("Критерий 2 (одна и та же процедура в оба года)" if same
-               else "Критерий 2: низкие результаты в каждом из двух лет")
-    c2 = (c2_head + f": {year} г. — " + now + f"; {year - 1} г. — " + prev)
-    reasons = pd.Series("", index=out.index, dtype=object)
+    c1 = f"критерий 1 (не менее двух низких процедур в {year} г.)"
+    c2 = (f"критерий 2 (одна и та же процедура низкая в {year - 1} и {year} гг.)" if same
+          else f"критерий 2 (низкие результаты и в {year - 1}, и в {year} г.)")
     has1 = out["criterion_1"] == 1
     has2 = out["criterion_2"] == 1
-    reasons[has1] = c1[has1]
-    reasons[has2 & ~has1] = c2[has2 & ~has1]
-    reasons[has1 & has2] = c1[has1 & has2] + ". " + c2[has1 & has2]
-    return reasons.astype(str)
+    head = pd.Series("", index=out.index, dtype=object)
+    head[has1 & ~has2] = c1.capitalize()
+    head[has2 & ~has1] = c2.capitalize()
+    head[has1 & has2] = f"{c1.capitalize()}; {c2}"
+    years = f". {year} г.: " + now + pd.Series(
+        [f". {year - 1} г.: " if p else "" for p in prev], index=out.index) + prev
+    return (head + years).where(has1 | has2, "").astype(str)
 
 
 def shnor_change(current: pd.DataFrame, previous: pd.DataFrame) -> dict:

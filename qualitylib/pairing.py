@@ -24,7 +24,7 @@ from .params import assessment_title
 
 
 def leader_pairs(results: pd.DataFrame, schools: pd.DataFrame, shnor: pd.DataFrame, year: int,
-                 params: dict) -> pd.DataFrame:
+                 params: dict, exclude=()) -> pd.DataFrame:
     """Suggest a leader school for each ШНОР.
 
     Parameters
@@ -36,6 +36,8 @@ def leader_pairs(results: pd.DataFrame, schools: pd.DataFrame, shnor: pd.DataFra
         Output of :func:`qualitylib.identification.identify_shnor` for the same year.
     year : int
     params : dict
+    exclude : iterable of str, optional
+        Further schools that may not lead (e.g. ШНОР of other municipalities).
 
     Returns
     -------
@@ -53,7 +55,7 @@ def leader_pairs(results: pd.DataFrame, schools: pd.DataFrame, shnor: pd.DataFra
     strong = flags[
         flags["has_data"] & (flags["participants"] >= int(pp["min_participants"]))
         & (flags["low_count"] * 10_000 <= cap * flags["participants"])
-        & ~flags["school_id"].isin(weak_ids)
+        & ~flags["school_id"].isin(weak_ids) & ~flags["school_id"].isin(list(exclude))
     ][["school_id", "assessment", "share"]]
 
     muni = schools.set_index("school_id")["municipality"]

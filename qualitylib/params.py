@@ -239,3 +239,22 @@ def assessment_title(assessment: str) -> str:
     if procedure == "vpr":
         return f"ВПР {name} {grade} кл."
     return f"{PROCEDURES[procedure]} {name}"
+
+
+def find_municipality_params(municipality: str, params_dir: str | Path | None = None) -> Path:
+    """The parameters file of a municipality, else the base methodology file.
+
+    Every ``*.yaml`` under ``params_dir`` (default ``params/``) whose ``municipality``
+    key equals the name is a match; without a match the folder's ``methodology.yaml``
+    is used.
+    """
+    folder = Path(params_dir) if params_dir is not None else PARAMS_DIR
+    for path in sorted(folder.rglob("*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError:
+            continue
+        if isinstance(data, dict) and data.get("municipality") == municipality:
+            return path
+    default = folder / "methodology.yaml"
+    return default if default.is_file() else DEFAULT_FILE

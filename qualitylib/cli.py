@@ -1,0 +1,146 @@
+"""Command line of the workbench (messages in Russian).
+
+Each sub-command is a small function; tables are written as UTF-8 CSV atomically.
+Exit codes: 0 success, 1 invalid data or parameters, 2 wrong usage.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .params import ParamsError, find_municipality_params, load_params
+from .problems import DataValidationError
+
+
+class UsageError(Exception):
+    """A wrong argument the user can fix (exit code 2)."""
+
+
+def _print(text: str = "", file=None) -> None:
+    print(text, file=file or sys.stdout, flush=True)
+
+
+def cmd_validate(args) -> int:
+    from .region import validate_region
+
+    region, problems = validate_region(args.data)
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity != "error"]
+    for p in problems[: args.limit] if args.limit else problems:
+        _print(p.format())
+    shown = min(len(problems), args.limit) if args.limit else len(problems)
+    if shown < len(problems):
+        _print(f"… показано {shown} из {len(problems)} замечаний (--limit 0 — показать все).")
+    if errors:
+        _print(f"Проверка данных «{args.data}»: ошибок — {len(errors)}, предупреждений — {len(warnings)}. "
+               "Исправьте ошибки и повторите проверку.")
+        return 1
+    _print(f"Проверка данных «{args.data}»: ошибок нет, предупреждений — {len(warnings)}. "
+           f"Регион «{region.name}»: муниципалитетов — {len(region.municipalities)}, "
+           f"школ — {len(region.schools)}, строк результатов — {len(region.results)}, "
+           f"годы — {', '.join(map(str, region.years))}.")
+    return 0
+
+
+def cmd_sample(args) -> int:
+    from .sample import write_sample
+
+    path = write_sample(args.directory, seed=args.seed)
+    _print(f"Синтетический регион записан в «{path}» (seed={args.seed}).")
+    return 0
+
+
+def _load(args):
+    from .region import load_region
+
+    region = load_region(args.data)
+    if args.municipality and args.municipality not in region.municipalities:
+        raise UsageError(f"Муниципалитет «{args.municipality}» не найден в данных. "
+                         f"Есть: {', '.join(region.municipalities)}.")
+    params_file = args.params or (find_municipality_params(args.municipality) if args.municipality else None)
+    params = load_params(params_file)
+    if args.year not in region.years:
+        raise UsageError(f"В данных нет результатов за {args.year} год. "
+                         f"Есть годы: {', '.join(map(str, region.years))}.")
+    return region, params
+
+
+def cmd_identify(args) -> int:
+    from .identification import identify_shnor
+    from .io import write_csv_atomic
+
+    region, params = _load(args)
+    scope = region.subset(args.municipality)
+    table = identify_shnor(scope.results, scope.schools, args.year, params)
+    write_csv_atomic(table, args.out)
+    _print(f"ШНОР за {args.year} год: {int(table['shnor'].sum())} из {len(table)} школ. "
+           f"Таблица записана в «{args.out}».")
+    return 0
+
+
+def cmd_risk(args) -> int:
+    from .io import write_csv_atomic
+    from .risk import identify_risk
+
+    region, params = _load(args)
+    scope = region.subset(args.municipality)
+    table = identify_risk(scope.context, scope.results, scope.schools, args.year, params)
+    write_csv_atomic(table, args.out)
+    _print(f"Школы в зоне риска за {args.year} год: {int(table['risk'].sum())} из {len(table)}. "
+           f"Таблица записана в «{args.out}».")
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # Russian usage errors
+        self.print_usage(sys.stderr)
+        self.exit(2, f"Ошибка в аргументах: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m qualitylib",
+                     description="Аналитика программ поддержки школ с низкими образовательными результатами.")
+    sub = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=_Parser)
+
+    p = sub.add_parser("validate", help="проверить папку региона и вывести все ошибки")
+    p.add_argument("data", help="папка региона (schools, results, context …)")
+    p.add_argument("--limit", type=int, default=0, help="показать не больше N замечаний (0 — все)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("sample", help="записать синтетический регион-образец")
+    p.add_argument("directory", help="куда записать")
+    p.add_argument("--seed", type=int, default=2026, help="зерно генератора (по умолчанию 2026)")
+    p.set_defaults(func=cmd_sample)
+
+    for name, func, text in (("identify", cmd_identify, "выявить ШНОР (CSV)"),
+                             ("risk", cmd_risk, "выявить школы в зоне риска (CSV)")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--data", required=True, help="папка региона")
+        p.add_argument("--year", type=int, required=True, help="год результатов")
+        p.add_argument("--params", help="файл параметров YAML (по умолчанию — параметры муниципалитета "
+                                        "или params/methodology.yaml)")
+        p.add_argument("--municipality", help="только этот муниципалитет")
+        p.add_argument("--out", required=True, help="CSV-файл результата")
+        p.set_defaults(func=func)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except DataValidationError as exc:
+        _print(str(exc), file=sys.stderr)
+        return 1
+    except ParamsError as exc:
+        _print(str(exc), file=sys.stderr)
+        return 1
+    except UsageError as exc:
+        _print(f"Ошибка: {exc}", file=sys.stderr)
+        return 2

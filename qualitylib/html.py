@@ -1,0 +1,90 @@
+"""Small HTML pieces for notebook outputs: escaped tables and paragraphs, deterministic markup.
+
+Every value is escaped, so a school named ``<script>`` shows as text. Flagged cells carry
+a word as well as a colour.
+"""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from .labels import COLUMN_TITLES
+
+CSS = """
+<style>
+.ql-table{border-collapse:collapse;font-size:12px;margin:6px 0 14px 0}
+.ql-table th{background:#ddebf7;text-align:left;padding:4px 6px;border:1px solid #b4c6e7;vertical-align:top}
+.ql-table td{padding:3px 6px;border:1px solid #d9d9d9;vertical-align:top}
+.ql-table tr:nth-child(even) td{background:#f7f7f7}
+.ql-table td.ql-flag{background:#f8cbad;font-weight:bold}
+.ql-table td.ql-num{text-align:right;white-space:nowrap}
+.ql-summary p{font-size:14px;margin:4px 0}
+.ql-note{color:#555;font-size:12px}
+</style>
+"""
+
+
+class HTML:
+    """An HTML fragment displayed by Jupyter as ``text/html``."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def _repr_html_(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _fmt(value, col: str) -> tuple[str, bool]:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "—", False
+    if isinstance(value, float):
+        return f"{value:.1f}".replace(".", ","), True
+    if isinstance(value, (int,)) or hasattr(value, "dtype"):
+        return str(value), True
+    return html.escape(str(value)).replace("\n", "<br>"), False
+
+
+def table(frame: pd.DataFrame, columns: list[str] | None = None, flags: dict[str, str] | None = None,
+          empty: str = "Нет записей.") -> HTML:
+    """An escaped HTML table with Russian headers.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    columns : list of str, optional
+        Columns to show, in order (default: all).
+    flags : dict, optional
+        Column -> word shown in cells equal to 1 (e.g. ``{"risk": "да"}``); 0 shows «нет»;
+        flagged cells are also filled.
+    empty : str
+        Text shown when the frame has no rows.
+    """
+    columns = list(frame.columns) if columns is None else columns
+    flags = flags or {}
+    if frame.empty:
+        return HTML(CSS + f'<p class="ql-note">{html.escape(empty)}</p>')
+    head = "".join(f"<th>{html.escape(COLUMN_TITLES.get(c, c))}</th>" for c in columns)
+    body = []
+    for row in frame[columns].itertuples(index=False, name=None):
+        cells = []
+        for col, value in zip(columns, row):
+            if col in flags and value is not None and not pd.isna(value):
+                on = int(value) == 1
+                cls = ' class="ql-flag"' if on else ""
+                cells.append(f"<td{cls}>{html.escape(flags[col]) if on else 'нет'}</td>")
+                continue
+            text, numeric = _fmt(value, col)
+            cells.append(f'<td class="ql-num">{text}</td>' if numeric else f"<td>{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return HTML(CSS + f'<table class="ql-table"><thead><tr>{head}</tr></thead><tbody>'
+                + "".join(body) + "</tbody></table>")
+
+
+def paragraphs(sentences: list[str], css_class: str = "ql-summary") -> HTML:
+    """Escaped sentences as paragraphs."""
+    inner = "".join(f"<p>{html.escape(s)}</p>" for s in sentences)
+    return HTML(CSS + f'<div class="{css_class}">{inner}</div>')
