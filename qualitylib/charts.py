@@ -29,16 +29,21 @@ def _short(name: str, width: int = 38) -> str:
 
 
 def fail_share_heatmap(matrix: pd.DataFrame, threshold: float, small: pd.DataFrame | None = None,
-                       title: str = "") -> plt.Figure:
+                       public: bool = False, title: str = "") -> plt.Figure:
     """Heatmap school × assessment of fail shares with the threshold marked.
 
     Cells at or above ``threshold`` are framed and their value is followed by «▲»;
-    cells of small groups (``small`` True) carry «м»; empty cells mean no data.
+    cells of small groups (``small`` True) carry «м», and in ``public`` mode their value is
+    hidden («скр.»); «—» means no data.
     """
     apply_style()
     n_rows, n_cols = matrix.shape
     fig, ax = plt.subplots(figsize=(1.1 * n_cols + 3.2, 0.28 * n_rows + 1.6))
-    values = matrix.to_numpy(dtype=float)
+    values = matrix.to_numpy(dtype=float).copy()
+    hidden = np.zeros_like(values, dtype=bool)
+    if public and small is not None:
+        hidden = small.to_numpy(dtype=bool) & ~np.isnan(values)
+        values[hidden] = np.nan
     vmax = max(threshold * 2, np.nanmax(values) if np.isfinite(values).any() else threshold * 2)
     norm = TwoSlopeNorm(vmin=0, vcenter=threshold, vmax=vmax)
     masked = np.ma.masked_invalid(values)
@@ -48,6 +53,9 @@ def fail_share_heatmap(matrix: pd.DataFrame, threshold: float, small: pd.DataFra
     for i in range(n_rows):
         for j in range(n_cols):
             v = values[i, j]
+            if hidden[i, j]:
+                ax.text(j, i, "скр.", ha="center", va="center", fontsize=7, color="#777777")
+                continue
             if np.isnan(v):
                 ax.text(j, i, "—", ha="center", va="center", fontsize=7, color="#777777")
                 continue
@@ -64,7 +72,8 @@ def fail_share_heatmap(matrix: pd.DataFrame, threshold: float, small: pd.DataFra
     bar = fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02)
     bar.set_label("Доля низких результатов, %")
     bar.ax.axhline(threshold, color="black", lw=1.5)
-    ax.set_title(title or f"Доля низких результатов, % (▲ — не ниже порога {threshold:g} %)")
+    note = "; скр. — малая группа скрыта" if public else "; м — малая группа"
+    ax.set_title(title or f"Доля низких результатов, % (▲ — не ниже порога {threshold:g} %{note})")
     fig.tight_layout()
     return fig
 

@@ -6,6 +6,7 @@ a word as well as a colour.
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 import pandas as pd
 
@@ -88,3 +89,20 @@ def paragraphs(sentences: list[str], css_class: str = "ql-summary") -> HTML:
     """Escaped sentences as paragraphs."""
     inner = "".join(f"<p>{html.escape(s)}</p>" for s in sentences)
     return HTML(CSS + f'<div class="{css_class}">{inner}</div>')
+
+
+def title_block(region: str, municipality: str | None, year: int, params: dict) -> HTML:
+    """The report's heading line: region, municipality, year and the parameters file."""
+    where = municipality or "весь регион"
+    source = ", ".join(Path(p).name for p in params.get("_source", []))
+    return HTML(CSS + f'<p class="ql-summary"><b>Регион:</b> {html.escape(region)} · <b>Муниципалитет:</b> '
+                f"{html.escape(where)} · <b>Год:</b> {int(year)}</p>"
+                f'<p class="ql-note">Параметры: {html.escape(source)}</p>')
+
+
+def params_table(params: dict) -> HTML:
+    """The parameters in force as a two-column table."""
+    from .excel import params_frame
+
+    frame = params_frame(params)
+    return table(frame, list(frame.columns))
