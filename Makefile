@@ -1,0 +1,40 @@
+# Единая точка входа. На новой машине нужен только Python 3.11.
+PYTHON ?= python3.11
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+YEAR   ?= 2026
+DATA   ?= data/sample
+OUT    ?= outputs
+
+.PHONY: all setup run test lab sample validate clean
+
+all: run
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (qualitylib)" >/dev/null
+	touch $@
+
+setup: $(VENV)/.installed
+
+## Главная задача: проверка данных и полный пакетный прогон по региону-образцу
+run: setup
+	$(PY) -m qualitylib validate $(DATA)
+	$(PY) -m qualitylib run --data $(DATA) --year $(YEAR) --out $(OUT)
+
+test: setup
+	$(PY) -m pytest
+
+lab: setup
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+sample: setup
+	$(PY) -m qualitylib sample $(DATA) --seed 2026
+
+validate: setup
+	$(PY) -m qualitylib validate $(DATA)
+
+clean:
+	rm -rf $(OUT)/*/ $(VENV)
