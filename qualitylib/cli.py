@@ -92,6 +92,27 @@ def cmd_risk(args) -> int:
     return 0
 
 
+def cmd_run(args) -> int:
+    from .runner import region_folder, run_region
+
+    try:
+        manifest = run_region(args.data, args.year, args.out, params_dir=args.params_dir,
+                              municipalities=args.municipality, workers=args.workers, public=args.public,
+                              executor=args.executor, scheduler=args.scheduler, progress=not args.quiet,
+                              log=_print)
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from exc
+    base = region_folder(Path(args.out), manifest["region"], args.year)
+    total = len(manifest["municipalities"])
+    failed = manifest["failed"]
+    _print(f"Готово за {manifest['seconds']:.0f} с: муниципалитетов — {total}, с ошибками — {len(failed)}.")
+    for item in manifest["municipalities"]:
+        if item["status"] != "ok":
+            _print(f"  ✗ {item['municipality']}: " + " | ".join(item["reasons"]), file=sys.stderr)
+    _print(f"Оглавление: {base / 'index.html'}")
+    return 1 if failed else 0
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # Russian usage errors
         self.print_usage(sys.stderr)
@@ -123,6 +144,19 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--municipality", help="только этот муниципалитет")
         p.add_argument("--out", required=True, help="CSV-файл результата")
         p.set_defaults(func=func)
+    p = sub.add_parser("run", help="пакетный прогон всех блокнотов по муниципалитетам (HTML, Excel, оглавление)")
+    p.add_argument("--data", required=True, help="папка региона")
+    p.add_argument("--year", type=int, required=True, help="год результатов")
+    p.add_argument("--params-dir", help="папка с файлами параметров муниципалитетов (по умолчанию params/)")
+    p.add_argument("--municipality", nargs="+", help="только эти муниципалитеты")
+    p.add_argument("--workers", type=int, default=2, help="число параллельных процессов (по умолчанию 2)")
+    p.add_argument("--out", default="outputs", help="папка результатов (по умолчанию outputs/)")
+    p.add_argument("--public", action="store_true", help="публичный режим: малые группы скрываются")
+    p.add_argument("--executor", choices=["local", "dask"], default="local",
+                   help="local — процессы этой машины; dask — кластер Dask")
+    p.add_argument("--scheduler", help="адрес планировщика Dask (tcp://host:8786)")
+    p.add_argument("--quiet", action="store_true", help="без индикатора выполнения")
+    p.set_defaults(func=cmd_run)
     return parser
 
 

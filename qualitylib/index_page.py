@@ -1,0 +1,79 @@
+"""The region's ``index.html``: every municipality, its headline numbers and links to its reports."""
+from __future__ import annotations
+
+import html
+
+PAGE_CSS = """
+body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:1100px;margin:0 auto;padding:16px 24px;color:#222}
+h1{font-size:22px;margin-bottom:4px} .sub{color:#555;font-size:13px;margin-bottom:16px}
+table{border-collapse:collapse;width:100%;font-size:13px}
+th{background:#ddebf7;text-align:left;padding:5px 7px;border:1px solid #b4c6e7;vertical-align:bottom}
+td{padding:4px 7px;border:1px solid #d9d9d9;vertical-align:top}
+td.num{text-align:right;white-space:nowrap}
+tr:nth-child(even) td{background:#f7f7f7}
+.ok{color:#1e6b1e;font-weight:bold} .fail{color:#b00020;font-weight:bold}
+.reason{color:#b00020;font-size:12px;white-space:pre-wrap}
+.legend{color:#555;font-size:12px;margin-top:10px}
+@page{size:A4 landscape;margin:12mm} @media print{a{color:#000;text-decoration:none}}
+"""
+
+
+def _e(text) -> str:
+    return html.escape(str(text))
+
+
+def render_index(region_name: str, year: int, rows: list[dict], generated: str, public: bool,
+                 notebook_titles: dict[str, str]) -> str:
+    """Render the index page.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Per municipality: ``municipality``, ``slug``, ``status`` (ok/failed), ``reasons``
+        (list of str), ``reports`` (notebook -> bool present), ``headline`` (dict with
+        ``schools``, ``shnor``, ``shnor_prev``, ``risk``, ``shnsu`` and optionally
+        ``indicators_met``/``indicators_total``).
+    """
+    head = ("<tr><th>Муниципалитет</th><th>Школ</th><th>ШНОР</th><th>ШНОР год назад</th>"
+            "<th>В зоне риска</th><th>ШНСУ</th><th>Показатели выполнены</th><th>Отчёты</th>"
+            "<th>Состояние</th></tr>")
+    body = []
+    for row in rows:
+        h = row.get("headline") or {}
+        links = []
+        for name, title in notebook_titles.items():
+            if row["reports"].get(name):
+                links.append(f'<a href="{_e(row["slug"])}/{_e(name)}.html">{_e(title)}</a>')
+        if row["reports"].get("registry"):
+            links.append(f'<a href="{_e(row["slug"])}/registry.xlsx">Реестр (Excel)</a>')
+        if row["reports"].get("indicators"):
+            links.append(f'<a href="{_e(row["slug"])}/indicators.xlsx">Показатели (Excel)</a>')
+        met = (f'{h["indicators_met"]} из {h["indicators_total"]}' if h.get("indicators_total") else "—")
+        status = ('<span class="ok">готово</span>' if row["status"] == "ok"
+                  else '<span class="fail">ошибка</span><div class="reason">'
+                  + "<br>".join(_e(r) for r in row.get("reasons", [])) + "</div>")
+
+        def num(key):
+            return f'<td class="num">{_e(h[key])}</td>' if key in h else '<td class="num">—</td>'
+
+        body.append(f"<tr><td>{_e(row['municipality'])}</td>{num('schools')}{num('shnor')}{num('shnor_prev')}"
+                    f"{num('risk')}{num('shnsu')}<td class='num'>{_e(met)}</td><td>{'<br>'.join(links)}</td>"
+                    f"<td>{status}</td></tr>")
+    failed = sum(1 for r in rows if r["status"] != "ok")
+    mode = "публичный (малые группы скрыты)" if public else "внутренний (малые группы отмечены)"
+    region_links = ('<a href="registry.xlsx">Реестр региона (Excel)</a> · '
+                    '<a href="manifest.json">Сведения о прогоне (manifest.json)</a>')
+    return f"""<!DOCTYPE html>
+<html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>{_e(region_name)} — отчёты за {int(year)} год</title><style>{PAGE_CSS}</style></head>
+<body>
+<h1>{_e(region_name)}: отчёты за {int(year)} год</h1>
+<div class="sub">Муниципалитетов: {len(rows)}; с ошибками: {failed}. Режим: {mode}. Сформировано: {_e(generated)}.<br>
+{region_links}</div>
+<table><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>
+<p class="legend">ШНОР — школы с низкими образовательными результатами (правило: не менее 30 % участников
+с «2» или ниже минимального порога не менее чем в двух процедурах за год либо хотя бы в одной в каждом
+из двух лет); в зоне риска — школы с рисками снижения результатов по четырём областям; ШНСУ — школы в
+неблагоприятных социальных условиях.</p>
+</body></html>
+"""
