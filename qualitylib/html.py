@@ -18,7 +18,7 @@ CSS = """
 .ql-table th{background:#ddebf7;text-align:left !important;padding:4px 6px;border:1px solid #b4c6e7;vertical-align:top}
 .ql-table td{padding:3px 6px;border:1px solid #d9d9d9;vertical-align:top;text-align:left !important}
 .ql-table tr:nth-child(even) td{background:#f7f7f7}
-.ql-table td.ql-flag{background:#f8cbad;font-weight:bold}
+.ql-table td.ql-flag{background:#f8cbad !important;font-weight:bold}
 .ql-table td.ql-num{text-align:right !important;white-space:nowrap}
 .ql-summary p{font-size:14px;margin:4px 0}
 .ql-note{color:#555;font-size:12px}

@@ -50,7 +50,7 @@ def join_labels(flags: pd.DataFrame, labels: dict[str, str], sep: str) -> pd.Ser
 
 
 def _pct_text(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",") + " %"
+    return f"{value:.1f}".removesuffix(".0").replace(".", ",") + " %"
 
 
 def vpr_shares(results: pd.DataFrame, year: int, assessments: list[str]) -> pd.DataFrame:

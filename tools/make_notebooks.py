@@ -69,14 +69,14 @@ display(html.title_block(region.name, municipality, year, params))'''),
             "(доля «2» ≥ 20 % в двух из ВПР 4.1–4.4 или неуспевающих > 10 %)."),
         new_code_cell("fig = charts.risk_area_bars(ident.risk)"),
         new_code_cell('html.table(ident.risk_list, ["school_name", "area_material", "area_staff", "area_pupils",\n'
-                      '           "area_results", "material_missing", "teachers_overload_pct", '
-                      '"teachers_unqualified_pct",\n'
-                      '           "pupils_sum_pct", "vpr_high", "pupils_failing_pct"],\n'
+                      '           "area_results", "teachers_overload_pct", "teachers_unqualified_pct",\n'
+                      '           "pupils_sum_pct", "pupils_failing_pct", "vpr_high"],\n'
                       '           flags={c: "риск" for c in ["area_material", "area_staff", "area_pupils", '
                       '"area_results"]},\n'
                       '           empty="Школ в зоне риска нет.")'),
         new_markdown_cell("### Дефициты и адресные рекомендации"),
-        new_code_cell('html.table(ident.risk_list, ["school_name", "deficits", "recommendations"], '
+        new_code_cell('html.table(ident.risk_list, ["school_name", "material_missing", "deficits", '
+                      '"recommendations"], '
                       'empty="Школ в зоне риска нет.")'),
         new_markdown_cell(
             "## Результаты с учётом социального контекста\n\n"
