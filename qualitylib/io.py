@@ -93,7 +93,13 @@ def read_csv_raw(path: Path, display: str) -> RawTable:
         raise TableReadError(Problem(
             display, "файл не является таблицей CSV (похоже на двоичный файл); "
                      "ожидался текст CSV в кодировке UTF-8 или Windows-1251"))
-    text = decode_text(data).replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        text = decode_text(data)
+    except UnicodeDecodeError:
+        raise TableReadError(Problem(
+            display, "файл не является таблицей CSV (текст не читается ни в UTF-8, ни в Windows-1251); "
+                     "ожидался текст CSV в кодировке UTF-8 или Windows-1251")) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     sep = detect_separator(text)
     rows = list(csv.reader(io.StringIO(text), delimiter=sep))
     # Excel row numbers: the physical line of each record (records never span lines
@@ -165,8 +171,10 @@ def read_xlsx_raw(path: Path, display: str, table: Table | None = None) -> RawTa
             display, f"файл не удалось прочитать как книгу Excel ({type(exc).__name__}): "
                      "ожидалась таблица XLSX")) from exc
     cells = [[_xlsx_cell_text(v) for v in row] for row in rows]
-    while cells and not any(cells[0]):
-        cells.pop(0)  # pragma: no cover - header is expected in row 1
+    skipped = 0
+    while cells and not any(cells[0]):  # empty rows above the header
+        cells.pop(0)
+        skipped += 1
     if not cells:
         raise TableReadError(Problem(display, "лист пуст: ожидалась таблица с заголовком", sheet=sheet))
     header = [(h or "").strip() for h in cells[0]]
@@ -174,7 +182,7 @@ def read_xlsx_raw(path: Path, display: str, table: Table | None = None) -> RawTa
         header.pop()
     width = len(header)
     records, index = [], []
-    for number, row in enumerate(cells[1:], start=2):
+    for number, row in enumerate(cells[1:], start=2 + skipped):
         row = (row + [None] * width)[:width]
         if any(row):
             records.append(row)

@@ -91,7 +91,7 @@ def _parse_number(text: pd.Series) -> pd.Series:
 
 def convert_column(raw: RawTable, header: str, col: Column) -> tuple[pd.Series, list[Problem]]:
     """Convert one column of text cells to its typed form, reporting every bad cell."""
-    text = raw.frame[header]
+    text = raw.frame.iloc[:, list(raw.frame.columns).index(header)]  # the first of repeated headers
     present = text.notna()
     problems: list[Problem] = []
     if not col.nullable and col.required:
@@ -122,23 +122,30 @@ def convert_column(raw: RawTable, header: str, col: Column) -> tuple[pd.Series, 
     else:
         problems += _cell_problems(raw, header, not_number, text, "ожидалось число")
 
+    out_of_range = pd.Series(False, index=number.index)
     if kind == "year":
         low, high = 2000, current_year()
         problems += _cell_problems(raw, header, number < low, text,
                                    f"ожидался год проведения не ранее {low}")
         problems += _cell_problems(raw, header, number > high, text,
                                    f"год в будущем: ожидался год не позднее {high}")
+        out_of_range |= (number < low) | (number > high)
     elif kind == "pct":
         problems += _cell_problems(raw, header, (number < 0) | (number > 100), text,
                                    "ожидался процент от 0 до 100")
+        out_of_range |= (number < 0) | (number > 100)
     else:
         problems += _cell_problems(raw, header, number < 0, text,
                                    "отрицательное значение: ожидалось число ≥ 0")
+        out_of_range |= number < 0
     if col.min_value is not None or col.max_value is not None:
         lo = -np.inf if col.min_value is None else col.min_value
         hi = np.inf if col.max_value is None else col.max_value
-        problems += _cell_problems(raw, header, (number < lo) | (number > hi), text,
-                                   f"ожидалось значение от {lo:g} до {hi:g}")
+        bad = ((number < lo) | (number > hi)) & ~out_of_range.fillna(False).astype(bool)
+        problems += _cell_problems(raw, header, bad, text, f"ожидалось значение от {lo:g} до {hi:g}")
+        out_of_range |= (number < lo) | (number > hi)
+    # a reported cell is blanked so that cross-column checks do not report it again
+    number = number.where(~out_of_range.fillna(False).astype(bool))
     if kind in ("int", "year"):
         return number.round().astype("Int64"), problems
     return number.astype("Float64"), problems

@@ -1,0 +1,169 @@
+"""Shared helpers for the loader tests: tiny region folders written by hand.
+
+A region is three tables (schools, results, context), each given as
+``(columns, rows)`` with canonical column names and canonical values. The helpers
+write them as CSV (any separator and encoding, canonical or Russian headers) or as
+XLSX, so that tests can change one cell and look at the problem it causes.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from qualitylib.schema import PROCEDURES, SUBJECTS, TABLES
+
+FLAGS = [1, 1, 1, 0, 1, 1, 1]
+CONTEXT_COLUMNS = [c.name for c in TABLES["context"].columns if c.required]
+
+SCHOOLS = (
+    ["school_id", "school_name", "municipality", "locality", "pupils_total"],
+    [
+        ["S1", "Школа № 1", "Северный", "город", 500],
+        ["S2", "Школа № 2", "Северный", "село", 120],
+        ["S3", "Школа № 3", "Южный", "город", 800],
+    ],
+)
+
+# Excel rows 2-5; marks add up to participants; the ЕГЭ row has no marks.
+RESULTS = (
+    ["year", "school_id", "procedure", "subject", "grade", "participants", "low_count",
+     "mark3", "mark4", "mark5", "mean_score"],
+    [
+        [2024, "S1", "vpr", "math", 5, 20, 2, 8, 6, 4, 11.5],
+        [2024, "S2", "vpr", "math", 5, 10, 3, 4, 2, 1, 9.0],
+        [2024, "S3", "oge", "russian", 9, 25, 1, 10, 9, 5, 24.5],
+        [2024, "S3", "ege", "russian", 11, 15, 0, None, None, None, 68.0],
+    ],
+)
+
+CONTEXT = (
+    CONTEXT_COLUMNS,
+    [
+        [2024, "S1", *FLAGS, 12.5, 0.0, 1.5, 2.0, 0.0, 3.0, 0.5],
+        [2024, "S2", *FLAGS, 20.0, 10.0, 0.0, 1.0, 5.5, 0.0, 2.0],
+        [2024, "S3", *FLAGS, 0.0, 4.5, 2.5, 0.0, 0.0, 1.0, 0.0],
+    ],
+)
+
+REGION = {"schools": SCHOOLS, "results": RESULTS, "context": CONTEXT}
+
+
+def with_cell(data, row: int, column: str, value):
+    """Copy of ``(columns, rows)`` with one cell replaced (``row`` counts data rows from 0)."""
+    columns, rows = data
+    rows = [list(r) for r in rows]
+    rows[row][columns.index(column)] = value
+    return columns, rows
+
+
+def without_column(data, column: str):
+    """Copy of ``(columns, rows)`` without one column."""
+    columns, rows = data
+    i = columns.index(column)
+    return columns[:i] + columns[i + 1:], [r[:i] + r[i + 1:] for r in rows]
+
+
+def russian(table: str, data, comma: bool = True):
+    """Russian headers (titles from the schema), «ВПР», «математика», decimal commas."""
+    columns, rows = data
+    header = [TABLES[table].column(c).title for c in columns]
+    out = []
+    for row in rows:
+        new = []
+        for column, value in zip(columns, row):
+            if column == "procedure" and value in PROCEDURES:
+                value = PROCEDURES[value]
+            elif column == "subject" and value in SUBJECTS:
+                value = SUBJECTS[value]
+            elif comma and isinstance(value, float):
+                value = str(value).replace(".", ",")
+            new.append(value)
+        out.append(new)
+    return header, out
+
+
+def csv_text(header, rows, sep: str = ",") -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=sep, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    return buffer.getvalue()
+
+
+def write_csv(path: Path, header, rows, sep: str = ",", encoding: str = "utf-8") -> Path:
+    """Write one table as CSV; ``None`` cells are left empty."""
+    path.write_bytes(csv_text(header, rows, sep).encode(encoding))
+    return path
+
+
+def write_xlsx(path: Path, sheets: dict) -> Path:
+    """Write a workbook: sheet name -> ``(header, rows)``, or a string for a note sheet."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, content in sheets.items():
+        sheet = book.create_sheet(name)
+        if isinstance(content, str):
+            sheet.append([content])
+            continue
+        header, rows = content
+        sheet.append(list(header))
+        for row in rows:
+            sheet.append(list(row))
+    book.save(path)
+    return path
+
+
+def write_region(folder: Path, fmt: str = "csv", titles: bool = False, sep: str = ",",
+                 encoding: str = "utf-8", sheet: str | None = None, **tables) -> Path:
+    """Write schools, results and context to ``folder``; keyword tables replace the defaults.
+
+    ``fmt`` is ``"csv"`` or ``"xlsx"``; ``titles`` writes Russian headers and values;
+    ``sheet`` names the XLSX sheet (default: the table's Russian title), a note sheet
+    «Инструкция» comes first unless ``sheet`` is given.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, default in REGION.items():
+        data = tables.get(name, default)
+        if titles:
+            header, rows = russian(name, data, comma=(fmt == "csv"))
+        else:
+            header, rows = data
+        if fmt == "csv":
+            write_csv(folder / f"{name}.csv", header, rows, sep=sep, encoding=encoding)
+        elif sheet is None:
+            write_xlsx(folder / f"{name}.xlsx", {"Инструкция": "Заполните лист с таблицей",
+                                                 TABLES[name].title: (header, rows)})
+        else:
+            write_xlsx(folder / f"{name}.xlsx", {sheet: (header, rows)})
+    return folder
+
+
+def errors(problems):
+    """The problems that block loading."""
+    return [p for p in problems if p.severity == "error"]
+
+
+def assert_problem(problem, file, row, column, value, text):
+    """Check every field of one problem and that its Russian sentence names them."""
+    assert problem.severity == "error"
+    assert (problem.file, problem.row, problem.column, problem.value) == (file, row, column, value)
+    assert text in problem.message
+    sentence = problem.format()
+    assert sentence.startswith(f"Ошибка: файл «{file}»")
+    if row is not None:
+        assert f"строка {row}" in sentence
+    if column is not None:
+        assert f"столбец «{column}»" in sentence
+    if value is not None:
+        assert f"значение «{value}»" in sentence
+    assert text in sentence
+
+
+@pytest.fixture
+def region_dir(tmp_path):
+    """A valid region folder: UTF-8 CSV with ``,`` and canonical headers."""
+    return write_region(tmp_path / "region")
