@@ -37,11 +37,12 @@ def exporter():
 
 
 def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A copy of ``nb`` without execution timestamps, durations and papermill run metadata."""
+    """A copy of ``nb`` without timestamps, durations, random cell ids and papermill run metadata."""
     nb = copy.deepcopy(nb)
     for key in _VOLATILE_NB_KEYS:
         nb.metadata.pop(key, None)
-    for cell in nb.cells:
+    for number, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{number:03d}"  # papermill gives its injected cell a random id
         for key in _VOLATILE_CELL_KEYS:
             cell.metadata.pop(key, None)
         if cell.get("cell_type") == "code":

@@ -115,7 +115,7 @@ def run_job(job: Job) -> JobResult:
                     path, str(executed),
                     parameters={"data_dir": job.data_dir, "municipality": job.municipality, "year": job.year,
                                 "params_file": job.params_file, "output_dir": str(tmp), "public": job.public},
-                    kernel_name=job.kernel_name, progress_bar=False, log_output=False,
+                    kernel_name=job.kernel_name, language="python", progress_bar=False, log_output=False,
                     request_save_on_cell_execute=False, cwd=str(Path(path).parent), start_timeout=120,
                 )
                 title = f"{NOTEBOOKS.get(name, name)} — {job.municipality}, {job.year}"
