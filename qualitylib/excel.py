@@ -1,8 +1,8 @@
 """Excel workbooks for the administration, written with openpyxl.
 
 Every sheet has Russian headers, a frozen and bold header row, an autofilter, column
-widths fitted to the content, and fills on flagged cells. Files are written atomically
-and deterministically (fixed document timestamps).
+widths fitted to the content, and fills on flagged cells. Files are written atomically;
+document properties carry a fixed timestamp (the zip entries still carry the write time).
 """
 from __future__ import annotations
 
