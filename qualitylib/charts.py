@@ -29,21 +29,19 @@ def _short(name: str, width: int = 38) -> str:
 
 
 def fail_share_heatmap(matrix: pd.DataFrame, threshold: float, small: pd.DataFrame | None = None,
-                       public: bool = False, title: str = "") -> plt.Figure:
+                       hidden: pd.DataFrame | None = None, title: str = "") -> plt.Figure:
     """Heatmap school × assessment of fail shares with the threshold marked.
 
     Cells at or above ``threshold`` are framed and their value is followed by «▲»;
-    cells of small groups (``small`` True) carry «м», and in ``public`` mode their value is
-    hidden («скр.»); «—» means no data.
+    cells of small groups (``small`` True) carry «м»; cells suppressed in a public report
+    (``hidden`` True, see :mod:`qualitylib.privacy`) read «скр.»; «—» means no data.
     """
     apply_style()
     n_rows, n_cols = matrix.shape
     fig, ax = plt.subplots(figsize=(1.1 * n_cols + 3.2, 0.28 * n_rows + 1.6))
-    values = matrix.to_numpy(dtype=float).copy()
-    hidden = np.zeros_like(values, dtype=bool)
-    if public and small is not None:
-        hidden = small.to_numpy(dtype=bool) & ~np.isnan(values)
-        values[hidden] = np.nan
+    values = matrix.to_numpy(dtype=float)
+    public = hidden is not None and bool(hidden.to_numpy().any())
+    hidden = np.zeros_like(values, dtype=bool) if hidden is None else hidden.to_numpy(dtype=bool)
     vmax = max(threshold * 2, np.nanmax(values) if np.isfinite(values).any() else threshold * 2)
     norm = TwoSlopeNorm(vmin=0, vcenter=threshold, vmax=vmax)
     masked = np.ma.masked_invalid(values)
@@ -61,7 +59,7 @@ def fail_share_heatmap(matrix: pd.DataFrame, threshold: float, small: pd.DataFra
                 continue
             low = v >= threshold
             mark = " ▲" if low else ""
-            if small is not None and bool(small.iat[i, j]):
+            if small is not None and bool(small.iat[i, j]) and not public:
                 mark += " м"
             ax.text(j, i, f"{v:.0f}{mark}", ha="center", va="center", fontsize=7,
                     fontweight="bold" if low else "normal")

@@ -77,14 +77,21 @@ def _fmt_share(share: pd.Series) -> pd.Series:
     return share.map(lambda v: f"{v:.1f}".replace(".", ","))
 
 
-def _describe(low: pd.DataFrame) -> pd.Series:
-    """One Russian phrase per low row: «ВПР математика 5 кл. — 35,0 % (12 из 34)»."""
+def _describe(low: pd.DataFrame, hide_below: int | None = None) -> pd.Series:
+    """One Russian phrase per low row: «ВПР математика 5 кл. — 35,0 % (12 из 34)».
+
+    With ``hide_below``, groups with fewer participants read «… — малая группа» (public reports).
+    """
     titles = low["assessment"].map(assessment_title)
-    return (titles + " — " + _fmt_share(low["share"]) + " % (" + low["low_count"].astype(str)
+    text = (titles + " — " + _fmt_share(low["share"]) + " % (" + low["low_count"].astype(str)
             + " из " + low["participants"].astype(str) + ")")
+    if hide_below:
+        text = text.where(low["participants"] >= hide_below, titles + " — малая группа (данные скрыты)")
+    return text
 
 
-def identify_shnor(results: pd.DataFrame, schools: pd.DataFrame, year: int, params: dict) -> pd.DataFrame:
+def identify_shnor(results: pd.DataFrame, schools: pd.DataFrame, year: int, params: dict,
+                   hide_below: int | None = None) -> pd.DataFrame:
     """Apply the ШНОР rule for ``year`` to every school of ``schools``.
 
     Parameters
@@ -95,6 +102,9 @@ def identify_shnor(results: pd.DataFrame, schools: pd.DataFrame, year: int, para
         The year whose list is built (criterion 2 also reads ``year - 1``).
     params : dict
         Validated parameters.
+    hide_below : int, optional
+        Public reports: shares and counts of groups smaller than this are left out of
+        ``reasons`` (the rule itself still uses them).
 
     Returns
     -------
@@ -136,7 +146,7 @@ def identify_shnor(results: pd.DataFrame, schools: pd.DataFrame, year: int, para
     order = {a: i for i, a in enumerate(params["identification"]["assessments"])}
     low["order"] = low["assessment"].map(order)
     low = low.sort_values(["school_id", "year", "order"])
-    low["phrase"] = _describe(low)
+    low["phrase"] = _describe(low, hide_below)
     current = low[low["year"] == year].groupby("school_id")
     previous = low[low["year"] == year - 1].groupby("school_id")
     out["low_assessments"] = current["assessment"].agg(";".join)

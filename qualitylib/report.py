@@ -11,6 +11,7 @@ import pandas as pd
 
 from .identification import fail_share_matrix, identify_shnor, low_results, shnor_change
 from .pairing import leader_pairs
+from .privacy import suppress
 from .region import Region
 from .risk import identify_risk
 from .social import results_vs_context
@@ -43,6 +44,8 @@ class Identification:
     pairs: pd.DataFrame
     matrix: pd.DataFrame
     small: pd.DataFrame
+    hidden: pd.DataFrame
+    public: bool = False
     change: dict = field(default_factory=dict)
 
     @property
@@ -63,20 +66,28 @@ class Identification:
                 "shnsu": int(mine["shnsu"].sum())}
 
 
-def build_identification(region: Region, municipality: str | None, year: int, params: dict) -> Identification:
+def build_identification(region: Region, municipality: str | None, year: int, params: dict,
+                         public: bool = False) -> Identification:
     """Compute ШНОР (this and last year), risk schools, social context, pairs and the heatmap.
 
     The social index and leader search use the whole region; everything else is restricted
-    to ``municipality`` (``None``: the whole region).
+    to ``municipality`` (``None``: the whole region). With ``public``, small groups are
+    suppressed by the rule of :mod:`qualitylib.privacy` in every figure shown.
     """
+    min_group = int(params["privacy"]["min_group"])
+    hide = min_group if public else None
     scope = region.subset(municipality)
     ids = scope.schools["school_id"]
-    region_shnor = identify_shnor(region.results, region.schools, year, params)
+    region_shnor = identify_shnor(region.results, region.schools, year, params, hide_below=hide)
     shnor = region_shnor[region_shnor["school_id"].isin(ids)].reset_index(drop=True)
-    shnor_prev = identify_shnor(scope.results, scope.schools, year - 1, params)
-    risk = identify_risk(scope.context, scope.results, scope.schools, year, params)
-    risk_prev = identify_risk(scope.context, scope.results, scope.schools, year - 1, params)
+    shnor_prev = identify_shnor(scope.results, scope.schools, year - 1, params, hide_below=hide)
+    risk = identify_risk(scope.context, scope.results, scope.schools, year, params, hide_below=hide)
+    risk_prev = identify_risk(scope.context, scope.results, scope.schools, year - 1, params, hide_below=hide)
     social = results_vs_context(region.results, region.context, region.schools, year, params)
+    if public:
+        small_school = social["participants"] < min_group
+        social.loc[small_school, ["fail_share", "expected_share", "difference"]] = float("nan")
+        social.loc[small_school, "reading"] = "малая группа (данные скрыты)"
     # Leaders are searched in the whole region (own municipality first); no ШНОР leads.
     pairs = leader_pairs(region.results, region.schools, shnor, year, params,
                          exclude=region_shnor.loc[region_shnor["shnor"] == 1, "school_id"])
@@ -89,10 +100,14 @@ def build_identification(region: Region, municipality: str | None, year: int, pa
     n = flags.pivot_table(index="school_id", columns="assessment", values="participants", aggfunc="first")
     n = n.reindex(index=ordered["school_id"], columns=[a for a in params["identification"]["assessments"]
                                                       if a in n.columns])
-    small = (n < params["privacy"]["min_group"]).fillna(False)
-    small.index, small.columns = matrix.index, matrix.columns
+    n.index, n.columns = matrix.index, matrix.columns
+    small = ((n < min_group) & n.notna() & (n > 0))
+    if public:
+        matrix, hidden = suppress(matrix, n, min_group)
+    else:
+        hidden = small & False
     return Identification(municipality, year, params, shnor, shnor_prev, risk, risk_prev, social, pairs,
-                          matrix, small, shnor_change(shnor, shnor_prev))
+                          matrix, small, hidden, public, shnor_change(shnor, shnor_prev))
 
 
 def summary_sentences(ident: Identification) -> list[str]:

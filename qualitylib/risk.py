@@ -62,7 +62,7 @@ def vpr_shares(results: pd.DataFrame, year: int, assessments: list[str]) -> pd.D
 
 
 def identify_risk(context: pd.DataFrame, results: pd.DataFrame, schools: pd.DataFrame,
-                  year: int, params: dict) -> pd.DataFrame:
+                  year: int, params: dict, hide_below: int | None = None) -> pd.DataFrame:
     """Flag risk-zone schools for ``year`` by the four areas.
 
     Parameters
@@ -73,6 +73,8 @@ def identify_risk(context: pd.DataFrame, results: pd.DataFrame, schools: pd.Data
         Context year (October data) and ВПР year read.
     params : dict
         Validated parameters (``risk`` and ``recommendations`` sections).
+    hide_below : int, optional
+        Public reports: ВПР shares of groups smaller than this are not printed in ``vpr_high``.
 
     Returns
     -------
@@ -127,6 +129,9 @@ def identify_risk(context: pd.DataFrame, results: pd.DataFrame, schools: pd.Data
     high = vpr[vpr["high"]].copy()
     high["phrase"] = (high["assessment"].map(assessment_title) + " — "
                       + (high["low_count"] * 100.0 / high["participants"]).map(_pct_text))
+    if hide_below:
+        high["phrase"] = high["phrase"].where(
+            high["participants"] >= hide_below, high["assessment"].map(assessment_title) + " — малая группа")
     out["vpr_high_count"] = high.groupby("school_id").size().reindex(base.index).fillna(0).astype("int64")
     out["vpr_high"] = high.groupby("school_id")["phrase"].agg("; ".join).reindex(base.index).fillna("")
     failing = hundredths(ctx["pupils_failing_pct"])

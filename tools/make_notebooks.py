@@ -41,7 +41,7 @@ def identification() -> nbformat.NotebookNode:
         new_code_cell(SETUP + '''
 from qualitylib.report import build_identification, summary_sentences
 
-ident = build_identification(region, municipality, year, params)
+ident = build_identification(region, municipality, year, params, public=public)
 display(html.title_block(region.name, municipality, year, params))'''),
         new_markdown_cell("## Итоги"),
         new_code_cell("html.paragraphs(summary_sentences(ident))"),
@@ -58,9 +58,10 @@ display(html.title_block(region.name, municipality, year, params))'''),
         new_markdown_cell(
             "## Доли низких результатов по процедурам\n\n"
             "Строки — школы (сначала ШНОР и школы в зоне риска), столбцы — процедуры. Ячейки не ниже "
-            "порога выделены рамкой и знаком ▲; «м» — малая группа участников, «—» — нет данных."),
+            "порога выделены рамкой и знаком ▲; «м» — малая группа участников (меньше `privacy.min_group`), "
+            "«скр.» — значение скрыто в публичном отчёте, «—» — нет данных."),
         new_code_cell("fig = charts.fail_share_heatmap(ident.matrix, params['identification']['threshold_pct'],\n"
-                      "                              small=ident.small, public=public)"),
+                      "                              small=ident.small, hidden=ident.hidden)"),
         new_markdown_cell(
             "## Школы в зоне риска снижения образовательных результатов\n\n"
             "Области риска (Норильск, 3.2): 1 — материальная база (хотя бы одно «нет»); 2 — кадры "
