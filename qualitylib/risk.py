@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .identification import assessment_ids, is_low
+from .identification import assessment_ids, is_low, join_within
 from .params import assessment_title
 
 LABS = {"lab_physics": "физика", "lab_chemistry": "химия", "lab_biology": "биология",
@@ -41,12 +41,18 @@ def hundredths(pct: pd.Series) -> pd.Series:
 
 
 def join_labels(flags: pd.DataFrame, labels: dict[str, str], sep: str) -> pd.Series:
-    """Join the labels of the True cells of each row with ``sep``, column by column (vectorised)."""
-    text = pd.Series("", index=flags.index, dtype=object)
-    for col in flags.columns:
-        piece = np.where(flags[col].to_numpy(dtype=bool), labels[col] + sep, "")
-        text = text + piece
-    return text.str.slice(0, -len(sep)).where(text != "", "")
+    """Join the labels of the True cells of each row with ``sep`` (vectorised).
+
+    Rows are encoded as a bit pattern of their flags; each distinct pattern (at most
+    2 ** columns, a few dozen in practice) is joined once and mapped back.
+    """
+    columns = list(flags.columns)
+    bits = np.zeros(len(flags), dtype=np.int64)
+    for k, col in enumerate(columns):
+        bits |= flags[col].to_numpy(dtype=bool).astype(np.int64) << k
+    patterns = np.unique(bits)
+    text = {int(b): sep.join(labels[c] for k, c in enumerate(columns) if b >> k & 1) for b in patterns}
+    return pd.Series(pd.Series(bits).map(text).to_numpy(dtype=object), index=flags.index, dtype=object)
 
 
 def _pct_text(value: float) -> str:
@@ -58,6 +64,7 @@ def vpr_shares(results: pd.DataFrame, year: int, assessments: list[str]) -> pd.D
     frame = results[results["year"] == year].copy()
     frame["assessment"] = assessment_ids(frame)
     frame = frame[frame["assessment"].isin(assessments) & (frame["participants"] > 0)]
+    frame["assessment"] = frame["assessment"].astype(str)
     return frame[["school_id", "assessment", "participants", "low_count"]]
 
 
@@ -133,7 +140,8 @@ def identify_risk(context: pd.DataFrame, results: pd.DataFrame, schools: pd.Data
         high["phrase"] = high["phrase"].where(
             high["participants"] >= hide_below, high["assessment"].map(assessment_title) + " — малая группа")
     out["vpr_high_count"] = high.groupby("school_id").size().reindex(base.index).fillna(0).astype("int64")
-    out["vpr_high"] = high.groupby("school_id")["phrase"].agg("; ".join).reindex(base.index).fillna("")
+    high = high.sort_values(["school_id", "assessment"], kind="mergesort")
+    out["vpr_high"] = join_within(high, "school_id", "phrase", "; ").reindex(base.index).fillna("")
     failing = hundredths(ctx["pupils_failing_pct"])
     failing_flag = (failing > int(round(rp["failing_pct"] * 100))).fillna(False).astype(bool)
     vpr_flag = out["vpr_high_count"] >= int(rp["vpr_count"])
