@@ -20,8 +20,20 @@ STYLE = {
 
 
 def apply_style() -> None:
-    """Set the reports' matplotlib style (fonts with Cyrillic, sizes, reproducible output)."""
+    """Set the reports' matplotlib style (fonts with Cyrillic, sizes, reproducible output).
+
+    In a Jupyter kernel the inline backend is also told to drop the PNG «Software» tag, so
+    the same data give byte-identical images across matplotlib versions.
+    """
     plt.rcParams.update(STYLE)
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+        return
+    shell = get_ipython()
+    if shell is not None and hasattr(shell, "kernel"):
+        shell.run_line_magic("config", "InlineBackend.print_figure_kwargs = "
+                                       "{'bbox_inches': 'tight', 'metadata': {'Software': None}}")
 
 
 def _short(name: str, width: int = 38) -> str:

@@ -8,6 +8,7 @@ stripped before conversion, so the same inputs give the same HTML.
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import nbformat
@@ -17,6 +18,14 @@ _VOLATILE_CELL_KEYS = ("execution", "papermill")
 _VOLATILE_NB_KEYS = ("papermill",)
 
 _exporter = None
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+
+
+def strip_css_comments(css) -> str:
+    """Drop ``/* … */`` comments (lab's CSS comments carry https links)."""
+    import markupsafe
+
+    return markupsafe.Markup(_CSS_COMMENT.sub("", str(css)))
 
 
 def exporter():
@@ -28,7 +37,9 @@ def exporter():
         _exporter = HTMLExporter(
             template_name="report",
             extra_template_basedirs=[str(TEMPLATES)],
+            filters={"strip_css_comments": strip_css_comments},
             exclude_input=True,
+            exclude_anchor_links=True,
             exclude_input_prompt=True,
             exclude_output_prompt=True,
             embed_images=True,

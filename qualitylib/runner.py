@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import multiprocessing
 import os
 import platform
 import shutil
@@ -88,13 +89,30 @@ def _reason(exc: BaseException) -> str:
     return f"{ename}: " + " ".join(first) if first else ename
 
 
+def execute(path: str, executed: Path, job: Job, output_dir: Path, attempts: int = 3) -> None:
+    """Execute one notebook with papermill, retrying only kernel start-up failures."""
+    import papermill as pm
+
+    from .kernels import execution_options, is_start_failure
+
+    parameters = {"data_dir": job.data_dir, "municipality": job.municipality, "year": job.year,
+                  "params_file": job.params_file, "output_dir": str(output_dir), "public": job.public}
+    for attempt in range(attempts):
+        try:
+            pm.execute_notebook(path, str(executed), parameters=parameters, kernel_name=job.kernel_name,
+                                language="python", cwd=str(Path(path).parent), **execution_options())
+            return
+        except RuntimeError as exc:
+            if attempt == attempts - 1 or not is_start_failure(exc):
+                raise
+
+
 def run_job(job: Job) -> JobResult:
     """Execute one municipality's notebooks and move its files into place.
 
     Never raises: every failure is recorded in the returned :class:`JobResult`.
     """
     import nbformat
-    import papermill as pm
 
     from .htmlreport import notebook_to_html
 
@@ -111,13 +129,7 @@ def run_job(job: Job) -> JobResult:
             entry = {"notebook": name, "status": "ok", "seconds": 0.0, "reason": ""}
             executed = tmp / f"{name}.ipynb"
             try:
-                pm.execute_notebook(
-                    path, str(executed),
-                    parameters={"data_dir": job.data_dir, "municipality": job.municipality, "year": job.year,
-                                "params_file": job.params_file, "output_dir": str(tmp), "public": job.public},
-                    kernel_name=job.kernel_name, language="python", progress_bar=False, log_output=False,
-                    request_save_on_cell_execute=False, cwd=str(Path(path).parent), start_timeout=120,
-                )
+                execute(path, executed, job, tmp)
                 title = f"{NOTEBOOKS.get(name, name)} — {job.municipality}, {job.year}"
                 html = notebook_to_html(nbformat.read(executed, as_version=4), title)
                 (tmp / f"{name}.html").write_text(html, encoding="utf-8")
@@ -209,7 +221,8 @@ def execute_jobs(jobs: list[Job], workers: int, executor: str = "local", schedul
             if cluster is not None:
                 cluster.close()
     else:
-        with ProcessPoolExecutor(max_workers=max(1, workers), initializer=warm_up) as pool:
+        context = multiprocessing.get_context("spawn")  # no inherited zmq/asyncio state in workers
+        with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context, initializer=warm_up) as pool:
             futures = {pool.submit(run_job, job): job for job in jobs}
             for future in as_completed(futures):
                 job = futures[future]

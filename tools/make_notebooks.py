@@ -25,6 +25,7 @@ from qualitylib import load_region
 from qualitylib import charts, html
 from qualitylib.params import find_municipality_params, load_params
 
+charts.apply_style()
 region = load_region(data_dir)
 params = load_params(params_file or find_municipality_params(municipality))'''
 
