@@ -21,3 +21,24 @@ def test_thirty_notebooks_in_parallel(tmp_path):
     failures = [(r.municipality, r.notebooks, r.error) for r in results if not r.ok]
     assert failures == []
     assert all((tmp_path / "out" / f"m{i}" / "01_identification.html").is_file() for i in range(30))
+
+
+def test_dask_executor_with_a_local_cluster(tmp_path):
+    """``--executor dask``: the same jobs sent to a Dask distributed cluster (LocalCluster here)."""
+    import pytest
+
+    pytest.importorskip("dask.distributed")
+    nb = new_notebook(cells=[
+        new_code_cell("data_dir = municipality = year = params_file = output_dir = public = None",
+                      metadata={"tags": ["parameters"]}),
+        new_code_cell("print(municipality)"),
+    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    path = tmp_path / "01_identification.ipynb"
+    nbformat.write(nb, path)
+    jobs = [Job(f"М{i}", f"m{i}", str(tmp_path), 2026, "p.yaml", str(tmp_path / "out" / f"m{i}"), [str(path)])
+            for i in range(4)]
+    results = execute_jobs(jobs, workers=2, executor="dask", progress=False)
+    assert [r.municipality for r in results] == [j.municipality for j in jobs]
+    assert all(r.ok for r in results)
+    html = (tmp_path / "out" / "m3" / "01_identification.html").read_text(encoding="utf-8")
+    assert "М3" in html
