@@ -113,6 +113,22 @@ def cmd_run(args) -> int:
     return 1 if failed else 0
 
 
+def cmd_dynamics(args) -> int:
+    from .dynamics import changes
+    from .io import write_csv_atomic
+
+    region, params = _load(args)
+    scope = region.subset(args.municipality)
+    table = changes(scope.results, scope.schools, args.year, params)
+    write_csv_atomic(table, args.out)
+    counts = table["verdict"].value_counts()
+    _print(f"Динамика {args.year - 1} → {args.year}: значимо улучшились — {int(counts.get('improved', 0))}, "
+           f"ухудшились — {int(counts.get('declined', 0))}, без значимых изменений — "
+           f"{int(counts.get('no_change', 0))}, недостаточно данных — {int(counts.get('insufficient_data', 0))}. "
+           f"Таблица записана в «{args.out}».")
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # Russian usage errors
         self.print_usage(sys.stderr)
@@ -135,7 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sample)
 
     for name, func, text in (("identify", cmd_identify, "выявить ШНОР (CSV)"),
-                             ("risk", cmd_risk, "выявить школы в зоне риска (CSV)")):
+                             ("risk", cmd_risk, "выявить школы в зоне риска (CSV)"),
+                             ("dynamics", cmd_dynamics, "динамика результатов к прошлому году (CSV)")):
         p = sub.add_parser(name, help=text)
         p.add_argument("--data", required=True, help="папка региона")
         p.add_argument("--year", type=int, required=True, help="год результатов")

@@ -39,11 +39,23 @@ class HTML:
         return self.text
 
 
+#: Decimals shown for float columns (default 1).
+DECIMALS = {"p_value": 3, "social_index": 1, "gap": 2, "gap_change": 2, "top_mean": 2, "bottom_mean": 2}
+
+
+#: Count columns that may hold NaN (hence floats) but are shown as integers.
+COUNT_COLUMNS = {"n_prev", "n_now", "participants", "numerator", "denominator", "schools", "low_count"}
+
+
 def _fmt(value, col: str) -> tuple[str, bool]:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "—", False
+    if isinstance(value, float) and col in COUNT_COLUMNS and value.is_integer():
+        return str(int(value)), True
     if isinstance(value, float):
-        return f"{value:.1f}".replace(".", ","), True
+        if col == "p_value" and value < 0.001:
+            return "&lt;0,001", True
+        return f"{value:.{DECIMALS.get(col, 1)}f}".replace(".", ","), True
     if isinstance(value, (int,)) or hasattr(value, "dtype"):
         return str(value), True
     return html.escape(str(value)).replace("\n", "<br>"), False

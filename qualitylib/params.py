@@ -70,6 +70,19 @@ SPEC: dict[str, Any] = {
         "min_participants": _number(1, None, integer=True),
         "max_per_leader": _number(1, None, integer=True),
     },
+    "dynamics": {
+        "alpha": _number(0, 1),
+        "exact_below": _number(0, None),
+        "min_participants": _number(1, None, integer=True),
+        "gia_math": ("assessments",),
+        "gia_russian": ("assessments",),
+        "diagnostics": ("assessments",),
+        "gap_share_pct": _number(1, 50),
+        "gap_target_shrink": _number(0, None),
+        "status_cuts": ("cuts", 4),
+        "change_cuts": ("cuts", 4),
+        "grid": ("grid", 5),
+    },
     "privacy": {
         "min_group": _number(1, None, integer=True),
     },
@@ -129,6 +142,20 @@ def _check(value: Any, spec: Any, where: str, problems: list[str]) -> None:
                 problems.append(f"«{where}.{key}»: ожидался неотрицательный вес, получено «{weight}»")
         if all(isinstance(w, (int, float)) for w in value.values()) and sum(value.values()) <= 0:
             problems.append(f"«{where}»: сумма весов должна быть больше нуля")
+    elif kind == "cuts":
+        ok = (isinstance(value, list) and len(value) == spec[1]
+              and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+              and all(a < b for a, b in zip(value, value[1:])))
+        if not ok:
+            problems.append(f"«{where}»: ожидался список из {spec[1]} возрастающих чисел, получено «{value}»")
+    elif kind == "grid":
+        size = spec[1]
+        ok = (isinstance(value, list) and len(value) == size
+              and all(isinstance(row, list) and len(row) == size
+                      and all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 5 for v in row)
+                      for row in value))
+        if not ok:
+            problems.append(f"«{where}»: ожидалась таблица {size}×{size} из целых чисел 1–5, получено «{value}»")
     elif kind == "texts":
         if not isinstance(value, dict):
             problems.append(f"«{where}»: ожидался словарь «дефицит: текст рекомендации»")

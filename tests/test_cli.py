@@ -61,3 +61,14 @@ def test_sample_command_is_deterministic(tmp_path):
     assert main(["sample", str(tmp_path / "a"), "--seed", "7"]) == 0
     assert main(["sample", str(tmp_path / "b"), "--seed", "7"]) == 0
     assert (tmp_path / "a" / "results.csv").read_bytes() == (tmp_path / "b" / "results.csv").read_bytes()
+
+
+def test_dynamics_command(tmp_path, capsys):
+    out = tmp_path / "dyn.csv"
+    assert main(["dynamics", "--data", SAMPLE, "--year", "2026", "--municipality", "Элиста", "--out", str(out)]) == 0
+    table = pd.read_csv(out, encoding="utf-8")
+    for col in ("school_id", "procedure", "subject", "grade", "share_prev", "share_now", "n_prev", "n_now",
+                "lo_prev", "hi_prev", "lo_now", "hi_now", "p_value", "verdict"):
+        assert col in table.columns
+    assert set(table["verdict"]) <= {"improved", "no_change", "declined", "insufficient_data"}
+    assert "Динамика 2025 → 2026" in capsys.readouterr().out

@@ -116,9 +116,87 @@ display(html.title_block(region.name, municipality, year, params))'''),
         "language_info": {"name": "python"}})
 
 
+def dynamics() -> nbformat.NotebookNode:
+    cells = [
+        new_markdown_cell(
+            "# Динамика образовательных результатов\n\n"
+            "Как изменились результаты школ и прежде всего ШНОР: доли низких результатов по годам с "
+            "доверительными интервалами, изменение к прошлому году с проверкой значимости, когорта "
+            "4 → 5 класс, показатели 2.3.1 и 3.3.3 программы Норильска, разрыв между лучшими и худшими "
+            "школами (Чаа-Холь), средний балл ГИА (Элиста)."),
+        new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
+        new_code_cell(SETUP + '''
+from qualitylib import dynamics as dyn
+from qualitylib.dynamics_report import build_dynamics, summary_sentences, verdict_table
+from qualitylib.params import assessment_title
+
+d = build_dynamics(region, municipality, year, params, public=public)
+titles = {a: assessment_title(a) for a in params["identification"]["assessments"]
+          + params["dynamics"]["diagnostics"]}
+display(html.title_block(region.name, municipality, year, params))'''),
+        new_markdown_cell("## Итоги"),
+        new_code_cell("html.paragraphs(summary_sentences(d))"),
+        new_markdown_cell(
+            "## Как читать изменения\n\n"
+            "Изменение доли низких результатов между годами считается **значимым**, если его нельзя "
+            "объяснить случайностью при таком числе участников: применяется точный критерий Фишера (когда "
+            "в таблице 2×2 ожидаемое число меньше 5) или z-критерий для двух долей, уровень значимости "
+            "5 %. Если в одном из лет участников меньше минимума (параметр `dynamics.min_participants`), "
+            "вывод о динамике не делается — «недостаточно данных». Интервалы на графиках — 95 % "
+            "доверительные интервалы Уилсона."),
+        new_markdown_cell("## Показатели мониторинга динамики (Норильск 2.3.1 и 3.3.3)"),
+        new_code_cell('html.table(d.indicators, ["id", "title", "numerator", "denominator", "value", "note"])'),
+        new_markdown_cell("## ШНОР: доля низких результатов по годам"),
+        new_code_cell("shnor_schools = region.subset(municipality).schools.query('school_id in @d.shnor_ids')\n"
+                      "fig = charts.shnor_series(d.series, shnor_schools, params['identification']['assessments'],\n"
+                      "                          params['identification']['threshold_pct'], titles)"),
+        new_code_cell('html.table(verdict_table(d, assessments=params["identification"]["assessments"]),\n'
+                      '           ["school_name", "assessment_title", "n_prev", "share_prev", '
+                      '"n_now",\n           "share_now", "change_pp", "p_value", "method_title", "verdict_title"],\n'
+                      '           empty="ШНОР прошлого года нет.")'),
+        new_markdown_cell("## Изменение к прошлому году по школам"),
+        new_code_cell("for a in ['vpr.math.5', 'vpr.russian.5', 'oge.math.9', 'oge.russian.9']:\n"
+                      "    part = d.changes[d.changes['assessment'] == a]\n"
+                      "    if public:\n"
+                      "        part = part[(part['n_prev'] >= params['privacy']['min_group'])"
+                      " & (part['n_now'] >= params['privacy']['min_group'])]\n"
+                      "    fig = charts.slope_chart(part, year, f'{titles[a]}: {year - 1} → {year}')"),
+        new_markdown_cell(
+            "## Сетка «уровень × изменение»\n\n"
+            "Как в California School Dashboard: уровень — доля низких результатов в этом году "
+            "(границы `dynamics.status_cuts`), изменение — разница с прошлым годом в процентных пунктах "
+            "(`dynamics.change_cuts`; незначимое изменение считается нулевым). Цвет ячейки — по таблице "
+            "`dynamics.grid`: синий, зелёный, жёлтый, оранжевый, красный; в каждой ячейке подписаны доля, "
+            "направление и цвет словом."),
+        new_code_cell("fig = charts.level_grid(d.grid[d.grid['assessment'].isin(params['identification']"
+                      "['assessments'])], titles)"),
+        new_markdown_cell(
+            "## Воронка: доля низких результатов и размер школы\n\n"
+            "Чем меньше участников, тем шире случайный разброс доли. Линии — 95 % и 99,8 % пределы вокруг "
+            "средней доли муниципалитета; за пределами 99,8 % — отличие, которое вряд ли случайно."),
+        new_code_cell("for a in ['vpr.math.5', 'oge.math.9']:\n"
+                      "    points = d.funnel(region, a)\n"
+                      "    if len(points):\n"
+                      "        curves = dyn.funnel_curves(points['p0'].iloc[0] / 100, int(points['participants'].max()))\n"
+                      "        fig = charts.funnel_chart(points, curves, f'{titles[a]}, {year}')"),
+        new_markdown_cell(
+            "## Разрыв между лучшими и худшими школами (Чаа-Холь)\n\n"
+            "Средний балл 10 % школ с наибольшим и 10 % с наименьшим средним баллом ГИА; цель программы — "
+            "сокращать разрыв не менее чем на 0,3 балла в год."),
+        new_code_cell("fig = charts.gap_chart(d.gap)"),
+        new_code_cell('html.table(d.gap, ["title", "year", "schools", "top_mean", "bottom_mean", "gap", '
+                      '"gap_change", "target_met"],\n           flags={"target_met": "да"})'),
+        new_markdown_cell("## Средний балл ГИА: муниципалитет и ШНОР (Элиста)"),
+        new_code_cell("fig = charts.mean_trend_chart(d.trends, titles)"),
+    ]
+    return new_notebook(cells=cells, metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"}})
+
+
 def main() -> None:
     HERE.mkdir(exist_ok=True)
-    for name, build in (("01_identification.ipynb", identification),):
+    for name, build in (("01_identification.ipynb", identification), ("02_dynamics.ipynb", dynamics)):
         nb = build()
         for i, cell in enumerate(nb.cells):
             cell["id"] = f"cell-{i:02d}"

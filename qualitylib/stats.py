@@ -1,0 +1,449 @@
+"""Honest statistics for shares of pupils (fail shares of schools between years).
+
+A school's fail share moving from 50 % to 17 % looks like "positive dynamics",
+but if the class has 6 pupils (3 failing, then 1) the change is well within chance.
+The functions here say whether a change is real and whether a share stands out:
+
+* :func:`wilson_interval` -- Wilson score confidence interval of a proportion;
+* :func:`two_proportion_test` -- two-sided test of p1 == p2 (Fisher's exact test
+  for small tables, pooled z-test otherwise);
+* :func:`verdict` -- ``"improved"`` / ``"declined"`` / ``"no_change"`` /
+  ``"insufficient_data"`` for a change of a fail share;
+* :func:`funnel_limits` and :func:`outside_funnel` -- exact binomial control limits
+  of a funnel plot (Spiegelhalter 2005) and the rows outside them.
+
+All functions are vectorised: inputs are numpy arrays, pandas Series (nullable
+integer Series included, ``<NA>`` is read as NaN) or scalars that broadcast to a
+common shape; outputs are numpy arrays of that shape. There is no Python loop per
+row; Fisher's exact test loops only over chunks of rows (see
+:data:`FISHER_CHUNK_CELLS`).
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import special, stats
+
+__all__ = [
+    "FISHER_CHUNK_CELLS",
+    "funnel_limits",
+    "outside_funnel",
+    "two_proportion_test",
+    "verdict",
+    "wilson_interval",
+]
+
+#: Largest number of cells (rows x support width) of one Fisher grid chunk. A few
+#: float64 temporaries of this size are alive at once (about 32 MB each).
+FISHER_CHUNK_CELLS = 4_000_000
+
+#: Relative tolerance for "as probable as the observed table" in Fisher's test
+#: (the same tolerance as R's ``fisher.test``); absorbs rounding in tied tables.
+_FISHER_RELATIVE_TOLERANCE = 1e-7
+
+#: Largest deviation of a count from an integer that is still read as that integer.
+_INTEGER_TOLERANCE = 1e-6
+
+
+def _as_float(values) -> np.ndarray:
+    """Return ``values`` as a float64 array, missing values (``None``, ``<NA>``) as NaN."""
+    if hasattr(values, "to_numpy"):  # pandas Series / Index / ExtensionArray
+        return np.asarray(values.to_numpy(dtype="float64", na_value=np.nan), dtype=np.float64)
+    return np.asarray(values, dtype=np.float64)
+
+
+def _broadcast(*values) -> list[np.ndarray]:
+    """Convert to float64 arrays and broadcast them to one shape (copies, writable)."""
+    arrays = np.broadcast_arrays(*[_as_float(v) for v in values])
+    return [np.array(a, dtype=np.float64) for a in arrays]
+
+
+def _is_count(k: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """True where ``n`` is a positive whole number and ``k`` a whole number in [0, n]."""
+    with np.errstate(invalid="ignore"):
+        return (
+            np.isfinite(k) & np.isfinite(n) & (n > 0) & (k >= 0) & (k <= n)
+            & (np.abs(k - np.rint(k)) <= _INTEGER_TOLERANCE)
+            & (np.abs(n - np.rint(n)) <= _INTEGER_TOLERANCE)
+        )
+
+
+# ---------------------------------------------------------------------------
+# Wilson interval
+# ---------------------------------------------------------------------------
+
+def wilson_interval(k, n, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score confidence interval for a proportion.
+
+    Parameters
+    ----------
+    k : array_like
+        Number of "successes" (e.g. failing pupils).
+    n : array_like
+        Number of trials (e.g. participants); same length as ``k``.
+    confidence : float, default 0.95
+        Two-sided confidence level, in (0, 1).
+
+    Returns
+    -------
+    lower, upper : numpy.ndarray
+        Limits of the interval as proportions in [0, 1] (exactly 0 where
+        ``k == 0`` and exactly 1 where ``k == n``). NaN where ``n`` is 0,
+        negative or NaN, where ``k`` is NaN, or where ``k`` lies outside [0, n].
+
+    Notes
+    -----
+    With :math:`z` the :math:`1 - (1 - \\text{confidence})/2` normal quantile and
+    :math:`\\hat p = k/n`, the limits are
+
+    .. math::
+
+        \\frac{\\hat p + z^2/(2n) \\pm z\\sqrt{\\hat p(1-\\hat p)/n + z^2/(4n^2)}}{1 + z^2/n}.
+
+    Unlike the Wald interval it stays inside [0, 1] and is not degenerate at
+    ``k = 0`` or ``k = n``. ``k`` need not be an integer.
+
+    Examples
+    --------
+    >>> lower, upper = wilson_interval([3], [10])
+    >>> round(float(lower[0]), 4), round(float(upper[0]), 4)
+    (0.1078, 0.6032)
+    """
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+    k, n = _broadcast(k, n)
+    with np.errstate(invalid="ignore"):
+        valid = np.isfinite(k) & np.isfinite(n) & (n > 0) & (k >= 0) & (k <= n)
+    z = stats.norm.isf((1.0 - confidence) / 2.0)
+    z2 = z * z
+    nn = np.where(valid, n, 1.0)
+    kk = np.where(valid, k, 0.0)
+    p_hat = kk / nn
+    denom = 1.0 + z2 / nn
+    center = (p_hat + z2 / (2.0 * nn)) / denom
+    half = z * np.sqrt(np.maximum(p_hat * (1.0 - p_hat) / nn + z2 / (4.0 * nn * nn), 0.0)) / denom
+    lower = np.where(kk == 0, 0.0, np.clip(center - half, 0.0, 1.0))  # exact at the edges
+    upper = np.where(kk == nn, 1.0, np.clip(center + half, 0.0, 1.0))
+    return np.where(valid, lower, np.nan), np.where(valid, upper, np.nan)
+
+
+# ---------------------------------------------------------------------------
+# Two-proportion test
+# ---------------------------------------------------------------------------
+
+def _chunks(width: np.ndarray, max_cells: int):
+    """Yield ``(start, stop)`` slices of ascending ``width`` with (stop-start)*width[stop-1] <= max_cells.
+
+    A single row wider than ``max_cells`` forms a chunk of its own. The loop runs once
+    per chunk, not per row.
+    """
+    m = len(width)
+    start = 0
+    while start < m:
+        stop_max = min(m, start + max(1, max_cells))
+        cells = np.arange(1, stop_max - start + 1, dtype=np.int64) * width[start:stop_max]
+        take = max(1, int(np.searchsorted(cells, max_cells, side="right")))
+        yield start, start + take
+        start += take
+
+
+def _fisher_two_sided(k1: np.ndarray, n1: np.ndarray, k2: np.ndarray, n2: np.ndarray,
+                      max_cells: int | None = None) -> np.ndarray:
+    """Two-sided Fisher exact p-values of the 2x2 tables [[k1, n1-k1], [k2, n2-k2]].
+
+    Integer int64 inputs of equal length, all tables valid. Conditioning on the
+    margins, the top-left cell ``x`` follows the hypergeometric law with support
+    ``max(0, K - n2) .. min(n1, K)`` (``K = k1 + k2``). The p-value is the
+    probability of the tables no more probable than the observed one (relative
+    tolerance :data:`_FISHER_RELATIVE_TOLERANCE`), computed on a padded 2-D grid
+    (rows x support) from log-gamma. The normalising constant cancels: the p-value
+    is the ratio of the masked sum to the full sum of the unnormalised
+    probabilities, each row scaled by its largest term, so nothing underflows
+    except probabilities negligible next to the mode.
+    """
+    if max_cells is None:
+        max_cells = FISHER_CHUNK_CELLS
+    big_k = k1 + k2
+    lo = np.maximum(0, big_k - n2)
+    hi = np.minimum(n1, big_k)
+    width = hi - lo + 1
+    order = np.argsort(width, kind="stable")
+    p_sorted = np.empty(len(k1), dtype=np.float64)
+    log_tol = np.log1p(_FISHER_RELATIVE_TOLERANCE)
+    w_sorted = width[order]
+    for start, stop in _chunks(w_sorted, max_cells):
+        idx = order[start:stop]
+        w = int(w_sorted[stop - 1])
+        c_lo, c_n1, c_n2, c_k = lo[idx, None], n1[idx, None], n2[idx, None], big_k[idx, None]
+        x = c_lo + np.arange(w, dtype=np.int64)[None, :]
+        inside = x <= hi[idx, None]
+        x = np.where(inside, x, c_lo)  # padding cells: any value inside the support
+        xf = x.astype(np.float64)
+        logp = -special.gammaln(xf + 1.0)
+        logp -= special.gammaln((c_n1 - x) + 1.0)
+        logp -= special.gammaln((c_k - x) + 1.0)
+        logp -= special.gammaln((c_n2 - c_k + x) + 1.0)
+        logp[~inside] = -np.inf
+        logp -= np.max(logp, axis=1, keepdims=True)  # mode at 0: no underflow of the bulk
+        observed = np.take_along_axis(logp, (k1[idx] - lo[idx])[:, None], axis=1)
+        prob = np.exp(logp)
+        total = prob.sum(axis=1)
+        prob[logp > observed + log_tol] = 0.0
+        p_sorted[start:stop] = prob.sum(axis=1) / total
+    p = np.empty_like(p_sorted)
+    p[order] = p_sorted
+    return np.minimum(p, 1.0)
+
+
+def two_proportion_test(k1, n1, k2, n2, exact_below: float = 5.0) -> tuple[np.ndarray, np.ndarray]:
+    """Two-sided test of equal proportions, ``k1/n1`` against ``k2/n2``.
+
+    Parameters
+    ----------
+    k1, n1 : array_like
+        Successes and trials of the first sample (e.g. failing pupils and
+        participants in the earlier year).
+    k2, n2 : array_like
+        Successes and trials of the second sample; all four of equal length.
+    exact_below : float, default 5.0
+        Fisher's exact test is used where the smallest expected cell count of the
+        2x2 table ``[[k1, n1-k1], [k2, n2-k2]]`` (row total x column total / grand
+        total) is below this value; the pooled z-test elsewhere. ``numpy.inf``
+        forces Fisher's test everywhere, ``0`` forces the z-test.
+
+    Returns
+    -------
+    p_value : numpy.ndarray of float
+        Two-sided p-value of H0: p1 == p2, in [0, 1].
+    method : numpy.ndarray of str
+        ``"fisher"`` or ``"z"`` per row.
+
+    Notes
+    -----
+    * Rows where ``n1 == 0`` or ``n2 == 0``, or any input is NaN, get a NaN p-value
+      and method ``""``. So do rows that are not counts: a negative count, a ``k``
+      above its ``n``, or a non-integer value (tolerance 1e-6).
+    * z-test: pooled proportion :math:`\\bar p = (k_1+k_2)/(n_1+n_2)`,
+      :math:`z = (k_1/n_1 - k_2/n_2)/\\sqrt{\\bar p(1-\\bar p)(1/n_1+1/n_2)}`, no
+      continuity correction, p-value :math:`2(1-\\Phi(|z|))`; 1.0 when
+      :math:`\\bar p` is 0 or 1. Same as
+      ``statsmodels.stats.proportion.proportions_ztest``.
+    * Fisher's test follows ``scipy.stats.fisher_exact`` (two-sided): the sum of the
+      probabilities of all tables with the same margins that are at most as probable
+      as the observed one, with a relative tolerance of 1e-7 for ties (scipy uses
+      1e-14 on its own arithmetic; ties here are computed from log-gamma, so the
+      looser tolerance of R's ``fisher.test`` is needed to keep them). It is
+      vectorised over a padded rows x support grid, processed in chunks of at most
+      :data:`FISHER_CHUNK_CELLS` cells; the support width is at most
+      ``min(n1, n2, K, N-K) + 1``, small for the tables that need the exact test.
+
+    Examples
+    --------
+    A class of 6 with 3 failing pupils, then 1:
+
+    >>> p, method = two_proportion_test([3], [6], [1], [6])
+    >>> round(float(p[0]), 4), str(method[0])
+    (0.5455, 'fisher')
+    """
+    k1, n1, k2, n2 = _broadcast(k1, n1, k2, n2)
+    shape = k1.shape
+    k1, n1, k2, n2 = (a.ravel() for a in (k1, n1, k2, n2))
+    valid = _is_count(k1, n1) & _is_count(k2, n2)
+    p_value = np.full(k1.shape, np.nan)
+    method = np.full(k1.shape, "", dtype="<U6")
+
+    ik1, in1, ik2, in2 = (np.where(valid, np.rint(a), 0).astype(np.int64) for a in (k1, n1, k2, n2))
+    big_n = in1 + in2
+    big_k = ik1 + ik2
+    # smallest expected count: smallest row total x smallest column total / grand total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        min_expected = (np.minimum(in1, in2).astype(np.float64)
+                        * np.minimum(big_k, big_n - big_k).astype(np.float64)) / big_n
+    use_fisher = valid & (min_expected < exact_below)
+    use_z = valid & ~use_fisher
+
+    if use_fisher.any():
+        p_value[use_fisher] = _fisher_two_sided(ik1[use_fisher], in1[use_fisher],
+                                                ik2[use_fisher], in2[use_fisher])
+        method[use_fisher] = "fisher"
+
+    if use_z.any():
+        a1, m1, a2, m2 = (a[use_z].astype(np.float64) for a in (ik1, in1, ik2, in2))
+        pooled = (a1 + a2) / (m1 + m2)
+        var = pooled * (1.0 - pooled) * (1.0 / m1 + 1.0 / m2)
+        degenerate = var <= 0.0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = (a1 / m1 - a2 / m2) / np.sqrt(var)
+        p_z = 2.0 * stats.norm.sf(np.abs(z))
+        p_value[use_z] = np.where(degenerate, 1.0, np.minimum(p_z, 1.0))
+        method[use_z] = "z"
+
+    return p_value.reshape(shape), method.reshape(shape)
+
+
+# ---------------------------------------------------------------------------
+# Verdict
+# ---------------------------------------------------------------------------
+
+def verdict(share_prev, share_now, p_value, n_prev, n_now,
+            alpha: float = 0.05, min_n: float = 10) -> np.ndarray:
+    """Classify the change of a fail share between two years.
+
+    Parameters
+    ----------
+    share_prev, share_now : array_like
+        Fail shares in the earlier and the later year (any common scale, e.g.
+        proportions or percent; only their order matters).
+    p_value : array_like
+        p-value of the change, e.g. from :func:`two_proportion_test`.
+    n_prev, n_now : array_like
+        Number of participants in the earlier and the later year.
+    alpha : float, default 0.05
+        Significance level.
+    min_n : float, default 10
+        Smallest number of participants, in each year, for a verdict.
+
+    Returns
+    -------
+    numpy.ndarray of str
+        Per row, the first rule that applies:
+
+        * ``"insufficient_data"`` -- either n is NaN or below ``min_n``, the
+          p-value is NaN, or either share is NaN;
+        * ``"improved"`` -- ``p_value < alpha`` and ``share_now < share_prev``
+          (a falling fail share is an improvement);
+        * ``"declined"`` -- ``p_value < alpha`` and ``share_now > share_prev``;
+        * ``"no_change"`` -- otherwise.
+
+    Examples
+    --------
+    >>> p, _ = two_proportion_test([60, 3], [200, 6], [20, 1], [200, 6])
+    >>> verdict([0.3, 0.5], [0.1, 1 / 6], p, [200, 6], [200, 6]).tolist()
+    ['improved', 'insufficient_data']
+    """
+    share_prev, share_now, p_value, n_prev, n_now = _broadcast(
+        share_prev, share_now, p_value, n_prev, n_now)
+    with np.errstate(invalid="ignore"):
+        insufficient = (
+            ~(n_prev >= min_n) | ~(n_now >= min_n)  # NaN compares False: insufficient
+            | np.isnan(p_value) | np.isnan(share_prev) | np.isnan(share_now)
+        )
+        significant = p_value < alpha
+    out = np.full(share_prev.shape, "no_change", dtype="<U17")
+    out[significant & (share_now < share_prev)] = "improved"
+    out[significant & (share_now > share_prev)] = "declined"
+    out[insufficient] = "insufficient_data"
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Funnel plot
+# ---------------------------------------------------------------------------
+
+def _interpolated_quantile(q: float, n: np.ndarray, p0: np.ndarray) -> np.ndarray:
+    """Spiegelhalter's interpolated binomial quantile ``r - alpha'`` (a count)."""
+    r = stats.binom.ppf(q, n, p0)
+    cdf_r = stats.binom.cdf(r, n, p0)
+    cdf_below = stats.binom.cdf(r - 1, n, p0)
+    step = cdf_r - cdf_below
+    with np.errstate(invalid="ignore", divide="ignore"):
+        a = np.where(step > 0, (cdf_r - q) / step, 0.0)
+    return r - a
+
+
+def funnel_limits(p0, n, confidence) -> tuple[np.ndarray, np.ndarray]:
+    """Exact binomial control limits of a funnel plot (Spiegelhalter 2005).
+
+    Parameters
+    ----------
+    p0 : float
+        Target proportion in [0, 1] (e.g. the regional fail share). An array
+        broadcasting against ``n`` also works.
+    n : array_like
+        Group sizes (participants); whole numbers.
+    confidence : float
+        Coverage of the limits, e.g. 0.95 (warning) or 0.998 (control).
+
+    Returns
+    -------
+    lower, upper : numpy.ndarray
+        Limits as proportions, clipped to [0, 1]; NaN where ``n <= 0`` or ``n``
+        is NaN.
+
+    Notes
+    -----
+    With :math:`\\alpha = (1 - \\text{confidence})/2` and :math:`Y \\sim
+    \\text{Bin}(n, p_0)`, for :math:`q = \\alpha` (lower) and :math:`q = 1-\\alpha`
+    (upper): :math:`r` is the binomial quantile ``scipy.stats.binom.ppf(q, n, p0)``
+    (the smallest :math:`r` with :math:`P(Y \\le r) \\ge q`),
+
+    .. math::
+
+        \\alpha' = \\frac{P(Y \\le r) - q}{P(Y \\le r) - P(Y \\le r - 1)},
+        \\qquad \\text{limit} = (r - \\alpha')/n.
+
+    The interpolation makes the limits smooth in ``n``. For small ``n`` the
+    probability of an in-control group falling outside them is not exactly
+    :math:`\\alpha` on each side (Manktelow & Seaton 2012): the upper limit can sit
+    below the last count whose upper tail is at most :math:`\\alpha` (e.g.
+    ``p0 = 0.5, n = 10``: upper limit 0.7676, so 8/10 is above it although
+    :math:`P(Y \\ge 8) = 0.055`), the lower limit is conservative.
+
+    Examples
+    --------
+    >>> lower, upper = funnel_limits(0.5, [10], 0.95)
+    >>> round(float(lower[0]), 4), round(float(upper[0]), 4)
+    (0.1324, 0.7676)
+    """
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+    p0_arr, n = _broadcast(p0, n)
+    with np.errstate(invalid="ignore"):
+        if np.any((p0_arr < 0) | (p0_arr > 1)):
+            raise ValueError("p0 must be in [0, 1]")
+        valid = np.isfinite(n) & (n > 0) & np.isfinite(p0_arr)
+    nn = np.where(valid, n, 1.0)
+    pp = np.where(valid, p0_arr, 0.5)
+    alpha = (1.0 - confidence) / 2.0
+    lower = _interpolated_quantile(alpha, nn, pp) / nn
+    upper = _interpolated_quantile(1.0 - alpha, nn, pp) / nn
+    lower = np.where(valid, np.clip(lower, 0.0, 1.0), np.nan)
+    upper = np.where(valid, np.clip(upper, 0.0, 1.0), np.nan)
+    return lower, upper
+
+
+def outside_funnel(k, n, p0, confidence) -> np.ndarray:
+    """Position of each share ``k/n`` relative to the funnel limits of :func:`funnel_limits`.
+
+    Parameters
+    ----------
+    k : array_like
+        Counts (e.g. failing pupils).
+    n : array_like
+        Group sizes, same length as ``k``.
+    p0 : float
+        Target proportion in [0, 1].
+    confidence : float
+        Coverage of the limits, e.g. 0.95 or 0.998.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        +1 where ``k/n`` is strictly above the upper limit, -1 where strictly below
+        the lower limit, 0 inside, and 0 where ``n`` is 0 (or ``n`` or ``k`` is
+        NaN, or ``n`` negative).
+
+    Examples
+    --------
+    >>> outside_funnel([40, 20, 5, 0], [100, 100, 100, 0], 0.2, 0.95).tolist()
+    [1, 0, -1, 0]
+    """
+    k, n = _broadcast(k, n)
+    lower, upper = funnel_limits(p0, n, confidence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = k / n
+        above = share > upper  # NaN compares False
+        below = share < lower
+    out = np.zeros(share.shape, dtype=np.int64)
+    out[above] = 1
+    out[below] = -1
+    return out
