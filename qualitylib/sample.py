@@ -121,19 +121,8 @@ SHNOR_PROCEDURES = (
     ("ege", "math_base", 11), ("ege", "math_profile", 11), ("ege", "russian", 11),
 )
 
-#: Extra numeric columns of the monitoring table, in file order (see the module docstring).
-MONITORING_COLUMNS = (
-    "teachers_total", "teachers_diagnosed", "teachers_supported", "teachers_regional_network",
-    "teachers_municipal_network", "teachers_with_iom", "teachers_trained",
-    "teachers_fgos_trained", "prof_events_participation", "prof_events_presented",
-    "internship_site_municipal", "internship_site_regional", "prevention_system",
-    "risk_prevention", "weak_pupils", "weak_pupils_with_iom", "failing_pupils",
-    "failing_pupils_extra_lessons", "graduates_11", "honours_certificates",
-    "university_entrants", "olympiad_winners", "staffing_pct", "parents_surveyed",
-    "parents_satisfied", "pupils_modern_conditions", "pupils_municipal_events",
-    "quality_programme", "material_base_programme", "methodical_support", "in_network",
-    "equal_access",
-)
+#: Columns of the monitoring table beyond its key, in file order (the data contract's order).
+MONITORING_COLUMNS = tuple(MONITORING.column_names[2:])
 
 # --------------------------------------------------------------------------------------
 # Schools
@@ -557,7 +546,7 @@ def _make_monitoring(rng: np.random.Generator, latent: pd.DataFrame, context: pd
                 in_network=int(bool(site_municipal) or rng.random() < 0.9 * t + 0.2 * (1 - t)),
                 equal_access=int(equipped or rng.random() < 0.3),
             ))
-    return pd.DataFrame(rows, columns=MONITORING.column_names + list(MONITORING_COLUMNS))
+    return pd.DataFrame(rows, columns=MONITORING.column_names)
 
 
 # --------------------------------------------------------------------------------------
