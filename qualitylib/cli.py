@@ -129,6 +129,24 @@ def cmd_dynamics(args) -> int:
     return 0
 
 
+def cmd_indicators(args) -> int:
+    from .indicators import compute_indicators, programme_for
+    from .io import write_csv_atomic
+
+    region, params = _load(args)
+    programme, catalogue = programme_for(params)
+    table = compute_indicators(region, args.municipality, args.year, params, programme, catalogue)
+    columns = ["id", "title", "unit", "numerator", "denominator", "value", "target", "status", "prev_value",
+               "change", "group", "period", "target_note", "programme"]
+    write_csv_atomic(table[columns], args.out)
+    counts = table["status"].value_counts()
+    _print(f"Показатели программы «{programme.title}» за {args.year} год: выполнено — "
+           f"{int(counts.get('met', 0))}, не выполнено — {int(counts.get('not_met', 0))}, нет данных — "
+           f"{int(counts.get('no_data', 0))}, без цели — {int(counts.get('no_target', 0))}. "
+           f"Таблица записана в «{args.out}».")
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # Russian usage errors
         self.print_usage(sys.stderr)
@@ -152,13 +170,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, func, text in (("identify", cmd_identify, "выявить ШНОР (CSV)"),
                              ("risk", cmd_risk, "выявить школы в зоне риска (CSV)"),
-                             ("dynamics", cmd_dynamics, "динамика результатов к прошлому году (CSV)")):
+                             ("dynamics", cmd_dynamics, "динамика результатов к прошлому году (CSV)"),
+                             ("indicators", cmd_indicators, "показатели программы против целей (CSV)")):
         p = sub.add_parser(name, help=text)
         p.add_argument("--data", required=True, help="папка региона")
         p.add_argument("--year", type=int, required=True, help="год результатов")
         p.add_argument("--params", help="файл параметров YAML (по умолчанию — параметры муниципалитета "
                                         "или params/methodology.yaml)")
-        p.add_argument("--municipality", help="только этот муниципалитет")
+        p.add_argument("--municipality", required=name == "indicators", help="только этот муниципалитет")
         p.add_argument("--out", required=True, help="CSV-файл результата")
         p.set_defaults(func=func)
     p = sub.add_parser("run", help="пакетный прогон всех блокнотов по муниципалитетам (HTML, Excel, оглавление)")
