@@ -321,3 +321,31 @@ def mean_trend_chart(trends: pd.DataFrame, titles: dict[str, str]) -> plt.Figure
     fig.suptitle("Средний балл ГИА: все школы и ШНОР", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+STATUS_COLOURS = {"met": "#1a9641", "not_met": "#d7191c", "no_data": "#bdbdbd", "no_target": "#9ecae1"}
+
+
+def indicator_bars(group: pd.DataFrame, year: int, title: str) -> plt.Figure | None:
+    """This year's and last year's values of a group of indicators, the status word at each bar."""
+    apply_style()
+    data = group.reset_index(drop=True)
+    if data.empty:
+        return None
+    fig, ax = plt.subplots(figsize=(9, 0.55 * len(data) + 1.3))
+    y = np.arange(len(data))
+    ax.barh(y - 0.18, data["prev_value"].fillna(0), height=0.34, color="#c8c8c8", label=str(year - 1))
+    ax.barh(y + 0.18, data["value"].fillna(0), height=0.34,
+            color=[STATUS_COLOURS[s] for s in data["status"]], label=str(year))
+    top = np.nanmax(np.r_[data["value"].to_numpy(dtype=float), data["prev_value"].to_numpy(dtype=float), 1])
+    for i, row in data.iterrows():
+        value = "нет данных" if pd.isna(row["value"]) else f"{row['value']:g}".replace(".", ",")
+        ax.text((0 if pd.isna(row["value"]) else row["value"]) + top * 0.01, i + 0.18,
+                f"{value} — {row['status_title']} (цель: {row['target']})", va="center", fontsize=7)
+    ax.set_yticks(y, [_short(t, 60) for t in data["title"]], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlim(0, top * 1.9)
+    ax.set_title(title)
+    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    fig.tight_layout()
+    return fig

@@ -22,6 +22,10 @@ CSS = """
 .ql-table td.ql-num{text-align:right !important;white-space:nowrap}
 .ql-summary p{font-size:14px;margin:4px 0}
 .ql-note{color:#555;font-size:12px}
+.ql-table td.ql-ok{background:#c6efce !important;color:#006100;font-weight:bold}
+.ql-table td.ql-bad{background:#ffc7ce !important;color:#9c0006;font-weight:bold}
+.ql-table td.ql-none{background:#ededed !important;color:#555}
+.ql-table td.ql-warn{background:#ffeb9c !important;color:#9c5700;font-weight:bold}
 </style>
 """
 
@@ -61,8 +65,16 @@ def _fmt(value, col: str) -> tuple[str, bool]:
     return html.escape(str(value)).replace("\n", "<br>"), False
 
 
+#: Cell classes for words that carry a status (the word itself stays in the cell).
+STATUS_CLASSES = {
+    "выполнен": "ql-ok", "не выполнен": "ql-bad", "нет данных": "ql-none", "цель не задана": "ql-none",
+    "выполнено": "ql-ok", "просрочено": "ql-bad", "в работе": "ql-warn", "не начато": "ql-none",
+    "срок не распознан": "ql-warn",
+}
+
+
 def table(frame: pd.DataFrame, columns: list[str] | None = None, flags: dict[str, str] | None = None,
-          empty: str = "Нет записей.") -> HTML:
+          empty: str = "Нет записей.", status_columns: tuple[str, ...] = ()) -> HTML:
     """An escaped HTML table with Russian headers.
 
     Parameters
@@ -75,6 +87,8 @@ def table(frame: pd.DataFrame, columns: list[str] | None = None, flags: dict[str
         flagged cells are also filled.
     empty : str
         Text shown when the frame has no rows.
+    status_columns : tuple of str
+        Columns whose words (see :data:`STATUS_CLASSES`) also colour the cell.
     """
     columns = list(frame.columns) if columns is None else columns
     flags = flags or {}
@@ -91,6 +105,9 @@ def table(frame: pd.DataFrame, columns: list[str] | None = None, flags: dict[str
                 cells.append(f"<td{cls}>{html.escape(flags[col]) if on else 'нет'}</td>")
                 continue
             text, numeric = _fmt(value, col)
+            if col in status_columns and str(value) in STATUS_CLASSES:
+                cells.append(f'<td class="{STATUS_CLASSES[str(value)]}">{text}</td>')
+                continue
             cells.append(f'<td class="ql-num">{text}</td>' if numeric else f"<td>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return HTML(CSS + f'<table class="ql-table"><thead><tr>{head}</tr></thead><tbody>'

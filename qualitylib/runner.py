@@ -291,6 +291,7 @@ def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", par
 
     from .excel import write_registry
     from .index_page import render_index
+    from .indicators import compute_indicators, programme_for
     from .params import find_municipality_params, load_params
     from .region import load_region
     from .report import build_identification
@@ -313,6 +314,7 @@ def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", par
     names = municipalities or region.municipalities
     slugs = unique_slugs(names)
     region_params = None
+    catalogue = None
     for name in names:
         row = {"municipality": name, "slug": slugs[name], "status": "ok", "reasons": [], "reports": {},
                "headline": {}, "notebooks": []}
@@ -337,6 +339,11 @@ def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", par
             region_params = region_params or params
             ident = build_identification(region, name, year, params)
             row["headline"] = ident.headline
+            if params.get("programme"):
+                programme, catalogue = programme_for(params, catalogue)
+                table = compute_indicators(region, name, year, params, programme, catalogue)
+                row["headline"]["indicators_met"] = int((table["status"] == "met").sum())
+                row["headline"]["indicators_total"] = int((table["status"] != "no_target").sum())
             frames["shnor"].append(ident.shnor)
             frames["risk"].append(ident.risk)
             frames["pairs"].append(ident.pairs)

@@ -19,6 +19,7 @@ public = False                   # публичный режим: малые г�
 
 SETUP = '''from pathlib import Path
 
+import matplotlib.pyplot as plt
 from IPython.display import display
 
 from qualitylib import load_region
@@ -194,9 +195,76 @@ display(html.title_block(region.name, municipality, year, params))'''),
         "language_info": {"name": "python"}})
 
 
+def monitoring() -> nbformat.NotebookNode:
+    parameters = PARAMETERS + "\nas_of = None                     # дата состояния дорожной карты (ГГГГ-ММ-ДД); None — 1 сентября года"
+    cells = [
+        new_markdown_cell(
+            "# Аналитическая справка: мониторинг программы\n\n"
+            "Показатели программы против целевых значений, изменение к прошлому году, состояние дорожной "
+            "карты и адресные рекомендации школам. Все значения вычислены библиотекой `qualitylib` из "
+            "таблиц региона; цели и формулы — в `params/indicators.yaml` и `params/programmes/`."),
+        new_code_cell(parameters, metadata={"tags": ["parameters"]}),
+        new_code_cell(SETUP + '''
+from qualitylib.monitoring_report import build_monitoring, summary_sentences, write_indicators_workbook
+
+m = build_monitoring(region, municipality, year, params, as_of=as_of, public=public)
+display(html.title_block(region.name, municipality, year, params))'''),
+        new_markdown_cell("## Краткие итоги"),
+        new_code_cell("html.paragraphs(summary_sentences(m))"),
+        new_code_cell('html.table(m.indicators, ["title", "value", "target", "status_title", "prev_value", "change"],\n'
+                      '           status_columns=("status_title",))'),
+        new_markdown_cell(
+            "## Показатели по группам\n\n"
+            "Для каждого показателя — числитель и знаменатель, значение в этом и прошлом году, цель и статус. "
+            "Цвет полосы повторяет статус, подписанный словом: выполнен, не выполнен, нет данных."),
+        new_code_cell("for (group, unit), part in m.indicators.groupby(['group', 'unit'], sort=False):\n"
+                      "    fig = charts.indicator_bars(part, year, f'{group} ({unit})')\n"
+                      "    display(fig)\n"
+                      "    plt.close(fig)\n"
+                      "    display(html.table(part, ['id', 'title', 'numerator', 'denominator', 'value', "
+                      "'prev_value', 'target',\n"
+                      "                              'status_title', 'target_note'], status_columns=('status_title',)))"),
+        new_markdown_cell("## Дорожная карта"),
+        new_code_cell('if m.roadmap is None:\n'
+                      '    display(html.paragraphs(["Дорожной карты муниципалитета в данных нет."]))\n'
+                      'else:\n'
+                      '    display(html.paragraphs([f"Состояние на {m.as_of:%d.%m.%Y}."]))\n'
+                      '    display(html.table(m.roadmap_total, ["total", "done", "in_progress", "overdue", '
+                      '"not_started",\n'
+                      '                       "unparsed_deadline", "done_on_time", "share_done_on_time"]))'),
+        new_markdown_cell("### По направлениям и ответственным"),
+        new_code_cell('if m.roadmap is not None:\n'
+                      '    display(html.table(m.roadmap_by_direction, ["direction", "total", "done", "in_progress", '
+                      '"overdue",\n'
+                      '                       "not_started", "share_done_on_time"]))\n'
+                      '    display(html.table(m.roadmap_by_body, ["responsible", "total", "done", "in_progress", '
+                      '"overdue",\n'
+                      '                       "not_started", "share_done_on_time"]))'),
+        new_markdown_cell("### Просроченные мероприятия и нераспознанные сроки"),
+        new_code_cell('if m.roadmap is not None:\n'
+                      '    display(html.table(m.overdue, ["item", "measure", "deadline", "responsible"],\n'
+                      '                       empty="Просроченных мероприятий нет."))\n'
+                      '    unparsed = m.roadmap[m.roadmap["state"] == "unparsed_deadline"]\n'
+                      '    display(html.table(unparsed, ["item", "measure", "deadline", "problem"],\n'
+                      '                       empty="Все сроки распознаны."))'),
+        new_markdown_cell("## Адресные рекомендации"),
+        new_code_cell('html.table(m.recommendations, ["school_name", "kind", "reasons", "recommendation"],\n'
+                      '           empty="ШНОР и школ в зоне риска нет.")'),
+        new_markdown_cell("## Параметры методики"),
+        new_code_cell("html.params_table(params)"),
+        new_code_cell('if output_dir:\n'
+                      '    saved = write_indicators_workbook(Path(output_dir) / "indicators.xlsx", m)\n'
+                      '    display(html.paragraphs([f"Показатели сохранены в файл {saved.name}."]))'),
+    ]
+    return new_notebook(cells=cells, metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"}})
+
+
 def main() -> None:
     HERE.mkdir(exist_ok=True)
-    for name, build in (("01_identification.ipynb", identification), ("02_dynamics.ipynb", dynamics)):
+    for name, build in (("01_identification.ipynb", identification), ("02_dynamics.ipynb", dynamics),
+                        ("03_monitoring.ipynb", monitoring)):
         nb = build()
         for i, cell in enumerate(nb.cells):
             cell["id"] = f"cell-{i:02d}"
