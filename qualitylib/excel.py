@@ -74,7 +74,7 @@ def params_frame(params: dict) -> pd.DataFrame:
             for k, v in value.items():
                 walk(f"{prefix}.{k}" if prefix else k, v)
         else:
-            text = json.dumps(value, ensure_ascii=False) if isinstance(value, list) else value
+            text = json.dumps(value, ensure_ascii=False) if isinstance(value, list) else str(value)
             rows.append({"parameter": prefix, "value": text})
 
     walk("", {k: v for k, v in params.items() if not k.startswith("_")})

@@ -51,10 +51,14 @@ DECIMALS = {"p_value": 3, "social_index": 1, "gap": 2, "gap_change": 2, "top_mea
 COUNT_COLUMNS = {"n_prev", "n_now", "participants", "numerator", "denominator", "schools", "low_count"}
 
 
+#: Value columns shown without decimals when the value is whole (counts among percentages).
+WHOLE_IF_INTEGRAL = {"value", "prev_value", "change"}
+
+
 def _fmt(value, col: str) -> tuple[str, bool]:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "—", False
-    if isinstance(value, float) and col in COUNT_COLUMNS and value.is_integer():
+    if isinstance(value, float) and col in COUNT_COLUMNS | WHOLE_IF_INTEGRAL and value.is_integer():
         return str(int(value)), True
     if isinstance(value, float):
         if col == "p_value" and value < 0.001:

@@ -161,7 +161,8 @@ def identify_risk(context: pd.DataFrame, results: pd.DataFrame, schools: pd.Data
     out["deficits"] = join_labels(deficits, DEFICIT_NAMES, "; ")
     texts = params["recommendations"]
     out["recommendations"] = join_labels(
-        deficits, {c: f"{DEFICIT_NAMES[c].capitalize()}: {texts[c].strip()}" for c in deficits}, "\n")
+        deficits, {c: f"{DEFICIT_NAMES[c][0].upper()}{DEFICIT_NAMES[c][1:]}: {texts[c].strip()}"
+                   for c in deficits}, "\n")
     out = out.reset_index()
     return out.sort_values(["risk", "areas", "school_id"], ascending=[False, False, True],
                            kind="mergesort").reset_index(drop=True)

@@ -72,3 +72,21 @@ def test_dynamics_command(tmp_path, capsys):
         assert col in table.columns
     assert set(table["verdict"]) <= {"improved", "no_change", "declined", "insufficient_data"}
     assert "Динамика 2025 → 2026" in capsys.readouterr().out
+
+
+def test_indicators_command(tmp_path, capsys):
+    out = tmp_path / "ind.csv"
+    assert main(["indicators", "--data", SAMPLE, "--year", "2026", "--municipality", "Элиста", "--out", str(out)]) == 0
+    table = pd.read_csv(out, encoding="utf-8")
+    for col in ("id", "title", "numerator", "denominator", "value", "target", "status", "prev_value"):
+        assert col in table.columns
+    assert len(table) == 10 and table["id"].str.startswith("elista.").all()
+    assert set(table["status"]) <= {"met", "not_met", "no_data", "no_target"}
+    assert "Показатели программы" in capsys.readouterr().out
+
+
+def test_indicators_without_programme_is_a_clear_error(tmp_path, capsys):
+    out = tmp_path / "ind.csv"
+    code = main(["indicators", "--data", SAMPLE, "--year", "2026", "--municipality", "Элиста",
+                 "--params", str(ROOT / "params" / "methodology.yaml"), "--out", str(out)])
+    assert code == 1 and "не указана программа" in capsys.readouterr().err and not out.exists()

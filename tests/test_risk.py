@@ -105,3 +105,8 @@ def test_school_without_context_is_not_flagged_by_context_areas(params):
 def test_join_labels():
     flags = pd.DataFrame({"a": [True, False, True], "b": [True, False, False]})
     assert join_labels(flags, {"a": "А", "b": "Б"}, "; ").tolist() == ["А; Б", "", "А"]
+
+
+def test_recommendation_heading_keeps_abbreviations(params):
+    row = run(params, results=[vpr(4, "math", 10, 5), vpr(8, "russian", 10, 5)])
+    assert row["recommendations"].startswith("Низкие результаты ВПР: ")
