@@ -22,7 +22,7 @@ class Monitoring:
     municipality: str | None
     year: int
     params: dict
-    programme: Programme
+    programme: Programme | None
     indicators: pd.DataFrame
     ident: Identification
     as_of: _dt.date
@@ -34,13 +34,18 @@ class Monitoring:
     recommendations: pd.DataFrame
 
 
-def report_date(year: int, programme: Programme, as_of: str | _dt.date | None) -> _dt.date:
+INDICATOR_COLUMNS = ["id", "title", "group", "unit", "period", "numerator", "denominator", "value",
+                     "prev_numerator", "prev_denominator", "prev_value", "change", "target", "target_note",
+                     "status", "status_title", "programme"]
+
+
+def report_date(year: int, programme: Programme | None, as_of: str | _dt.date | None) -> _dt.date:
     """The date the road map is read at: ``as_of``, else 1 September of ``year`` (the monitoring
     month of Norilsk), but not after the programme's end."""
     if as_of is not None:
         return as_of if isinstance(as_of, _dt.date) else _dt.date.fromisoformat(str(as_of))
     date = _dt.date(int(year), 9, 1)
-    if programme.period is not None and date > programme.period[1]:
+    if programme is not None and programme.period is not None and date > programme.period[1]:
         return programme.period[1]
     return date
 
@@ -67,14 +72,17 @@ def build_monitoring(region: Region, municipality: str | None, year: int, params
     """Compute the programme's indicators, the road map's state and the recommendations."""
     from .roadmap import overdue_items, roadmap_status, roadmap_summary
 
-    programme, catalogue = programme_for(params)
-    indicators = compute_indicators(region, municipality, year, params, programme, catalogue)
+    if params.get("programme"):
+        programme, catalogue = programme_for(params)
+        indicators = compute_indicators(region, municipality, year, params, programme, catalogue)
+    else:  # no programme named: the note still gives the road map and the recommendations
+        programme, indicators = None, pd.DataFrame(columns=INDICATOR_COLUMNS)
     ident = build_identification(region, municipality, year, params, public=public)
     date = report_date(year, programme, as_of)
     scope = region.subset(municipality)
     roadmap = total = by_direction = by_body = overdue = None
     if scope.roadmap is not None and len(scope.roadmap):
-        roadmap = roadmap_status(scope.roadmap, date, programme.period)
+        roadmap = roadmap_status(scope.roadmap, date, programme.period if programme else None)
         total = roadmap_summary(roadmap)
         by_direction = roadmap_summary(roadmap, by="direction")
         by_body = roadmap_summary(roadmap, by="responsible")
@@ -89,9 +97,13 @@ def summary_sentences(m: Monitoring) -> list[str]:
     ind = m.indicators
     counts = ind["status"].value_counts()
     with_target = int(len(ind) - counts.get("no_target", 0))
-    out = [f"Программа: {m.programme.title}. Отчётный год — {y}."]
-    out.append(f"Из {with_target} показателей с целевым значением выполнено {int(counts.get('met', 0))}, не "
-               f"выполнено {int(counts.get('not_met', 0))}, нет данных по {int(counts.get('no_data', 0))}.")
+    if m.programme is None:
+        out = [f"Программа мониторинга не указана (ключ programme в файле параметров муниципалитета), "
+               f"поэтому показатели не вычислены. Отчётный год — {y}."]
+    else:
+        out = [f"Программа: {m.programme.title}. Отчётный год — {y}.",
+               f"Из {with_target} показателей с целевым значением выполнено {int(counts.get('met', 0))}, не "
+               f"выполнено {int(counts.get('not_met', 0))}, нет данных по {int(counts.get('no_data', 0))}."]
     comparable = ind.dropna(subset=["change"])
     if len(comparable):
         up = int((comparable["change"] > 0).sum())

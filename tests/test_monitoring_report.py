@@ -55,3 +55,11 @@ def test_municipality_without_road_map(region):
     assert m.roadmap is None
     assert "Дорожной карты муниципалитета в данных нет." in summary_sentences(m)
     assert len(m.indicators) == 24
+
+
+def test_without_programme_the_note_still_renders(region):
+    params = load_params()   # the base methodology names no programme
+    m = build_monitoring(region, "Полысаево", 2026, params)
+    assert m.programme is None and m.indicators.empty
+    assert summary_sentences(m)[0].startswith("Программа мониторинга не указана")
+    assert m.roadmap is not None and len(m.recommendations)

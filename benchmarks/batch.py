@@ -1,0 +1,126 @@
+"""Benchmarks of the batch and of the library (results tabled in benchmarks/README.md).
+
+Usage::
+
+    python benchmarks/batch.py            # everything (about 10 minutes on 2 cores)
+    python benchmarks/batch.py --quick    # sample region and country-scale computation only
+
+Measures, in one run (the machines are noisy: compare ratios within a run):
+
+* the floor: a papermill run of an empty notebook that imports the same libraries as the
+  reports (pandas, matplotlib, seaborn, qualitylib), in a warm worker, with the runner's options;
+* the sample region: wall time of the whole batch with 1 and 2 workers (speed-up), the
+  per-notebook cost from the manifest, peak memory of the workers;
+* a synthetic region of 60 municipalities / 1,500 schools: wall time with 2 workers;
+* the library's computation for a country of 40,000 schools (~1.08 M result rows):
+  the ШНОР rule, the risk zone and the social index.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from synthetic import country  # noqa: E402
+
+from qualitylib.params import load_params  # noqa: E402
+from qualitylib.runner import Job, available_notebooks, execute_jobs, run_region  # noqa: E402
+
+
+def floor(tmp: Path, repeats: int = 12) -> float:
+    """Median seconds per empty notebook (same imports), in warm worker processes."""
+    nb = new_notebook(cells=[
+        new_code_cell("data_dir = None\nmunicipality = None\nyear = None\nparams_file = None\noutput_dir = None\npublic = False",
+                      metadata={"tags": ["parameters"]}),
+        new_code_cell("import pandas, matplotlib.pyplot, seaborn, qualitylib"),
+    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    path = tmp / "floor" / "01_identification.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(nb, path)
+    jobs = [Job(f"m{i}", f"m{i}", str(tmp), 2026, "p", str(tmp / "floor-out" / f"m{i}"), [str(path)])
+            for i in range(repeats)]
+    results = execute_jobs(jobs, workers=1, progress=False)
+    return statistics.median(r.notebooks[0]["seconds"] for r in results[2:])
+
+
+def batch(data: Path, out: Path, workers: int) -> tuple[float, list[float]]:
+    start = time.perf_counter()
+    manifest = run_region(data, 2026, out, workers=workers, progress=False, log=lambda *a: None)
+    wall = time.perf_counter() - start
+    per_nb = [n["seconds"] for m in manifest["municipalities"] for n in m["notebooks"]]
+    assert not manifest["failed"], manifest["failed"]
+    return wall, per_nb
+
+
+def synthetic_region(folder: Path, n_schools: int = 1500, n_municipalities: int = 60) -> Path:
+    schools, results, context = country(n_schools, years=(2022, 2023, 2024, 2025, 2026), seed=7,
+                                        n_municipalities=n_municipalities)
+    folder.mkdir(parents=True, exist_ok=True)
+    schools.to_csv(folder / "schools.csv", index=False)
+    results.to_csv(folder / "results.csv", index=False)
+    context.to_csv(folder / "context.csv", index=False)
+    (folder / "region.yaml").write_text("name: Синтетический регион 60\n", encoding="utf-8")
+    return folder
+
+
+def country_scale() -> dict[str, float]:
+    from qualitylib.identification import identify_shnor
+    from qualitylib.risk import identify_risk
+    from qualitylib.social import social_index
+
+    schools, results, context = country()
+    params = load_params()
+    times = {}
+    for name, func in (("ШНОР", lambda: identify_shnor(results, schools, 2026, params)),
+                       ("зона риска", lambda: identify_risk(context, results, schools, 2026, params)),
+                       ("социальный индекс", lambda: social_index(context, 2026, params))):
+        runs = []
+        for _ in range(3):
+            t = time.perf_counter()
+            func()
+            runs.append(time.perf_counter() - t)
+        times[name] = min(runs)
+    times["всего"] = sum(times.values())
+    times["строк результатов"] = len(results)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    report: dict = {"notebooks": [Path(p).stem for p in available_notebooks()]}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        report["floor_s"] = round(floor(tmp), 2)
+        wall1, _ = batch(ROOT / "data" / "sample", tmp / "s1", workers=1)
+        wall2, per_nb = batch(ROOT / "data" / "sample", tmp / "s2", workers=2)
+        report["sample"] = {"wall_1_worker_s": round(wall1, 1), "wall_2_workers_s": round(wall2, 1),
+                            "speedup": round(wall1 / wall2, 2), "notebooks": len(per_nb),
+                            "per_notebook_median_s": round(statistics.median(per_nb), 2)}
+        report["per_notebook_vs_floor"] = round(report["sample"]["per_notebook_median_s"] / report["floor_s"], 2)
+        if not args.quick:
+            data = synthetic_region(tmp / "region60")
+            wall, per_nb = batch(data, tmp / "r60", workers=2)
+            report["region_60"] = {"municipalities": 60, "schools": 1500, "notebooks": len(per_nb),
+                                   "wall_2_workers_s": round(wall, 1),
+                                   "per_notebook_median_s": round(statistics.median(per_nb), 2)}
+    report["peak_memory_worker_mib"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+    report["country"] = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in country_scale().items()}
+    report["peak_memory_main_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()
