@@ -87,6 +87,12 @@ def _finalise(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
     return out
 
 
+def empty_table(table: Table) -> pd.DataFrame:
+    """A table of the contract with no rows and the analysis dtypes of its columns."""
+    dtypes = {"int": "Int64", "year": "int64", "flag": "Int64", "float": "float64", "pct": "float64"}
+    return pd.DataFrame({c.name: pd.Series(dtype=dtypes.get(c.kind, "string")) for c in table.columns})
+
+
 def read_region_name(folder: Path) -> str:
     """Region name from ``region.yaml`` (key ``name``), else the folder's name."""
     meta = folder / "region.yaml"
@@ -148,6 +154,10 @@ def validate_region(path: str | Path) -> tuple[Region | None, list[Problem]]:
     if errors or any(t.required and t.name not in frames for t in TABLES.values()):
         return None, problems
     typed = {name: _finalise(frame, TABLES[name]) for name, frame in frames.items()}
+    if "context" not in typed:
+        typed["context"] = empty_table(TABLES["context"])
+        problems.append(Problem("context.csv", "нет таблицы «Контекст»: зона риска (области 1–3) и индекс "
+                                               "социального благополучия не вычисляются", severity="warning"))
     region = Region(
         name=read_region_name(folder), path=folder,
         schools=typed["schools"], results=typed["results"], context=typed["context"],

@@ -175,6 +175,7 @@ CONTEXT = Table(
     name="context",
     title="Контекст",
     key=("year", "school_id"),
+    required=False,
     file_aliases=("контекст",),
     description=(
         "Контекстные данные (ОО-1, ОО-2, КИАСУО, социальные паспорта): одна строка на год × школу. "

@@ -250,3 +250,12 @@ def test_cli_validate_limit(bad_region, capsys):
 def test_cli_validate_missing_folder(tmp_path, capsys):
     assert main(["validate", str(tmp_path / "нет")]) == 1
     assert "папка региона не найдена" in capsys.readouterr().out
+
+
+def test_context_is_optional_with_a_warning(region_dir):
+    (region_dir / "context.csv").unlink()
+    region, problems = validate_region(region_dir)
+    assert region is not None and region.context.empty
+    assert [p.severity for p in problems] == ["warning"]
+    assert "нет таблицы «Контекст»" in problems[0].message
+    assert list(region.context.columns[:2]) == ["year", "school_id"]
