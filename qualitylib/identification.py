@@ -106,7 +106,7 @@ def join_within(frame: pd.DataFrame, key: str, column: str, sep: str) -> pd.Seri
 
 
 def _fmt_share(share: pd.Series) -> pd.Series:
-    return share.map(lambda v: f"{v:.1f}".replace(".", ","))
+    return share.map(lambda v: f"{v:.1f}".replace(".", ",")).astype(str)
 
 
 def _describe(low: pd.DataFrame, hide_below: int | None = None) -> pd.Series:
@@ -114,7 +114,7 @@ def _describe(low: pd.DataFrame, hide_below: int | None = None) -> pd.Series:
 
     With ``hide_below``, groups with fewer participants read «… — малая группа» (public reports).
     """
-    titles = low["assessment"].map({a: assessment_title(a) for a in low["assessment"].unique()})
+    titles = low["assessment"].map({a: assessment_title(a) for a in low["assessment"].unique()}).astype(str)
     text = (titles + " — " + _fmt_share(low["share"]) + " % (" + low["low_count"].astype(str)
             + " из " + low["participants"].astype(str) + ")")
     if hide_below:

@@ -134,8 +134,8 @@ def identify_risk(context: pd.DataFrame, results: pd.DataFrame, schools: pd.Data
     vpr = vpr[vpr["school_id"].isin(base.index)].copy()
     vpr["high"] = is_low(vpr["low_count"], vpr["participants"], rp["vpr_pct"])
     high = vpr[vpr["high"]].copy()
-    high["phrase"] = (high["assessment"].map(assessment_title) + " — "
-                      + (high["low_count"] * 100.0 / high["participants"]).map(_pct_text))
+    high["phrase"] = (high["assessment"].map(assessment_title).astype(str) + " — "
+                      + (high["low_count"] * 100.0 / high["participants"]).map(_pct_text).astype(str))
     if hide_below:
         high["phrase"] = high["phrase"].where(
             high["participants"] >= hide_below, high["assessment"].map(assessment_title) + " — малая группа")

@@ -250,10 +250,10 @@ def test_missing_marks_are_not_summed(tmp_path):
 
 def test_missing_required_table(tmp_path):
     folder = spoil(tmp_path)
-    (folder / "context.csv").unlink()
+    (folder / "results.csv").unlink()
     problem = only_error(folder)
-    assert problem.file == "context.csv"
-    assert "нет таблицы «Контекст»: ожидался файл context.csv или context.xlsx" in problem.message
+    assert problem.file == "results.csv"
+    assert "нет таблицы «Результаты»: ожидался файл results.csv или results.xlsx" in problem.message
 
 
 # ---------------------------------------------------------------------------- all at once
