@@ -28,7 +28,7 @@ test: setup
 	$(PY) -m pytest
 
 lab: setup
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --allow-root
 
 sample: setup
 	$(PY) -m qualitylib sample $(DATA) --seed 2026

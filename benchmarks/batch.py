@@ -41,7 +41,7 @@ from qualitylib.runner import Job, available_notebooks, execute_jobs, run_region
 def floor(tmp: Path, repeats: int = 12) -> float:
     """Median seconds per empty notebook (same imports), in warm worker processes."""
     nb = new_notebook(cells=[
-        new_code_cell("data_dir = None\nmunicipality = None\nyear = None\nparams_file = None\noutput_dir = None\npublic = False",
+        new_code_cell("data_dir = None\nmunicipality = None\nyear = None\nparams_file = None\noutput_dir = None\npublic = False\ninteractive = False",
                       metadata={"tags": ["parameters"]}),
         new_code_cell("import pandas, matplotlib.pyplot, seaborn, qualitylib"),
     ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})

@@ -122,7 +122,7 @@ def test_same_inputs_give_the_same_html(batch, tiny_region, tmp_path):
 
 def test_failing_cell_keeps_the_executed_notebook_and_removes_stale_html(tmp_path):
     nb = new_notebook(cells=[
-        new_code_cell("data_dir = None\nmunicipality = None\nyear = None\nparams_file = None\noutput_dir = None\npublic = False",
+        new_code_cell("data_dir = None\nmunicipality = None\nyear = None\nparams_file = None\noutput_dir = None\npublic = False\ninteractive = False",
                       metadata={"tags": ["parameters"]}),
         new_code_cell("raise ValueError('Нет данных за этот год')"),
     ])

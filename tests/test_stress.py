@@ -7,7 +7,7 @@ from qualitylib.runner import Job, execute_jobs
 
 def test_thirty_notebooks_in_parallel(tmp_path):
     nb = new_notebook(cells=[
-        new_code_cell("data_dir = None\nmunicipality = None\nyear = None\nparams_file = None\noutput_dir = None\npublic = False",
+        new_code_cell("data_dir = None\nmunicipality = None\nyear = None\nparams_file = None\noutput_dir = None\npublic = False\ninteractive = False",
                       metadata={"tags": ["parameters"]}),
         new_code_cell("import pandas as pd\nimport matplotlib.pyplot as plt\n"
                       "fig, ax = plt.subplots(figsize=(2, 1))\nax.plot(range(3))\n"
@@ -29,7 +29,7 @@ def test_dask_executor_with_a_local_cluster(tmp_path):
 
     pytest.importorskip("dask.distributed")
     nb = new_notebook(cells=[
-        new_code_cell("data_dir = None\nmunicipality = None\nyear = None\nparams_file = None\noutput_dir = None\npublic = False",
+        new_code_cell("data_dir = None\nmunicipality = None\nyear = None\nparams_file = None\noutput_dir = None\npublic = False\ninteractive = False",
                       metadata={"tags": ["parameters"]}),
         new_code_cell("print(municipality)"),
     ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})

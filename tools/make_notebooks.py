@@ -15,7 +15,8 @@ municipality = "Полысаево"       # муниципалитет; None —
 year = 2026                      # год результатов
 params_file = None               # файл параметров; None — файл муниципалитета из params/
 output_dir = None                # куда сохранить Excel; None — не сохранять
-public = False                   # публичный режим: малые группы скрываются'''
+public = False                   # публичный режим: малые группы скрываются
+interactive = True               # элементы управления в JupyterLab; пакетный прогон передаёт False'''
 
 SETUP = '''from pathlib import Path
 
@@ -45,6 +46,10 @@ from qualitylib.report import build_identification, summary_sentences
 
 ident = build_identification(region, municipality, year, params, public=public)
 display(html.title_block(region.name, municipality, year, params))'''),
+        new_code_cell("if interactive:\n"
+                      "    from qualitylib.interactive import explorer\n"
+                      "    view = explorer(region, params, municipality, year, view='identification')\n"
+                      "    display(view)"),
         new_markdown_cell("## Итоги"),
         new_code_cell("html.paragraphs(summary_sentences(ident))"),
         new_markdown_cell(
@@ -135,6 +140,10 @@ d = build_dynamics(region, municipality, year, params, public=public)
 titles = {a: assessment_title(a) for a in params["identification"]["assessments"]
           + params["dynamics"]["diagnostics"]}
 display(html.title_block(region.name, municipality, year, params))'''),
+        new_code_cell("if interactive:\n"
+                      "    from qualitylib.interactive import explorer\n"
+                      "    view = explorer(region, params, municipality, year, view='dynamics')\n"
+                      "    display(view)"),
         new_markdown_cell("## Итоги"),
         new_code_cell("html.paragraphs(summary_sentences(d))"),
         new_markdown_cell(
@@ -209,6 +218,10 @@ from qualitylib.monitoring_report import build_monitoring, summary_sentences, wr
 
 m = build_monitoring(region, municipality, year, params, as_of=as_of, public=public)
 display(html.title_block(region.name, municipality, year, params))'''),
+        new_code_cell("if interactive:\n"
+                      "    from qualitylib.interactive import explorer\n"
+                      "    view = explorer(region, params, municipality, year, view='monitoring')\n"
+                      "    display(view)"),
         new_markdown_cell("## Краткие итоги"),
         new_code_cell("html.paragraphs(summary_sentences(m))"),
         new_code_cell('html.table(m.indicators, ["title", "value", "target", "status_title", "prev_value", "change"],\n'
