@@ -6,7 +6,10 @@ YEAR   ?= 2026
 DATA   ?= data/sample
 OUT    ?= outputs
 
-.PHONY: all setup run test lab sample validate clean
+REAL   ?= ../shared/real/altai-vpr
+REAL_OUT ?= data/real/altai
+
+.PHONY: all setup run test lab sample validate real clean
 
 all: run
 
@@ -35,6 +38,12 @@ sample: setup
 
 validate: setup
 	$(PY) -m qualitylib validate $(DATA)
+
+## Реальные данные: импорт выгрузки ФИС ОКО (ВПР Алтайского края) и полный прогон за 2021 год
+real: setup
+	$(PY) -m qualitylib import-fisoko $(REAL) --out $(REAL_OUT)
+	$(PY) -m qualitylib objectivity --data $(REAL_OUT) --year 2021 --out $(REAL_OUT)/objectivity-2021.csv
+	$(PY) -m qualitylib run --data $(REAL_OUT) --year 2021 --out $(OUT)
 
 clean:
 	rm -rf $(OUT)/*/ $(VENV)

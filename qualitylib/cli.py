@@ -147,6 +147,36 @@ def cmd_indicators(args) -> int:
     return 0
 
 
+def cmd_import_fisoko(args) -> int:
+    from .fisoko import FisOkoError, import_fisoko
+
+    try:
+        report = import_fisoko(args.src_dir, args.out, scales_file=args.scales)
+    except FisOkoError as exc:
+        _print(f"Ошибка: {exc}", file=sys.stderr)
+        return 1
+    _print(report.format())
+    return 0
+
+
+def cmd_objectivity(args) -> int:
+    from .io import write_csv_atomic
+    from .objectivity import region_objectivity
+    from .region import load_region
+
+    region = load_region(args.data)
+    found = region_objectivity(region, args.year, args.scales)
+    if found is None:
+        raise UsageError(f"В папке «{args.data}» нет данных по ученикам (pupils/vpr.parquet): "
+                         "признаки необъективности считаются по выгрузке ФИС ОКО (import-fisoko).")
+    table, index = found
+    write_csv_atomic(table, args.out)
+    index_text = f"{index:g}".replace(".", ",")
+    _print(f"Признаки необъективности: отмечено школ — {int(table['marked'].sum())} из {len(table)}; "
+           f"индекс объективности региона — {index_text}. Таблица записана в «{args.out}».")
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # Russian usage errors
         self.print_usage(sys.stderr)
@@ -180,6 +210,19 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--municipality", required=name == "indicators", help="только этот муниципалитет")
         p.add_argument("--out", required=True, help="CSV-файл результата")
         p.set_defaults(func=func)
+    p = sub.add_parser("import-fisoko", help="импорт выгрузки ВПР из ФИС ОКО в папку региона")
+    p.add_argument("src_dir", help="папка выгрузки (2020/…, 2021/…, logins.xlsx)")
+    p.add_argument("--out", required=True, help="папка региона, которую создать")
+    p.add_argument("--scales", help="файл шкал перевода баллов (по умолчанию params/scales/vpr.yaml)")
+    p.set_defaults(func=cmd_import_fisoko)
+
+    p = sub.add_parser("objectivity", help="признаки необъективности результатов ВПР по школам (CSV)")
+    p.add_argument("--data", required=True, help="папка региона, созданная import-fisoko")
+    p.add_argument("--year", type=int, help="год ВПР (по умолчанию — все годы выгрузки)")
+    p.add_argument("--scales", help="файл шкал (по умолчанию params/scales/vpr.yaml)")
+    p.add_argument("--out", required=True, help="CSV-файл результата")
+    p.set_defaults(func=cmd_objectivity)
+
     p = sub.add_parser("run", help="пакетный прогон всех блокнотов по муниципалитетам (HTML, Excel, оглавление)")
     p.add_argument("--data", required=True, help="папка региона")
     p.add_argument("--year", type=int, required=True, help="год результатов")

@@ -108,8 +108,8 @@ REGISTRY_COLUMNS = {
 
 
 def write_registry(path: str | Path, shnor: pd.DataFrame, risk: pd.DataFrame, pairs: pd.DataFrame,
-                   params: dict) -> Path:
-    """Write ``registry.xlsx``: sheets ШНОР, Риск, Пары, Параметры.
+                   params: dict, objectivity: pd.DataFrame | None = None) -> Path:
+    """Write ``registry.xlsx``: sheets ШНОР, Риск, Пары, Параметры (and Объективность when given).
 
     Only flagged schools are listed on ШНОР and Риск (the registry is the list).
     """
@@ -121,4 +121,8 @@ def write_registry(path: str | Path, shnor: pd.DataFrame, risk: pd.DataFrame, pa
         ("Пары", pairs[REGISTRY_COLUMNS["pairs"]], ()),
         ("Параметры", params_frame(params), ()),
     ]
+    if objectivity is not None:
+        cols = ["school_id", "school_name", "municipality", "inflated", "marks_mismatch", "sharp_rise", "sharp_fall",
+                "signs", "marked"]
+        sheets.insert(3, ("Объективность", objectivity[cols], ("marked",)))
     return write_workbook(path, sheets)

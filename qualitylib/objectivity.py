@@ -22,6 +22,8 @@ one sign (among the schools with ВПР 4/5 data).
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -35,8 +37,13 @@ SIGN_TITLES = {
 
 
 def _participants(pupils: pd.DataFrame) -> pd.DataFrame:
-    frame = pupils[~pupils["absent"].astype(bool) & pupils["score"].notna()]
-    return frame[frame["work"].isin(WORKS)]
+    """Present pupils with a score in the works of the method; numbers as plain floats (NaN, not NA)."""
+    frame = pupils[pupils["work"].isin(WORKS)].copy()
+    for col in ("score", "school_mark"):
+        frame[col] = frame[col].astype("float64")
+    frame["year"] = frame["year"].astype("int64")
+    absent = frame["absent"].astype("boolean").fillna(False).astype(bool)
+    return frame[~absent & frame["score"].notna()]
 
 
 def inflated_means(pupils: pd.DataFrame, z: float = 1.96) -> pd.DataFrame:
@@ -130,8 +137,13 @@ def cohort_jumps(pupils: pd.DataFrame, max_scores: dict[tuple[int, str], float],
 
 
 def objectivity(pupils: pd.DataFrame, schools: pd.DataFrame, max_scores: dict[tuple[int, str], float],
-                cohort_from: int | None = None, min_pupils: int = 5) -> tuple[pd.DataFrame, float]:
+                cohort_from: int | None = None, min_pupils: int = 5,
+                year: int | None = None) -> tuple[pd.DataFrame, float]:
     """All signs per school and the region's objectivity index.
+
+    With ``year``, signs 1 and 2 use that year's works and sign 3 the cohort from
+    ``year − 1`` (grade 4) to ``year`` (grade 5): the index of one assessment year, as
+    ФИОКО publishes it. Without it, every year in the table counts.
 
     Returns
     -------
@@ -141,10 +153,16 @@ def objectivity(pupils: pd.DataFrame, schools: pd.DataFrame, max_scores: dict[tu
         sign), ``signs`` (Russian text naming each sign and work), ``marked`` (0/1); and the
         index (100 − % of marked schools among those with data).
     """
-    inflated = inflated_means(pupils)
-    mismatch = marks_mismatch(pupils, min_pupils)
-    years = sorted(pupils["year"].unique())
-    start = cohort_from if cohort_from is not None else (years[0] if len(years) > 1 else None)
+    current = pupils if year is None else pupils[pupils["year"] == year]
+    inflated = inflated_means(current)
+    mismatch = marks_mismatch(current, min_pupils)
+    years = sorted(int(y) for y in pupils["year"].unique())
+    if cohort_from is not None:
+        start = cohort_from
+    elif year is not None:
+        start = year - 1 if year - 1 in years else None
+    else:
+        start = years[0] if len(years) > 1 else None
     jumps = cohort_jumps(pupils, max_scores, start) if start is not None else pd.DataFrame(
         columns=["subject", "school_id", "sharp_rise", "sharp_fall"])
     with_data = sorted(set(inflated["school_id"]))
@@ -168,3 +186,23 @@ def objectivity(pupils: pd.DataFrame, schools: pd.DataFrame, max_scores: dict[tu
     out["marked"] = (out[["inflated", "marks_mismatch", "sharp_rise", "sharp_fall"]].sum(axis=1) > 0).astype(int)
     index = round(100.0 - out["marked"].mean() * 100, 1) if len(out) else float("nan")
     return out.reset_index(), index
+
+
+PUPILS_FILE = Path("pupils") / "vpr.parquet"
+
+
+def region_objectivity(region, year: int | None = None, scales_file=None) -> tuple[pd.DataFrame, float] | None:
+    """The objectivity signs of a region imported from ФИС ОКО, or ``None`` without pupil data.
+
+    Reads ``<region folder>/pupils/vpr.parquet`` (written by the importer) and the works'
+    maximum scores from the scales parameters.
+    """
+    from .fisoko import read_scales
+
+    path = Path(region.path) / PUPILS_FILE
+    if not path.is_file():
+        return None
+    pupils = pd.read_parquet(path, columns=["year", "school_id", "work", "score", "school_mark", "absent"])
+    scales = read_scales(scales_file)
+    maxima = {(int(year), work): spec["max"] for year, works in scales.items() for work, spec in works.items()}
+    return objectivity(pupils, region.schools, maxima, year=year)

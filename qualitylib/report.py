@@ -11,6 +11,8 @@ import pandas as pd
 
 from .identification import fail_share_matrix, identify_shnor, low_results, shnor_change
 from .pairing import leader_pairs
+from .objectivity import region_objectivity
+from .params import assessment_title
 from .privacy import suppress
 from .region import Region
 from .risk import identify_risk
@@ -47,6 +49,9 @@ class Identification:
     hidden: pd.DataFrame
     public: bool = False
     change: dict = field(default_factory=dict)
+    available: list[str] = field(default_factory=list)
+    objectivity: pd.DataFrame | None = None
+    objectivity_index: float | None = None
 
     @property
     def shnor_list(self) -> pd.DataFrame:
@@ -106,8 +111,15 @@ def build_identification(region: Region, municipality: str | None, year: int, pa
         matrix, hidden = suppress(matrix, n, min_group)
     else:
         hidden = small & False
+    available = sorted(set(flags.loc[flags["has_data"], "assessment"]),
+                       key=params["identification"]["assessments"].index)
+    found = region_objectivity(region, year)
+    objectivity_table, objectivity_index = (None, None) if found is None else found
+    if objectivity_table is not None and municipality is not None:
+        objectivity_table = objectivity_table[objectivity_table["municipality"] == municipality]
     return Identification(municipality, year, params, shnor, shnor_prev, risk, risk_prev, social, pairs,
-                          matrix, small, hidden, public, shnor_change(shnor, shnor_prev))
+                          matrix, small, hidden, public, shnor_change(shnor, shnor_prev), available,
+                          objectivity_table, objectivity_index)
 
 
 def summary_sentences(ident: Identification) -> list[str]:
@@ -120,6 +132,11 @@ def summary_sentences(ident: Identification) -> list[str]:
            f"{ident.params['identification']['threshold_pct']:g} %) отобрано "
            f"{plural(c['count'], 'школа', 'школы', 'школ')} с низкими образовательными результатами "
            f"из {total}; в {y - 1} году — {c['count_prev']}."]
+    missing = [a for a in ident.params["identification"]["assessments"] if a not in ident.available]
+    if missing:
+        out.append(f"Нет данных за {y} год по процедурам: {', '.join(assessment_title(a) for a in missing)}; "
+                   f"правило применено к процедурам с данными: "
+                   f"{', '.join(assessment_title(a) for a in ident.available) or 'таких нет'}.")
     if c["entered"]:
         out.append("Впервые в списке (не было в прошлом году): " + ", ".join(names[i] for i in c["entered"]) + ".")
     if c["left"]:
@@ -149,6 +166,12 @@ def summary_sentences(ident: Identification) -> list[str]:
     worse = int((mine["reading"] == "хуже ожидаемого при таком контингенте").sum())
     out.append(f"С учётом контингента {plural(better, 'школа показывает', 'школы показывают', 'школ показывают')} "
                f"результат лучше ожидаемого, {worse} — хуже ожидаемого.")
+    if ident.objectivity is not None:
+        marked = int(ident.objectivity["marked"].sum())
+        out.append(f"Признаки необъективности результатов ВПР (методика ФИОКО) — у "
+                   f"{plural(marked, 'школы', 'школ', 'школ')} из {len(ident.objectivity)}; индекс объективности "
+                   f"региона — {str(ident.objectivity_index).replace('.', ',')}. Список ШНОР надёжен настолько, "
+                   f"насколько объективны данные.")
     paired = ident.pairs["leader_id"].notna().sum()
     if len(ident.pairs):
         out.append(f"Школа-лидер предложена для {paired} из {len(ident.pairs)} ШНОР.")

@@ -109,12 +109,27 @@ display(html.title_block(region.name, municipality, year, params))'''),
         new_code_cell('html.table(ident.pairs, ["school_name", "weak_assessments", "leader_name", '
                       '"leader_municipality", "covered", "note"],\n'
                       '           empty="Пар нет: ШНОР не выявлено.")'),
+        new_markdown_cell(
+            "## Объективность результатов ВПР\n\n"
+            "Признаки необъективности по методике ФИОКО (по данным об учениках из ФИС ОКО): завышенный "
+            "средний балл (95 % интервал школы целиком выше интервала региона), несоответствие школьным "
+            "отметкам (ранговая корреляция Спирмена ниже нуля), резкий рост или падение результатов одной "
+            "параллели от 4 к 5 классу. Признак — повод проверить данные школы, а не вывод о ней."),
+        new_code_cell('if ident.objectivity is None:\n'
+                      '    display(html.paragraphs(["Данных об учениках (выгрузки ФИС ОКО) для этого региона нет: '
+                      'признаки необъективности не вычисляются."]))\n'
+                      'else:\n'
+                      '    display(html.table(ident.objectivity[ident.objectivity["marked"] == 1],\n'
+                      '                       ["school_name", "inflated", "marks_mismatch", "sharp_rise", '
+                      '"sharp_fall", "signs"],\n'
+                      '                       empty="Школ с признаками необъективности нет."))'),
         new_markdown_cell("## Параметры методики"),
         new_code_cell("html.params_table(params)"),
         new_code_cell('if output_dir:\n'
                       '    from qualitylib.excel import write_registry\n'
                       '    saved = write_registry(Path(output_dir) / "registry.xlsx", ident.shnor, ident.risk, '
-                      'ident.pairs, params)\n'
+                      'ident.pairs, params,\n'
+                      '                           objectivity=ident.objectivity)\n'
                       '    display(html.paragraphs([f"Реестр сохранён в файл {saved.name}."]))'),
     ]
     return new_notebook(cells=cells, metadata={
