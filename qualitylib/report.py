@@ -134,9 +134,9 @@ def summary_sentences(ident: Identification) -> list[str]:
            f"из {total}; в {y - 1} году — {c['count_prev']}."]
     missing = [a for a in ident.params["identification"]["assessments"] if a not in ident.available]
     if missing:
+        available = ", ".join(assessment_title(a) for a in ident.available) or "таких нет"
         out.append(f"Нет данных за {y} год по процедурам: {', '.join(assessment_title(a) for a in missing)}; "
-                   f"правило применено к процедурам с данными: "
-                   f"{', '.join(assessment_title(a) for a in ident.available) or 'таких нет'}.")
+                   f"правило применено к процедурам с данными: {available.rstrip('.')}.")
     if c["entered"]:
         out.append("Впервые в списке (не было в прошлом году): " + ", ".join(names[i] for i in c["entered"]) + ".")
     if c["left"]:
@@ -158,14 +158,17 @@ def summary_sentences(ident: Identification) -> list[str]:
                    "для них зона риска не определена по областям 1–3.")
     mine = ident.social if ident.municipality is None else \
         ident.social[ident.social["municipality"] == ident.municipality]
-    shnsu = int(mine["shnsu"].sum())
-    both = int(mine[(mine["shnsu"] == 1) & mine["school_id"].isin(ident.shnor_list["school_id"])].shape[0])
-    out.append(f"Школ в неблагоприятных социальных условиях (ШНСУ, {ident.params['social']['shnsu_pct']:g} % "
-               f"школ региона с наименьшим индексом) — {shnsu}; из них в списке ШНОР — {both}.")
-    better = int((mine["reading"] == "лучше ожидаемого при таком контингенте").sum())
-    worse = int((mine["reading"] == "хуже ожидаемого при таком контингенте").sum())
-    out.append(f"С учётом контингента {plural(better, 'школа показывает', 'школы показывают', 'школ показывают')} "
-               f"результат лучше ожидаемого, {worse} — хуже ожидаемого.")
+    if mine["social_index"].notna().any():
+        shnsu = int(mine["shnsu"].sum())
+        both = int(mine[(mine["shnsu"] == 1) & mine["school_id"].isin(ident.shnor_list["school_id"])].shape[0])
+        out.append(f"Школ в неблагоприятных социальных условиях (ШНСУ, {ident.params['social']['shnsu_pct']:g} % "
+                   f"школ региона с наименьшим индексом) — {shnsu}; из них в списке ШНОР — {both}.")
+        better = int((mine["reading"] == "лучше ожидаемого при таком контингенте").sum())
+        worse = int((mine["reading"] == "хуже ожидаемого при таком контингенте").sum())
+        out.append(f"С учётом контингента {plural(better, 'школа показывает', 'школы показывают', 'школ показывают')} "
+                   f"результат лучше ожидаемого, {worse} — хуже ожидаемого.")
+    else:
+        out.append("Социальных данных (паспорта школ) нет: индекс социального благополучия и ШНСУ не вычисляются.")
     if ident.objectivity is not None:
         marked = int(ident.objectivity["marked"].sum())
         out.append(f"Признаки необъективности результатов ВПР (методика ФИОКО) — у "
