@@ -127,6 +127,10 @@ def cohort_jumps(pupils: pd.DataFrame, max_scores: dict[tuple[int, str], float],
         g5[["subject", "school_id", "completion"]].rename(columns={"completion": "s5"}), on=["subject", "school_id"])
     out = out[out["s5"] > 0].copy()
     out["k"] = out["s4"] / out["s5"]
+    if out.empty:
+        for col in ("low_limit", "high_limit", "sharp_rise", "sharp_fall"):
+            out[col] = pd.Series(dtype="float64" if "limit" in col else "int64")
+        return out
     q = out.groupby("subject")["k"].quantile([0.25, 0.75]).unstack()
     iqr = q[0.75] - q[0.25]
     out["low_limit"] = out["subject"].map(q[0.25] - iqr_factor * iqr)

@@ -267,15 +267,12 @@ def test_import_problems_in_russian(imported):
         "name": "Алтайский край (ФИС ОКО, ВПР 2020–2021)"}
 
 
-def test_import_passes_validation_except_context(imported):
+def test_import_passes_validation(imported):
     _, out, _ = imported
     region, problems = validate_region(out)
-    errors = [p for p in problems if p.severity == "error"]
-    # Until the loader makes ``context`` optional, its absence is the only error allowed.
-    assert all(p.file.startswith("context") for p in errors), [p.format() for p in errors]
-    assert [p for p in problems if not p.file.startswith("context")] == []
-    if not errors:
-        assert len(load_region(out).schools) == 4
+    # the only remark: no context table (a warning; the loader gives an empty one)
+    assert [(p.file, p.severity) for p in problems] == [("context.csv", "warning")]
+    assert len(load_region(out).schools) == 4
 
 
 def test_cache_second_import_is_identical(tmp_path, imported):
@@ -365,3 +362,16 @@ def test_real_altai_export(tmp_path):
     again = import_fisoko(REAL_DATA, out)
     assert again.cache_hits == 16
     assert again.participants == report.participants
+
+
+def test_cli_import_and_objectivity(tmp_path, capsys):
+    from qualitylib.cli import main
+
+    source = make_source(tmp_path / "src")
+    out = tmp_path / "region"
+    assert main(["import-fisoko", str(source), "--out", str(out)]) == 0
+    assert (out / "results.csv").is_file() and (out / "pupils" / "vpr.parquet").is_file()
+    assert main(["objectivity", "--data", str(out), "--out", str(tmp_path / "obj.csv")]) == 0
+    assert "индекс объективности региона" in capsys.readouterr().out
+    assert main(["objectivity", "--data", str(REPO / "data" / "sample"), "--out", str(tmp_path / "x.csv")]) == 2
+    assert "нет данных по ученикам" in capsys.readouterr().err
