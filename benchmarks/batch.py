@@ -96,6 +96,41 @@ def country_scale() -> dict[str, float]:
     return times
 
 
+def fisoko_import(tmp: Path) -> dict | None:
+    """The ФИС ОКО importer on the shared Altai export: first run, cached run, one file by each reader."""
+    import os
+
+    from qualitylib.fisoko import import_fisoko
+
+    source = Path(os.environ.get("QUALITYLIB_REAL_DATA", ROOT.parent / "shared" / "real" / "altai-vpr"))
+    if not source.is_dir():
+        return None
+    out = tmp / "altai"
+    t = time.perf_counter()
+    report = import_fisoko(source, out)
+    first = time.perf_counter() - t
+    t = time.perf_counter()
+    again = import_fisoko(source, out)
+    cached = time.perf_counter() - t
+    one = next(source.glob("2021/5/*.xlsx"))
+    t = time.perf_counter()
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(one))
+    book.get_sheet_by_index(0).to_python()
+    calamine = time.perf_counter() - t
+    import openpyxl
+
+    t = time.perf_counter()
+    sheet = openpyxl.load_workbook(one, read_only=True).worksheets[0]
+    for _ in sheet.iter_rows(values_only=True):
+        pass
+    openpyxl_s = time.perf_counter() - t
+    return {"files": len(report.files), "first_import_s": round(first, 1), "cached_import_s": round(cached, 2),
+            "cache_hits": again.cache_hits, "one_file_calamine_s": round(calamine, 2),
+            "one_file_openpyxl_s": round(openpyxl_s, 2)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
@@ -116,6 +151,7 @@ def main() -> None:
             report["region_60"] = {"municipalities": 60, "schools": 1500, "notebooks": len(per_nb),
                                    "wall_2_workers_s": round(wall, 1),
                                    "per_notebook_median_s": round(statistics.median(per_nb), 2)}
+        report["fisoko"] = fisoko_import(tmp)
     report["peak_memory_worker_mib"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
     report["country"] = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in country_scale().items()}
     report["peak_memory_main_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
