@@ -65,7 +65,6 @@ never needs a re-read and never serves stale marks.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import time
@@ -76,7 +75,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .io import atomic_path, write_csv_atomic
+from .io import atomic_path, file_hash, write_csv_atomic
 from .params import PARAMS_DIR, ParamsError
 from .schema import PROCEDURE_GRADES, RESULTS, SCHOOLS
 
@@ -597,18 +596,10 @@ def _normalise_work(rows: list[list]) -> tuple[pd.DataFrame, dict]:
     return frame, {"format": fmt, "rows": int(len(frame)), "problems": problems}
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _load_work(path: Path, cache: Path | None) -> tuple[pd.DataFrame, dict, bool]:
     """Normalised content of one work file, from the cache when its hash is known."""
     if cache is not None:
-        stem = cache / f"vpr-v{CACHE_VERSION}-{_sha256(path)}"
+        stem = cache / f"vpr-v{CACHE_VERSION}-{file_hash(path)}"
         data, meta = stem.with_suffix(".parquet"), stem.with_suffix(".json")
         if data.is_file() and meta.is_file():
             try:

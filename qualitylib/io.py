@@ -7,6 +7,7 @@ it. Row numbers are kept as Excel shows them (the header is row 1).
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import tempfile
@@ -247,3 +248,12 @@ def write_csv_atomic(frame: pd.DataFrame, target: str | os.PathLike, **kwargs) -
     with atomic_path(target) as tmp:
         frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n", **kwargs)
     return Path(target)
+
+
+def file_hash(path: str | os.PathLike) -> str:
+    """SHA-256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

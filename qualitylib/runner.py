@@ -9,7 +9,6 @@ once; a failing municipality is reported and the others go on.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import multiprocessing
 import os
@@ -22,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .io import atomic_path
+from .io import atomic_path, file_hash
 from .slug import slugify, unique_slugs
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
@@ -154,15 +153,6 @@ def run_job(job: Job) -> JobResult:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return result
-
-
-def file_hash(path: Path) -> str:
-    """SHA-256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def package_versions() -> dict[str, str]:

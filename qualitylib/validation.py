@@ -214,39 +214,36 @@ def check_keys(frame: pd.DataFrame, raw: RawTable, table: Table,
     return problems
 
 
+def _row_problems(raw: RawTable, mask: pd.Series, column: str, values: pd.Series, message) -> list[Problem]:
+    """One problem per True row of ``mask``; ``message(row)`` says what is wrong there."""
+    rows = mask[mask.fillna(False).astype(bool)].index
+    return [Problem(raw.file, message(r), sheet=raw.sheet, row=int(r), column=column, value=str(values.loc[r]))
+            for r in rows]
+
+
 def check_results(frame: pd.DataFrame, raw: RawTable, headers: dict[str, str]) -> list[Problem]:
     """Cross-column checks of the results table."""
     problems: list[Problem] = []
     h = headers.get
     over = frame["low_count"] > frame["participants"]
-    problems += [
-        Problem(raw.file, f"низких результатов ({frame.at[r, 'low_count']}) больше, чем участников "
-                          f"({frame.at[r, 'participants']}): ожидалось low_count ≤ participants",
-                sheet=raw.sheet, row=int(r), column=h("low_count", "low_count"),
-                value=str(frame.at[r, "low_count"]))
-        for r in over[over.fillna(False)].index
-    ]
+    problems += _row_problems(
+        raw, over, h("low_count", "low_count"), frame["low_count"],
+        lambda r: f"низких результатов ({frame.at[r, 'low_count']}) больше, чем участников "
+                  f"({frame.at[r, 'participants']}): ожидалось low_count ≤ participants")
     marks = ["mark3", "mark4", "mark5"]
     if all(frame[m].notna().any() for m in marks):
         full = frame[marks + ["low_count", "participants"]].notna().all(axis=1)
         total = frame["low_count"] + frame["mark3"] + frame["mark4"] + frame["mark5"]
-        wrong = full & (total != frame["participants"])
-        problems += [
-            Problem(raw.file, f"сумма отметок «2»–«5» ({total.loc[r]}) не равна числу участников "
-                              f"({frame.at[r, 'participants']})",
-                    sheet=raw.sheet, row=int(r), column=h("participants", "participants"),
-                    value=str(frame.at[r, "participants"]))
-            for r in wrong[wrong.fillna(False)].index
-        ]
+        problems += _row_problems(
+            raw, full & (total != frame["participants"]), h("participants", "participants"), frame["participants"],
+            lambda r: f"сумма отметок «2»–«5» ({total.loc[r]}) не равна числу участников "
+                      f"({frame.at[r, 'participants']})")
     for code, grades in PROCEDURE_GRADES.items():
         bad = (frame["procedure"] == code) & ~frame["grade"].isin(grades) & frame["grade"].notna()
         allowed = ", ".join(str(g) for g in grades)
-        problems += [
-            Problem(raw.file, f"{PROCEDURES[code]} не проводится в этом классе: ожидался класс {allowed}",
-                    sheet=raw.sheet, row=int(r), column=h("grade", "grade"),
-                    value=str(frame.at[r, "grade"]))
-            for r in bad[bad.fillna(False)].index
-        ]
+        problems += _row_problems(
+            raw, bad, h("grade", "grade"), frame["grade"],
+            lambda r, c=code, a=allowed: f"{PROCEDURES[c]} не проводится в этом классе: ожидался класс {a}")
     return problems
 
 
@@ -255,8 +252,5 @@ def check_school_ids(frame: pd.DataFrame, raw: RawTable, known: set[str],
     """Report rows whose ``school_id`` is not in the schools table."""
     ids = frame["school_id"]
     unknown = ids.notna() & ~ids.isin(known)
-    return [
-        Problem(raw.file, f"код школы не найден в справочнике школ «{schools_file}»",
-                sheet=raw.sheet, row=int(r), column=header, value=str(ids.loc[r]))
-        for r in unknown[unknown.fillna(False)].index
-    ]
+    return _row_problems(raw, unknown, header, ids,
+                         lambda r: f"код школы не найден в справочнике школ «{schools_file}»")

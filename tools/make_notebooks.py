@@ -32,6 +32,20 @@ region = load_region(data_dir)
 params = load_params(params_file or find_municipality_params(municipality))'''
 
 
+def explorer_cell(view: str):
+    """The cell that shows the live controls in JupyterLab (nothing in a batch run)."""
+    return new_code_cell("if interactive:\n"
+                         "    from qualitylib.interactive import explorer\n"
+                         f"    view = explorer(region, params, municipality, year, view='{view}')\n"
+                         "    display(view)")
+
+
+def notebook(cells) -> nbformat.NotebookNode:
+    return new_notebook(cells=cells, metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"}})
+
+
 def identification() -> nbformat.NotebookNode:
     cells = [
         new_markdown_cell(
@@ -46,10 +60,7 @@ from qualitylib.report import build_identification, summary_sentences
 
 ident = build_identification(region, municipality, year, params, public=public)
 display(html.title_block(region.name, municipality, year, params))'''),
-        new_code_cell("if interactive:\n"
-                      "    from qualitylib.interactive import explorer\n"
-                      "    view = explorer(region, params, municipality, year, view='identification')\n"
-                      "    display(view)"),
+        explorer_cell("identification"),
         new_markdown_cell("## Итоги"),
         new_code_cell("html.paragraphs(summary_sentences(ident))"),
         new_markdown_cell(
@@ -132,9 +143,7 @@ display(html.title_block(region.name, municipality, year, params))'''),
                       '                           objectivity=ident.objectivity)\n'
                       '    display(html.paragraphs([f"Реестр сохранён в файл {saved.name}."]))'),
     ]
-    return new_notebook(cells=cells, metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "language_info": {"name": "python"}})
+    return notebook(cells)
 
 
 def dynamics() -> nbformat.NotebookNode:
@@ -155,10 +164,7 @@ d = build_dynamics(region, municipality, year, params, public=public)
 titles = {a: assessment_title(a) for a in params["identification"]["assessments"]
           + params["dynamics"]["diagnostics"]}
 display(html.title_block(region.name, municipality, year, params))'''),
-        new_code_cell("if interactive:\n"
-                      "    from qualitylib.interactive import explorer\n"
-                      "    view = explorer(region, params, municipality, year, view='dynamics')\n"
-                      "    display(view)"),
+        explorer_cell("dynamics"),
         new_markdown_cell("## Итоги"),
         new_code_cell("html.paragraphs(summary_sentences(d))"),
         new_markdown_cell(
@@ -214,9 +220,7 @@ display(html.title_block(region.name, municipality, year, params))'''),
         new_markdown_cell("## Средний балл ГИА: муниципалитет и ШНОР (Элиста)"),
         new_code_cell("fig = charts.mean_trend_chart(d.trends, titles)"),
     ]
-    return new_notebook(cells=cells, metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "language_info": {"name": "python"}})
+    return notebook(cells)
 
 
 def monitoring() -> nbformat.NotebookNode:
@@ -233,10 +237,7 @@ from qualitylib.monitoring_report import build_monitoring, summary_sentences, wr
 
 m = build_monitoring(region, municipality, year, params, as_of=as_of, public=public)
 display(html.title_block(region.name, municipality, year, params))'''),
-        new_code_cell("if interactive:\n"
-                      "    from qualitylib.interactive import explorer\n"
-                      "    view = explorer(region, params, municipality, year, view='monitoring')\n"
-                      "    display(view)"),
+        explorer_cell("monitoring"),
         new_markdown_cell("## Краткие итоги"),
         new_code_cell("html.paragraphs(summary_sentences(m))"),
         new_code_cell('html.table(m.indicators, ["title", "value", "target", "status_title", "prev_value", "change"],\n'
@@ -284,9 +285,7 @@ display(html.title_block(region.name, municipality, year, params))'''),
                       '    saved = write_indicators_workbook(Path(output_dir) / "indicators.xlsx", m)\n'
                       '    display(html.paragraphs([f"Показатели сохранены в файл {saved.name}."]))'),
     ]
-    return new_notebook(cells=cells, metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "language_info": {"name": "python"}})
+    return notebook(cells)
 
 
 def main() -> None:
