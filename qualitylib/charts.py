@@ -32,8 +32,9 @@ def apply_style() -> None:
         return
     shell = get_ipython()
     if shell is not None and hasattr(shell, "kernel"):
+        # no 'tight' bounding box: every chart calls tight_layout, and a tight box draws twice
         shell.run_line_magic("config", "InlineBackend.print_figure_kwargs = "
-                                       "{'bbox_inches': 'tight', 'metadata': {'Software': None}}")
+                                       "{'bbox_inches': None, 'metadata': {'Software': None}}")
 
 
 def _short(name: str, width: int = 38) -> str:
@@ -185,17 +186,8 @@ def shnor_series(series: pd.DataFrame, schools: pd.DataFrame, assessments: list[
     return fig
 
 
-def slope_chart(changes: pd.DataFrame, year: int, title: str) -> plt.Figure | None:
-    """Year-to-year slopes of fail share per school.
-
-    Significant changes are drawn thick and coloured, with the school named and the
-    verdict written; the other schools are thin grey lines (their count is in the legend).
-    """
-    apply_style()
+def _slope_panel(ax, changes: pd.DataFrame, year: int, title: str) -> None:
     data = changes.dropna(subset=["share_prev", "share_now"])
-    if data.empty:
-        return None
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
     quiet = data[~data["verdict"].isin(["improved", "declined"])]
     for row in quiet.itertuples():
         ax.plot([0, 1], [row.share_prev, row.share_now], color="#c8c8c8", lw=0.8, marker="o", ms=2)
@@ -203,18 +195,37 @@ def slope_chart(changes: pd.DataFrame, year: int, title: str) -> plt.Figure | No
     for row in loud.itertuples():
         colour = VERDICT_COLOURS[row.verdict]
         ax.plot([0, 1], [row.share_prev, row.share_now], color=colour, lw=2, marker="o", ms=4)
-        ax.text(1.04, row.share_now, f"{_short(str(row.school_name), 30)} ({VERDICT_MARKS[row.verdict]})",
-                va="center", fontsize=7, color=colour)
+        ax.text(1.04, row.share_now, f"{_short(str(row.school_name), 26)} ({VERDICT_MARKS[row.verdict]})",
+                va="center", fontsize=6.5, color=colour)
     ax.plot([], [], color="#c8c8c8", label=f"без значимых изменений или мало данных: {len(quiet)}")
     ax.plot([], [], color=VERDICT_COLOURS["improved"], lw=2,
             label=f"значимое снижение доли: {int((loud['verdict'] == 'improved').sum())}")
     ax.plot([], [], color=VERDICT_COLOURS["declined"], lw=2,
             label=f"значимый рост доли: {int((loud['verdict'] == 'declined').sum())}")
     ax.set_xticks([0, 1], [str(year - 1), str(year)])
-    ax.set_xlim(-0.1, 2.0)
+    ax.set_xlim(-0.1, 2.1)
     ax.set_ylabel("Доля низких результатов, %")
-    ax.set_title(title)
-    ax.legend(fontsize=7, frameon=False, loc="upper right")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=6.5, frameon=False, loc="upper right")
+
+
+def slope_charts(panels: dict[str, pd.DataFrame], year: int) -> plt.Figure | None:
+    """Year-to-year slopes of fail share per school, one panel per assessment (title -> changes).
+
+    Significant changes are drawn thick and coloured, with the school named and the
+    verdict written; the other schools are thin grey lines (their count is in the legend).
+    """
+    apply_style()
+    panels = {t: c for t, c in panels.items() if c.dropna(subset=["share_prev", "share_now"]).shape[0]}
+    if not panels:
+        return None
+    cols = min(2, len(panels))
+    rows = int(np.ceil(len(panels) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(6.2 * cols, 3.9 * rows), squeeze=False)
+    for ax, (title, changes) in zip(axes.flat, panels.items()):
+        _slope_panel(ax, changes, year, title)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.axis("off")
     fig.tight_layout()
     return fig
 
@@ -250,12 +261,7 @@ def level_grid(grid: pd.DataFrame, titles: dict[str, str]) -> plt.Figure | None:
     return fig
 
 
-def funnel_chart(points: pd.DataFrame, curves: pd.DataFrame, title: str) -> plt.Figure | None:
-    """Fail share against participants with 95 % and 99.8 % limits around the area's rate."""
-    apply_style()
-    if points.empty:
-        return None
-    fig, ax = plt.subplots(figsize=(8, 4.4))
+def _funnel_panel(ax, points: pd.DataFrame, curves: pd.DataFrame, title: str) -> None:
     ax.plot(curves["n"], curves["hi95"], color="#555555", lw=1, ls="--", label="95 %")
     ax.plot(curves["n"], curves["lo95"], color="#555555", lw=1, ls="--")
     ax.plot(curves["n"], curves["hi998"], color="black", lw=1.2, label="99,8 %")
@@ -271,13 +277,27 @@ def funnel_chart(points: pd.DataFrame, curves: pd.DataFrame, title: str) -> plt.
     ax.scatter(points.loc[below, "participants"], points.loc[below, "share"], s=40, marker="v", color="#1a9641",
                label="ниже 99,8 %")
     for row in points[~inside].itertuples():
-        ax.annotate(_short(str(row.school_name), 28), (row.participants, row.share), fontsize=6,
+        ax.annotate(_short(str(row.school_name), 24), (row.participants, row.share), fontsize=6,
                     xytext=(3, 3), textcoords="offset points")
     ax.set_xlabel("Число участников")
     ax.set_ylabel("Доля низких результатов, %")
     ax.set_ylim(0, min(100, max(points["share"].max(), curves["hi998"].max()) * 1.1 + 1))
-    ax.set_title(title)
-    ax.legend(fontsize=7, frameon=False, loc="upper right")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=6.5, frameon=False, loc="upper right")
+
+
+def funnel_charts(panels: list[tuple[pd.DataFrame, pd.DataFrame, str]]) -> plt.Figure | None:
+    """Fail share against participants with 95 % and 99.8 % limits around the area's rate.
+
+    ``panels`` holds ``(points, curves, title)`` for each assessment shown side by side.
+    """
+    apply_style()
+    panels = [p for p in panels if not p[0].empty]
+    if not panels:
+        return None
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 4.4), squeeze=False)
+    for ax, (points, curves, title) in zip(axes.flat, panels):
+        _funnel_panel(ax, points, curves, title)
     fig.tight_layout()
     return fig
 

@@ -17,7 +17,7 @@ import yaml
 
 from . import dynamics as dyn
 from .identification import identify_shnor
-from .params import PARAMS_DIR, ParamsError
+from .params import PARAMS_DIR, SAFE_LOADER, ParamsError
 from .region import Region
 from .risk import identify_risk
 from .schema import MONITORING
@@ -46,7 +46,7 @@ def _read(path: Path) -> dict:
     if not path.is_file():
         raise ParamsError([f"файл не найден: {path}"], str(path))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     except yaml.YAMLError as exc:
         raise ParamsError([f"файл не является корректным YAML: {exc}"], str(path)) from exc
     if not isinstance(data, dict):

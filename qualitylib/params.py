@@ -2,7 +2,7 @@
 
 A parameters file may name a ``base`` file (a path relative to itself) whose values it
 overrides key by key; the resulting set must be complete. Files are read with
-:func:`yaml.safe_load` only.
+a safe loader only (libyaml's ``CSafeLoader`` when present, else ``SafeLoader``).
 """
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ DEFICITS = ("internet", "computers", "labs", "overload", "unqualified", "pupils"
 SOCIAL_COMPONENTS = ("pupils_low_income_pct", "parents_no_higher_ed_pct", "pupils_single_parent_pct",
                      "pupils_registered_pct", "pupils_disabled_pct", "pupils_nonnative_pct")
 ASSESSMENT_PATTERN = re.compile(r"^(vpr|oge|ege)\.[a-z_]+\.(4|5|6|7|8|9|10|11)$")
+
+#: The C (libyaml) safe loader when PyYAML has it: ~10× faster, equally safe.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 #: Repository folder holding the parameter files (``params/``).
 PARAMS_DIR = Path(__file__).resolve().parent.parent / "params"
@@ -196,7 +199,7 @@ def _read_yaml(path: Path) -> dict:
     if not path.is_file():
         raise ParamsError([f"файл параметров не найден: {path}"], str(path))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (строка {mark.line + 1}, позиция {mark.column + 1})" if mark else ""
@@ -278,7 +281,7 @@ def find_municipality_params(municipality: str, params_dir: str | Path | None = 
     folder = Path(params_dir) if params_dir is not None else PARAMS_DIR
     for path in sorted(folder.rglob("*.yaml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
         except yaml.YAMLError:
             continue
         if isinstance(data, dict) and data.get("municipality") == municipality:

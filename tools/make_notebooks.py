@@ -186,12 +186,14 @@ display(html.title_block(region.name, municipality, year, params))'''),
                       '"n_now",\n           "share_now", "change_pp", "p_value", "method_title", "verdict_title"],\n'
                       '           empty="ШНОР прошлого года нет.")'),
         new_markdown_cell("## Изменение к прошлому году по школам"),
-        new_code_cell("for a in ['vpr.math.5', 'vpr.russian.5', 'oge.math.9', 'oge.russian.9']:\n"
+        new_code_cell("panels = {}\n"
+                      "for a in ['vpr.math.5', 'vpr.russian.5', 'oge.math.9', 'oge.russian.9']:\n"
                       "    part = d.changes[d.changes['assessment'] == a]\n"
                       "    if public:\n"
                       "        part = part[(part['n_prev'] >= params['privacy']['min_group'])"
                       " & (part['n_now'] >= params['privacy']['min_group'])]\n"
-                      "    fig = charts.slope_chart(part, year, f'{titles[a]}: {year - 1} → {year}')"),
+                      "    panels[f'{titles[a]}: {year - 1} → {year}'] = part\n"
+                      "fig = charts.slope_charts(panels, year)"),
         new_markdown_cell(
             "## Сетка «уровень × изменение»\n\n"
             "Как в California School Dashboard: уровень — доля низких результатов в этом году "
@@ -205,11 +207,13 @@ display(html.title_block(region.name, municipality, year, params))'''),
             "## Воронка: доля низких результатов и размер школы\n\n"
             "Чем меньше участников, тем шире случайный разброс доли. Линии — 95 % и 99,8 % пределы вокруг "
             "средней доли муниципалитета; за пределами 99,8 % — отличие, которое вряд ли случайно."),
-        new_code_cell("for a in ['vpr.math.5', 'oge.math.9']:\n"
+        new_code_cell("panels = []\n"
+                      "for a in ['vpr.math.5', 'oge.math.9']:\n"
                       "    points = d.funnel(region, a)\n"
                       "    if len(points):\n"
                       "        curves = dyn.funnel_curves(points['p0'].iloc[0] / 100, int(points['participants'].max()))\n"
-                      "        fig = charts.funnel_chart(points, curves, f'{titles[a]}, {year}')"),
+                      "        panels.append((points, curves, f'{titles[a]}, {year}'))\n"
+                      "fig = charts.funnel_charts(panels)"),
         new_markdown_cell(
             "## Разрыв между лучшими и худшими школами (Чаа-Холь)\n\n"
             "Средний балл 10 % школ с наибольшим и 10 % с наименьшим средним баллом ГИА; цель программы — "
