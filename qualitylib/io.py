@@ -1,8 +1,7 @@
 """Reading table files (CSV in UTF-8 or cp1251 with ``,`` or ``;``, or XLSX) as raw text.
 
-The reader does not interpret values: every cell comes back as a string (or ``None``
-for an empty cell) so that validation can report the value exactly as the user wrote
-it. Row numbers are kept as Excel shows them (the header is row 1).
+The reader does not interpret values: every cell comes back as a string (missing for an
+empty cell) so that validation can report the value exactly as the user wrote it. Row numbers are kept as Excel shows them (the header is row 1).
 """
 from __future__ import annotations
 
@@ -22,6 +21,8 @@ from .problems import Problem
 from .schema import EXTENSIONS, Table
 
 _SEPARATORS = (";", ",", "\t")
+#: Dtype of raw text cells read from CSV (pyarrow-backed: vectorised string kernels).
+TEXT = "string[pyarrow]"
 
 
 @dataclass
@@ -31,7 +32,8 @@ class RawTable:
     Attributes
     ----------
     frame : pandas.DataFrame
-        Cells as ``str`` or ``None``; the index is the row number as Excel shows it.
+        Cells as text, missing when empty (Arrow strings for CSV, objects for XLSX); the
+        index is the row number as Excel shows it.
     file : str
         File name for messages.
     sheet : str or None
@@ -102,6 +104,40 @@ def read_csv_raw(path: Path, display: str) -> RawTable:
                      "ожидался текст CSV в кодировке UTF-8 или Windows-1251")) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     sep = detect_separator(text)
+    frame = _fast_csv(text, sep) if '"' not in text else None
+    if frame is None:
+        frame = _careful_csv(text, sep, display)
+    return RawTable(frame, display)
+
+
+def _fast_csv(text: str, sep: str) -> pd.DataFrame | None:
+    """Unquoted CSV through pandas' C parser; ``None`` when a line has the wrong number of fields.
+
+    Row numbers stay those of the file: blank lines are read as empty rows and dropped
+    after numbering.
+    """
+    lines = text.split("\n")
+    width = lines[0].count(sep)
+    if any(line.count(sep) != width for line in lines[1:] if line.strip()):
+        return None  # the careful reader names each bad row
+    # header=None keeps repeated header names as written (pandas would rename them)
+    # Arrow strings: strip and the later parsing run as vectorised kernels, not per cell in Python
+    frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=TEXT, keep_default_na=False, skip_blank_lines=False,
+                        header=None)
+    header = [str(h).strip() for h in frame.iloc[0]]
+    body = frame.iloc[1:]
+    index = pd.Index(body.index + 1, name="row")  # file line numbers: the header is line 1
+    cells = {}
+    for position in range(len(header)):
+        column = body.iloc[:, position].str.strip()
+        cells[position] = column.mask(column == "").to_numpy()
+    out = pd.DataFrame(cells, index=index).astype(TEXT)
+    out.columns = header
+    return out[out.notna().any(axis=1)]
+
+
+def _careful_csv(text: str, sep: str, display: str) -> pd.DataFrame:
+    """The csv module, row by row: quoted fields, and a problem for every row of the wrong width."""
     rows = list(csv.reader(io.StringIO(text), delimiter=sep))
     # Excel row numbers: the physical line of each record (records never span lines
     # in these tables; a quoted newline would shift numbers, which we accept).
@@ -120,8 +156,7 @@ def read_csv_raw(path: Path, display: str) -> RawTable:
         index.append(number)
     if problems:
         raise TableReadError(*problems)
-    frame = pd.DataFrame(records, columns=header, index=pd.Index(index, name="row"), dtype=object)
-    return RawTable(frame, display)
+    return pd.DataFrame(records, columns=header, index=pd.Index(index, name="row"), dtype=object)
 
 
 def _xlsx_cell_text(value) -> str | None:

@@ -11,7 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .io import RawTable
+from .io import TEXT, RawTable
 from .problems import Problem
 from .schema import PROCEDURE_GRADES, PROCEDURES, SUBJECT_SPELLINGS, Column, Table
 
@@ -77,16 +77,22 @@ def _cell_problems(raw: RawTable, header: str, mask: pd.Series, values: pd.Serie
     bad = mask[mask.fillna(False).astype(bool)].index
     return [
         Problem(raw.file, expected, sheet=raw.sheet, row=int(row), column=header,
-                value="" if values.loc[row] is None else str(values.loc[row]))
+                value="" if pd.isna(values.loc[row]) else str(values.loc[row]))
         for row in bad
     ]
 
 
 def _parse_number(text: pd.Series) -> pd.Series:
-    cleaned = text.astype("object").where(text.notna(), None)
-    cleaned = cleaned.map(lambda v: v if v is None else v.replace("\u00a0", "").replace(" ", "")
-                          .replace(",", ".").rstrip("%"))
-    return pd.to_numeric(cleaned, errors="coerce")
+    """Numbers as written by people: spaces and no-break spaces dropped, decimal comma, a trailing «%»."""
+    cleaned = (text.astype(TEXT).str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
+               .str.replace(",", ".", regex=False).str.rstrip("%"))
+    return pd.to_numeric(cleaned, errors="coerce").astype("float64")
+
+
+def _normalised(text: pd.Series) -> pd.Series:
+    """Vectorised :func:`normalise_header` of a column of cells (None stays missing)."""
+    return (text.astype(TEXT).str.strip().str.lower().str.replace("ё", "е", regex=False)
+            .str.replace(r"\s+", " ", regex=True))
 
 
 def convert_column(raw: RawTable, header: str, col: Column) -> tuple[pd.Series, list[Problem]]:
@@ -101,13 +107,13 @@ def convert_column(raw: RawTable, header: str, col: Column) -> tuple[pd.Series, 
     if kind in ("id", "text"):
         return text.astype("string").str.strip(), problems
     if kind == "code":
-        mapped = text.map(lambda v: None if v is None else col.allowed.get(normalise_header(v)))
+        mapped = _normalised(text).map(col.allowed)
         allowed = ", ".join(sorted(set(col.allowed.values())))
         problems += _cell_problems(raw, header, present & mapped.isna(), text,
                                    f"неизвестный код: ожидалось одно из значений {allowed}")
         return mapped.astype("string"), problems
     if kind == "flag":
-        mapped = text.map(lambda v: None if v is None else _FLAG_SPELLINGS.get(normalise_header(v)))
+        mapped = _normalised(text).map(_FLAG_SPELLINGS)
         problems += _cell_problems(raw, header, present & mapped.isna(), text,
                                    "ожидалось 1 (да) или 0 (нет)")
         return mapped.astype("Int64"), problems
@@ -176,9 +182,8 @@ def convert_table(raw: RawTable, table: Table) -> tuple[pd.DataFrame | None, lis
     frame = frame[ordered]
     headers = {name: header for header, name in mapping.items()}
     if table.name == "results":
-        frame["subject"] = frame["subject"].map(
-            lambda v: v if v is pd.NA or v is None else SUBJECT_SPELLINGS.get(normalise_header(v), v)
-        ).astype("string")
+        subject = frame["subject"].astype(object)
+        frame["subject"] = _normalised(subject).map(SUBJECT_SPELLINGS).fillna(subject).astype("string")
         problems += check_results(frame, raw, headers)
     problems += check_keys(frame, raw, table, headers)
     frame.attrs["headers"] = headers

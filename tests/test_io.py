@@ -124,7 +124,7 @@ def test_read_raw_index_is_excel_row(tmp_path):
     raw = read_raw(path)
     assert raw.frame.index.tolist() == [2, 3, 4, 5]
     assert raw.frame.loc[3, "school_id"] == "S2"
-    assert raw.frame.loc[5, "mark3"] is None  # empty cell
+    assert pd.isna(raw.frame.loc[5, "mark3"])  # empty cell: missing, not ""
     assert raw.file == "results.csv" and raw.sheet is None
 
 
