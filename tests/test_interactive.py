@@ -134,17 +134,30 @@ def test_jupyterlab_runs_a_notebook_with_widgets(lab_server):
     with playwright.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=args)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{url}/lab/tree/01_identification.ipynb?reset", timeout=120_000)
-        page.wait_for_selector(".jp-Notebook", timeout=120_000)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-        page.wait_for_selector(".widget-dropdown", state="attached", timeout=180_000)
-        page.wait_for_selector(".widget-slider", state="attached", timeout=60_000)
-        page.locator(".widget-dropdown").first.scroll_into_view_if_needed()
-        page.wait_for_timeout(1500)
         shots = ROOT / "outputs" / "screenshots"
         shots.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(shots / "jupyterlab.png"))
-        assert page.locator(".widget-slider").count() >= 2
+        try:
+            page.goto(f"{url}/lab/tree/01_identification.ipynb?reset", timeout=120_000)
+            page.wait_for_selector(".jp-Notebook", timeout=120_000)
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+            page.wait_for_selector("text=Python 3", timeout=120_000)  # the kernel is attached
+            for _attempt in range(4):  # «Run All» before the kernel session is ready does nothing
+                page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+                page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+                try:
+                    page.wait_for_function(
+                        "() => [...document.querySelectorAll('.jp-InputPrompt')]"
+                        ".some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))", timeout=20_000)
+                    break
+                except playwright.TimeoutError:
+                    continue
+            page.wait_for_selector(".widget-dropdown", state="attached", timeout=180_000)
+            page.wait_for_selector(".widget-slider", state="attached", timeout=60_000)
+            page.locator(".widget-dropdown").first.scroll_into_view_if_needed()
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(shots / "jupyterlab.png"))
+            assert page.locator(".widget-slider").count() >= 2
+        except Exception:
+            page.screenshot(path=str(shots / "jupyterlab-failure.png"))  # what the browser showed
+            raise
         browser.close()
