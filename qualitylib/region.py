@@ -1,13 +1,16 @@
 """A region: a folder of tables loaded, validated and typed."""
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from .io import TableReadError, find_table_file, read_raw
+from .io import TableReadError, atomic_path, file_hash, find_table_file, read_raw
 from .problems import DataValidationError, Problem
 from .schema import TABLES, Table
 from .validation import check_school_ids, convert_table
@@ -167,14 +170,42 @@ def validate_region(path: str | Path) -> tuple[Region | None, list[Problem]]:
     return region, problems
 
 
-def load_region(path: str | Path) -> Region:
+#: Where validated regions are cached (``QUALITYLIB_CACHE`` overrides; ``0`` there disables).
+def cache_dir() -> Path | None:
+    """The cache folder for validated regions, or ``None`` when caching is disabled."""
+    value = os.environ.get("QUALITYLIB_CACHE")
+    if value == "0":
+        return None
+    return Path(value) if value else Path.home() / ".cache" / "qualitylib"
+
+
+def cache_key(folder: Path) -> str:
+    """A key naming the folder and the exact content of its table files (and the library version)."""
+    from . import __version__
+
+    digest = hashlib.sha256(f"{__version__}|{folder.resolve()}".encode())
+    files = [find_table_file(folder, t) for t in TABLES.values()] + [folder / "region.yaml"]
+    for file in files:
+        if file is not None and file.is_file():
+            digest.update(f"|{file.name}|{file_hash(file)}".encode())
+    return digest.hexdigest()
+
+
+def load_region(path: str | Path, use_cache: bool = True) -> Region:
     """Load a region folder, raising :class:`DataValidationError` listing every problem.
+
+    A region that passed validation is kept in a cache (see :func:`cache_dir`) keyed by the
+    folder and the SHA-256 of its files, so that the notebooks of a batch run — each in a
+    fresh kernel — do not parse and check the same tables again. Any change of a file
+    misses the cache.
 
     Parameters
     ----------
     path : str or Path
-        Folder with ``schools``, ``results``, ``context`` (and optionally ``monitoring``,
+        Folder with ``schools``, ``results`` (and optionally ``context``, ``monitoring``,
         ``roadmap``) as CSV or XLSX.
+    use_cache : bool
+        Read and write the cache.
 
     Examples
     --------
@@ -182,7 +213,24 @@ def load_region(path: str | Path) -> Region:
     >>> region.results.dtypes["participants"]  # doctest: +SKIP
     dtype('int64')
     """
+    folder = Path(path)
+    store = cache_dir() if use_cache and folder.is_dir() else None
+    target = None
+    if store is not None:
+        target = store / f"region-{cache_key(folder)}.pkl"
+        if target.is_file():
+            try:
+                with open(target, "rb") as fh:
+                    return pickle.load(fh)
+            except Exception:  # a cache from another pandas, a truncated file: rebuild it
+                pass
     region, problems = validate_region(path)
     if region is None:
         raise DataValidationError(problems, source=f"«{path}»")
+    if target is not None:
+        try:
+            with atomic_path(target) as tmp, open(tmp, "wb") as fh:
+                pickle.dump(region, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        except OSError:  # a read-only home: work without the cache
+            pass
     return region

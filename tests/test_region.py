@@ -259,3 +259,22 @@ def test_context_is_optional_with_a_warning(region_dir):
     assert [p.severity for p in problems] == ["warning"]
     assert "нет таблицы «Контекст»" in problems[0].message
     assert list(region.context.columns[:2]) == ["year", "school_id"]
+
+
+def test_validated_region_is_cached_and_a_changed_file_misses(region_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("QUALITYLIB_CACHE", str(tmp_path / "cache"))
+    first = load_region(region_dir)
+    assert len(list((tmp_path / "cache").glob("region-*.pkl"))) == 1
+    second = load_region(region_dir)
+    assert second.results.equals(first.results)
+    text = (region_dir / "schools.csv").read_text(encoding="utf-8")
+    (region_dir / "schools.csv").write_text(text.replace("Школа № 1,", "Школа № 100,"), encoding="utf-8")
+    third = load_region(region_dir)
+    assert "Школа № 100" in set(third.schools["school_name"])
+    assert len(list((tmp_path / "cache").glob("region-*.pkl"))) == 2
+
+
+def test_cache_can_be_disabled(region_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("QUALITYLIB_CACHE", "0")
+    load_region(region_dir)
+    assert not (tmp_path / "cache").exists()
