@@ -77,7 +77,7 @@ def build_monitoring(region: Region, municipality: str | None, year: int, params
         indicators = compute_indicators(region, municipality, year, params, programme, catalogue)
     else:  # no programme named: the note still gives the road map and the recommendations
         programme, indicators = None, pd.DataFrame(columns=INDICATOR_COLUMNS)
-    ident = build_identification(region, municipality, year, params, public=public)
+    ident = build_identification(region, municipality, year, params, public=public, objectivity=False)
     date = report_date(year, programme, as_of)
     scope = region.subset(municipality)
     roadmap = total = by_direction = by_body = overdue = None

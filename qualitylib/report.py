@@ -72,12 +72,13 @@ class Identification:
 
 
 def build_identification(region: Region, municipality: str | None, year: int, params: dict,
-                         public: bool = False) -> Identification:
+                         public: bool = False, objectivity: bool = True) -> Identification:
     """Compute ШНОР (this and last year), risk schools, social context, pairs and the heatmap.
 
     The social index and leader search use the whole region; everything else is restricted
     to ``municipality`` (``None``: the whole region). With ``public``, small groups are
-    suppressed by the rule of :mod:`qualitylib.privacy` in every figure shown.
+    suppressed by the rule of :mod:`qualitylib.privacy` in every figure shown. With
+    ``objectivity`` false the signs of biased results (which read the pupil table) are skipped.
     """
     min_group = int(params["privacy"]["min_group"])
     hide = min_group if public else None
@@ -113,7 +114,8 @@ def build_identification(region: Region, municipality: str | None, year: int, pa
         hidden = small & False
     available = sorted(set(flags.loc[flags["has_data"], "assessment"]),
                        key=params["identification"]["assessments"].index)
-    found = region_objectivity(region, year)
+    # the signs read the region's pupil table: only callers that show them pay for it
+    found = region_objectivity(region, year) if objectivity else None
     objectivity_table, objectivity_index = (None, None) if found is None else found
     if objectivity_table is not None and municipality is not None:
         objectivity_table = objectivity_table[objectivity_table["municipality"] == municipality]

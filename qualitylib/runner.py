@@ -328,7 +328,7 @@ def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", par
         try:
             params = load_params(find_municipality_params(name, params_dir))
             region_params = region_params or params
-            ident = build_identification(region, name, year, params)
+            ident = build_identification(region, name, year, params, objectivity=False)
             row["headline"] = ident.headline
             if params.get("programme"):
                 programme, catalogue = programme_for(params, catalogue)
