@@ -43,7 +43,7 @@ def floor(tmp: Path, repeats: int = 12) -> float:
     nb = new_notebook(cells=[
         new_code_cell("data_dir = None\nmunicipality = None\nyear = None\nparams_file = None\noutput_dir = None\npublic = False\ninteractive = False",
                       metadata={"tags": ["parameters"]}),
-        new_code_cell("import pandas, matplotlib.pyplot, seaborn, qualitylib"),
+        new_code_cell("from pathlib import Path\nimport matplotlib.pyplot as plt\nfrom IPython.display import display\nfrom qualitylib import load_region, charts, html\nfrom qualitylib.params import find_municipality_params, load_params\nfrom qualitylib.report import build_identification\nfrom qualitylib.dynamics_report import build_dynamics\nfrom qualitylib.monitoring_report import build_monitoring"),
     ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
     path = tmp / "floor" / "01_identification.ipynb"
     path.parent.mkdir(parents=True)

@@ -215,6 +215,18 @@ def test_funnel_limits_nan_for_empty_groups():
     assert 0 <= lower[3] <= upper[3] <= 1
 
 
+@pytest.mark.parametrize("p0", [0.0, 1e-6, 0.001, 0.05, 0.2345, 0.5, 0.77, 0.999999, 1.0])
+def test_binomial_quantiles_match_scipy_stats(p0):
+    # the funnel limits avoid importing scipy.stats; its binom.ppf/cdf are the reference
+    n = np.concatenate([np.arange(1, 300), np.random.default_rng(3).integers(300, 5000, 300)]).astype(float)
+    for q in (0.001, 0.025, 0.975, 0.999):
+        r = stats._binom_ppf(q, n, np.full_like(n, p0))
+        np.testing.assert_array_equal(r, sps.binom.ppf(q, n, p0))
+        for k in (r, r - 1, r + 1):
+            np.testing.assert_allclose(stats._binom_cdf(k, n, np.full_like(n, p0)), sps.binom.cdf(k, n, p0),
+                                       rtol=1e-9, atol=1e-300)
+
+
 def test_outside_funnel():
     out = outside_funnel([40, 20, 5, 0, 28], [100, 100, 100, 0, 100], 0.2, 0.95)
     assert out.dtype.kind == "i"
