@@ -4,8 +4,6 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.colors import TwoSlopeNorm
-from matplotlib.patches import Rectangle
 
 STYLE = {
     "figure.dpi": 96,
@@ -39,54 +37,6 @@ def apply_style() -> None:
 
 def _short(name: str, width: int = 38) -> str:
     return name if len(name) <= width else name[: width - 1] + "…"
-
-
-def fail_share_heatmap(matrix: pd.DataFrame, threshold: float, small: pd.DataFrame | None = None,
-                       hidden: pd.DataFrame | None = None, title: str = "") -> plt.Figure:
-    """Heatmap school × assessment of fail shares with the threshold marked.
-
-    Cells at or above ``threshold`` are framed and their value is followed by «▲»;
-    cells of small groups (``small`` True) carry «м»; cells suppressed in a public report
-    (``hidden`` True, see :mod:`qualitylib.privacy`) read «скр.»; «—» means no data.
-    """
-    apply_style()
-    n_rows, n_cols = matrix.shape
-    fig, ax = plt.subplots(figsize=(1.1 * n_cols + 3.2, 0.28 * n_rows + 1.6))
-    values = matrix.to_numpy(dtype=float)
-    public = hidden is not None and bool(hidden.to_numpy().any())
-    hidden = np.zeros_like(values, dtype=bool) if hidden is None else hidden.to_numpy(dtype=bool)
-    vmax = max(threshold * 2, np.nanmax(values) if np.isfinite(values).any() else threshold * 2)
-    norm = TwoSlopeNorm(vmin=0, vcenter=threshold, vmax=vmax)
-    masked = np.ma.masked_invalid(values)
-    cmap = plt.get_cmap("RdYlGn_r").copy()
-    cmap.set_bad("#eeeeee")
-    image = ax.imshow(masked, cmap=cmap, norm=norm, aspect="auto")
-    for i in range(n_rows):
-        for j in range(n_cols):
-            v = values[i, j]
-            if hidden[i, j]:
-                ax.text(j, i, "скр.", ha="center", va="center", fontsize=7, color="#777777")
-                continue
-            if np.isnan(v):
-                ax.text(j, i, "—", ha="center", va="center", fontsize=7, color="#777777")
-                continue
-            low = v >= threshold
-            mark = " ▲" if low else ""
-            if small is not None and bool(small.iat[i, j]) and not public:
-                mark += " м"
-            ax.text(j, i, f"{v:.0f}{mark}", ha="center", va="center", fontsize=7,
-                    fontweight="bold" if low else "normal")
-            if low:
-                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=1.4, ec="black"))
-    ax.set_xticks(range(n_cols), [_short(c, 24) for c in matrix.columns], rotation=35, ha="right")
-    ax.set_yticks(range(n_rows), [_short(str(s)) for s in matrix.index])
-    bar = fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02)
-    bar.set_label("Доля низких результатов, %")
-    bar.ax.axhline(threshold, color="black", lw=1.5)
-    note = "; скр. — малая группа скрыта" if public else "; м — малая группа"
-    ax.set_title(title or f"Доля низких результатов, % (▲ — не ниже порога {threshold:g} %{note})")
-    fig.tight_layout()
-    return fig
 
 
 def risk_area_bars(risk: pd.DataFrame) -> plt.Figure:
@@ -142,9 +92,6 @@ def social_scatter(social: pd.DataFrame, municipality: str | None, shnor_ids=(),
 VERDICT_COLOURS = {"improved": "#1a9641", "declined": "#d7191c", "no_change": "#7f7f7f",
                    "insufficient_data": "#bdbdbd"}
 VERDICT_MARKS = {"improved": "↓ значимо", "declined": "↑ значимо", "no_change": "=", "insufficient_data": "мало данных"}
-LEVEL_COLOURS = {1: "#2c7bb6", 2: "#1a9641", 3: "#ffd92f", 4: "#fdae61", 5: "#d7191c"}
-
-
 def shnor_series(series: pd.DataFrame, schools: pd.DataFrame, assessments: list[str], threshold: float,
                  titles: dict[str, str]) -> plt.Figure | None:
     """Small multiples: one panel per school, fail share by year per assessment with 95 % intervals."""
@@ -226,37 +173,6 @@ def slope_charts(panels: dict[str, pd.DataFrame], year: int) -> plt.Figure | Non
         _slope_panel(ax, changes, year, title)
     for ax in list(axes.flat)[len(panels):]:
         ax.axis("off")
-    fig.tight_layout()
-    return fig
-
-
-def level_grid(grid: pd.DataFrame, titles: dict[str, str]) -> plt.Figure | None:
-    """School × assessment cells coloured by the status/change level, each with its label."""
-    apply_style()
-    if grid.empty:
-        return None
-    order = [a for a in titles if a in set(grid["assessment"])]
-    schools = grid.drop_duplicates("school_id").sort_values("school_name")
-    table = grid.pivot_table(index="school_id", columns="assessment", values="level", aggfunc="first")
-    labels = grid.pivot_table(index="school_id", columns="assessment", values="label", aggfunc="first")
-    table = table.reindex(index=schools["school_id"], columns=order)
-    labels = labels.reindex(index=schools["school_id"], columns=order)
-    fig, ax = plt.subplots(figsize=(1.05 * len(order) + 3.4, 0.36 * len(schools) + 1.6))
-    for i, sid in enumerate(table.index):
-        for j, a in enumerate(order):
-            level = table.at[sid, a]
-            colour = LEVEL_COLOURS.get(int(level), "#eeeeee") if pd.notna(level) else "#eeeeee"
-            ax.add_patch(Rectangle((j, i), 1, 1, color=colour, ec="white"))
-            text = labels.at[sid, a]
-            ax.text(j + 0.5, i + 0.5, "" if pd.isna(text) else text, ha="center", va="center", fontsize=6)
-    ax.set_xlim(0, len(order))
-    ax.set_ylim(len(table), 0)
-    ax.set_xticks(np.arange(len(order)) + 0.5, [_short(titles[a], 24) for a in order], rotation=35, ha="right")
-    names = schools.set_index("school_id")["school_name"]
-    ax.set_yticks(np.arange(len(table)) + 0.5, [_short(str(names[s])) for s in table.index])
-    ax.set_title("Уровень × изменение (↓ — доля «2» значимо снизилась, ↑ — выросла, = — без значимых изменений)")
-    for side in ("top", "right", "left", "bottom"):
-        ax.spines[side].set_visible(False)
     fig.tight_layout()
     return fig
 

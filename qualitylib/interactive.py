@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import display
 
-from . import charts, html
+from . import heatmaps, html
 from .dynamics_report import build_dynamics, summary_sentences as dynamics_sentences, verdict_table
 from .excel import write_workbook
 from .params import PARAMS_DIR
@@ -143,8 +143,8 @@ def identification_view(region: Region, municipality, year, params) -> dict[str,
     display(html.table(ident.shnor_list, ["school_name", "criterion_1", "criterion_2", "low_results",
                                           "low_results_prev", "reasons"],
                        flags={"criterion_1": "да", "criterion_2": "да"}, empty="ШНОР не выявлено."))
-    fig = charts.fail_share_heatmap(ident.matrix, params["identification"]["threshold_pct"], small=ident.small)
-    display(fig)
+    display(heatmaps.fail_share_table(ident.matrix, params["identification"]["threshold_pct"], small=ident.small,
+                                      min_group=params["privacy"]["min_group"]))
     return {"ШНОР": ident.shnor_list, "Риск": ident.risk_list, "Пары": ident.pairs}
 
 

@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 
 from qualitylib import load_region
-from qualitylib import charts, html
+from qualitylib import charts, heatmaps, html
 from qualitylib.params import find_municipality_params, load_params
 
 charts.apply_style()
@@ -78,8 +78,9 @@ display(html.title_block(region.name, municipality, year, params))'''),
             "Строки — школы (сначала ШНОР и школы в зоне риска), столбцы — процедуры. Ячейки не ниже "
             "порога выделены рамкой и знаком ▲; «м» — малая группа участников (меньше `privacy.min_group`), "
             "«скр.» — значение скрыто в публичном отчёте, «—» — нет данных."),
-        new_code_cell("fig = charts.fail_share_heatmap(ident.matrix, params['identification']['threshold_pct'],\n"
-                      "                              small=ident.small, hidden=ident.hidden)"),
+        new_code_cell("heatmaps.fail_share_table(ident.matrix, params['identification']['threshold_pct'],\n"
+                      "                          small=ident.small, hidden=ident.hidden,\n"
+                      "                          min_group=params['privacy']['min_group'])"),
         new_markdown_cell(
             "## Школы в зоне риска снижения образовательных результатов\n\n"
             "Области риска (Норильск, 3.2): 1 — материальная база (хотя бы одно «нет»); 2 — кадры "
@@ -201,7 +202,7 @@ display(html.title_block(region.name, municipality, year, params))'''),
             "(`dynamics.change_cuts`; незначимое изменение считается нулевым). Цвет ячейки — по таблице "
             "`dynamics.grid`: синий, зелёный, жёлтый, оранжевый, красный; в каждой ячейке подписаны доля, "
             "направление и цвет словом."),
-        new_code_cell("fig = charts.level_grid(d.grid[d.grid['assessment'].isin(params['identification']"
+        new_code_cell("heatmaps.level_table(d.grid[d.grid['assessment'].isin(params['identification']"
                       "['assessments'])], titles)"),
         new_markdown_cell(
             "## Воронка: доля низких результатов и размер школы\n\n"
