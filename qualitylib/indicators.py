@@ -17,6 +17,7 @@ import yaml
 
 from . import dynamics as dyn
 from .identification import identify_shnor
+from .memo import memoised
 from .params import PARAMS_DIR, SAFE_LOADER, ParamsError
 from .region import Region
 from .risk import identify_risk
@@ -155,10 +156,28 @@ class Context:
             self._cache[key] = func()
         return self._cache[key]
 
+    def adopt(self, ident) -> None:
+        """Reuse the ШНОР and risk tables of an identification of the same scope, year and params.
+
+        Only an internal identification is adopted: a public one (``ident.public``) has small
+        groups hidden, which the indicators must not see.
+        """
+        if ident.public or ident.municipality != self.municipality or ident.params != self.params:
+            return
+        for year, shnor, risk in ((ident.year, ident.shnor, ident.risk),
+                                  (ident.year - 1, ident.shnor_prev, ident.risk_prev)):
+            self._cache.setdefault(("shnor_table", year), shnor)
+            self._cache.setdefault(("risk", year), risk)
+
+    def shnor_table(self, year: int) -> pd.DataFrame:
+        """The ШНОР rule applied to the scope's schools in ``year``."""
+        return self.cached(("shnor_table", year), lambda: identify_shnor(
+            self.scope.results, self.scope.schools, year, self.params))
+
     def shnor_ids(self, year: int) -> list[str]:
         """ШНОР the programme works with in ``year``: the list identified for ``year − 1``."""
         def compute():
-            table = identify_shnor(self.scope.results, self.scope.schools, year - 1, self.params)
+            table = self.shnor_table(year - 1)
             return table.loc[table["shnor"] == 1, "school_id"].tolist()
         return self.cached(("shnor", year), compute)
 
@@ -235,7 +254,7 @@ def _positive(group_key):
 
 
 def _shnor_count(ctx: Context, year: int):
-    table = identify_shnor(ctx.scope.results, ctx.scope.schools, year, ctx.params)
+    table = ctx.shnor_table(year)
     has_data = table["assessed"] > 0
     if not has_data.any():
         return np.nan, np.nan, np.nan
@@ -433,8 +452,12 @@ def programme_for(params: dict, catalogue: dict | None = None) -> tuple[Programm
 
 
 def compute_indicators(region: Region, municipality: str | None, year: int, params: dict,
-                       programme: Programme, catalogue: dict) -> pd.DataFrame:
+                       programme: Programme, catalogue: dict, ident=None) -> pd.DataFrame:
     """Evaluate a programme's indicators for a municipality and year.
+
+    ``ident``, an :class:`qualitylib.report.Identification` of the same municipality, year and
+    params already computed by the caller, lends its ШНОР and risk tables (see
+    :meth:`Context.adopt`).
 
     Returns
     -------
@@ -443,8 +466,23 @@ def compute_indicators(region: Region, municipality: str | None, year: int, para
         ``numerator``, ``denominator``, ``value``, ``prev_numerator``, ``prev_denominator``,
         ``prev_value``, ``change``, ``target`` (Russian), ``target_note``, ``status``,
         ``status_title``, ``programme``.
+
+    Notes
+    -----
+    The table is memoised per region, data, code and parameters (:mod:`qualitylib.memo`):
+    the analytical note computes it, the index page of a batch run reads it.
     """
+    return memoised(region, "indicators",
+                    {"municipality": municipality, "year": int(year), "params": params,
+                     "programme": programme, "catalogue": catalogue},
+                    lambda: _compute_indicators(region, municipality, year, params, programme, catalogue, ident))
+
+
+def _compute_indicators(region: Region, municipality: str | None, year: int, params: dict,
+                        programme: Programme, catalogue: dict, ident) -> pd.DataFrame:
     ctx = Context(region, municipality, year, params)
+    if ident is not None:
+        ctx.adopt(ident)
     rows = []
     for ident in programme.indicators:
         spec = catalogue[ident]

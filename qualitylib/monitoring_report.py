@@ -72,12 +72,12 @@ def build_monitoring(region: Region, municipality: str | None, year: int, params
     """Compute the programme's indicators, the road map's state and the recommendations."""
     from .roadmap import overdue_items, roadmap_status, roadmap_summary
 
+    ident = build_identification(region, municipality, year, params, public=public, objectivity=False)
     if params.get("programme"):
         programme, catalogue = programme_for(params)
-        indicators = compute_indicators(region, municipality, year, params, programme, catalogue)
+        indicators = compute_indicators(region, municipality, year, params, programme, catalogue, ident=ident)
     else:  # no programme named: the note still gives the road map and the recommendations
         programme, indicators = None, pd.DataFrame(columns=INDICATOR_COLUMNS)
-    ident = build_identification(region, municipality, year, params, public=public, objectivity=False)
     date = report_date(year, programme, as_of)
     scope = region.subset(municipality)
     roadmap = total = by_direction = by_body = overdue = None

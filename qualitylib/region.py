@@ -1,6 +1,7 @@
 """A region: a folder of tables loaded, validated and typed."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -34,6 +35,10 @@ class Region:
         Table name -> file it was read from.
     warnings : list of Problem
         Non-blocking remarks (unknown columns).
+    cache_key : str or None
+        Key of the folder's files and of the library's code (:func:`cache_key`) when loaded by
+        :func:`load_region`; results computed from the region are memoised under it
+        (:mod:`qualitylib.memo`). ``None`` for a region built in memory or a subset.
     """
 
     name: str
@@ -45,6 +50,7 @@ class Region:
     roadmap: pd.DataFrame | None = None
     sources: dict[str, Path] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+    cache_key: str | None = None
 
     @property
     def municipalities(self) -> list[str]:
@@ -184,15 +190,20 @@ def cache_dir() -> Path | None:
     return Path(value) if value else Path.home() / ".cache" / "qualitylib"
 
 
-#: Bumped whenever the cached :class:`Region` changes shape, so old pickles are never read.
-CACHE_FORMAT = 2
+@functools.cache
+def code_digest() -> str:
+    """SHA-256 of the library's own source files: a changed library never reads old caches."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for file in sorted(package.rglob("*.py")):
+        digest.update(f"|{file.relative_to(package).as_posix()}|".encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
 
 
 def cache_key(folder: Path) -> str:
-    """A key naming the folder and the exact content of its table files (and the library version)."""
-    from . import __version__
-
-    digest = hashlib.sha256(f"{__version__}|{CACHE_FORMAT}|{folder.resolve()}".encode())
+    """A key naming the folder, the exact content of its table files and the library's code."""
+    digest = hashlib.sha256(f"{code_digest()}|{folder.resolve()}".encode())
     files = [find_table_file(folder, t) for t in TABLES.values()] + [folder / "region.yaml"]
     for file in files:
         if file is not None and file.is_file():
@@ -224,9 +235,10 @@ def load_region(path: str | Path, use_cache: bool = True) -> Region:
     """
     folder = Path(path)
     store = cache_dir() if use_cache and folder.is_dir() else None
-    target = None
+    target = key = None
     if store is not None:
-        target = store / f"region-{cache_key(folder)}.pkl"
+        key = cache_key(folder)
+        target = store / f"region-{key}.pkl"
         if target.is_file():
             try:
                 with open(target, "rb") as fh:
@@ -236,6 +248,7 @@ def load_region(path: str | Path, use_cache: bool = True) -> Region:
     region, problems = validate_region(path)
     if region is None:
         raise DataValidationError(problems, source=f"«{path}»")
+    region.cache_key = key
     if target is not None:
         try:
             with atomic_path(target) as tmp, open(tmp, "wb") as fh:

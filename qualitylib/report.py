@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .identification import fail_share_matrix, identify_shnor, low_results, shnor_change
+from .memo import memoised
 from .pairing import leader_pairs
 from .objectivity import region_objectivity
 from .params import assessment_title
@@ -79,17 +80,43 @@ def build_identification(region: Region, municipality: str | None, year: int, pa
     to ``municipality`` (``None``: the whole region). With ``public``, small groups are
     suppressed by the rule of :mod:`qualitylib.privacy` in every figure shown. With
     ``objectivity`` false the signs of biased results (which read the pupil table) are skipped.
+
+    The result (but for the objectivity signs) is memoised per region, data, code and
+    parameters (:mod:`qualitylib.memo`): the notebooks of a batch run and the index page
+    compute it once.
     """
+    ident = memoised(region, "identification",
+                     {"municipality": municipality, "year": int(year), "params": params, "public": bool(public)},
+                     lambda: _identification(region, municipality, year, params, public))
+    ident.params = params  # the caller's own dict, not the stored copy
+    if objectivity:
+        # the signs read the region's pupil table: only callers that show them pay for it
+        found = region_objectivity(region, year)
+        if found is not None:
+            table, index = found
+            if municipality is not None:
+                table = table[table["municipality"] == municipality]
+            ident.objectivity, ident.objectivity_index = table, index
+    return ident
+
+
+def _identification(region: Region, municipality: str | None, year: int, params: dict,
+                    public: bool) -> Identification:
     min_group = int(params["privacy"]["min_group"])
     hide = min_group if public else None
     scope = region.subset(municipality)
     ids = scope.schools["school_id"]
-    region_shnor = identify_shnor(region.results, region.schools, year, params, hide_below=hide)
+    # region-wide results depend on fewer parameters than the municipality's: shared by all of them
+    region_shnor = memoised(region, "region_shnor",
+                            {"year": int(year), "identification": params["identification"], "hide": hide},
+                            lambda: identify_shnor(region.results, region.schools, year, params, hide_below=hide))
     shnor = region_shnor[region_shnor["school_id"].isin(ids)].reset_index(drop=True)
     shnor_prev = identify_shnor(scope.results, scope.schools, year - 1, params, hide_below=hide)
     risk = identify_risk(scope.context, scope.results, scope.schools, year, params, hide_below=hide)
     risk_prev = identify_risk(scope.context, scope.results, scope.schools, year - 1, params, hide_below=hide)
-    social = results_vs_context(region.results, region.context, region.schools, year, params)
+    social = memoised(region, "social", {"year": int(year), "identification": params["identification"],
+                                         "social": params["social"]},
+                      lambda: results_vs_context(region.results, region.context, region.schools, year, params))
     if public:
         small_school = social["participants"] < min_group
         social.loc[small_school, ["fail_share", "expected_share", "difference"]] = float("nan")
@@ -114,14 +141,8 @@ def build_identification(region: Region, municipality: str | None, year: int, pa
         hidden = small & False
     available = sorted(set(flags.loc[flags["has_data"], "assessment"]),
                        key=params["identification"]["assessments"].index)
-    # the signs read the region's pupil table: only callers that show them pay for it
-    found = region_objectivity(region, year) if objectivity else None
-    objectivity_table, objectivity_index = (None, None) if found is None else found
-    if objectivity_table is not None and municipality is not None:
-        objectivity_table = objectivity_table[objectivity_table["municipality"] == municipality]
     return Identification(municipality, year, params, shnor, shnor_prev, risk, risk_prev, social, pairs,
-                          matrix, small, hidden, public, shnor_change(shnor, shnor_prev), available,
-                          objectivity_table, objectivity_index)
+                          matrix, small, hidden, public, shnor_change(shnor, shnor_prev), available)
 
 
 def summary_sentences(ident: Identification) -> list[str]:

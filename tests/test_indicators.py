@@ -159,3 +159,23 @@ def test_every_sample_municipality_is_monitored_by_its_own_programme():
     names = {m: programme_for(load_params(find_municipality_params(m)))[0].name for m in region.municipalities}
     assert names["Норильск"] == "norilsk" and names["Элиста"] == "elista" and names["Полысаево"] == "polysaevo"
     assert names["Кавказский район"] == "kavkazsky" and names["Чаа-Хольский кожуун"] == "chaa-khol"
+
+
+@pytest.mark.parametrize("public", [False, True])
+def test_indicators_reusing_the_identification_are_the_same(public, monkeypatch):
+    # the analytical note lends its identification to the indicators: same numbers either way
+    # (no results cache here, or the second call would only read the first)
+    monkeypatch.setenv("QUALITYLIB_CACHE", "0")
+    from qualitylib import load_region
+    from qualitylib.indicators import programme_for
+    from qualitylib.params import find_municipality_params
+    from qualitylib.report import build_identification
+
+    region = load_region(Path(__file__).resolve().parents[1] / "data" / "sample")
+    for name in region.municipalities:
+        params = load_params(find_municipality_params(name))
+        programme, catalogue = programme_for(params)
+        ident = build_identification(region, name, 2026, params, public=public, objectivity=False)
+        alone = compute_indicators(region, name, 2026, params, programme, catalogue)
+        lent = compute_indicators(region, name, 2026, params, programme, catalogue, ident=ident)
+        pd.testing.assert_frame_equal(alone, lent)
