@@ -39,23 +39,6 @@ def _short(name: str, width: int = 38) -> str:
     return name if len(name) <= width else name[: width - 1] + "…"
 
 
-def risk_area_bars(risk: pd.DataFrame) -> plt.Figure:
-    """Number of schools in each risk area, with the count written on each bar."""
-    apply_style()
-    areas = {"area_material": "1. Материальная база", "area_staff": "2. Кадры",
-             "area_pupils": "3. Контингент", "area_results": "4. Результаты"}
-    counts = pd.Series({label: int(risk[col].sum()) for col, label in areas.items()})
-    fig, ax = plt.subplots(figsize=(7, 2.6))
-    bars = ax.barh(counts.index[::-1], counts.values[::-1], color="#c0504d")
-    ax.bar_label(bars, padding=3)
-    ax.set_xlabel("Число школ")
-    ax.set_title(f"Школы в зоне риска по областям (всего в зоне риска: {int(risk['risk'].sum())} "
-                 f"из {len(risk)})")
-    ax.set_xlim(0, max(1, counts.max()) * 1.15)
-    fig.tight_layout()
-    return fig
-
-
 def social_scatter(social: pd.DataFrame, municipality: str | None, shnor_ids=(), title: str = "") -> plt.Figure:
     """Fail share against the social well-being index; the municipality's schools over the region's.
 
@@ -255,33 +238,5 @@ def mean_trend_chart(trends: pd.DataFrame, titles: dict[str, str]) -> plt.Figure
     axes[0, 0].set_ylabel("Средний балл")
     axes[0, 0].legend(fontsize=7, frameon=False)
     fig.suptitle("Средний балл ГИА: все школы и ШНОР", fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
-STATUS_COLOURS = {"met": "#1a9641", "not_met": "#d7191c", "no_data": "#bdbdbd", "no_target": "#9ecae1"}
-
-
-def indicator_bars(group: pd.DataFrame, year: int, title: str) -> plt.Figure | None:
-    """This year's and last year's values of a group of indicators, the status word at each bar."""
-    apply_style()
-    data = group.reset_index(drop=True)
-    if data.empty:
-        return None
-    fig, ax = plt.subplots(figsize=(9, 0.55 * len(data) + 1.3))
-    y = np.arange(len(data))
-    ax.barh(y - 0.18, data["prev_value"].fillna(0), height=0.34, color="#c8c8c8", label=str(year - 1))
-    ax.barh(y + 0.18, data["value"].fillna(0), height=0.34,
-            color=[STATUS_COLOURS[s] for s in data["status"]], label=str(year))
-    top = np.nanmax(np.r_[data["value"].to_numpy(dtype=float), data["prev_value"].to_numpy(dtype=float), 1])
-    for i, row in data.iterrows():
-        value = "нет данных" if pd.isna(row["value"]) else f"{row['value']:g}".replace(".", ",")
-        ax.text((0 if pd.isna(row["value"]) else row["value"]) + top * 0.01, i + 0.18,
-                f"{value} — {row['status_title']} (цель: {row['target']})", va="center", fontsize=7)
-    ax.set_yticks(y, [_short(t, 60) for t in data["title"]], fontsize=7)
-    ax.invert_yaxis()
-    ax.set_xlim(0, top * 1.9)
-    ax.set_title(title)
-    ax.legend(fontsize=7, frameon=False, loc="lower right")
     fig.tight_layout()
     return fig

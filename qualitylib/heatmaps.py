@@ -45,9 +45,6 @@ HEAT_CSS = """
   -webkit-print-color-adjust:exact;print-color-adjust:exact}
 .ql-heat td.ql-mark{font-weight:bold;outline:2px solid #000;outline-offset:-3px}
 .ql-heat td.ql-empty{color:#666}
-.ql-legend{font-size:12px;margin:4px 0}
-.ql-legend span.ql-swatch{display:inline-block;padding:1px 6px;margin:0 4px 0 0;border:1px solid #ccc;
-  -webkit-print-color-adjust:exact;print-color-adjust:exact}
 </style>
 """
 

@@ -26,6 +26,9 @@ CSS = """
 .ql-table td.ql-bad{background:#ffc7ce !important;color:#9c0006;font-weight:bold}
 .ql-table td.ql-none{background:#ededed !important;color:#555}
 .ql-table td.ql-warn{background:#ffeb9c !important;color:#9c5700;font-weight:bold}
+.ql-legend{font-size:12px;margin:4px 0}
+.ql-legend span.ql-swatch{display:inline-block;padding:1px 6px;margin:0 4px 0 0;border:1px solid #ccc;
+  -webkit-print-color-adjust:exact;print-color-adjust:exact}
 </style>
 """
 
@@ -78,7 +81,8 @@ STATUS_CLASSES = {
 
 
 def table(frame: pd.DataFrame, columns: list[str] | None = None, flags: dict[str, str] | None = None,
-          empty: str = "Нет записей.", status_columns: tuple[str, ...] = ()) -> HTML:
+          empty: str = "Нет записей.", status_columns: tuple[str, ...] = (),
+          raw_columns: tuple[str, ...] = ()) -> HTML:
     """An escaped HTML table with Russian headers.
 
     Parameters
@@ -93,6 +97,9 @@ def table(frame: pd.DataFrame, columns: list[str] | None = None, flags: dict[str
         Text shown when the frame has no rows.
     status_columns : tuple of str
         Columns whose words (see :data:`STATUS_CLASSES`) also colour the cell.
+    raw_columns : tuple of str
+        Columns of markup built by the library (bars of :mod:`qualitylib.htmlbars`), inserted
+        as they are: never a column holding data from the files.
     """
     columns = list(frame.columns) if columns is None else columns
     flags = flags or {}
@@ -103,6 +110,9 @@ def table(frame: pd.DataFrame, columns: list[str] | None = None, flags: dict[str
     for row in frame[columns].itertuples(index=False, name=None):
         cells = []
         for col, value in zip(columns, row):
+            if col in raw_columns:
+                cells.append(f"<td>{value}</td>")
+                continue
             if col in flags and value is not None and not pd.isna(value):
                 on = int(value) == 1
                 cls = ' class="ql-flag"' if on else ""

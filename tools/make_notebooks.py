@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 
 from qualitylib import load_region
-from qualitylib import charts, heatmaps, html
+from qualitylib import charts, heatmaps, html, htmlbars
 from qualitylib.params import find_municipality_params, load_params
 
 charts.apply_style()
@@ -87,7 +87,7 @@ display(html.title_block(region.name, municipality, year, params))'''),
             "(нагрузка 36 ч и более у > 10 % учителей или учителя без профильного диплома > 0 %); "
             "3 — контингент (сумма долей на учёте, с ОВЗ, инофонов, пропускающих > 10 %); 4 — результаты "
             "(доля «2» ≥ 20 % в двух из ВПР 4.1–4.4 или неуспевающих > 10 %)."),
-        new_code_cell("fig = charts.risk_area_bars(ident.risk)"),
+        new_code_cell("htmlbars.risk_area_table(ident.risk)"),
         new_code_cell('html.table(ident.risk_list, ["school_name", "area_material", "area_staff", "area_pupils",\n'
                       '           "area_results", "teachers_overload_pct", "teachers_unqualified_pct",\n'
                       '           "pupils_sum_pct", "pupils_failing_pct", "vpr_high"],\n'
@@ -250,14 +250,11 @@ display(html.title_block(region.name, municipality, year, params))'''),
         new_markdown_cell(
             "## Показатели по группам\n\n"
             "Для каждого показателя — числитель и знаменатель, значение в этом и прошлом году, цель и статус. "
-            "Цвет полосы повторяет статус, подписанный словом: выполнен, не выполнен, нет данных."),
-        new_code_cell("for (group, unit), part in m.indicators.groupby(['group', 'unit'], sort=False):\n"
-                      "    fig = charts.indicator_bars(part, year, f'{group} ({unit})')\n"
-                      "    display(fig)\n"
-                      "    plt.close(fig)\n"
-                      "    display(html.table(part, ['id', 'title', 'numerator', 'denominator', 'value', "
-                      "'prev_value', 'target',\n"
-                      "                              'status_title', 'target_note'], status_columns=('status_title',)))"),
+            "В столбце полос серая — прошлый год, под ней — этот год; её цвет повторяет статус, подписанный "
+            "словом: выполнен, не выполнен, нет данных."),
+        new_code_cell("display(htmlbars.indicator_legend(year))\n"
+                      "for _, part in m.indicators.groupby(['group', 'unit'], sort=False):\n"
+                      "    display(htmlbars.indicator_table(part, year))"),
         new_markdown_cell("## Дорожная карта"),
         new_code_cell('if m.roadmap is None:\n'
                       '    display(html.paragraphs(["Дорожной карты муниципалитета в данных нет."]))\n'
