@@ -143,7 +143,7 @@ def fail_share_table(matrix: pd.DataFrame, threshold: float, small: pd.DataFrame
     small_note = (f"скр. — малая группа{group} скрыта" if public else f"м — малая группа{group}")
     legend = (f"Доля низких результатов, %: цвет от зелёного (0 %) через жёлтый (порог {threshold:g} %) "
               f"к красному (от {2 * threshold:g} %); ▲ и рамка — не ниже порога; {small_note}; "
-              f"— — нет данных.")
+              f"«—» — нет данных.")
     return _heat([str(s) for s in matrix.index], list(matrix.columns), rows, "Школа", html.escape(legend))
 
 
