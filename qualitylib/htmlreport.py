@@ -19,6 +19,7 @@ _VOLATILE_NB_KEYS = ("papermill",)
 
 _exporter = None
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_STYLE = re.compile(r"<style[^>]*>.*?</style>", re.S)
 
 
 def strip_css_comments(css) -> str:
@@ -64,6 +65,24 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+def drop_repeated_styles(page: str) -> str:
+    """Keep the first of identical ``<style>`` blocks.
+
+    Every table fragment of :mod:`qualitylib.html` carries its own CSS, so that it looks right
+    wherever it is shown (a notebook output, an e-mail); one page needs it once.
+    """
+    seen: set[str] = set()
+
+    def keep_first(match: re.Match) -> str:
+        block = match.group(0)
+        if block in seen:
+            return ""
+        seen.add(block)
+        return block
+
+    return _STYLE.sub(keep_first, page)
+
+
 def notebook_to_html(nb: nbformat.NotebookNode, title: str) -> str:
     """Render an executed notebook as the offline report HTML."""
     from . import __version__
@@ -71,4 +90,4 @@ def notebook_to_html(nb: nbformat.NotebookNode, title: str) -> str:
     clean = strip_volatile(nb)
     clean.metadata["title"] = title
     body, _ = exporter().from_notebook_node(clean, resources={"qualitylib_version": __version__})
-    return body
+    return drop_repeated_styles(body)
