@@ -90,9 +90,9 @@ def _parse_number(text: pd.Series) -> pd.Series:
 
 
 def _normalised(text: pd.Series) -> pd.Series:
-    """Vectorised :func:`normalise_header` of a column of cells (None stays missing)."""
-    return (text.astype(TEXT).str.strip().str.lower().str.replace("ё", "е", regex=False)
-            .str.replace(r"\s+", " ", regex=True))
+    """:func:`normalise_header` of a column of cells, once per distinct value (missing stays missing)."""
+    text = text.astype(TEXT)
+    return text.map({value: normalise_header(value) for value in text.dropna().unique()})
 
 
 def convert_column(raw: RawTable, header: str, col: Column) -> tuple[pd.Series, list[Problem]]:
