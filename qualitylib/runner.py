@@ -254,8 +254,9 @@ def plan_jobs(region, year: int, out: Path, params_dir: str | None, municipaliti
         except ParamsError as exc:
             failed[name] = str(exc)
             continue
+        # absolute paths: the kernels run in the notebooks' folder, not in the caller's
         jobs.append(Job(name, slugs[name], str(Path(region.path).resolve()), int(year),
-                        str(Path(params_file).resolve()), str(base / slugs[name]), notebooks, public))
+                        str(Path(params_file).resolve()), str((base / slugs[name]).resolve()), notebooks, public))
     return jobs, failed
 
 

@@ -138,3 +138,17 @@ def test_failing_cell_keeps_the_executed_notebook_and_removes_stale_html(tmp_pat
     assert (final / "01_identification.ipynb").is_file()
     assert not (final / "01_identification.html").exists()
     assert sorted(p.name for p in final.parent.iterdir()) == ["m"]
+
+
+def test_relative_paths_put_the_excel_files_in_place(tiny_region, tmp_path, monkeypatch):
+    # the kernels run in notebooks/: a relative --out once sent registry.xlsx there
+    data, params = tiny_region
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(data, tmp_path / "region")
+    shutil.copytree(params, tmp_path / "params")
+    manifest = run_region("region", 2026, "rel-out", params_dir="params", municipalities=["Полысаево"],
+                          workers=1, progress=False, log=lambda *a: None)
+    assert manifest["failed"] == []
+    folder = tmp_path / "rel-out" / "testovyy-region" / "2026" / "polysaevo"
+    assert {"registry.xlsx", "indicators.xlsx", "01_identification.html"} <= {p.name for p in folder.iterdir()}
+    assert not (ROOT / "notebooks" / "rel-out").exists()
