@@ -119,8 +119,10 @@ def shnor_series(series: pd.DataFrame, schools: pd.DataFrame, assessments: list[
 def _slope_panel(ax, changes: pd.DataFrame, year: int, title: str) -> None:
     data = changes.dropna(subset=["share_prev", "share_now"])
     quiet = data[~data["verdict"].isin(["improved", "declined"])]
-    for row in quiet.itertuples():
-        ax.plot([0, 1], [row.share_prev, row.share_now], color="#c8c8c8", lw=0.8, marker="o", ms=2)
+    if len(quiet):  # one line broken by NaN, not one artist per school
+        xs = np.tile([0.0, 1.0, np.nan], len(quiet))
+        ys = np.column_stack([quiet["share_prev"], quiet["share_now"], np.full(len(quiet), np.nan)]).ravel()
+        ax.plot(xs, ys, color="#c8c8c8", lw=0.8, marker="o", ms=2)
     loud = data[data["verdict"].isin(["improved", "declined"])].sort_values("share_now")
     for row in loud.itertuples():
         colour = VERDICT_COLOURS[row.verdict]
