@@ -97,6 +97,6 @@ def memoised(region, name: str, arguments: dict, compute: Callable[[], Any]) -> 
     try:
         with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    except OSError:
+    except Exception:  # a full disk, an unpicklable value: the cache never breaks the computation
         pass
     return value
