@@ -15,6 +15,7 @@ built in memory) the function is simply called.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -25,7 +26,7 @@ from typing import Any, Callable
 
 from .io import atomic_path
 
-#: Result folders not used for this many days are removed when a new one is created.
+#: Cached regions and result folders not used for this many days are removed when a new one is made.
 KEEP_DAYS = 30
 
 
@@ -51,15 +52,23 @@ def results_dir(region) -> Path | None:
     return folder
 
 
-def prune(parent: Path, keep_days: float = KEEP_DAYS) -> None:
-    """Remove result folders of ``parent`` not touched for ``keep_days`` days."""
+def prune(parent: Path, keep_days: float = KEEP_DAYS, pattern: str = "*") -> None:
+    """Remove entries of ``parent`` matching ``pattern`` not touched for ``keep_days`` days.
+
+    A folder goes with its files. Used for result folders and for the validated-region
+    pickles, which pile up with every new version of the data or of the library.
+    """
     limit = time.time() - keep_days * 86400
-    for folder in parent.iterdir():
+    for entry in parent.glob(pattern):
         try:
-            if folder.is_dir() and folder.stat().st_mtime < limit:
-                for file in folder.iterdir():
+            if entry.stat().st_mtime >= limit:
+                continue
+            if entry.is_dir():
+                for file in entry.iterdir():
                     file.unlink(missing_ok=True)
-                folder.rmdir()
+                entry.rmdir()
+            else:
+                entry.unlink(missing_ok=True)
         except OSError:  # another process is using or removing it
             continue
 
@@ -87,12 +96,14 @@ def memoised(region, name: str, arguments: dict, compute: Callable[[], Any]) -> 
     try:
         with open(path, "rb") as fh:
             value = pickle.load(fh)
-        os.utime(folder)  # the folder stays while in use (see prune)
+        with contextlib.suppress(OSError):
+            os.utime(folder)  # the folder stays while in use (see prune)
         return value
     except FileNotFoundError:
         pass
     except Exception:  # truncated or written by another pandas: compute again
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
     value = compute()
     try:
         with atomic_path(path) as tmp, open(tmp, "wb") as fh:

@@ -1,6 +1,7 @@
 """A region: a folder of tables loaded, validated and typed."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -242,7 +243,10 @@ def load_region(path: str | Path, use_cache: bool = True) -> Region:
         if target.is_file():
             try:
                 with open(target, "rb") as fh:
-                    return pickle.load(fh)
+                    region = pickle.load(fh)
+                with contextlib.suppress(OSError):
+                    os.utime(target)  # in use: not pruned
+                return region
             except Exception:  # a cache from another pandas, a truncated file: rebuild it
                 pass
     region, problems = validate_region(path)
@@ -250,9 +254,12 @@ def load_region(path: str | Path, use_cache: bool = True) -> Region:
         raise DataValidationError(problems, source=f"«{path}»")
     region.cache_key = key
     if target is not None:
+        from .memo import prune
+
         try:
             with atomic_path(target) as tmp, open(tmp, "wb") as fh:
                 pickle.dump(region, fh, protocol=pickle.HIGHEST_PROTOCOL)
         except OSError:  # a read-only home: work without the cache
             pass
+        prune(target.parent, pattern="region-*.pkl")
     return region

@@ -84,7 +84,7 @@ def test_identification_depends_on_its_parameters(region):
     assert len(list(results_dir(region).glob("identification-*.pkl"))) == 2
 
 
-def test_prune_removes_stale_folders(tmp_path):
+def test_prune_removes_stale_entries(tmp_path):
     old, fresh = tmp_path / "old", tmp_path / "fresh"
     for folder in (old, fresh):
         folder.mkdir()
@@ -105,3 +105,15 @@ def test_region_wide_results_are_shared_and_public_hiding_stays_local(region):
     # the region's social table was stored once, before the public report hid its small schools
     assert internal.social.loc[small, "fail_share"].notna().all()
     assert len(list(results_dir(region).glob("social-*.pkl"))) == 1
+
+
+def test_stale_region_pickles_are_pruned_when_a_region_is_cached(cache, tmp_path):
+    cache.mkdir(parents=True, exist_ok=True)
+    old = cache / "region-old.pkl"
+    old.write_bytes(b"1")
+    stale = time.time() - 40 * 86400
+    os.utime(old, (stale, stale))
+    folder = tmp_path / "another"
+    shutil.copytree(SAMPLE, folder)
+    load_region(folder)
+    assert not old.exists() and len(list(cache.glob("region-*.pkl"))) == 1
