@@ -72,12 +72,15 @@ def map_headers(raw: RawTable, table: Table) -> tuple[dict[str, str], list[Probl
 
 
 def _cell_problems(raw: RawTable, header: str, mask: pd.Series, values: pd.Series,
-                   expected: str) -> list[Problem]:
-    """One problem per True cell of ``mask``."""
+                   expected) -> list[Problem]:
+    """One problem per True cell of ``mask``.
+
+    ``expected`` says what is wrong: a text, or a function of the row giving it.
+    """
     bad = mask[mask.fillna(False).astype(bool)].index
     return [
-        Problem(raw.file, expected, sheet=raw.sheet, row=int(row), column=header,
-                value="" if pd.isna(values.loc[row]) else str(values.loc[row]))
+        Problem(raw.file, expected(row) if callable(expected) else expected, sheet=raw.sheet, row=int(row),
+                column=header, value="" if pd.isna(values.loc[row]) else str(values.loc[row]))
         for row in bad
     ]
 
@@ -219,35 +222,28 @@ def check_keys(frame: pd.DataFrame, raw: RawTable, table: Table,
     return problems
 
 
-def _row_problems(raw: RawTable, mask: pd.Series, column: str, values: pd.Series, message) -> list[Problem]:
-    """One problem per True row of ``mask``; ``message(row)`` says what is wrong there."""
-    rows = mask[mask.fillna(False).astype(bool)].index
-    return [Problem(raw.file, message(r), sheet=raw.sheet, row=int(r), column=column, value=str(values.loc[r]))
-            for r in rows]
-
-
 def check_results(frame: pd.DataFrame, raw: RawTable, headers: dict[str, str]) -> list[Problem]:
     """Cross-column checks of the results table."""
     problems: list[Problem] = []
     h = headers.get
     over = frame["low_count"] > frame["participants"]
-    problems += _row_problems(
-        raw, over, h("low_count", "low_count"), frame["low_count"],
+    problems += _cell_problems(
+        raw, h("low_count", "low_count"), over, frame["low_count"],
         lambda r: f"низких результатов ({frame.at[r, 'low_count']}) больше, чем участников "
                   f"({frame.at[r, 'participants']}): ожидалось low_count ≤ participants")
     marks = ["mark3", "mark4", "mark5"]
     if all(frame[m].notna().any() for m in marks):
         full = frame[marks + ["low_count", "participants"]].notna().all(axis=1)
         total = frame["low_count"] + frame["mark3"] + frame["mark4"] + frame["mark5"]
-        problems += _row_problems(
-            raw, full & (total != frame["participants"]), h("participants", "participants"), frame["participants"],
+        problems += _cell_problems(
+            raw, h("participants", "participants"), full & (total != frame["participants"]), frame["participants"],
             lambda r: f"сумма отметок «2»–«5» ({total.loc[r]}) не равна числу участников "
                       f"({frame.at[r, 'participants']})")
     for code, grades in PROCEDURE_GRADES.items():
         bad = (frame["procedure"] == code) & ~frame["grade"].isin(grades) & frame["grade"].notna()
         allowed = ", ".join(str(g) for g in grades)
-        problems += _row_problems(
-            raw, bad, h("grade", "grade"), frame["grade"],
+        problems += _cell_problems(
+            raw, h("grade", "grade"), bad, frame["grade"],
             lambda r, c=code, a=allowed: f"{PROCEDURES[c]} не проводится в этом классе: ожидался класс {a}")
     return problems
 
@@ -257,5 +253,4 @@ def check_school_ids(frame: pd.DataFrame, raw: RawTable, known: set[str],
     """Report rows whose ``school_id`` is not in the schools table."""
     ids = frame["school_id"]
     unknown = ids.notna() & ~ids.isin(known)
-    return _row_problems(raw, unknown, header, ids,
-                         lambda r: f"код школы не найден в справочнике школ «{schools_file}»")
+    return _cell_problems(raw, header, unknown, ids, f"код школы не найден в справочнике школ «{schools_file}»")
