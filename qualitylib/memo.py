@@ -92,22 +92,32 @@ def memoised(region, name: str, arguments: dict, compute: Callable[[], Any]) -> 
     if folder is None:
         return compute()
     digest = hashlib.sha256(_canonical([name, arguments]).encode()).hexdigest()[:32]
-    path = folder / f"{name}-{digest}.pkl"
+    return stored(folder / f"{name}-{digest}.pkl", compute, touch=folder)
+
+
+def stored(path: Path, compute: Callable[[], Any], touch: Path | None = None) -> Any:
+    """``compute()`` kept as a pickle at ``path``: read when there, else computed and written atomically.
+
+    A file that cannot be read (truncated, written by another pandas) is computed again; a
+    file that cannot be written (read-only home, full disk, unpicklable value) is skipped: the
+    cache never breaks the computation. ``touch`` (default ``path``) gets its time renewed on
+    every read, so that :func:`prune` keeps what is in use.
+    """
     try:
         with open(path, "rb") as fh:
             value = pickle.load(fh)
         with contextlib.suppress(OSError):
-            os.utime(folder)  # the folder stays while in use (see prune)
+            os.utime(touch or path)
         return value
     except FileNotFoundError:
         pass
-    except Exception:  # truncated or written by another pandas: compute again
+    except Exception:
         with contextlib.suppress(OSError):
             path.unlink(missing_ok=True)
     value = compute()
     try:
         with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # a full disk, an unpicklable value: the cache never breaks the computation
+    except Exception:
         pass
     return value

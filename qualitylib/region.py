@@ -1,18 +1,17 @@
 """A region: a folder of tables loaded, validated and typed."""
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import os
-import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from .io import TableReadError, atomic_path, file_hash, find_table_file, read_raw
+from .io import TableReadError, file_hash, find_table_file, read_raw
+from .memo import prune, stored
 from .problems import DataValidationError, Problem
 from .schema import TABLES, Table
 from .validation import check_school_ids, convert_table
@@ -236,30 +235,15 @@ def load_region(path: str | Path, use_cache: bool = True) -> Region:
     """
     folder = Path(path)
     store = cache_dir() if use_cache and folder.is_dir() else None
-    target = key = None
-    if store is not None:
-        key = cache_key(folder)
-        target = store / f"region-{key}.pkl"
-        if target.is_file():
-            try:
-                with open(target, "rb") as fh:
-                    region = pickle.load(fh)
-                with contextlib.suppress(OSError):
-                    os.utime(target)  # in use: not pruned
-                return region
-            except Exception:  # a cache from another pandas, a truncated file: rebuild it
-                pass
-    region, problems = validate_region(path)
-    if region is None:
-        raise DataValidationError(problems, source=f"«{path}»")
-    region.cache_key = key
-    if target is not None:
-        from .memo import prune
+    key = cache_key(folder) if store is not None else None
 
-        try:
-            with atomic_path(target) as tmp, open(tmp, "wb") as fh:
-                pickle.dump(region, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        except OSError:  # a read-only home: work without the cache
-            pass
-        prune(target.parent, pattern="region-*.pkl")
-    return region
+    def validated() -> Region:
+        region, problems = validate_region(path)
+        if region is None:
+            raise DataValidationError(problems, source=f"«{path}»")
+        region.cache_key = key
+        if store is not None:  # a new version of the data or of the library: old ones may go
+            prune(store, pattern="region-*.pkl")
+        return region
+
+    return validated() if store is None else stored(store / f"region-{key}.pkl", validated)
