@@ -57,6 +57,11 @@ def _broadcast(*values) -> list[np.ndarray]:
     return [np.array(a, dtype=np.float64) for a in arrays]
 
 
+def _check_confidence(confidence: float) -> None:
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+
+
 def _is_count(k: np.ndarray, n: np.ndarray) -> np.ndarray:
     """True where ``n`` is a positive whole number and ``k`` a whole number in [0, n]."""
     with np.errstate(invalid="ignore"):
@@ -108,8 +113,7 @@ def wilson_interval(k, n, confidence: float = 0.95) -> tuple[np.ndarray, np.ndar
     >>> round(float(lower[0]), 4), round(float(upper[0]), 4)
     (0.1078, 0.6032)
     """
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+    _check_confidence(confidence)
     k, n = _broadcast(k, n)
     with np.errstate(invalid="ignore"):
         valid = np.isfinite(k) & np.isfinite(n) & (n > 0) & (k >= 0) & (k <= n)
@@ -415,8 +419,7 @@ def funnel_limits(p0, n, confidence) -> tuple[np.ndarray, np.ndarray]:
     >>> round(float(lower[0]), 4), round(float(upper[0]), 4)
     (0.1324, 0.7676)
     """
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+    _check_confidence(confidence)
     p0_arr, n = _broadcast(p0, n)
     with np.errstate(invalid="ignore"):
         if np.any((p0_arr < 0) | (p0_arr > 1)):
