@@ -8,6 +8,7 @@ import pandas as pd
 
 from . import dynamics as dyn
 from .identification import identify_shnor
+from .labels import ru_number
 from .params import assessment_title
 from .region import Region
 from .report import plural
@@ -64,12 +65,6 @@ def build_dynamics(region: Region, municipality: str | None, year: int, params: 
         grid.loc[small, "level_name"] = "малая группа"
     return Dynamics(municipality, year, params, shnor_ids, series, change_table, cohort_table, indicators, gap,
                     trends, grid, public)
-
-
-def ru_number(value: float, decimals: int = 1, sign: bool = False) -> str:
-    """A number with a decimal comma: ``ru_number(-1.25) -> '-1,2'``; ``sign`` adds «+» to positives."""
-    text = f"{value:+.{decimals}f}" if sign else f"{value:.{decimals}f}"
-    return text.replace(".", ",")
 
 
 def summary_sentences(d: Dynamics) -> list[str]:

@@ -25,6 +25,7 @@ import pandas as pd
 
 from .dynamics import LEVEL_NAMES
 from .html import CSS, HTML
+from .labels import ru_number
 
 #: Colours of the five status/change levels (1: best ... 5: needs the most attention).
 LEVEL_COLOURS = {1: "#2c7bb6", 2: "#1a9641", 3: "#ffd92f", 4: "#fdae61", 5: "#d7191c"}
@@ -135,7 +136,7 @@ def fail_share_table(matrix: pd.DataFrame, threshold: float, small: pd.DataFrame
             else:
                 low = v >= threshold
                 # a share just below the threshold keeps a decimal, so «20» never reads as unmarked
-                shown = f"{v:.1f}".replace(".", ",") if not low and round(v) >= threshold else f"{v:.0f}"
+                shown = ru_number(v) if not low and round(v) >= threshold else f"{v:.0f}"
                 text = shown + (" ▲" if low else "") + (" м" if small_arr[i, j] else "")
                 row.append(_cell(text, fills[i, j], marked=low))
         rows.append(row)

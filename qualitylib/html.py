@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .labels import COLUMN_TITLES
+from .labels import COLUMN_TITLES, ru_number
 
 CSS = """
 <style>
@@ -66,7 +66,7 @@ def _fmt(value, col: str) -> tuple[str, bool]:
     if isinstance(value, float):
         if col == "p_value" and value < 0.001:
             return "&lt;0,001", True
-        return f"{value:.{DECIMALS.get(col, 1)}f}".replace(".", ","), True
+        return ru_number(value, DECIMALS.get(col, 1)), True
     if isinstance(value, (int,)) or hasattr(value, "dtype"):
         return str(value), True
     return html.escape(str(value)).replace("\n", "<br>"), False

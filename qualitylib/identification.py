@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .labels import ru_number
 from .params import assessment_title
 
 
@@ -106,7 +107,7 @@ def join_within(frame: pd.DataFrame, key: str, column: str, sep: str) -> pd.Seri
 
 
 def _fmt_share(share: pd.Series) -> pd.Series:
-    return share.map(lambda v: f"{v:.1f}".replace(".", ",")).astype(str)
+    return share.map(ru_number).astype(str)
 
 
 def _describe(low: pd.DataFrame, hide_below: int | None = None) -> pd.Series:

@@ -1,7 +1,14 @@
-"""Russian titles of the library's output columns, shared by notebooks, Excel and reports."""
+"""Russian titles of the library's output columns and Russian numbers, shared by notebooks, Excel and reports."""
 from __future__ import annotations
 
 import pandas as pd
+
+
+def ru_number(value: float, decimals: int = 1, sign: bool = False) -> str:
+    """A number with a decimal comma: ``ru_number(-1.25) -> '-1,2'``; ``sign`` adds «+» to positives."""
+    text = f"{value:+.{decimals}f}" if sign else f"{value:.{decimals}f}"
+    return text.replace(".", ",")
+
 
 COLUMN_TITLES: dict[str, str] = {
     "school_id": "Код ОО",
