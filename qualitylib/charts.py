@@ -1,4 +1,4 @@
-"""Charts for the reports (matplotlib/seaborn), Russian labels, meaning never carried by colour alone."""
+"""Charts for the reports (matplotlib), Russian labels, meaning never carried by colour alone."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
