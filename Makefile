@@ -31,7 +31,7 @@ test: setup
 	$(PY) -m pytest
 
 lab: setup
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --allow-root
+	QUALITYLIB_EXPORT=$(CURDIR)/outputs/interactive $(VENV)/bin/jupyter lab --notebook-dir=notebooks --allow-root
 
 sample: setup
 	$(PY) -m qualitylib sample $(DATA) --seed 2026

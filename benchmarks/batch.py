@@ -37,8 +37,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from synthetic import country  # noqa: E402
 
-from qualitylib.params import load_params  # noqa: E402
-from qualitylib.runner import Job, available_notebooks, execute_jobs, run_region  # noqa: E402
+from qualitylib.data.params import load_params  # noqa: E402
+from qualitylib.batch.runner import Job, available_notebooks, execute_jobs, run_region  # noqa: E402
 
 
 #: Alternating rounds of floor and 1-worker sample batch (the reported ratio is their median).
@@ -93,7 +93,7 @@ def batch(data: Path, out: Path, workers: int) -> tuple[float, list[tuple[str, f
     """Wall time of a batch run and ``(notebook, seconds)`` of each report.
 
     Every run starts with empty caches (validated region, memoised results: see
-    ``qualitylib.memo``), as the first run on new data does.
+    ``qualitylib.data.cache``), as the first run on new data does.
     """
     os.environ["QUALITYLIB_CACHE"] = str(out.parent / f"cache-{out.name}")
     start = time.perf_counter()
@@ -116,9 +116,9 @@ def synthetic_region(folder: Path, n_schools: int = 1500, n_municipalities: int 
 
 
 def country_scale() -> dict[str, float]:
-    from qualitylib.identification import identify_shnor
-    from qualitylib.risk import identify_risk
-    from qualitylib.social import social_index
+    from qualitylib.rules.identification import identify_shnor
+    from qualitylib.rules.risk import identify_risk
+    from qualitylib.rules.social import social_index
 
     schools, results, context = country()
     params = load_params()
@@ -139,7 +139,7 @@ def country_scale() -> dict[str, float]:
 
 def fisoko_import(tmp: Path) -> dict | None:
     """The ФИС ОКО importer on the shared Altai export: first run, cached run, one file by each reader."""
-    from qualitylib.fisoko import import_fisoko
+    from qualitylib.data.fisoko import import_fisoko
 
     source = Path(os.environ.get("QUALITYLIB_REAL_DATA", ROOT.parent / "shared" / "real" / "altai-vpr"))
     if not source.is_dir():

@@ -3,8 +3,8 @@
 The library behind the workbench's notebooks: the data contract and validated
 loading of a region, the identification criteria, dynamics and monitoring indicators.
 """
-from .problems import DataValidationError, Problem
-from .region import Region, load_region, validate_region
+from .exceptions import DataValidationError, Problem
+from .data.region import Region, load_region, validate_region
 
 __version__ = "0.1.0"
 

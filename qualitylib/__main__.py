@@ -1,4 +1,4 @@
 """``python -m qualitylib``: the command line."""
-from .cli import main
+from .batch.cli import main
 
 raise SystemExit(main())

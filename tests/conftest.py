@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from qualitylib.schema import PROCEDURES, SUBJECTS, TABLES
+from qualitylib.data.schema import PROCEDURES, SUBJECTS, TABLES
 
 FLAGS = [1, 1, 1, 0, 1, 1, 1]
 CONTEXT_COLUMNS = [c.name for c in TABLES["context"].columns if c.required]

@@ -1,7 +1,7 @@
 """Write data/README.md (Russian) from the data contract in qualitylib/schema.py."""
 from pathlib import Path
 
-from qualitylib.schema import LOCALITIES, PROCEDURES, SUBJECTS, TABLES
+from qualitylib.data.schema import LOCALITIES, PROCEDURES, SUBJECTS, TABLES
 
 KIND_TEXT = {
     "id": "текст (код)", "text": "текст", "int": "целое ≥ 0", "year": "год (целое)",

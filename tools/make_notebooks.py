@@ -24,8 +24,8 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 
 from qualitylib import load_region
-from qualitylib import charts, heatmaps, html, htmlbars
-from qualitylib.params import find_municipality_params, load_params
+from qualitylib.views import charts, heatmaps, html, htmlbars
+from qualitylib.data.params import find_municipality_params, load_params
 
 charts.apply_style()
 region = load_region(data_dir)
@@ -35,7 +35,7 @@ params = load_params(params_file or find_municipality_params(municipality))'''
 def explorer_cell(view: str):
     """The cell that shows the live controls in JupyterLab (nothing in a batch run)."""
     return new_code_cell("if interactive:\n"
-                         "    from qualitylib.interactive import explorer\n"
+                         "    from qualitylib.batch.interactive import explorer\n"
                          f"    view = explorer(region, params, municipality, year, view='{view}')\n"
                          "    display(view)")
 
@@ -56,7 +56,7 @@ def identification() -> nbformat.NotebookNode:
             "слабая школа». Все числа вычисляет библиотека `qualitylib` из данных региона."),
         new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
         new_code_cell(SETUP + '''
-from qualitylib.report import build_identification, summary_sentences
+from qualitylib.reports.identification import build_identification, summary_sentences
 
 ident = build_identification(region, municipality, year, params, public=public)
 display(html.title_block(region.name, municipality, year, params))'''),
@@ -138,7 +138,7 @@ display(html.title_block(region.name, municipality, year, params))'''),
         new_markdown_cell("## Параметры методики"),
         new_code_cell("html.params_table(params)"),
         new_code_cell('if output_dir:\n'
-                      '    from qualitylib.excel import write_registry\n'
+                      '    from qualitylib.batch.excel import write_registry\n'
                       '    saved = write_registry(Path(output_dir) / "registry.xlsx", ident.shnor, ident.risk, '
                       'ident.pairs, params,\n'
                       '                           objectivity=ident.objectivity)\n'
@@ -157,9 +157,9 @@ def dynamics() -> nbformat.NotebookNode:
             "школами (Чаа-Холь), средний балл ГИА (Элиста)."),
         new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
         new_code_cell(SETUP + '''
-from qualitylib import dynamics as dyn
-from qualitylib.dynamics_report import build_dynamics, summary_sentences, verdict_table
-from qualitylib.params import assessment_title
+from qualitylib.rules import dynamics as dyn
+from qualitylib.reports.dynamics import build_dynamics, summary_sentences, verdict_table
+from qualitylib.data.params import assessment_title
 
 d = build_dynamics(region, municipality, year, params, public=public)
 titles = {a: assessment_title(a) for a in params["identification"]["assessments"]
@@ -238,7 +238,7 @@ def monitoring() -> nbformat.NotebookNode:
             "таблиц региона; цели и формулы — в `params/indicators.yaml` и `params/programmes/`."),
         new_code_cell(parameters, metadata={"tags": ["parameters"]}),
         new_code_cell(SETUP + '''
-from qualitylib.monitoring_report import build_monitoring, summary_sentences, write_indicators_workbook
+from qualitylib.reports.monitoring import build_monitoring, summary_sentences, write_indicators_workbook
 
 m = build_monitoring(region, municipality, year, params, as_of=as_of, public=public)
 display(html.title_block(region.name, municipality, year, params))'''),

@@ -1,0 +1,1 @@
+"""The workbench notebooks, shipped inside the wheel as package data (this file makes the folder a package)."""

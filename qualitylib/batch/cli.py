@@ -1,0 +1,259 @@
+"""Command line of the workbench (messages in Russian).
+
+Each sub-command is a small function; tables are written as UTF-8 CSV atomically.
+Exit codes: 0 success, 1 invalid data or parameters, 2 wrong usage.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..data.params import ParamsError, find_municipality_params, load_params
+from ..exceptions import DataValidationError
+
+
+class UsageError(Exception):
+    """A wrong argument the user can fix (exit code 2)."""
+
+
+def _print(text: str = "", file=None) -> None:
+    print(text, file=file or sys.stdout, flush=True)
+
+
+def cmd_validate(args) -> int:
+    from ..data.region import validate_region
+
+    region, problems = validate_region(args.data)
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity != "error"]
+    for p in problems[: args.limit] if args.limit else problems:
+        _print(p.format())
+    shown = min(len(problems), args.limit) if args.limit else len(problems)
+    if shown < len(problems):
+        _print(f"… показано {shown} из {len(problems)} замечаний (--limit 0 — показать все).")
+    if errors:
+        _print(f"Проверка данных «{args.data}»: ошибок — {len(errors)}, предупреждений — {len(warnings)}. "
+               "Исправьте ошибки и повторите проверку.")
+        return 1
+    _print(f"Проверка данных «{args.data}»: ошибок нет, предупреждений — {len(warnings)}. "
+           f"Регион «{region.name}»: муниципалитетов — {len(region.municipalities)}, "
+           f"школ — {len(region.schools)}, строк результатов — {len(region.results)}, "
+           f"годы — {', '.join(map(str, region.years))}.")
+    return 0
+
+
+def cmd_sample(args) -> int:
+    from ..data.sample import write_sample
+
+    path = write_sample(args.directory, seed=args.seed)
+    _print(f"Синтетический регион записан в «{path}» (seed={args.seed}).")
+    return 0
+
+
+def _load(args):
+    from ..data.region import load_region
+
+    region = load_region(args.data)
+    if args.municipality and args.municipality not in region.municipalities:
+        raise UsageError(f"Муниципалитет «{args.municipality}» не найден в данных. "
+                         f"Есть: {', '.join(region.municipalities)}.")
+    params_file = args.params or (find_municipality_params(args.municipality) if args.municipality else None)
+    params = load_params(params_file)
+    if args.year not in region.years:
+        raise UsageError(f"В данных нет результатов за {args.year} год. "
+                         f"Есть годы: {', '.join(map(str, region.years))}.")
+    return region, params
+
+
+def cmd_identify(args) -> int:
+    from ..rules.identification import identify_shnor
+    from ..data.io import write_csv_atomic
+
+    region, params = _load(args)
+    scope = region.subset(args.municipality)
+    table = identify_shnor(scope.results, scope.schools, args.year, params)
+    write_csv_atomic(table, args.out)
+    _print(f"ШНОР за {args.year} год: {int(table['shnor'].sum())} из {len(table)} школ. "
+           f"Таблица записана в «{args.out}».")
+    return 0
+
+
+def cmd_risk(args) -> int:
+    from ..data.io import write_csv_atomic
+    from ..rules.risk import identify_risk
+
+    region, params = _load(args)
+    scope = region.subset(args.municipality)
+    table = identify_risk(scope.context, scope.results, scope.schools, args.year, params)
+    write_csv_atomic(table, args.out)
+    _print(f"Школы в зоне риска за {args.year} год: {int(table['risk'].sum())} из {len(table)}. "
+           f"Таблица записана в «{args.out}».")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from .runner import region_folder, run_region
+
+    try:
+        manifest = run_region(args.data, args.year, args.out, params_dir=args.params_dir,
+                              municipalities=args.municipality, workers=args.workers, public=args.public,
+                              executor=args.executor, scheduler=args.scheduler, progress=not args.quiet,
+                              log=_print)
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from exc
+    base = region_folder(Path(args.out), manifest["region"], args.year)
+    total = len(manifest["municipalities"])
+    failed = manifest["failed"]
+    _print(f"Готово за {manifest['seconds']:.0f} с: муниципалитетов — {total}, с ошибками — {len(failed)}.")
+    for item in manifest["municipalities"]:
+        if item["status"] != "ok":
+            _print(f"  ✗ {item['municipality']}: " + " | ".join(item["reasons"]), file=sys.stderr)
+    _print(f"Оглавление: {base / 'index.html'}")
+    return 1 if failed else 0
+
+
+def cmd_dynamics(args) -> int:
+    from ..rules.dynamics import changes
+    from ..data.io import write_csv_atomic
+
+    region, params = _load(args)
+    scope = region.subset(args.municipality)
+    table = changes(scope.results, scope.schools, args.year, params)
+    write_csv_atomic(table, args.out)
+    counts = table["verdict"].value_counts()
+    _print(f"Динамика {args.year - 1} → {args.year}: значимо улучшились — {int(counts.get('improved', 0))}, "
+           f"ухудшились — {int(counts.get('declined', 0))}, без значимых изменений — "
+           f"{int(counts.get('no_change', 0))}, недостаточно данных — {int(counts.get('insufficient_data', 0))}. "
+           f"Таблица записана в «{args.out}».")
+    return 0
+
+
+def cmd_indicators(args) -> int:
+    from ..rules.indicators import compute_indicators, programme_for
+    from ..data.io import write_csv_atomic
+
+    region, params = _load(args)
+    programme, catalogue = programme_for(params)
+    table = compute_indicators(region, args.municipality, args.year, params, programme, catalogue)
+    columns = ["id", "title", "unit", "numerator", "denominator", "value", "target", "status", "prev_value",
+               "change", "group", "period", "target_note", "programme"]
+    write_csv_atomic(table[columns], args.out)
+    counts = table["status"].value_counts()
+    _print(f"Показатели программы «{programme.title}» за {args.year} год: выполнено — "
+           f"{int(counts.get('met', 0))}, не выполнено — {int(counts.get('not_met', 0))}, нет данных — "
+           f"{int(counts.get('no_data', 0))}, без цели — {int(counts.get('no_target', 0))}. "
+           f"Таблица записана в «{args.out}».")
+    return 0
+
+
+def cmd_import_fisoko(args) -> int:
+    from ..data.fisoko import FisOkoError, import_fisoko
+
+    try:
+        report = import_fisoko(args.src_dir, args.out, scales_file=args.scales)
+    except FisOkoError as exc:
+        _print(f"Ошибка: {exc}", file=sys.stderr)
+        return 1
+    _print(report.format())
+    return 0
+
+
+def cmd_objectivity(args) -> int:
+    from ..data.io import write_csv_atomic
+    from ..rules.objectivity import region_objectivity
+    from ..data.region import load_region
+
+    region = load_region(args.data)
+    found = region_objectivity(region, args.year, args.scales)
+    if found is None:
+        raise UsageError(f"В папке «{args.data}» нет данных по ученикам (pupils/vpr.parquet): "
+                         "признаки необъективности считаются по выгрузке ФИС ОКО (import-fisoko).")
+    table, index = found
+    write_csv_atomic(table, args.out)
+    index_text = f"{index:g}".replace(".", ",")
+    _print(f"Признаки необъективности: отмечено школ — {int(table['marked'].sum())} из {len(table)}; "
+           f"индекс объективности региона — {index_text}. Таблица записана в «{args.out}».")
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # Russian usage errors
+        self.print_usage(sys.stderr)
+        self.exit(2, f"Ошибка в аргументах: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m qualitylib",
+                     description="Аналитика программ поддержки школ с низкими образовательными результатами.")
+    sub = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=_Parser)
+
+    p = sub.add_parser("validate", help="проверить папку региона и вывести все ошибки")
+    p.add_argument("data", help="папка региона (schools, results, context …)")
+    p.add_argument("--limit", type=int, default=0, help="показать не больше N замечаний (0 — все)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("sample", help="записать синтетический регион-образец")
+    p.add_argument("directory", help="куда записать")
+    p.add_argument("--seed", type=int, default=2026, help="зерно генератора (по умолчанию 2026)")
+    p.set_defaults(func=cmd_sample)
+
+    for name, func, text in (("identify", cmd_identify, "выявить ШНОР (CSV)"),
+                             ("risk", cmd_risk, "выявить школы в зоне риска (CSV)"),
+                             ("dynamics", cmd_dynamics, "динамика результатов к прошлому году (CSV)"),
+                             ("indicators", cmd_indicators, "показатели программы против целей (CSV)")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--data", required=True, help="папка региона")
+        p.add_argument("--year", type=int, required=True, help="год результатов")
+        p.add_argument("--params", help="файл параметров YAML (по умолчанию — параметры муниципалитета "
+                                        "или params/methodology.yaml)")
+        p.add_argument("--municipality", required=name == "indicators", help="только этот муниципалитет")
+        p.add_argument("--out", required=True, help="CSV-файл результата")
+        p.set_defaults(func=func)
+    p = sub.add_parser("import-fisoko", help="импорт выгрузки ВПР из ФИС ОКО в папку региона")
+    p.add_argument("src_dir", help="папка выгрузки (2020/…, 2021/…, logins.xlsx)")
+    p.add_argument("--out", required=True, help="папка региона, которую создать")
+    p.add_argument("--scales", help="файл шкал перевода баллов (по умолчанию params/scales/vpr.yaml)")
+    p.set_defaults(func=cmd_import_fisoko)
+
+    p = sub.add_parser("objectivity", help="признаки необъективности результатов ВПР по школам (CSV)")
+    p.add_argument("--data", required=True, help="папка региона, созданная import-fisoko")
+    p.add_argument("--year", type=int, help="год ВПР (по умолчанию — все годы выгрузки)")
+    p.add_argument("--scales", help="файл шкал (по умолчанию params/scales/vpr.yaml)")
+    p.add_argument("--out", required=True, help="CSV-файл результата")
+    p.set_defaults(func=cmd_objectivity)
+
+    p = sub.add_parser("run", help="пакетный прогон всех блокнотов по муниципалитетам (HTML, Excel, оглавление)")
+    p.add_argument("--data", required=True, help="папка региона")
+    p.add_argument("--year", type=int, required=True, help="год результатов")
+    p.add_argument("--params-dir", help="папка с файлами параметров муниципалитетов (по умолчанию params/)")
+    p.add_argument("--municipality", nargs="+", help="только эти муниципалитеты")
+    p.add_argument("--workers", type=int, default=2, help="число параллельных процессов (по умолчанию 2)")
+    p.add_argument("--out", default="outputs", help="папка результатов (по умолчанию outputs/)")
+    p.add_argument("--public", action="store_true", help="публичный режим: малые группы скрываются")
+    p.add_argument("--executor", choices=["local", "dask"], default="local",
+                   help="local — процессы этой машины; dask — кластер Dask")
+    p.add_argument("--scheduler", help="адрес планировщика Dask (tcp://host:8786)")
+    p.add_argument("--quiet", action="store_true", help="без индикатора выполнения")
+    p.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except DataValidationError as exc:
+        _print(str(exc), file=sys.stderr)
+        return 1
+    except ParamsError as exc:
+        _print(str(exc), file=sys.stderr)
+        return 1
+    except UsageError as exc:
+        _print(f"Ошибка: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,128 @@
+"""Excel workbooks for the administration, written with openpyxl.
+
+Every sheet has Russian headers, a frozen and bold header row, an autofilter, column
+widths fitted to the content, and fills on flagged cells. Files are written atomically;
+document properties carry a fixed timestamp (the zip entries still carry the write time).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from ..data.io import atomic_path
+from ..views.labels import COLUMN_TITLES
+
+FLAG_FILL = PatternFill("solid", start_color="F8CBAD", end_color="F8CBAD")
+HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
+WRAP_COLUMNS = {"reasons", "recommendations", "deficits", "material_missing", "vpr_high", "covered",
+                "weak_assessments", "note", "value"}
+_FIXED_TIME = _dt.datetime(2000, 1, 1)
+
+
+def _cell_value(value):
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def add_sheet(book: Workbook, title: str, frame: pd.DataFrame, flag_columns: tuple[str, ...] = ()) -> None:
+    """Append ``frame`` as a formatted sheet; cells of ``flag_columns`` equal to 1 are filled.
+
+    Column names are translated with :data:`qualitylib.labels.COLUMN_TITLES`.
+    """
+    sheet = book.create_sheet(title)
+    columns = list(frame.columns)
+    sheet.append([COLUMN_TITLES.get(c, c) for c in columns])
+    for row in frame.itertuples(index=False, name=None):
+        sheet.append([_cell_value(v) for v in row])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "A2"
+    if len(columns):
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(frame) + 1)}"
+    for i, col in enumerate(columns, start=1):
+        letter = get_column_letter(i)
+        texts = [COLUMN_TITLES.get(col, col)] + [str(v) for v in frame[col].head(500) if v is not None]
+        longest = max((len(t) for t in texts), default=8)
+        width = min(60 if col in WRAP_COLUMNS else 40, max(8, longest + 2))
+        sheet.column_dimensions[letter].width = width
+        if col in WRAP_COLUMNS:
+            for cell in sheet[letter][1:]:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if col in flag_columns:
+            for cell in sheet[letter][1:]:
+                if cell.value == 1:
+                    cell.fill = FLAG_FILL
+
+
+def params_frame(params: dict) -> pd.DataFrame:
+    """Parameters flattened to «параметр — значение» rows for the Параметры sheet."""
+    rows = []
+
+    def walk(prefix, value):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix}.{k}" if prefix else k, v)
+        else:
+            text = json.dumps(value, ensure_ascii=False) if isinstance(value, list) else str(value)
+            rows.append({"parameter": prefix, "value": text})
+
+    walk("", {k: v for k, v in params.items() if not k.startswith("_")})
+    return pd.DataFrame(rows, columns=["parameter", "value"]).rename(
+        columns={"parameter": "Параметр", "value": "Значение"})
+
+
+def write_workbook(path: str | Path, sheets: list[tuple[str, pd.DataFrame, tuple[str, ...]]]) -> Path:
+    """Write sheets ``(title, frame, flag_columns)`` to ``path`` atomically."""
+    book = Workbook()
+    book.remove(book.active)
+    for title, frame, flags in sheets:
+        add_sheet(book, title, frame, flags)
+    book.properties.created = _FIXED_TIME
+    book.properties.modified = _FIXED_TIME
+    book.properties.creator = "qualitylib"
+    with atomic_path(path) as tmp:
+        book.save(tmp)
+    return Path(path)
+
+
+REGISTRY_COLUMNS = {
+    "shnor": ["school_id", "school_name", "municipality", "criterion_1", "criterion_2", "low_results",
+              "low_results_prev", "reasons"],
+    "risk": ["school_id", "school_name", "municipality", "area_material", "area_staff", "area_pupils",
+             "area_results", "material_missing", "teachers_overload_pct", "teachers_unqualified_pct",
+             "pupils_sum_pct", "vpr_high", "pupils_failing_pct", "deficits", "recommendations"],
+    "pairs": ["school_id", "school_name", "municipality", "weak_assessments", "leader_id", "leader_name",
+              "leader_municipality", "covered", "note"],
+}
+
+
+def write_registry(path: str | Path, shnor: pd.DataFrame, risk: pd.DataFrame, pairs: pd.DataFrame,
+                   params: dict, objectivity: pd.DataFrame | None = None) -> Path:
+    """Write ``registry.xlsx``: sheets ШНОР, Риск, Пары, Параметры (and Объективность when given).
+
+    Only flagged schools are listed on ШНОР and Риск (the registry is the list).
+    """
+    shnor_rows = shnor.loc[shnor["shnor"] == 1, REGISTRY_COLUMNS["shnor"]]
+    risk_rows = risk.loc[risk["risk"] == 1, REGISTRY_COLUMNS["risk"]]
+    sheets = [
+        ("ШНОР", shnor_rows, ("criterion_1", "criterion_2")),
+        ("Риск", risk_rows, ("area_material", "area_staff", "area_pupils", "area_results")),
+        ("Пары", pairs[REGISTRY_COLUMNS["pairs"]], ()),
+        ("Параметры", params_frame(params), ()),
+    ]
+    if objectivity is not None:
+        cols = ["school_id", "school_name", "municipality", "inflated", "marks_mismatch", "sharp_rise", "sharp_fall",
+                "signs", "marked"]
+        sheets.insert(3, ("Объективность", objectivity[cols], ("marked",)))
+    return write_workbook(path, sheets)

@@ -1,0 +1,294 @@
+"""Reading table files (CSV in UTF-8 or cp1251 with ``,`` or ``;``, or XLSX) as raw text.
+
+The reader does not interpret values: every cell comes back as a string (missing for an
+empty cell) so that validation can report the value exactly as the user wrote it. Row numbers are kept as Excel shows them (the header is row 1).
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import tempfile
+import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..exceptions import Problem
+from .schema import EXTENSIONS, Table
+
+_SEPARATORS = (";", ",", "\t")
+#: Dtype of raw text cells read from CSV (pyarrow-backed: vectorised string kernels).
+TEXT = "string[pyarrow]"
+
+
+@dataclass
+class RawTable:
+    """A table read from a file, every cell as text.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Cells as text, missing when empty (Arrow strings for CSV, objects for XLSX); the
+        index is the row number as Excel shows it.
+    file : str
+        File name for messages.
+    sheet : str or None
+        Sheet name for XLSX.
+    """
+
+    frame: pd.DataFrame
+    file: str
+    sheet: str | None = None
+
+
+class TableReadError(Exception):
+    """A file could not be read as a table; carries the :class:`Problem` list."""
+
+    def __init__(self, *problems: Problem):
+        self.problems = list(problems)
+        super().__init__("\n".join(p.format() for p in self.problems))
+
+
+def find_table_file(folder: Path, table: Table) -> Path | None:
+    """Return the file holding ``table`` in a region folder, or ``None``.
+
+    A file matches when its stem, lower-cased, is the table's canonical name or one
+    of its Russian aliases and its extension is ``.csv`` or ``.xlsx``.
+    """
+    names = {table.name, *table.file_aliases}
+    candidates = sorted(
+        p for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in EXTENSIONS and p.stem.lower() in names
+    )
+    return candidates[0] if candidates else None
+
+
+def decode_text(data: bytes) -> str:
+    """Decode CSV bytes as UTF-8 (with or without BOM), falling back to cp1251."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1251")
+
+
+def detect_separator(text: str) -> str:
+    """Pick the field separator from the header line: the most frequent of ``;``, ``,``, tab."""
+    header = text.split("\n", 1)[0]
+    counts = {sep: header.count(sep) for sep in _SEPARATORS}
+    best = max(_SEPARATORS, key=lambda s: counts[s])
+    return best if counts[best] else ","
+
+
+def _looks_binary(data: bytes) -> bool:
+    return b"\x00" in data[:4096] or data[:4] == b"PK\x03\x04" or data[:5] == b"%PDF-"
+
+
+def read_csv_raw(path: Path, display: str) -> RawTable:
+    """Read a CSV file as text cells, detecting encoding and separator."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise TableReadError(Problem(display, "файл пуст: ожидалась таблица с заголовком и строками"))
+    if _looks_binary(data):
+        raise TableReadError(Problem(
+            display, "файл не является таблицей CSV (похоже на двоичный файл); "
+                     "ожидался текст CSV в кодировке UTF-8 или Windows-1251"))
+    try:
+        text = decode_text(data)
+    except UnicodeDecodeError:
+        raise TableReadError(Problem(
+            display, "файл не является таблицей CSV (текст не читается ни в UTF-8, ни в Windows-1251); "
+                     "ожидался текст CSV в кодировке UTF-8 или Windows-1251")) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    sep = detect_separator(text)
+    frame = _fast_csv(text, sep) if '"' not in text else None
+    if frame is None:
+        frame = _careful_csv(text, sep, display)
+    return RawTable(frame, display)
+
+
+def _fast_csv(text: str, sep: str) -> pd.DataFrame | None:
+    """Unquoted CSV through pandas' C parser; ``None`` when a line has the wrong number of fields.
+
+    Row numbers stay those of the file: blank lines are read as empty rows and dropped
+    after numbering.
+    """
+    lines = text.split("\n")
+    width = lines[0].count(sep)
+    if any(line.count(sep) != width for line in lines[1:] if line.strip()):
+        return None  # the careful reader names each bad row
+    # header=None keeps repeated header names as written (pandas would rename them)
+    # Arrow strings: strip and the later parsing run as vectorised kernels, not per cell in Python
+    frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=TEXT, keep_default_na=False, skip_blank_lines=False,
+                        header=None)
+    header = [str(h).strip() for h in frame.iloc[0]]
+    body = frame.iloc[1:]
+    index = pd.Index(body.index + 1, name="row")  # file line numbers: the header is line 1
+    cells = {}
+    for position in range(len(header)):
+        column = body.iloc[:, position].str.strip()
+        cells[position] = column.mask(column == "").to_numpy()
+    out = pd.DataFrame(cells, index=index).astype(TEXT)
+    out.columns = header
+    return out[out.notna().any(axis=1)]
+
+
+def _careful_csv(text: str, sep: str, display: str) -> pd.DataFrame:
+    """The csv module, row by row: quoted fields, and a problem for every row of the wrong width."""
+    rows = list(csv.reader(io.StringIO(text), delimiter=sep))
+    # Excel row numbers: the physical line of each record (records never span lines
+    # in these tables; a quoted newline would shift numbers, which we accept).
+    header = [h.strip() for h in rows[0]]
+    width = len(header)
+    records, index, problems = [], [], []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != width:
+            problems.append(Problem(
+                display, f"в строке {len(row)} полей, а в заголовке {width}: проверьте "
+                         f"разделитель «{sep}» и кавычки", row=number))
+            continue
+        records.append([cell.strip() or None for cell in row])
+        index.append(number)
+    if problems:
+        raise TableReadError(*problems)
+    return pd.DataFrame(records, columns=header, index=pd.Index(index, name="row"), dtype=object)
+
+
+def _xlsx_cell_text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if pd.isna(value):
+            return None
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10] if hasattr(value, "hour") and not (
+            value.hour or value.minute or value.second) else value.isoformat()
+    text = str(value).strip()
+    return text or None
+
+
+def read_xlsx_raw(path: Path, display: str, table: Table | None = None) -> RawTable:
+    """Read the table's sheet of an XLSX workbook as text cells.
+
+    The sheet named after the table (canonical or Russian title) is used when present,
+    otherwise the first sheet.
+    """
+    if path.stat().st_size == 0:
+        raise TableReadError(Problem(display, "файл пуст: ожидалась книга Excel с таблицей"))
+    if not zipfile.is_zipfile(path):
+        raise TableReadError(Problem(
+            display, "файл не является книгой Excel (.xlsx): сохраните его в формате XLSX или CSV"))
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError:  # pragma: no cover - calamine is a declared dependency
+        CalamineWorkbook = None
+    try:
+        if CalamineWorkbook is not None:
+            book = CalamineWorkbook.from_path(str(path))
+            names = book.sheet_names
+            sheet = _pick_sheet(names, table)
+            rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        else:
+            import openpyxl
+
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            sheet = _pick_sheet(book.sheetnames, table)
+            rows = [list(r) for r in book[sheet].iter_rows(values_only=True)]
+    except Exception as exc:  # a broken or foreign zip, an encrypted book
+        raise TableReadError(Problem(
+            display, f"файл не удалось прочитать как книгу Excel ({type(exc).__name__}): "
+                     "ожидалась таблица XLSX")) from exc
+    cells = [[_xlsx_cell_text(v) for v in row] for row in rows]
+    skipped = 0
+    while cells and not any(cells[0]):  # empty rows above the header
+        cells.pop(0)
+        skipped += 1
+    if not cells:
+        raise TableReadError(Problem(display, "лист пуст: ожидалась таблица с заголовком", sheet=sheet))
+    header = [(h or "").strip() for h in cells[0]]
+    while header and not header[-1]:
+        header.pop()
+    width = len(header)
+    records, index = [], []
+    for number, row in enumerate(cells[1:], start=2 + skipped):
+        row = (row + [None] * width)[:width]
+        if any(row):
+            records.append(row)
+            index.append(number)
+    frame = pd.DataFrame(records, columns=header, index=pd.Index(index, name="row"), dtype=object)
+    return RawTable(frame, display, sheet)
+
+
+def _pick_sheet(names: list[str], table: Table | None) -> str:
+    if table is not None:
+        wanted = {table.name, table.title.lower(), *table.file_aliases}
+        for name in names:
+            if name.strip().lower() in wanted:
+                return name
+    return names[0]
+
+
+def read_raw(path: Path, table: Table | None = None, display: str | None = None) -> RawTable:
+    """Read a CSV or XLSX file as text cells.
+
+    Raises
+    ------
+    TableReadError
+        When the file is empty, not a table, or has malformed rows.
+    """
+    path = Path(path)
+    display = display or path.name
+    if path.suffix.lower() == ".xlsx":
+        raw = read_xlsx_raw(path, display, table)
+    else:
+        raw = read_csv_raw(path, display)
+    if raw.frame.empty:
+        raise TableReadError(Problem(
+            display, "в таблице нет ни одной строки данных под заголовком", sheet=raw.sheet))
+    return raw
+
+
+@contextmanager
+def atomic_path(target: str | os.PathLike):
+    """Yield a temporary path beside ``target``; on success rename it over ``target``.
+
+    A failure inside the block removes the temporary file and leaves ``target`` as it was.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_csv_atomic(frame: pd.DataFrame, target: str | os.PathLike, **kwargs) -> Path:
+    """Write ``frame`` as UTF-8 CSV to ``target`` atomically (temp file, then rename)."""
+    with atomic_path(target) as tmp:
+        frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n", **kwargs)
+    return Path(target)
+
+
+def file_hash(path: str | os.PathLike) -> str:
+    """SHA-256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,322 @@
+"""Dynamics of results: honest change between years (METHODOLOGY §4).
+
+* Series of fail shares per school × assessment × year with Wilson 95 % intervals.
+* Change between consecutive years with a two-proportion test (Fisher's exact test when
+  an expected cell count is small, else a z-test) and a verdict: ``improved``,
+  ``no_change``, ``declined`` or ``insufficient_data`` (fewer than
+  ``dynamics.min_participants`` in either year, or a missing year).
+* The cohort ВПР grade 4 in ``Y − 1`` → grade 5 in ``Y`` (Norilsk 3.3.3).
+* Norilsk shares 2.3.1 and 3.3.3 with numerator and denominator.
+* The ГИА gap between the best and worst 10 % of schools (Chaa-Khol), mean-score trends
+  of the municipality and its ШНОР (Elista).
+* A status × change grid after the California School Dashboard, and funnel-plot limits.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .identification import assessment_ids
+from ..data.params import assessment_title
+from .stats import funnel_limits, two_proportion_test, verdict, wilson_interval
+
+VERDICT_TITLES = {
+    "improved": "значимое улучшение",
+    "no_change": "без значимых изменений",
+    "declined": "значимое ухудшение",
+    "insufficient_data": "недостаточно данных",
+}
+LEVEL_NAMES = {1: "синий", 2: "зелёный", 3: "жёлтый", 4: "оранжевый", 5: "красный"}
+
+
+def _with_assessment(results: pd.DataFrame) -> pd.DataFrame:
+    frame = results.copy()
+    frame["assessment"] = assessment_ids(frame).astype(str)
+    return frame
+
+
+def fail_series(results: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
+    """Fail share (percent) with its Wilson 95 % interval per school × assessment × year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year``, ``school_id``, ``assessment``, ``participants``, ``low_count``, ``share``,
+        ``share_lo``, ``share_hi`` (percent) and ``mean_score`` when given.
+    """
+    frame = _with_assessment(results[results["school_id"].isin(schools["school_id"])])
+    frame = frame[frame["participants"] > 0]
+    lo, hi = wilson_interval(frame["low_count"].to_numpy(), frame["participants"].to_numpy())
+    out = frame[["year", "school_id", "assessment", "participants", "low_count"]].copy()
+    out["share"] = frame["low_count"] * 100.0 / frame["participants"]
+    out["share_lo"], out["share_hi"] = lo * 100, hi * 100
+    out["mean_score"] = frame["mean_score"] if "mean_score" in frame else np.nan
+    return out.sort_values(["school_id", "assessment", "year"]).reset_index(drop=True)
+
+
+def changes(results: pd.DataFrame, schools: pd.DataFrame, year: int, params: dict) -> pd.DataFrame:
+    """Change of every school × assessment from ``year − 1`` to ``year`` with a test and a verdict.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``school_id``, ``school_name``, ``municipality``, ``assessment``, ``procedure``,
+        ``subject``, ``grade``, ``n_prev``, ``n_now``, ``share_prev``, ``share_now`` (percent),
+        ``lo_prev``, ``hi_prev``, ``lo_now``, ``hi_now``, ``change_pp``, ``p_value``,
+        ``method`` (``fisher`` or ``z``), ``verdict``.
+    """
+    dp = params["dynamics"]
+    series = fail_series(results[results["year"].isin([year - 1, year])], schools)
+    prev = series[series["year"] == year - 1].set_index(["school_id", "assessment"])
+    now = series[series["year"] == year].set_index(["school_id", "assessment"])
+    keys = prev.index.union(now.index)
+    prev, now = prev.reindex(keys), now.reindex(keys)
+    out = pd.DataFrame(index=keys).reset_index()
+    out["n_prev"], out["n_now"] = prev["participants"].to_numpy(), now["participants"].to_numpy()
+    k_prev, k_now = prev["low_count"].to_numpy(dtype=float), now["low_count"].to_numpy(dtype=float)
+    out["share_prev"], out["share_now"] = prev["share"].to_numpy(), now["share"].to_numpy()
+    out["lo_prev"], out["hi_prev"] = prev["share_lo"].to_numpy(), prev["share_hi"].to_numpy()
+    out["lo_now"], out["hi_now"] = now["share_lo"].to_numpy(), now["share_hi"].to_numpy()
+    out["change_pp"] = out["share_now"] - out["share_prev"]
+    n_prev = out["n_prev"].to_numpy(dtype=float)
+    n_now = out["n_now"].to_numpy(dtype=float)
+    p_value, method = two_proportion_test(k_prev, n_prev, k_now, n_now, exact_below=dp["exact_below"])
+    out["p_value"], out["method"] = p_value, method
+    out["verdict"] = verdict(out["share_prev"].to_numpy(), out["share_now"].to_numpy(), p_value, n_prev, n_now,
+                             alpha=dp["alpha"], min_n=dp["min_participants"])
+    parts = out["assessment"].str.split(".", expand=True)
+    out["procedure"], out["subject"], out["grade"] = parts[0], parts[1], parts[2].astype(int)
+    out = out.merge(schools[["school_id", "school_name", "municipality"]], on="school_id", how="left")
+    cols = ["school_id", "school_name", "municipality", "assessment", "procedure", "subject", "grade", "n_prev",
+            "n_now", "share_prev", "share_now", "lo_prev", "hi_prev", "lo_now", "hi_now", "change_pp", "p_value",
+            "method", "verdict"]
+    return out[cols]
+
+
+def cohort(results: pd.DataFrame, schools: pd.DataFrame, year: int, params: dict) -> pd.DataFrame:
+    """The same pupils a year later: ВПР grade 4 in ``year − 1`` → grade 5 in ``year`` (math, Russian).
+
+    A school without grade 4 last year (or without grade 5 this year) gets
+    ``insufficient_data``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per school × subject: ``n_prev``, ``share_prev`` (grade 4), ``n_now``,
+        ``share_now`` (grade 5), ``change_pp``, ``fell`` (1 when the share fell at all),
+        ``p_value``, ``verdict``.
+    """
+    dp = params["dynamics"]
+    frame = results[results["school_id"].isin(schools["school_id"]) & (results["procedure"] == "vpr")
+                    & results["subject"].isin(["math", "russian"])]
+    g4 = frame[(frame["year"] == year - 1) & (frame["grade"] == 4)].set_index(["school_id", "subject"])
+    g5 = frame[(frame["year"] == year) & (frame["grade"] == 5)].set_index(["school_id", "subject"])
+    index = pd.MultiIndex.from_product([schools["school_id"], ["math", "russian"]], names=["school_id", "subject"])
+    g4, g5 = g4.reindex(index), g5.reindex(index)
+    out = pd.DataFrame(index=index).reset_index()
+    n_prev = g4["participants"].to_numpy(dtype=float)
+    n_now = g5["participants"].to_numpy(dtype=float)
+    k_prev = g4["low_count"].to_numpy(dtype=float)
+    k_now = g5["low_count"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["share_prev"] = np.where(n_prev > 0, k_prev * 100 / n_prev, np.nan)
+        out["share_now"] = np.where(n_now > 0, k_now * 100 / n_now, np.nan)
+    out["n_prev"], out["n_now"] = n_prev, n_now
+    out["change_pp"] = out["share_now"] - out["share_prev"]
+    out["fell"] = (out["change_pp"] < 0).astype(int)
+    p_value, method = two_proportion_test(k_prev, n_prev, k_now, n_now, exact_below=dp["exact_below"])
+    out["p_value"], out["method"] = p_value, method
+    out["verdict"] = verdict(out["share_prev"].to_numpy(), out["share_now"].to_numpy(), p_value, n_prev, n_now,
+                             alpha=dp["alpha"], min_n=dp["min_participants"])
+    return out.merge(schools[["school_id", "school_name", "municipality"]], on="school_id", how="left")
+
+
+def _indicator(ident: str, title: str, numerator: int, denominator: int, note: str = "") -> dict:
+    value = round(numerator * 100.0 / denominator, 1) if denominator else np.nan
+    return {"id": ident, "title": title, "numerator": int(numerator), "denominator": int(denominator),
+            "value": value, "unit": "%", "note": note}
+
+
+def positive_dynamics(change_table: pd.DataFrame, school_ids, assessments: list[str]) -> pd.Series:
+    """Per school: 1 when at least one of ``assessments`` improved significantly and none declined.
+
+    Schools with no testable assessment of the group (all ``insufficient_data``) are NaN.
+    """
+    rows = change_table[change_table["school_id"].isin(list(school_ids))
+                        & change_table["assessment"].isin(assessments)]
+    testable = rows[rows["verdict"] != "insufficient_data"]
+    flags = testable.assign(improved=testable["verdict"] == "improved",
+                            declined=testable["verdict"] == "declined").groupby("school_id")[["improved", "declined"]].any()
+    out = (flags["improved"] & ~flags["declined"]).astype(float)
+    return out.reindex(list(school_ids))
+
+
+def norilsk_231(change_table: pd.DataFrame, shnor_ids, params: dict) -> pd.DataFrame:
+    """Norilsk 2.3.1: shares of ШНОР with significant positive dynamics (ГИА math, ГИА Russian, diagnostics).
+
+    The denominator is every ШНОР; a ШНОР whose results cannot be tested (small groups,
+    missing year) is counted in the denominator but not the numerator, and the note says how
+    many such schools there are.
+    """
+    dp = params["dynamics"]
+    shnor_ids = list(shnor_ids)
+    rows = []
+    for ident, title, group in (
+            ("norilsk.2.3.1.1", "Доля ШНОР с положительной динамикой результатов ГИА по математике", dp["gia_math"]),
+            ("norilsk.2.3.1.2", "Доля ШНОР с положительной динамикой результатов ГИА по русскому языку",
+             dp["gia_russian"]),
+            ("norilsk.2.3.1.3", "Доля ШНОР с положительной динамикой по диагностическим работам 4, 6, 7, 8 классов "
+                                "(по данным ВПР)", dp["diagnostics"])):
+        flags = positive_dynamics(change_table, shnor_ids, group)
+        untestable = int(flags.isna().sum())
+        note = f"нельзя оценить (мало участников или нет данных): {untestable}" if untestable else ""
+        rows.append(_indicator(ident, title, int(flags.fillna(0).sum()), len(shnor_ids), note))
+    return pd.DataFrame(rows)
+
+
+def norilsk_333(cohort_table: pd.DataFrame, results: pd.DataFrame, schools: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Norilsk 3.3.3: the grade 4 → 5 cohort and ОГЭ without failures, over all schools.
+
+    «Снизился процент неудовлетворительных результатов» is read as written (any fall of the
+    share); the note gives how many of those falls are statistically significant.
+    """
+    rows = []
+    for ident, subject, name in (("norilsk.3.3.3.1", "math", "математике"), ("norilsk.3.3.3.2", "russian",
+                                                                            "русскому языку")):
+        part = cohort_table[(cohort_table["subject"] == subject) & cohort_table["change_pp"].notna()]
+        significant = int((part["verdict"] == "improved").sum())
+        rows.append(_indicator(
+            ident, f"Доля ОУ, в которых снизился процент «2» по ВПР по {name} (4 класс {year - 1} → 5 класс {year})",
+            int(part["fell"].sum()), len(part), f"из них значимо: {significant}"))
+    oge = results[(results["year"] == year) & (results["procedure"] == "oge") & (results["participants"] > 0)
+                  & results["school_id"].isin(schools["school_id"])]
+    for ident, subject, name in (("norilsk.3.3.3.3", "russian", "русскому языку"),
+                                 ("norilsk.3.3.3.4", "math", "математике")):
+        part = oge[oge["subject"] == subject]
+        rows.append(_indicator(ident, f"Доля ОУ без неудовлетворительных результатов ОГЭ по {name}",
+                               int((part["low_count"] == 0).sum()), len(part)))
+    return pd.DataFrame(rows)
+
+
+def gia_gap(results: pd.DataFrame, schools: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """Gap in mean ГИА score between the best and the worst ``gap_share_pct`` % of schools, per year.
+
+    For every ГИА assessment and year, schools are ranked by their mean score; the gap is
+    the mean of the top group minus the mean of the bottom group (each at least one school).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``assessment``, ``year``, ``schools``, ``top_mean``, ``bottom_mean``, ``gap``,
+        ``gap_change`` (from the previous year) and ``target_met`` (1 when the gap shrank
+        by at least ``gap_target_shrink``; NaN for the first year).
+    """
+    dp = params["dynamics"]
+    gia = set(dp["gia_math"]) | set(dp["gia_russian"])
+    frame = _with_assessment(results[results["school_id"].isin(schools["school_id"])])
+    frame = frame[frame["assessment"].isin(gia) & frame["mean_score"].notna() & (frame["participants"] > 0)]
+    frame = frame.sort_values(["assessment", "year", "mean_score"])
+    size = frame.groupby(["assessment", "year"])["mean_score"].transform("size")
+    rank = frame.groupby(["assessment", "year"]).cumcount()
+    k = np.maximum(1, np.floor(size * dp["gap_share_pct"] / 100)).astype(int)
+    frame["bottom"] = rank < k
+    frame["top"] = rank >= size - k
+    grouped = frame.groupby(["assessment", "year"])
+    out = pd.DataFrame({
+        "schools": grouped.size(),
+        "top_mean": frame[frame["top"]].groupby(["assessment", "year"])["mean_score"].mean(),
+        "bottom_mean": frame[frame["bottom"]].groupby(["assessment", "year"])["mean_score"].mean(),
+    }).reset_index()
+    out = out[out["schools"] >= 2]
+    out["gap"] = (out["top_mean"] - out["bottom_mean"]).round(2)
+    out["gap_change"] = out.groupby("assessment")["gap"].diff().round(2)
+    out["target_met"] = np.where(out["gap_change"].isna(), np.nan,
+                                 (out["gap_change"] <= -dp["gap_target_shrink"]).astype(float))
+    out["title"] = out["assessment"].map(assessment_title)
+    return out.reset_index(drop=True)
+
+
+def mean_score_trends(results: pd.DataFrame, schools: pd.DataFrame, shnor_ids, assessments=None) -> pd.DataFrame:
+    """Participant-weighted mean score per year and assessment: all schools and the ШНОР (Elista).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``assessment``, ``year``, ``group`` («все школы» or «ШНОР»), ``mean_score``, ``participants``.
+    """
+    frame = _with_assessment(results[results["school_id"].isin(schools["school_id"])])
+    frame = frame[frame["mean_score"].notna() & (frame["participants"] > 0)]
+    if assessments is not None:
+        frame = frame[frame["assessment"].isin(list(assessments))]
+    frame["points"] = frame["mean_score"] * frame["participants"]
+    parts = []
+    for group, part in (("все школы", frame), ("ШНОР", frame[frame["school_id"].isin(list(shnor_ids))])):
+        agg = part.groupby(["assessment", "year"])[["points", "participants"]].sum().reset_index()
+        agg["mean_score"] = (agg["points"] / agg["participants"]).round(2)
+        agg["group"] = group
+        parts.append(agg.drop(columns="points"))
+    return pd.concat(parts, ignore_index=True)
+
+
+def status_change_grid(change_table: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """Status × change levels per school × assessment after the California School Dashboard.
+
+    Status level 1..5 from this year's fail share by ``status_cuts`` (1: lowest share);
+    change level 1..5 from the change in percentage points by ``change_cuts`` (1: strongest
+    fall), set to 3 when the change is not statistically significant; the colour level
+    1..5 (синий … красный) is read from ``grid[status − 1][change − 1]``. Rows with
+    ``insufficient_data`` get no level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The change table plus ``status_level``, ``change_level``, ``level``, ``level_name``
+        and ``label`` (share, arrow and colour word for the cell).
+    """
+    dp = params["dynamics"]
+    out = change_table.copy()
+    testable = out["verdict"] != "insufficient_data"
+    status = np.digitize(out["share_now"].to_numpy(dtype=float), dp["status_cuts"], right=True) + 1
+    change = np.digitize(out["change_pp"].to_numpy(dtype=float), dp["change_cuts"], right=True) + 1
+    change = np.where(out["verdict"] == "no_change", 3, change)
+    grid = np.array(dp["grid"])
+    level = grid[np.clip(status, 1, 5) - 1, np.clip(change, 1, 5) - 1]
+    out["status_level"] = np.where(testable, status, np.nan)
+    out["change_level"] = np.where(testable, change, np.nan)
+    out["level"] = np.where(testable, level, np.nan)
+    out["level_name"] = pd.Series(out["level"]).map(LEVEL_NAMES).fillna("нет данных")
+    arrow = np.select([out["verdict"] == "improved", out["verdict"] == "declined"], ["↓", "↑"], default="=")
+    share = out["share_now"].map(lambda v: "—" if pd.isna(v) else f"{v:.0f}%")
+    out["label"] = np.where(testable, share + " " + arrow + "\n" + out["level_name"], "нет\nданных")
+    return out
+
+
+def funnel(results: pd.DataFrame, schools: pd.DataFrame, year: int, assessment: str) -> pd.DataFrame:
+    """Funnel-plot data for one assessment and year: each school against the area's rate.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``school_id``, ``school_name``, ``participants``, ``low_count``, ``share`` (percent),
+        ``p0`` (the pooled rate, percent), ``outside_95``, ``outside_998`` (+1 above, −1 below).
+    """
+    from .stats import outside_funnel
+
+    frame = _with_assessment(results[(results["year"] == year) & results["school_id"].isin(schools["school_id"])])
+    frame = frame[(frame["assessment"] == assessment) & (frame["participants"] > 0)]
+    p0 = frame["low_count"].sum() / frame["participants"].sum() if len(frame) else np.nan
+    out = frame[["school_id", "participants", "low_count"]].copy()
+    out["share"] = out["low_count"] * 100.0 / out["participants"]
+    out["p0"] = p0 * 100
+    k, n = out["low_count"].to_numpy(), out["participants"].to_numpy()
+    out["outside_95"] = outside_funnel(k, n, p0, 0.95) if len(out) else []
+    out["outside_998"] = outside_funnel(k, n, p0, 0.998) if len(out) else []
+    return out.merge(schools[["school_id", "school_name"]], on="school_id", how="left")
+
+
+def funnel_curves(p0: float, n_max: int, points: int = 200) -> pd.DataFrame:
+    """The 95 % and 99.8 % limits (percent) over group sizes 1..``n_max`` for drawing."""
+    n = np.unique(np.linspace(1, max(2, n_max), points).round().astype(int))
+    lo95, hi95 = funnel_limits(p0, n, 0.95)
+    lo998, hi998 = funnel_limits(p0, n, 0.998)
+    return pd.DataFrame({"n": n, "lo95": lo95 * 100, "hi95": hi95 * 100, "lo998": lo998 * 100, "hi998": hi998 * 100})

@@ -1,0 +1,249 @@
+"""Identification of schools with low educational results (ШНОР) by the federal rule.
+
+Norilsk programme 2.1 (the same rule as the federal list): a procedure's result is
+*low* when at least ``threshold_pct`` % of its participants got mark 2 (ВПР) or did
+not reach the minimum score (ОГЭ, ЕГЭ). A school is ШНОР for year ``Y`` when
+
+* criterion 1: it has low results in at least two procedures in ``Y``; or
+* criterion 2: it has low results in at least one procedure in ``Y`` and in at least
+  one in ``Y - 1`` (``criterion_2: same`` requires the same procedure both years).
+
+Everything here is vectorised over the whole results table.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..views.labels import ru_number
+from ..data.params import assessment_title
+
+
+def assessment_ids(results: pd.DataFrame) -> pd.Series:
+    """The assessment id ``procedure.subject.grade`` of every results row (categorical).
+
+    Each column is factorised on its own and the codes combined, so a million rows cost
+    three hash passes, not a million string concatenations.
+    """
+    p_codes, p_uniques = pd.factorize(results["procedure"])
+    s_codes, s_uniques = pd.factorize(results["subject"])
+    g_codes, g_uniques = pd.factorize(results["grade"])
+    combined = (p_codes.astype("int64") * len(s_uniques) + s_codes) * len(g_uniques) + g_codes
+    codes, combos = pd.factorize(combined)
+    n_s, n_g = len(s_uniques), len(g_uniques)
+    labels = [f"{p_uniques[c // (n_s * n_g)]}.{s_uniques[(c // n_g) % n_s]}.{int(g_uniques[c % n_g])}"
+              for c in combos]
+    return pd.Series(pd.Categorical.from_codes(codes, categories=labels), index=results.index, name="assessment")
+
+
+def is_low(low_count, participants, threshold_pct: float):
+    """Whether a result is low: ``low_count * 100 >= threshold_pct * participants``, exactly.
+
+    The comparison is done in integers (the threshold scaled to hundredths of a percent),
+    so 3 of 10 at 30 % is low and 29 of 100 is not; nothing rounds the wrong way.
+    ``participants == 0`` is never low.
+
+    Parameters
+    ----------
+    low_count, participants : int or array-like of int
+    threshold_pct : float
+        Threshold in percent with at most two decimals.
+    """
+    scaled = int(round(threshold_pct * 100))
+    return (low_count * 10_000 >= scaled * participants) & (participants > 0)
+
+
+def low_results(results: pd.DataFrame, params: dict, years=None) -> pd.DataFrame:
+    """Low-result flags per school × assessment × year for the counted assessments.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        The region's results table.
+    params : dict
+        Parameters (``identification`` section is used).
+    years : iterable of int, optional
+        Restrict to these years.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year``, ``school_id``, ``assessment``, ``participants``, ``low_count``,
+        ``share`` (percent, NaN without data), ``has_data`` (participants ≥ minimum) and
+        ``low`` (bool; never true without data).
+    """
+    ident = params["identification"]
+    frame = results[["year", "school_id", "participants", "low_count"]].copy()
+    frame["assessment"] = assessment_ids(results)
+    keep = frame["assessment"].isin(ident["assessments"])
+    if years is not None:
+        keep &= frame["year"].isin(list(years))
+    frame = frame[keep]
+    frame["assessment"] = frame["assessment"].astype(str)
+    frame["has_data"] = frame["participants"] >= max(1, int(ident["min_participants"]))
+    frame["low"] = is_low(frame["low_count"], frame["participants"], ident["threshold_pct"]) & frame["has_data"]
+    share = frame["low_count"] * 100.0 / frame["participants"].where(frame["participants"] > 0)
+    frame["share"] = share.where(frame["has_data"])
+    cols = ["year", "school_id", "assessment", "participants", "low_count", "share", "has_data", "low"]
+    return frame[cols].reset_index(drop=True)
+
+
+def join_within(frame: pd.DataFrame, key: str, column: str, sep: str) -> pd.Series:
+    """Join ``column`` of the rows of each ``key`` value with ``sep``, keeping row order.
+
+    Vectorised: rows are spread into columns by their position within the key and the
+    columns are concatenated (a handful of passes instead of one Python call per group).
+    """
+    if frame.empty:
+        return pd.Series(dtype=object)
+    position = frame.groupby(key, sort=False).cumcount()
+    wide = pd.DataFrame({"key": frame[key].to_numpy(), "pos": position.to_numpy(),
+                         "text": frame[column].astype(str).to_numpy()}).pivot(index="key", columns="pos",
+                                                                            values="text")
+    text = wide[0].astype(object)
+    for pos in wide.columns[1:]:
+        nxt = wide[pos]
+        text = text + (sep + nxt).where(nxt.notna(), "")
+    return text
+
+
+def _fmt_share(share: pd.Series) -> pd.Series:
+    return share.map(ru_number).astype(str)
+
+
+def _describe(low: pd.DataFrame, hide_below: int | None = None) -> pd.Series:
+    """One Russian phrase per low row: «ВПР математика 5 кл. — 35,0 % (12 из 34)».
+
+    With ``hide_below``, groups with fewer participants read «… — малая группа» (public reports).
+    """
+    titles = low["assessment"].map({a: assessment_title(a) for a in low["assessment"].unique()}).astype(str)
+    text = (titles + " — " + _fmt_share(low["share"]) + " % (" + low["low_count"].astype(str)
+            + " из " + low["participants"].astype(str) + ")")
+    if hide_below:
+        text = text.where(low["participants"] >= hide_below, titles + " — малая группа (данные скрыты)")
+    return text
+
+
+def identify_shnor(results: pd.DataFrame, schools: pd.DataFrame, year: int, params: dict,
+                   hide_below: int | None = None) -> pd.DataFrame:
+    """Apply the ШНОР rule for ``year`` to every school of ``schools``.
+
+    Parameters
+    ----------
+    results, schools : pandas.DataFrame
+        Tables of the region (or of one municipality).
+    year : int
+        The year whose list is built (criterion 2 also reads ``year - 1``).
+    params : dict
+        Validated parameters.
+    hide_below : int, optional
+        Public reports: shares and counts of groups smaller than this are left out of
+        ``reasons`` (the rule itself still uses them).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per school: ``school_id``, ``school_name``, ``municipality``,
+        ``low_results`` (low assessments in ``year``), ``low_results_prev`` (in
+        ``year - 1``), ``assessed`` / ``assessed_prev`` (assessments with data),
+        ``criterion_1``, ``criterion_2``, ``shnor`` (0/1), ``low_assessments`` (ids,
+        ``;``-separated) and ``reasons`` (Russian text). Sorted ШНОР first.
+    """
+    flags = low_results(results, params, years=(year - 1, year))
+    flags = flags[flags["school_id"].isin(schools["school_id"])]
+    per_year = flags.groupby(["school_id", "year"]).agg(
+        low=("low", "sum"), assessed=("has_data", "sum")).unstack("year", fill_value=0)
+
+    def column(name, y):
+        return per_year[(name, y)] if (name, y) in per_year.columns else 0
+
+    out = schools[["school_id", "school_name", "municipality"]].copy().set_index("school_id")
+    out["low_results"] = column("low", year)
+    out["low_results_prev"] = column("low", year - 1)
+    out["assessed"] = column("assessed", year)
+    out["assessed_prev"] = column("assessed", year - 1)
+    out = out.fillna({"low_results": 0, "low_results_prev": 0, "assessed": 0, "assessed_prev": 0})
+    for col in ("low_results", "low_results_prev", "assessed", "assessed_prev"):
+        out[col] = out[col].astype("int64")
+
+    out["criterion_1"] = (out["low_results"] >= 2).astype("int64")
+    if params["identification"]["criterion_2"] == "same":
+        low = flags[flags["low"]]
+        both = low.groupby(["school_id", "assessment"])["year"].nunique()
+        same = set(both[both == 2].index.get_level_values("school_id"))
+        out["criterion_2"] = out.index.isin(same).astype("int64")
+    else:
+        out["criterion_2"] = ((out["low_results"] >= 1) & (out["low_results_prev"] >= 1)).astype("int64")
+    out["shnor"] = (out["criterion_1"] | out["criterion_2"]).astype("int64")
+
+    low = flags[flags["low"] & flags["school_id"].isin(out.index[out["shnor"] == 1])].copy()
+    order = {a: i for i, a in enumerate(params["identification"]["assessments"])}
+    low["order"] = low["assessment"].map(order)
+    low = low.sort_values(["school_id", "year", "order"])
+    low["phrase"] = _describe(low, hide_below)
+    current = low[low["year"] == year]
+    previous = low[low["year"] == year - 1]
+    out["low_assessments"] = join_within(current, "school_id", "assessment", ";").reindex(out.index).fillna("")
+    text_now = join_within(current, "school_id", "phrase", "; ")
+    text_prev = join_within(previous, "school_id", "phrase", "; ")
+    out["reasons"] = _reasons(out, text_now, text_prev, year, params)
+    out = out.reset_index()
+    out = out.sort_values(["shnor", "low_results", "low_results_prev", "school_id"],
+                          ascending=[False, False, False, True], kind="mergesort")
+    return out.reset_index(drop=True)
+
+
+def _reasons(out: pd.DataFrame, text_now: pd.Series, text_prev: pd.Series, year: int,
+             params: dict) -> pd.Series:
+    """«Критерий 1 (…); критерий 2 (…). 2026 г.: …. 2025 г.: …» for every flagged school."""
+    now = text_now.reindex(out.index).fillna("")
+    prev = text_prev.reindex(out.index).fillna("")
+    same = params["identification"]["criterion_2"] == "same"
+    c1 = f"критерий 1 (не менее двух низких процедур в {year} г.)"
+    c2 = (f"критерий 2 (одна и та же процедура низкая в {year - 1} и {year} гг.)" if same
+          else f"критерий 2 (низкие результаты и в {year - 1}, и в {year} г.)")
+    has1 = out["criterion_1"] == 1
+    has2 = out["criterion_2"] == 1
+    head = pd.Series("", index=out.index, dtype=object)
+    head[has1 & ~has2] = c1.capitalize()
+    head[has2 & ~has1] = c2.capitalize()
+    head[has1 & has2] = f"{c1.capitalize()}; {c2}"
+    years = f". {year} г.: " + now + pd.Series(
+        [f". {year - 1} г.: " if p else "" for p in prev], index=out.index) + prev
+    return (head + years).where(has1 | has2, "").astype(str)
+
+
+def shnor_change(current: pd.DataFrame, previous: pd.DataFrame) -> dict:
+    """Compare two ШНОР lists (outputs of :func:`identify_shnor`).
+
+    Returns
+    -------
+    dict
+        ``count``, ``count_prev``, ``entered`` and ``left`` (lists of school ids),
+        ``stayed`` (list).
+    """
+    now = set(current.loc[current["shnor"] == 1, "school_id"])
+    before = set(previous.loc[previous["shnor"] == 1, "school_id"])
+    return {
+        "count": len(now),
+        "count_prev": len(before),
+        "entered": sorted(now - before),
+        "left": sorted(before - now),
+        "stayed": sorted(now & before),
+    }
+
+
+def fail_share_matrix(results: pd.DataFrame, schools: pd.DataFrame, year: int, params: dict) -> pd.DataFrame:
+    """School × assessment table of fail shares (percent) for ``year``; NaN means no data.
+
+    Rows are labelled by school name, columns by the Russian assessment titles, in
+    the order of the parameters' assessment list.
+    """
+    flags = low_results(results, params, years=[year])
+    flags = flags[flags["school_id"].isin(schools["school_id"])]
+    table = flags.pivot_table(index="school_id", columns="assessment", values="share", aggfunc="first")
+    order = [a for a in params["identification"]["assessments"] if a in table.columns]
+    table = table.reindex(index=schools["school_id"], columns=order)
+    names = schools.set_index("school_id")["school_name"]
+    table.index = names.reindex(table.index).values
+    table.columns = [assessment_title(a) for a in table.columns]
+    return table

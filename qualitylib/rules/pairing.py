@@ -1,0 +1,106 @@
+"""Leader pairing «strong helps weak» (Elista 7, Polysaevo 13, Chaa-Khol).
+
+Method:
+
+1. For every ШНОР, its *weak assessments* are those low in the identification year.
+2. A *leader candidate* for an assessment is a school that is not ШНОР and has, in that
+   assessment and year, at least ``pairing.min_participants`` participants and a fail
+   share not above ``pairing.leader_max_fail_pct``.
+3. Candidates are ranked for each ШНОР by: how many of its weak assessments they cover
+   (more first), same municipality first, lower mean fail share in the covered
+   assessments, then school id (for determinism).
+4. ШНОР are served in order of severity (most low assessments first, then id); each
+   takes the best-ranked candidate that still has capacity (a leader serves at most
+   ``pairing.max_per_leader`` ШНОР). A ШНОР with no candidate gets none, said plainly.
+
+Steps 1–3 are vectorised joins; step 4 walks the ШНОР list only (tens per municipality).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .identification import low_results
+from ..data.params import assessment_title
+
+
+def leader_pairs(results: pd.DataFrame, schools: pd.DataFrame, shnor: pd.DataFrame, year: int,
+                 params: dict, exclude=()) -> pd.DataFrame:
+    """Suggest a leader school for each ШНОР.
+
+    Parameters
+    ----------
+    results, schools : pandas.DataFrame
+        Tables of the area searched for leaders (a municipality's ШНОР are matched among
+        the schools passed in; pass the region to allow other municipalities).
+    shnor : pandas.DataFrame
+        Output of :func:`qualitylib.identification.identify_shnor` for the same year.
+    year : int
+    params : dict
+    exclude : iterable of str, optional
+        Further schools that may not lead (e.g. ШНОР of other municipalities).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ШНОР: ``school_id``, ``school_name``, ``municipality``,
+        ``weak_assessments`` (Russian), ``leader_id``, ``leader_name``,
+        ``leader_municipality``, ``covered`` (weak assessments where the leader is strong,
+        Russian), ``covered_count``, ``weak_count``, ``same_municipality`` (0/1), ``note``.
+    """
+    pp = params["pairing"]
+    flags = low_results(results, params, years=[year])
+    weak_ids = shnor.loc[shnor["shnor"] == 1, "school_id"]
+    weak = flags[flags["low"] & flags["school_id"].isin(weak_ids)][["school_id", "assessment"]]
+    cap = int(round(pp["leader_max_fail_pct"] * 100))
+    strong = flags[
+        flags["has_data"] & (flags["participants"] >= int(pp["min_participants"]))
+        & (flags["low_count"] * 10_000 <= cap * flags["participants"])
+        & ~flags["school_id"].isin(weak_ids) & ~flags["school_id"].isin(list(exclude))
+    ][["school_id", "assessment", "share"]]
+
+    muni = schools.set_index("school_id")["municipality"]
+    names = schools.set_index("school_id")["school_name"]
+    pairs = weak.merge(strong, on="assessment", suffixes=("", "_leader"))
+    pairs = pairs.rename(columns={"school_id_leader": "leader_id"})
+    ranked = (pairs.groupby(["school_id", "leader_id"])
+              .agg(covered_count=("assessment", "size"), mean_share=("share", "mean"),
+                   covered=("assessment", lambda a: "; ".join(assessment_title(x) for x in sorted(a))))
+              .reset_index())
+    ranked["same_municipality"] = (ranked["school_id"].map(muni) == ranked["leader_id"].map(muni)).astype(int)
+    ranked = ranked.sort_values(
+        ["school_id", "covered_count", "same_municipality", "mean_share", "leader_id"],
+        ascending=[True, False, False, True, True], kind="mergesort")
+
+    weak_count = weak.groupby("school_id").size()
+    order = (shnor[shnor["shnor"] == 1]
+             .assign(weak_count=lambda d: d["school_id"].map(weak_count).fillna(0).astype(int))
+             .sort_values(["weak_count", "low_results_prev", "school_id"], ascending=[False, False, True],
+                          kind="mergesort"))
+    load: dict[str, int] = {}
+    by_school = {sid: grp for sid, grp in ranked.groupby("school_id", sort=False)}
+    rows = []
+    for sid in order["school_id"]:
+        chosen = None
+        for cand in by_school.get(sid, ranked.iloc[0:0]).itertuples(index=False):
+            if load.get(cand.leader_id, 0) < int(pp["max_per_leader"]):
+                chosen = cand
+                break
+        weak_text = "; ".join(assessment_title(a) for a in sorted(weak.loc[weak["school_id"] == sid, "assessment"]))
+        row = {"school_id": sid, "school_name": names.get(sid), "municipality": muni.get(sid),
+               "weak_assessments": weak_text, "weak_count": int(weak_count.get(sid, 0))}
+        if chosen is None:
+            note = ("нет низких результатов в текущем году (ШНОР по критерию 2 за прошлый год)"
+                    if not weak_text else "нет подходящей школы-лидера со свободной ёмкостью")
+            row.update(leader_id=None, leader_name=None, leader_municipality=None, covered="",
+                       covered_count=0, same_municipality=0, note=note)
+        else:
+            load[chosen.leader_id] = load.get(chosen.leader_id, 0) + 1
+            same = bool(chosen.same_municipality)
+            row.update(leader_id=chosen.leader_id, leader_name=names.get(chosen.leader_id),
+                       leader_municipality=muni.get(chosen.leader_id), covered=chosen.covered,
+                       covered_count=int(chosen.covered_count), same_municipality=int(same),
+                       note="" if same else "школа-лидер из другого муниципалитета")
+        rows.append(row)
+    columns = ["school_id", "school_name", "municipality", "weak_assessments", "weak_count", "leader_id",
+               "leader_name", "leader_municipality", "covered", "covered_count", "same_municipality", "note"]
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,75 @@
+"""Real browser: headless Chromium (Debian package) opens the index and each report kind.
+
+Fails on console errors, failed requests and broken images; saves screenshots under
+``outputs/screenshots/`` for review. Without Chromium the test is skipped, unless
+``QUALITYLIB_REQUIRE_BROWSER=1`` (set by ``.ci/run``) makes its absence a failure.
+"""
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qualitylib.batch.runner import NOTEBOOKS, run_region
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM:
+        if os.environ.get("QUALITYLIB_REQUIRE_BROWSER") == "1":
+            pytest.fail("Chromium не найден: установите пакет chromium (его ставит .ci/run)")
+        pytest.skip("Chromium не установлен (Debian: apt-get install chromium)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    run_region(ROOT / "data" / "sample", 2026, out, municipalities=["Полысаево"], workers=1, progress=False,
+               log=lambda *a: None)
+    return out / "sinteticheskiy-region-obrazets" / "2026"
+
+
+def open_page(browser, path: Path, shot: str):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    problems = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    page.on("request", lambda r: problems.append(f"network request: {r.url}")
+            if not r.url.startswith(("file:", "data:")) else None)
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    broken = page.evaluate("Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).length")
+    shots = ROOT / "outputs" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / f"{shot}.png"), full_page=True)
+    title = page.title()
+    page.close()
+    return title, problems, broken
+
+
+def test_index_page_in_browser(browser, reports):
+    title, problems, broken = open_page(browser, reports / "index.html", "index")
+    assert title == "Синтетический регион (образец) — отчёты за 2026 год"
+    assert problems == [] and broken == 0
+
+
+@pytest.mark.parametrize("notebook", list(NOTEBOOKS))
+def test_each_report_in_browser(browser, reports, notebook):
+    path = reports / "polysaevo" / f"{notebook}.html"
+    if not (ROOT / "notebooks" / f"{notebook}.ipynb").is_file():
+        pytest.skip(f"блокнота {notebook} ещё нет")
+    title, problems, broken = open_page(browser, path, notebook)
+    assert title.endswith("— Полысаево, 2026")
+    assert problems == []
+    assert broken == 0

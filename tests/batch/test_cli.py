@@ -1,0 +1,92 @@
+"""Command line: identify, risk, sample and their Russian errors."""
+from pathlib import Path
+
+import pandas as pd
+
+from qualitylib.batch.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = str(ROOT / "data" / "sample")
+
+
+def test_identify_writes_machine_readable_csv(tmp_path, capsys):
+    out = tmp_path / "shnor.csv"
+    assert main(["identify", "--data", SAMPLE, "--year", "2026", "--municipality", "Полысаево", "--out", str(out)]) == 0
+    table = pd.read_csv(out, encoding="utf-8")
+    for col in ("school_id", "municipality", "low_results", "criterion_1", "criterion_2", "reasons"):
+        assert col in table.columns
+    assert set(table["municipality"]) == {"Полысаево"}
+    assert set(table["criterion_1"]) <= {0, 1} and set(table["criterion_2"]) <= {0, 1}
+    assert table.loc[table["shnor"] == 1, "reasons"].str.startswith("Критерий").all()
+    assert "ШНОР за 2026 год" in capsys.readouterr().out
+
+
+def test_risk_writes_area_flags(tmp_path):
+    out = tmp_path / "risk.csv"
+    assert main(["risk", "--data", SAMPLE, "--year", "2026", "--out", str(out)]) == 0
+    table = pd.read_csv(out, encoding="utf-8")
+    for col in ("school_id", "municipality", "risk", "area_material", "area_staff", "area_pupils", "area_results"):
+        assert col in table.columns
+    assert (table["risk"] == table[["area_material", "area_staff", "area_pupils", "area_results"]].max(axis=1)).all()
+
+
+def test_municipality_params_are_used(tmp_path):
+    # Кавказский район uses the same-procedure variant of criterion 2 (params/municipalities/kavkazsky.yaml)
+    same, default = tmp_path / "same.csv", tmp_path / "default.csv"
+    main(["identify", "--data", SAMPLE, "--year", "2026", "--municipality", "Кавказский район", "--out", str(same)])
+    main(["identify", "--data", SAMPLE, "--year", "2026", "--municipality", "Кавказский район",
+          "--params", str(ROOT / "params" / "methodology.yaml"), "--out", str(default)])
+    assert pd.read_csv(same)["criterion_2"].sum() <= pd.read_csv(default)["criterion_2"].sum()
+
+
+def test_unknown_municipality_and_year_are_usage_errors(tmp_path, capsys):
+    out = tmp_path / "x.csv"
+    assert main(["identify", "--data", SAMPLE, "--year", "2026", "--municipality", "Атлантида", "--out", str(out)]) == 2
+    assert "Муниципалитет «Атлантида» не найден" in capsys.readouterr().err
+    assert main(["identify", "--data", SAMPLE, "--year", "1999", "--out", str(out)]) == 2
+    assert "нет результатов за 1999 год" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_bad_params_file_is_reported(tmp_path, capsys):
+    bad = tmp_path / "p.yaml"
+    bad.write_text(f"base: {ROOT / 'params' / 'methodology.yaml'}\nidentification:\n  threshold_pct: -1\n",
+                   encoding="utf-8")
+    assert main(["identify", "--data", SAMPLE, "--year", "2026", "--params", str(bad), "--out",
+                 str(tmp_path / "x.csv")]) == 1
+    assert "вне допустимого диапазона" in capsys.readouterr().err
+
+
+def test_sample_command_is_deterministic(tmp_path):
+    assert main(["sample", str(tmp_path / "a"), "--seed", "7"]) == 0
+    assert main(["sample", str(tmp_path / "b"), "--seed", "7"]) == 0
+    assert (tmp_path / "a" / "results.csv").read_bytes() == (tmp_path / "b" / "results.csv").read_bytes()
+
+
+def test_dynamics_command(tmp_path, capsys):
+    out = tmp_path / "dyn.csv"
+    assert main(["dynamics", "--data", SAMPLE, "--year", "2026", "--municipality", "Элиста", "--out", str(out)]) == 0
+    table = pd.read_csv(out, encoding="utf-8")
+    for col in ("school_id", "procedure", "subject", "grade", "share_prev", "share_now", "n_prev", "n_now",
+                "lo_prev", "hi_prev", "lo_now", "hi_now", "p_value", "verdict"):
+        assert col in table.columns
+    assert set(table["verdict"]) <= {"improved", "no_change", "declined", "insufficient_data"}
+    assert "Динамика 2025 → 2026" in capsys.readouterr().out
+
+
+def test_indicators_command(tmp_path, capsys):
+    out = tmp_path / "ind.csv"
+    assert main(["indicators", "--data", SAMPLE, "--year", "2026", "--municipality", "Элиста", "--out", str(out)]) == 0
+    table = pd.read_csv(out, encoding="utf-8")
+    for col in ("id", "title", "numerator", "denominator", "value", "target", "status", "prev_value"):
+        assert col in table.columns
+    assert len(table) == 10 and table["id"].str.startswith("elista.").all()
+    assert set(table["status"]) <= {"met", "not_met", "no_data", "no_target"}
+    assert "Показатели программы" in capsys.readouterr().out
+
+
+def test_indicators_without_programme_is_a_clear_error(tmp_path, capsys):
+    out = tmp_path / "ind.csv"
+    code = main(["indicators", "--data", SAMPLE, "--year", "2026", "--municipality", "Элиста",
+                 "--params", str(ROOT / "params" / "methodology.yaml"), "--out", str(out)])
+    assert code == 1 and "не указана программа" in capsys.readouterr().err and not out.exists()

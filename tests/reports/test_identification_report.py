@@ -1,0 +1,50 @@
+"""The identification report object: sentences, public mode."""
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qualitylib import load_region
+from qualitylib.data.params import load_params
+from qualitylib.reports.identification import build_identification, plural, summary_sentences
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def region():
+    return load_region(ROOT / "data" / "sample")
+
+
+@pytest.mark.parametrize("n, text", [(1, "1 школа"), (2, "2 школы"), (5, "5 школ"), (11, "11 школ"),
+                                     (21, "21 школа"), (112, "112 школ"), (0, "0 школ")])
+def test_plural(n, text):
+    assert plural(n, "школа", "школы", "школ") == text
+
+
+def test_sentences_are_built_from_the_numbers(region):
+    params = load_params()
+    ident = build_identification(region, "Полысаево", 2026, params)
+    text = " ".join(summary_sentences(ident))
+    count = int(ident.shnor["shnor"].sum())
+    assert f"отобрано {plural(count, 'школа', 'школы', 'школ')} с низкими" in text
+    assert f"в 2025 году — {int(ident.shnor_prev['shnor'].sum())}" in text
+    assert ident.headline["shnor"] == count
+
+
+def test_public_mode_hides_small_groups_everywhere(region):
+    params = load_params()
+    internal = build_identification(region, "Чаа-Хольский кожуун", 2026, params)
+    public = build_identification(region, "Чаа-Хольский кожуун", 2026, params, public=True)
+    assert internal.small.values.any()  # the sample has small rural groups
+    # every small cell is hidden, and no row or column has exactly one hidden cell
+    assert (public.hidden | ~internal.small).values.all()
+    assert all(c != 1 for c in public.hidden.sum(axis=1)) and all(c != 1 for c in public.hidden.sum(axis=0))
+    assert np.isnan(public.matrix.values[public.hidden.values]).all()
+    # reasons show no «k из n» with n below the minimum group
+    for reasons in public.shnor_list["reasons"]:
+        for n in re.findall(r"\(\d+ из (\d+)\)", reasons):
+            assert int(n) >= params["privacy"]["min_group"]
+    # the list itself does not change
+    assert public.shnor_list["school_id"].tolist() == internal.shnor_list["school_id"].tolist()

@@ -1,0 +1,65 @@
+"""The analytical note's data: road map on a date, recommendations, indicators.xlsx."""
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from qualitylib import load_region
+from qualitylib.rules.indicators import Programme
+from qualitylib.reports.monitoring import build_monitoring, report_date, summary_sentences, write_indicators_workbook
+from qualitylib.data.params import find_municipality_params, load_params
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def region():
+    return load_region(ROOT / "data" / "sample")
+
+
+def test_report_date_defaults_and_cap():
+    programme = Programme("p", "П", (dt.date(2020, 9, 1), dt.date(2021, 8, 31)), ["x"], {})
+    assert report_date(2026, programme, None) == dt.date(2021, 8, 31)      # after the programme: its end
+    assert report_date(2021, programme, None) == dt.date(2021, 8, 31)
+    assert report_date(2021, programme, "2021-03-01") == dt.date(2021, 3, 1)
+    open_ended = Programme("p", "П", None, ["x"], {})
+    assert report_date(2026, open_ended, None) == dt.date(2026, 9, 1)
+
+
+def test_polysaevo_note_mid_programme(region, tmp_path):
+    params = load_params(find_municipality_params("Полысаево"))
+    m = build_monitoring(region, "Полысаево", 2026, params, as_of="2021-01-15")
+    total = m.roadmap_total.iloc[0]
+    assert total["total"] == 26
+    assert total["done"] + total["in_progress"] + total["overdue"] + total["not_started"] + \
+        total["unparsed_deadline"] == 26
+    # items due by mid-January and not done are named as overdue
+    assert set(m.overdue["item"].astype(str)) == set(
+        m.roadmap.loc[m.roadmap["state"] == "overdue", "item"].astype(str))
+    text = " ".join(summary_sentences(m))
+    assert "Дорожная карта на 15.01.2021" in text and f"просрочено — {int(total['overdue'])}" in text
+    kinds = set(m.recommendations["kind"])
+    assert "ШНОР" in kinds and "зона риска" in kinds
+    shnor_rows = m.recommendations[m.recommendations["kind"] == "ШНОР"]
+    assert shnor_rows["recommendation"].str.startswith("Включить школу в программу адресной поддержки ШНОР").all()
+    path = write_indicators_workbook(tmp_path / "indicators.xlsx", m)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Показатели", "Дорожная карта", "Просрочено", "Рекомендации", "Параметры"]
+    assert book["Показатели"]["C1"].value == "Показатель" and book["Показатели"].max_row == len(m.indicators) + 1
+
+
+def test_municipality_without_road_map(region):
+    params = load_params(find_municipality_params("Норильск"))
+    m = build_monitoring(region, "Норильск", 2026, params)
+    assert m.roadmap is None
+    assert "Дорожной карты муниципалитета в данных нет." in summary_sentences(m)
+    assert len(m.indicators) == 24
+
+
+def test_without_programme_the_note_still_renders(region):
+    params = load_params()   # the base methodology names no programme
+    m = build_monitoring(region, "Полысаево", 2026, params)
+    assert m.programme is None and m.indicators.empty
+    assert summary_sentences(m)[0].startswith("Программа мониторинга не указана")
+    assert m.roadmap is not None and len(m.recommendations)

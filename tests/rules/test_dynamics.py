@@ -1,0 +1,145 @@
+"""Dynamics (METHODOLOGY §4): hand-computed cases for every function."""
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import fisher_exact
+
+from qualitylib.rules import dynamics as dyn
+from qualitylib.data.params import load_params
+
+COLUMNS = ["year", "school_id", "procedure", "subject", "grade", "participants", "low_count", "mean_score"]
+
+
+@pytest.fixture
+def params():
+    return load_params()
+
+
+def schools(ids):
+    return pd.DataFrame({"school_id": ids, "school_name": [f"Школа {i}" for i in ids], "municipality": ["М"] * len(ids)})
+
+
+def results(rows):
+    rows = [r if len(r) == 8 else (*r, np.nan) for r in rows]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def test_fail_series_wilson_interval(params):
+    series = dyn.fail_series(results([(2026, "A", "vpr", "math", 5, 10, 3)]), schools(["A"]))
+    row = series.iloc[0]
+    assert row["share"] == pytest.approx(30.0)
+    assert row["share_lo"] == pytest.approx(10.78, abs=0.01) and row["share_hi"] == pytest.approx(60.32, abs=0.01)
+
+
+def test_changes_verdicts(params):
+    table = dyn.changes(results([
+        (2025, "A", "oge", "math", 9, 200, 60), (2026, "A", "oge", "math", 9, 200, 20),   # 30 % -> 10 %
+        (2025, "B", "oge", "math", 9, 200, 20), (2026, "B", "oge", "math", 9, 200, 60),   # 10 % -> 30 %
+        (2025, "C", "vpr", "math", 5, 6, 3), (2026, "C", "vpr", "math", 5, 6, 1),         # a class of 6
+        (2026, "D", "vpr", "math", 5, 30, 3),                                              # no last year
+        (2025, "E", "vpr", "math", 5, 20, 3), (2026, "E", "vpr", "math", 5, 22, 4),
+    ]), schools(list("ABCDE")), 2026, params).set_index("school_id")
+    assert table.loc["A", "verdict"] == "improved" and table.loc["A", "change_pp"] == pytest.approx(-20.0)
+    assert table.loc["B", "verdict"] == "declined"
+    assert table.loc["C", "verdict"] == "insufficient_data"   # below dynamics.min_participants
+    assert table.loc["D", "verdict"] == "insufficient_data" and np.isnan(table.loc["D", "n_prev"])
+    assert table.loc["E", "verdict"] == "no_change"
+    assert table.loc["E", "method"] == "fisher"
+    assert table.loc["E", "p_value"] == pytest.approx(fisher_exact([[3, 17], [4, 18]])[1])
+    assert table.loc["A", "method"] == "z"
+    assert (table.loc["A", ["procedure", "subject", "grade"]].tolist() == ["oge", "math", 9])
+
+
+def test_cohort_grade4_to_grade5_and_a_school_without_grade4(params):
+    table = dyn.cohort(results([
+        (2025, "A", "vpr", "math", 4, 50, 15), (2026, "A", "vpr", "math", 5, 50, 5),
+        (2026, "B", "vpr", "math", 5, 40, 4),                                          # no grade 4 last year
+        (2025, "A", "vpr", "russian", 4, 50, 5), (2026, "A", "vpr", "russian", 5, 50, 6),
+    ]), schools(["A", "B"]), 2026, params).set_index(["school_id", "subject"])
+    assert table.loc[("A", "math"), "fell"] == 1 and table.loc[("A", "math"), "verdict"] == "improved"
+    assert table.loc[("A", "russian"), "fell"] == 0
+    assert table.loc[("B", "math"), "verdict"] == "insufficient_data"
+    assert np.isnan(table.loc[("B", "math"), "change_pp"])
+
+
+def test_norilsk_333_numerators_and_denominators(params):
+    res = results([
+        (2025, "A", "vpr", "math", 4, 50, 15), (2026, "A", "vpr", "math", 5, 50, 14),   # fell, not significant
+        (2025, "B", "vpr", "math", 4, 50, 5), (2026, "B", "vpr", "math", 5, 50, 10),     # rose
+        (2026, "C", "vpr", "math", 5, 40, 4),                                            # no grade 4: not counted
+        (2026, "A", "oge", "russian", 9, 30, 0), (2026, "B", "oge", "russian", 9, 30, 2),
+        (2026, "A", "oge", "math", 9, 30, 1),
+    ])
+    s = schools(["A", "B", "C"])
+    ind = dyn.norilsk_333(dyn.cohort(res, s, 2026, params), res, s, 2026).set_index("id")
+    assert ind.loc["norilsk.3.3.3.1", ["numerator", "denominator"]].tolist() == [1, 2]
+    assert ind.loc["norilsk.3.3.3.1", "value"] == 50.0
+    assert ind.loc["norilsk.3.3.3.1", "note"] == "из них значимо: 0"
+    assert ind.loc["norilsk.3.3.3.2", "denominator"] == 0 and np.isnan(ind.loc["norilsk.3.3.3.2", "value"])
+    assert ind.loc["norilsk.3.3.3.3", ["numerator", "denominator"]].tolist() == [1, 2]
+    assert ind.loc["norilsk.3.3.3.4", ["numerator", "denominator"]].tolist() == [0, 1]
+
+
+def test_norilsk_231_counts_only_significant_positive_dynamics(params):
+    res = results([
+        (2025, "A", "oge", "math", 9, 200, 60), (2026, "A", "oge", "math", 9, 200, 20),   # improved
+        (2025, "B", "oge", "math", 9, 200, 60), (2026, "B", "oge", "math", 9, 200, 55),   # not significant
+        (2025, "C", "oge", "math", 9, 5, 3), (2026, "C", "oge", "math", 9, 5, 0),         # too small
+        (2025, "A", "ege", "math_base", 11, 100, 10), (2026, "A", "ege", "math_base", 11, 100, 30),  # A declined here
+    ])
+    table = dyn.changes(res, schools(list("ABC")), 2026, params)
+    ind = dyn.norilsk_231(table, ["A", "B", "C"], params).set_index("id")
+    # A improved in ОГЭ but declined in ЕГЭ base math: not positive; B no change; C untestable
+    assert ind.loc["norilsk.2.3.1.1", ["numerator", "denominator"]].tolist() == [0, 3]
+    assert "нельзя оценить" in ind.loc["norilsk.2.3.1.1", "note"] and ind.loc["norilsk.2.3.1.1", "note"].endswith("1")
+    res2 = res[~((res["school_id"] == "A") & (res["procedure"] == "ege"))]
+    ind2 = dyn.norilsk_231(dyn.changes(res2, schools(list("ABC")), 2026, params), ["A", "B", "C"], params)
+    assert ind2.set_index("id").loc["norilsk.2.3.1.1", "numerator"] == 1
+
+
+def test_gia_gap_best_and_worst_ten_percent(params):
+    rows = [(2025, f"S{i}", "oge", "math", 9, 20, 1, float(i)) for i in range(1, 11)]          # gap 10 - 1 = 9
+    rows += [(2026, f"S{i}", "oge", "math", 9, 20, 1, float(i) * 0.95) for i in range(1, 11)]  # 9.5 - 0.95
+    gap = dyn.gia_gap(results(rows), schools([f"S{i}" for i in range(1, 11)]), params).set_index("year")
+    assert gap.loc[2025, "gap"] == pytest.approx(9.0)
+    assert gap.loc[2026, "gap"] == pytest.approx(8.55)
+    assert gap.loc[2026, "gap_change"] == pytest.approx(-0.45)
+    assert gap.loc[2026, "target_met"] == 1.0 and np.isnan(gap.loc[2025, "target_met"])
+
+
+def test_mean_score_trends_are_participant_weighted(params):
+    rows = [(2026, "A", "oge", "math", 9, 10, 1, 10.0), (2026, "B", "oge", "math", 9, 30, 1, 20.0)]
+    trends = dyn.mean_score_trends(results(rows), schools(["A", "B"]), ["A"]).set_index("group")
+    assert trends.loc["все школы", "mean_score"] == pytest.approx(17.5)
+    assert trends.loc["ШНОР", "mean_score"] == pytest.approx(10.0)
+
+
+@pytest.mark.parametrize("share_now, change, verdict, level", [
+    (2.0, -15.0, "improved", 1),    # best status, strong fall: blue
+    (45.0, 15.0, "declined", 5),    # worst status, strong rise: red
+    (2.0, 15.0, "declined", 3),     # best status, strong rise: yellow
+    (45.0, -15.0, "improved", 3),   # worst status, strong fall: yellow
+    (45.0, 15.0, "no_change", 4),   # a rise that is not significant counts as no change
+])
+def test_grid_corners(params, share_now, change, verdict, level):
+    table = pd.DataFrame({"share_now": [share_now], "change_pp": [change], "verdict": [verdict]})
+    row = dyn.status_change_grid(table, params).iloc[0]
+    assert row["level"] == level
+    assert row["level_name"] == dyn.LEVEL_NAMES[level]
+    assert row["level_name"] in row["label"]
+
+
+def test_grid_without_data_has_no_level(params):
+    table = pd.DataFrame({"share_now": [10.0], "change_pp": [np.nan], "verdict": ["insufficient_data"]})
+    row = dyn.status_change_grid(table, params).iloc[0]
+    assert np.isnan(row["level"]) and row["label"] == "нет\nданных"
+
+
+def test_funnel_flags_outliers(params):
+    rows = [(2026, f"S{i}", "vpr", "math", 5, 100, 10) for i in range(8)]
+    rows += [(2026, "HIGH", "vpr", "math", 5, 100, 40), (2026, "TINY", "vpr", "math", 5, 4, 2)]
+    ids = [f"S{i}" for i in range(8)] + ["HIGH", "TINY"]
+    points = dyn.funnel(results(rows), schools(ids), 2026, "vpr.math.5").set_index("school_id")
+    assert points.loc["HIGH", "outside_998"] == 1
+    assert points.loc["TINY", "outside_998"] == 0      # 50 % of 4 pupils is within chance
+    assert points["p0"].iloc[0] == pytest.approx(122 * 100 / 904)

@@ -1,0 +1,181 @@
+"""Indicators: every computation kind by hand on a tiny region, targets of each kind, the catalogue."""
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from qualitylib.rules.indicators import (BUILTINS, Programme, compute_indicators, evaluate_target, load_catalogue,
+                                   load_programme, target_text)
+from qualitylib.data.params import ParamsError, load_params
+from qualitylib.data.region import Region
+from qualitylib.data.schema import CONTEXT, MONITORING
+
+GOOD_CONTEXT = {c: 1 for c in ("internet", "computers", "lab_physics", "lab_chemistry", "lab_biology",
+                               "lab_geography", "lab_technology")}
+GOOD_CONTEXT.update({c: 1.0 for c in ("teachers_overload_pct", "teachers_unqualified_pct", "pupils_registered_pct",
+                                      "pupils_disabled_pct", "pupils_nonnative_pct", "pupils_absentee_pct",
+                                      "pupils_failing_pct")})
+GOOD_CONTEXT["teachers_unqualified_pct"] = 0.0
+
+
+def tiny_region() -> Region:
+    """Three schools; W is a ШНОР of 2025 (two low ВПР); monitoring for 2025 and 2026."""
+    schools = pd.DataFrame({"school_id": ["W", "A", "B"], "school_name": ["Слабая", "Школа А", "Школа Б"],
+                            "municipality": ["М"] * 3})
+    res = [
+        (2025, "W", "vpr", "math", 5, 20, 8), (2025, "W", "vpr", "russian", 5, 20, 8),
+        (2026, "W", "vpr", "math", 5, 20, 2), (2026, "W", "vpr", "russian", 5, 20, 7),
+        (2026, "A", "oge", "math", 9, 30, 0), (2026, "B", "oge", "math", 9, 25, 3),
+        (2026, "A", "oge", "russian", 9, 30, 0),
+    ]
+    results = pd.DataFrame(res, columns=["year", "school_id", "procedure", "subject", "grade", "participants",
+                                         "low_count"])
+    for col in ("mark3", "mark4", "mark5", "mean_score", "max_score"):
+        results[col] = np.nan
+    context = pd.DataFrame([{"year": y, "school_id": s, **GOOD_CONTEXT} for y in (2025, 2026) for s in "WAB"])
+    context.loc[(context["year"] == 2025) & (context["school_id"] == "B"), "internet"] = 0   # B at risk in 2025
+    for col in CONTEXT.column_names:
+        if col not in context:
+            context[col] = np.nan
+    mon = pd.DataFrame({"year": [2025, 2025, 2025, 2026, 2026, 2026], "school_id": list("WABWAB")})
+    for col in MONITORING.column_names[2:]:
+        mon[col] = np.nan
+    mon.loc[mon["year"] == 2026, "teachers_total"] = [10, 20, 30]
+    mon.loc[mon["year"] == 2026, "teachers_diagnosed"] = [4, 0, 0]
+    mon.loc[mon["year"] == 2026, "methodical_support"] = [1, 0, 1]
+    mon.loc[mon["year"] == 2025, "methodical_support"] = [0, 0, 1]
+    mon.loc[mon["year"] == 2026, "olympiad_winners"] = [1, 5, 6]
+    mon.loc[mon["year"] == 2025, "olympiad_winners"] = [0, 5, 5]
+    mon.loc[mon["year"] == 2026, "staffing_pct"] = [90, 100, np.nan]
+    mon.loc[mon["year"] == 2026, "prevention_system"] = [1, 1, np.nan]
+    return Region("Т", Path("."), schools, results, context, mon, None)
+
+
+@pytest.fixture
+def params():
+    return load_params()
+
+
+def run(params, indicator_specs, targets=None):
+    catalogue = {k: {"title": k, "unit": "%", "group": "г", "programme": "p", "period": "ежегодно",
+                     "compute": v, "target": {"direction": "increase"}} for k, v in indicator_specs.items()}
+    programme = Programme("p", "Программа", None, list(catalogue), targets or {})
+    return compute_indicators(tiny_region(), "М", 2026, params, programme, catalogue).set_index("id")
+
+
+def test_generic_kinds_by_hand(params):
+    out = run(params, {
+        "ratio": {"kind": "sum_ratio", "scope": "shnor", "numerator": "teachers_diagnosed", "denominator": "teachers_total"},
+        "share": {"kind": "school_share", "scope": "all", "column": "methodical_support"},
+        "count": {"kind": "school_count", "scope": "all", "column": "methodical_support"},
+        "sum": {"kind": "sum", "scope": "all", "column": "olympiad_winners"},
+        "mean": {"kind": "mean", "scope": "all", "column": "staffing_pct"},
+        "share_known": {"kind": "school_share", "scope": "all", "column": "prevention_system"},
+        "empty": {"kind": "sum", "scope": "all", "column": "honours_certificates"},
+    })
+    # ШНОР of the programme year 2026 = the 2025 list = {W}: 4 of 10 teachers diagnosed
+    assert out.loc["ratio", ["numerator", "denominator", "value"]].tolist() == [4, 10, 40.0]
+    assert out.loc["share", ["numerator", "denominator", "value"]].tolist() == [2, 3, pytest.approx(66.67)]
+    assert out.loc["share", "prev_value"] == pytest.approx(33.33) and out.loc["share", "status"] == "met"
+    assert out.loc["count", "value"] == 2
+    assert out.loc["sum", ["value", "prev_value", "change", "status"]].tolist() == [12, 10, 2, "met"]
+    assert out.loc["mean", "value"] == 95.0 and out.loc["mean", "denominator"] == 2
+    assert out.loc["share_known", ["numerator", "denominator"]].tolist() == [2, 2]   # B not reported
+    assert np.isnan(out.loc["empty", "value"]) and out.loc["empty", "status"] == "no_data"
+
+
+def test_builtins_by_hand(params):
+    out = run(params, {name: {"kind": "builtin", "name": name} for name in (
+        "shnor_count", "oge_math_no_fail", "oge_russian_no_fail", "risk_share", "risk_removed",
+        "shnor_positive_diagnostics", "analysis_coverage")})
+    # W: 2026 one low (russian 35 %) after two in 2025 -> criterion 2 keeps it on the list
+    assert out.loc["shnor_count", "value"] == 1 and out.loc["shnor_count", "prev_value"] == 1
+    assert out.loc["oge_math_no_fail", ["numerator", "denominator"]].tolist() == [1, 2]
+    assert out.loc["oge_russian_no_fail", ["numerator", "denominator"]].tolist() == [1, 1]
+    assert out.loc["risk_share", ["numerator", "denominator", "prev_value"]].tolist() == [0, 3, pytest.approx(33.33)]
+    assert out.loc["risk_removed", ["numerator", "denominator", "value"]].tolist() == [1, 1, 100.0]
+    # W: vpr.math.5 40 % -> 10 % (significant), vpr.russian.5 40 % -> 35 % (not): positive dynamics
+    assert out.loc["shnor_positive_diagnostics", ["numerator", "denominator"]].tolist() == [0, 1]
+    assert out.loc["analysis_coverage", ["numerator", "denominator", "value"]].tolist() == [3, 3, 100.0]
+
+
+@pytest.mark.parametrize("target, value, previous, status", [
+    ({"direction": "increase"}, 5, 4, "met"), ({"direction": "increase"}, 4, 4, "not_met"),
+    ({"direction": "increase"}, 5, np.nan, "no_data"), ({"direction": "decrease"}, 3, 4, "met"),
+    ({"direction": "at_least", "value": 10}, 10, np.nan, "met"), ({"direction": "at_least", "value": 10}, 9, 20, "not_met"),
+    ({"direction": "at_most", "value": 5}, 5, np.nan, "met"),
+    ({"direction": "equals", "value": 100}, 100.0, np.nan, "met"), ({"direction": "equals", "value": 100}, 99.9, 100, "not_met"),
+    ({"direction": "increase_by", "value": 10, "relative": True}, 110, 100, "met"),
+    ({"direction": "increase_by", "value": 10, "relative": True}, 109, 100, "not_met"),
+    ({"direction": "decrease_by", "value": 0.3}, 8.7, 9.0, "met"),
+    ({"direction": "decrease_by", "value": 0.3}, 8.8, 9.0, "not_met"),
+    ({"direction": "none"}, 5, 4, "no_target"), ({"direction": "at_least", "value": 1}, np.nan, 2, "no_data"),
+])
+def test_targets_of_each_kind(target, value, previous, status):
+    assert evaluate_target(value, previous, target) == status
+
+
+def test_target_texts():
+    assert target_text({"direction": "at_least", "value": 90}, "%") == "не менее 90 %"
+    assert target_text({"direction": "increase_by", "value": 10, "relative": True}, "число") == \
+        "рост не менее чем на 10 % за год"
+    assert target_text({"direction": "decrease_by", "value": 0.3}, "балл") == "снижение не менее чем на 0,3 за год"
+
+
+def test_catalogue_covers_the_five_programmes_and_is_valid():
+    catalogue = load_catalogue()
+    programmes = {spec["programme"] for spec in catalogue.values()}
+    assert programmes == {"norilsk", "elista", "kavkazsky", "chaa-khol"}
+    for name in ("norilsk", "elista", "polysaevo", "kavkazsky", "chaa-khol"):
+        assert load_programme(name, catalogue).indicators
+    assert {spec["compute"]["name"] for spec in catalogue.values() if spec["compute"]["kind"] == "builtin"} <= set(BUILTINS)
+
+
+def test_catalogue_errors_are_russian(tmp_path):
+    bad = tmp_path / "indicators.yaml"
+    bad.write_text("indicators:\n  x.1:\n    title: Т\n    unit: '%'\n    group: г\n    programme: p\n"
+                   "    period: ежегодно\n    compute: {kind: sum, scope: all, column: no_such_column}\n"
+                   "    target: {direction: sideways}\n", encoding="utf-8")
+    with pytest.raises(ParamsError) as err:
+        load_catalogue(bad)
+    text = str(err.value)
+    assert "столбца «no_such_column» нет в таблице мониторинга" in text and "direction" in text
+
+
+def test_programme_with_unknown_indicator(tmp_path):
+    (tmp_path / "p.yaml").write_text("title: П\nindicators: [nope.1]\n", encoding="utf-8")
+    with pytest.raises(ParamsError) as err:
+        load_programme("p", load_catalogue(), tmp_path)
+    assert "показателя «nope.1» нет в каталоге" in str(err.value)
+
+
+def test_every_sample_municipality_is_monitored_by_its_own_programme():
+    from qualitylib import load_region
+    from qualitylib.rules.indicators import programme_for
+    from qualitylib.data.params import find_municipality_params
+
+    region = load_region(Path(__file__).resolve().parents[2] / "data" / "sample")
+    names = {m: programme_for(load_params(find_municipality_params(m)))[0].name for m in region.municipalities}
+    assert names["Норильск"] == "norilsk" and names["Элиста"] == "elista" and names["Полысаево"] == "polysaevo"
+    assert names["Кавказский район"] == "kavkazsky" and names["Чаа-Хольский кожуун"] == "chaa-khol"
+
+
+@pytest.mark.parametrize("public", [False, True])
+def test_indicators_reusing_the_identification_are_the_same(public, monkeypatch):
+    # the analytical note lends its identification to the indicators: same numbers either way
+    # (no results cache here, or the second call would only read the first)
+    monkeypatch.setenv("QUALITYLIB_CACHE", "0")
+    from qualitylib import load_region
+    from qualitylib.rules.indicators import programme_for
+    from qualitylib.data.params import find_municipality_params
+    from qualitylib.reports.identification import build_identification
+
+    region = load_region(Path(__file__).resolve().parents[2] / "data" / "sample")
+    for name in region.municipalities:
+        params = load_params(find_municipality_params(name))
+        programme, catalogue = programme_for(params)
+        ident = build_identification(region, name, 2026, params, public=public, objectivity=False)
+        alone = compute_indicators(region, name, 2026, params, programme, catalogue)
+        lent = compute_indicators(region, name, 2026, params, programme, catalogue, ident=ident)
+        pd.testing.assert_frame_equal(alone, lent)
