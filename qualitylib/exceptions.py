@@ -1,4 +1,19 @@
-"""Problems found in input data, with Russian messages that name where they are."""
+"""The exceptions of qualitylib, in one place; each carries the context a user needs.
+
+Every error the user can fix derives from :class:`QualitylibError` and has a Russian message
+that names what is wrong and where:
+
+* :class:`DataValidationError` — input tables break the data contract (every :class:`Problem`);
+* :class:`TableReadError` — a file cannot be read as a table at all;
+* :class:`ParamsError` — a parameters file breaks its specification (and :class:`ScalesError`
+  for the ВПР marks scales);
+* :class:`UnknownMunicipalityError` — a municipality asked for is not in the data;
+* :class:`FisOkoError` — a ФИС ОКО export cannot be imported at all;
+* :class:`UsageError` — a wrong command-line argument.
+
+The command line maps them to exit codes (1 for data and parameters, 2 for usage); anything
+else is a bug and is reported as one.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,7 +65,11 @@ class Problem:
         return f"{kind}: {text} — {self.message}"
 
 
-class DataValidationError(ValueError):
+class QualitylibError(Exception):
+    """Base of the errors a user can fix; the message is Russian."""
+
+
+class DataValidationError(QualitylibError, ValueError):
     """Raised when input data break the data contract; carries every problem found."""
 
     def __init__(self, problems: list[Problem], source: str = ""):
@@ -67,3 +86,58 @@ class DataValidationError(ValueError):
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
+
+
+class TableReadError(QualitylibError):
+    """A file could not be read as a table; carries the :class:`Problem` list."""
+
+    def __init__(self, *problems: Problem):
+        self.problems = list(problems)
+        super().__init__("\n".join(p.format() for p in self.problems))
+
+
+class ParamsError(QualitylibError, ValueError):
+    """Parameters that break the specification; the message lists every problem in Russian.
+
+    Parameters
+    ----------
+    problems : list of str
+        One Russian sentence per problem.
+    file : str
+        The parameters file (as the user named it).
+    """
+
+    def __init__(self, problems: list[str], file: str):
+        self.problems = problems
+        self.file = file
+        super().__init__(f"Параметры «{file}» содержат ошибки:\n" + "\n".join(f"- {p}" for p in problems))
+
+
+class ScalesError(ParamsError):
+    """The scales file breaks its specification; the message lists every problem in Russian."""
+
+
+class UnknownMunicipalityError(QualitylibError, LookupError):
+    """Municipalities asked for are not in the region's data.
+
+    Parameters
+    ----------
+    names : list of str
+        The names not found.
+    known : list of str
+        The municipalities the data have.
+    """
+
+    def __init__(self, names: list[str], known: list[str]):
+        self.names, self.known = list(names), list(known)
+        head = ("Муниципалитет «" + self.names[0] + "» не найден в данных" if len(self.names) == 1
+                else "Муниципалитеты не найдены в данных: " + ", ".join(self.names))
+        super().__init__(f"{head}. Есть: {', '.join(self.known)}.")
+
+
+class FisOkoError(QualitylibError, ValueError):
+    """The import cannot run at all (no folder, no readable work file); Russian message."""
+
+
+class UsageError(QualitylibError):
+    """A wrong argument the user can fix (exit code 2)."""

@@ -10,11 +10,7 @@ import sys
 from pathlib import Path
 
 from ..data.params import ParamsError, find_municipality_params, load_params
-from ..exceptions import DataValidationError
-
-
-class UsageError(Exception):
-    """A wrong argument the user can fix (exit code 2)."""
+from ..exceptions import DataValidationError, UnknownMunicipalityError, UsageError
 
 
 def _print(text: str = "", file=None) -> None:
@@ -100,8 +96,8 @@ def cmd_run(args) -> int:
                               municipalities=args.municipality, workers=args.workers, public=args.public,
                               executor=args.executor, scheduler=args.scheduler, progress=not args.quiet,
                               log=_print)
-    except KeyError as exc:
-        raise UsageError(exc.args[0]) from exc
+    except UnknownMunicipalityError as exc:
+        raise UsageError(str(exc)) from exc
     base = region_folder(Path(args.out), manifest["region"], args.year)
     total = len(manifest["municipalities"])
     failed = manifest["failed"]

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..data.io import atomic_path, file_hash
+from ..exceptions import UnknownMunicipalityError
 from ..resources import notebooks_dir
 from .slug import slugify, unique_slugs
 
@@ -275,9 +276,9 @@ def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", par
 
     Raises
     ------
-    qualitylib.problems.DataValidationError
+    qualitylib.exceptions.DataValidationError
         When the region's data are invalid (nothing is written then).
-    KeyError
+    qualitylib.exceptions.UnknownMunicipalityError
         For a municipality not in the data.
     """
     import pandas as pd
@@ -294,8 +295,7 @@ def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", par
     if municipalities:
         unknown = [m for m in municipalities if m not in region.municipalities]
         if unknown:
-            raise KeyError("Муниципалитеты не найдены в данных: " + ", ".join(unknown)
-                           + ". Есть: " + ", ".join(region.municipalities) + ".")
+            raise UnknownMunicipalityError(unknown, region.municipalities)
     jobs, params_failed = plan_jobs(region, year, Path(out), params_dir, municipalities, public)
     base = region_folder(Path(out), region.name, year)
     base.mkdir(parents=True, exist_ok=True)

@@ -3,10 +3,10 @@
 Each report runs in a fresh kernel, so without help the analytical note (03) recomputes the
 identification that notebook 01 has just computed, and the batch runner computes both again
 for the index page. :func:`memoised` keeps such results as pickles next to the cache of
-validated regions (:func:`qualitylib.region.cache_dir`), under a key made of
+validated regions (:func:`qualitylib.data.region.cache_dir`), under a key made of
 
 * the region's key — the SHA-256 of its files and of the library's own source code
-  (:func:`qualitylib.region.cache_key`), so new data or a new version never reads old results;
+  (:func:`qualitylib.data.region.cache_key`), so new data or a new version never reads old results;
 * the function's name and its arguments, the parameters included (as canonical JSON).
 
 A result is a fresh copy on every read (unpickled), so a caller that changes it changes
@@ -78,7 +78,7 @@ def memoised(region, name: str, arguments: dict, compute: Callable[[], Any]) -> 
 
     Parameters
     ----------
-    region : qualitylib.region.Region
+    region : qualitylib.data.region.Region
         The region the result is computed from (its ``cache_key`` names the data and code).
     name : str
         The result's kind, e.g. ``"identification"``.

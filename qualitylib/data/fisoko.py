@@ -75,6 +75,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ..exceptions import FisOkoError, ScalesError
 from .io import atomic_path, file_hash, write_csv_atomic
 from .params import PARAMS_DIR, ParamsError
 from .schema import PROCEDURE_GRADES, RESULTS, SCHOOLS
@@ -132,14 +133,6 @@ _FORMAT_TITLES = {"ru": "выгрузка с русскими заголовка
 _CACHE_DTYPES = {"school_id": "string", "municipality": "string", "class_letter": "string",
                  "pupil_code": "string", "score": "float64", "school_mark": "Int8",
                  "absent": "bool", "part_missed": "bool"}
-
-
-class ScalesError(ParamsError):
-    """The scales file breaks its specification; the message lists every problem in Russian."""
-
-
-class FisOkoError(ValueError):
-    """The import cannot run at all (no folder, no readable work file); Russian message."""
 
 
 class _FileError(Exception):

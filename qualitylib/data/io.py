@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..exceptions import Problem
+from ..exceptions import Problem, TableReadError
 from .schema import EXTENSIONS, Table
 
 _SEPARATORS = (";", ",", "\t")
@@ -43,14 +43,6 @@ class RawTable:
     frame: pd.DataFrame
     file: str
     sheet: str | None = None
-
-
-class TableReadError(Exception):
-    """A file could not be read as a table; carries the :class:`Problem` list."""
-
-    def __init__(self, *problems: Problem):
-        self.problems = list(problems)
-        super().__init__("\n".join(p.format() for p in self.problems))
 
 
 def find_table_file(folder: Path, table: Table) -> Path | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from ..exceptions import ParamsError
 from ..resources import params_dir
 
 #: Deficit codes of risk-zone schools (each needs a recommendation text) plus ``shnor``.
@@ -28,15 +29,6 @@ SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: Folder of the default parameter files shipped with the package (``params/`` of the checkout).
 PARAMS_DIR = params_dir()
 DEFAULT_FILE = PARAMS_DIR / "methodology.yaml"
-
-
-class ParamsError(ValueError):
-    """Parameters that break the specification; the message lists every problem in Russian."""
-
-    def __init__(self, problems: list[str], file: str):
-        self.problems = problems
-        self.file = file
-        super().__init__(f"Параметры «{file}» содержат ошибки:\n" + "\n".join(f"- {p}" for p in problems))
 
 
 def _number(lo=None, hi=None, integer=False):

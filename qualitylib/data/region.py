@@ -12,7 +12,7 @@ import yaml
 
 from .io import TableReadError, file_hash, find_table_file, read_raw
 from .cache import prune, stored
-from ..exceptions import DataValidationError, Problem
+from ..exceptions import DataValidationError, Problem, UnknownMunicipalityError
 from ..resources import package_dir
 from .schema import TABLES, Table
 from .validation import check_school_ids, convert_table
@@ -39,7 +39,7 @@ class Region:
     cache_key : str or None
         Key of the folder's files and of the library's code (:func:`cache_key`) when loaded by
         :func:`load_region`; results computed from the region are memoised under it
-        (:mod:`qualitylib.memo`). ``None`` for a region built in memory or a subset.
+        (:mod:`qualitylib.data.cache`). ``None`` for a region built in memory or a subset.
     """
 
     name: str
@@ -68,8 +68,7 @@ class Region:
         if municipality is None:
             return self
         if municipality not in set(self.schools["municipality"]):
-            known = ", ".join(self.municipalities)
-            raise KeyError(f"Муниципалитет «{municipality}» не найден в данных. Есть: {known}.")
+            raise UnknownMunicipalityError([municipality], self.municipalities)
         schools = self.schools[self.schools["municipality"] == municipality]
         ids = set(schools["school_id"])
 

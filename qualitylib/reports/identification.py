@@ -78,11 +78,11 @@ def build_identification(region: Region, municipality: str | None, year: int, pa
 
     The social index and leader search use the whole region; everything else is restricted
     to ``municipality`` (``None``: the whole region). With ``public``, small groups are
-    suppressed by the rule of :mod:`qualitylib.privacy` in every figure shown. With
+    suppressed by the rule of :mod:`qualitylib.rules.privacy` in every figure shown. With
     ``objectivity`` false the signs of biased results (which read the pupil table) are skipped.
 
     The result (but for the objectivity signs) is memoised per region, data, code and
-    parameters (:mod:`qualitylib.memo`): the notebooks of a batch run and the index page
+    parameters (:mod:`qualitylib.data.cache`): the notebooks of a batch run and the index page
     compute it once.
     """
     ident = memoised(region, "identification",

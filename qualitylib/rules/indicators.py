@@ -455,7 +455,7 @@ def compute_indicators(region: Region, municipality: str | None, year: int, para
                        programme: Programme, catalogue: dict, ident=None) -> pd.DataFrame:
     """Evaluate a programme's indicators for a municipality and year.
 
-    ``ident``, an :class:`qualitylib.report.Identification` of the same municipality, year and
+    ``ident``, an :class:`qualitylib.reports.identification.Identification` of the same municipality, year and
     params already computed by the caller, lends its ШНОР and risk tables (see
     :meth:`Context.adopt`).
 
@@ -469,7 +469,7 @@ def compute_indicators(region: Region, municipality: str | None, year: int, para
 
     Notes
     -----
-    The table is memoised per region, data, code and parameters (:mod:`qualitylib.memo`):
+    The table is memoised per region, data, code and parameters (:mod:`qualitylib.data.cache`):
     the analytical note computes it, the index page of a batch run reads it.
     """
     return memoised(region, "indicators",

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from conftest import RESULTS, SCHOOLS, with_cell, write_csv, write_region
 
+from qualitylib.exceptions import UnknownMunicipalityError
 from qualitylib import DataValidationError, Region, load_region, validate_region
 from qualitylib.batch.cli import main
 
@@ -200,9 +201,10 @@ def test_subset_none_is_whole_region(region_dir):
 
 def test_subset_unknown_municipality(region_dir):
     region = load_region(region_dir)
-    with pytest.raises(KeyError) as info:
+    with pytest.raises(UnknownMunicipalityError) as info:
         region.subset("Западный")
-    message = info.value.args[0]
+    assert info.value.names == ["Западный"] and info.value.known == ["Северный", "Южный"]
+    message = str(info.value)
     assert message == "Муниципалитет «Западный» не найден в данных. Есть: Северный, Южный."
 
 
