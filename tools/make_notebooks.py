@@ -56,9 +56,10 @@ def identification() -> nbformat.NotebookNode:
             "слабая школа». Все числа вычисляет библиотека `qualitylib` из данных региона."),
         new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
         new_code_cell(SETUP + '''
-from qualitylib.reports.identification import build_identification, summary_sentences
+from qualitylib.reports.identification import build_identification
+from qualitylib.views.identification import heatmap, present, summary_sentences
 
-ident = build_identification(region, municipality, year, params, public=public)
+ident = present(build_identification(region, municipality, year, params, public=public))
 display(html.title_block(region.name, municipality, year, params))'''),
         explorer_cell("identification"),
         new_markdown_cell("## Итоги"),
@@ -78,9 +79,7 @@ display(html.title_block(region.name, municipality, year, params))'''),
             "Строки — школы (сначала ШНОР и школы в зоне риска), столбцы — процедуры. Ячейки не ниже "
             "порога выделены рамкой и знаком ▲; «м» — малая группа участников (меньше `privacy.min_group`), "
             "«скр.» — значение скрыто в публичном отчёте, «—» — нет данных."),
-        new_code_cell("heatmaps.fail_share_table(ident.matrix, params['identification']['threshold_pct'],\n"
-                      "                          small=ident.small, hidden=ident.hidden,\n"
-                      "                          min_group=params['privacy']['min_group'])"),
+        new_code_cell("heatmap(ident)"),
         new_markdown_cell(
             "## Школы в зоне риска снижения образовательных результатов\n\n"
             "Области риска (Норильск, 3.2): 1 — материальная база (хотя бы одно «нет»); 2 — кадры "

@@ -63,12 +63,15 @@ def _load(args):
 
 
 def cmd_identify(args) -> int:
-    from ..rules.identification import identify_shnor
     from ..data.io import write_csv_atomic
+    from ..rules.identification import identify_shnor, low_results
+    from ..views.identification import shnor_reasons
 
     region, params = _load(args)
     scope = region.subset(args.municipality)
     table = identify_shnor(scope.results, scope.schools, args.year, params)
+    detail = low_results(scope.results, params, years=(args.year - 1, args.year)).assign(hidden=False)
+    table["reasons"] = shnor_reasons(table, detail, args.year, params)
     write_csv_atomic(table, args.out)
     _print(f"ШНОР за {args.year} год: {int(table['shnor'].sum())} из {len(table)} школ. "
            f"Таблица записана в «{args.out}».")
@@ -77,11 +80,14 @@ def cmd_identify(args) -> int:
 
 def cmd_risk(args) -> int:
     from ..data.io import write_csv_atomic
-    from ..rules.risk import identify_risk
+    from ..rules.risk import high_vpr, identify_risk
+    from ..views.identification import risk_texts
 
     region, params = _load(args)
     scope = region.subset(args.municipality)
     table = identify_risk(scope.context, scope.results, scope.schools, args.year, params)
+    high = high_vpr(scope.results, scope.schools, args.year, params).assign(hidden=False)
+    table = table.join(risk_texts(table, high, params))
     write_csv_atomic(table, args.out)
     _print(f"Школы в зоне риска за {args.year} год: {int(table['risk'].sum())} из {len(table)}. "
            f"Таблица записана в «{args.out}».")

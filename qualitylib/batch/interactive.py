@@ -18,12 +18,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import display
 
-from ..views import heatmaps
 from ..views import html
 from ..reports.dynamics import build_dynamics, summary_sentences as dynamics_sentences, verdict_table
 from .excel import write_workbook
 from ..data.region import Region
-from ..reports.identification import build_identification, summary_sentences as identification_sentences
+from ..reports.identification import build_identification
+from ..views.identification import heatmap, present, summary_sentences as identification_sentences
+from ..reports.school_card import build_school_card
 from ..views.school_card import school_card
 
 
@@ -113,7 +114,8 @@ class Explorer:
         school = self.controls["school"].value
         if not school:
             return
-        self.card_items = school_card(self.region, school, self.controls["year"].value, self.params)
+        self.card_items = school_card(build_school_card(self.region, school, self.controls["year"].value,
+                                                        self.params), school)
         with self.card:
             for item in self.card_items:
                 display(item)
@@ -144,13 +146,12 @@ class Explorer:
 # --- views: each draws into the current output and returns its tables --------------------
 
 def identification_view(region: Region, municipality, year, params) -> dict[str, pd.DataFrame]:
-    ident = build_identification(region, municipality, year, params)
+    ident = present(build_identification(region, municipality, year, params))
     display(html.paragraphs(identification_sentences(ident)))
     display(html.table(ident.shnor_list, ["school_name", "criterion_1", "criterion_2", "low_results",
                                           "low_results_prev", "reasons"],
                        flags={"criterion_1": "да", "criterion_2": "да"}, empty="ШНОР не выявлено."))
-    display(heatmaps.fail_share_table(ident.matrix, params["identification"]["threshold_pct"], small=ident.small,
-                                      min_group=params["privacy"]["min_group"]))
+    display(heatmap(ident))
     return {"ШНОР": ident.shnor_list, "Риск": ident.risk_list, "Пары": ident.pairs}
 
 

@@ -289,6 +289,7 @@ def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", par
     from ..data.params import find_municipality_params, load_params
     from ..data.region import load_region
     from ..reports.identification import build_identification
+    from ..views.identification import present
 
     started = time.perf_counter()
     region = load_region(data_dir)
@@ -330,7 +331,7 @@ def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", par
         try:
             params = load_params(find_municipality_params(name, params_dir))
             region_params = region_params or params
-            ident = build_identification(region, name, year, params, objectivity=False)
+            ident = present(build_identification(region, name, year, params, objectivity=False))
             row["headline"] = ident.headline
             if params.get("programme"):
                 programme, catalogue = programme_for(params, catalogue)

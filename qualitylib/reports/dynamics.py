@@ -11,7 +11,7 @@ from ..rules.identification import identify_shnor
 from ..views.labels import ru_number
 from ..data.params import assessment_title
 from ..data.region import Region
-from .identification import plural
+from ..views.labels import plural  # moves with summary_sentences to views
 
 
 @dataclass

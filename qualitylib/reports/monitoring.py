@@ -10,7 +10,9 @@ import pandas as pd
 from ..batch.excel import params_frame, write_workbook
 from ..rules.indicators import Programme, compute_indicators, programme_for
 from ..data.region import Region
-from .identification import Identification, build_identification, plural
+from .identification import Identification, build_identification
+from ..views.labels import plural  # moves with summary_sentences to views
+from ..views.identification import present  # moves with addressed_recommendations to views
 
 STATE_ORDER = ["done", "in_progress", "overdue", "not_started", "unparsed_deadline"]
 
@@ -88,7 +90,7 @@ def build_monitoring(region: Region, municipality: str | None, year: int, params
         by_body = roadmap_summary(roadmap, by="responsible")
         overdue = overdue_items(roadmap)
     return Monitoring(municipality, year, params, programme, indicators, ident, date, roadmap, total,
-                      by_direction, by_body, overdue, addressed_recommendations(ident))
+                      by_direction, by_body, overdue, addressed_recommendations(present(ident)))
 
 
 def summary_sentences(m: Monitoring) -> list[str]:

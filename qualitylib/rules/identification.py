@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..views.labels import ru_number
-from ..data.params import assessment_title
-
 
 def assessment_ids(results: pd.DataFrame) -> pd.Series:
     """The assessment id ``procedure.subject.grade`` of every results row (categorical).
@@ -106,25 +103,7 @@ def join_within(frame: pd.DataFrame, key: str, column: str, sep: str) -> pd.Seri
     return text
 
 
-def _fmt_share(share: pd.Series) -> pd.Series:
-    return share.map(ru_number).astype(str)
-
-
-def _describe(low: pd.DataFrame, hide_below: int | None = None) -> pd.Series:
-    """One Russian phrase per low row: «ВПР математика 5 кл. — 35,0 % (12 из 34)».
-
-    With ``hide_below``, groups with fewer participants read «… — малая группа» (public reports).
-    """
-    titles = low["assessment"].map({a: assessment_title(a) for a in low["assessment"].unique()}).astype(str)
-    text = (titles + " — " + _fmt_share(low["share"]) + " % (" + low["low_count"].astype(str)
-            + " из " + low["participants"].astype(str) + ")")
-    if hide_below:
-        text = text.where(low["participants"] >= hide_below, titles + " — малая группа (данные скрыты)")
-    return text
-
-
-def identify_shnor(results: pd.DataFrame, schools: pd.DataFrame, year: int, params: dict,
-                   hide_below: int | None = None) -> pd.DataFrame:
+def identify_shnor(results: pd.DataFrame, schools: pd.DataFrame, year: int, params: dict) -> pd.DataFrame:
     """Apply the ШНОР rule for ``year`` to every school of ``schools``.
 
     Parameters
@@ -135,9 +114,6 @@ def identify_shnor(results: pd.DataFrame, schools: pd.DataFrame, year: int, para
         The year whose list is built (criterion 2 also reads ``year - 1``).
     params : dict
         Validated parameters.
-    hide_below : int, optional
-        Public reports: shares and counts of groups smaller than this are left out of
-        ``reasons`` (the rule itself still uses them).
 
     Returns
     -------
@@ -145,8 +121,12 @@ def identify_shnor(results: pd.DataFrame, schools: pd.DataFrame, year: int, para
         One row per school: ``school_id``, ``school_name``, ``municipality``,
         ``low_results`` (low assessments in ``year``), ``low_results_prev`` (in
         ``year - 1``), ``assessed`` / ``assessed_prev`` (assessments with data),
-        ``criterion_1``, ``criterion_2``, ``shnor`` (0/1), ``low_assessments`` (ids,
-        ``;``-separated) and ``reasons`` (Russian text). Sorted ШНОР first.
+        ``criterion_1``, ``criterion_2``, ``shnor`` (0/1), ``low_assessments`` and
+        ``low_assessments_prev`` (the ШНОР's low assessment ids in ``year`` and ``year - 1``,
+        ``;``-separated, in the order of the parameters' list; empty for other schools).
+        Sorted ШНОР first. The reasons in words are made by
+        :func:`qualitylib.views.identification.shnor_reasons` from these codes and
+        :func:`low_results`.
     """
     flags = low_results(results, params, years=(year - 1, year))
     flags = flags[flags["school_id"].isin(schools["school_id"])]
@@ -179,37 +159,15 @@ def identify_shnor(results: pd.DataFrame, schools: pd.DataFrame, year: int, para
     order = {a: i for i, a in enumerate(params["identification"]["assessments"])}
     low["order"] = low["assessment"].map(order)
     low = low.sort_values(["school_id", "year", "order"])
-    low["phrase"] = _describe(low, hide_below)
     current = low[low["year"] == year]
     previous = low[low["year"] == year - 1]
     out["low_assessments"] = join_within(current, "school_id", "assessment", ";").reindex(out.index).fillna("")
-    text_now = join_within(current, "school_id", "phrase", "; ")
-    text_prev = join_within(previous, "school_id", "phrase", "; ")
-    out["reasons"] = _reasons(out, text_now, text_prev, year, params)
+    out["low_assessments_prev"] = (join_within(previous, "school_id", "assessment", ";")
+                                   .reindex(out.index).fillna(""))
     out = out.reset_index()
     out = out.sort_values(["shnor", "low_results", "low_results_prev", "school_id"],
                           ascending=[False, False, False, True], kind="mergesort")
     return out.reset_index(drop=True)
-
-
-def _reasons(out: pd.DataFrame, text_now: pd.Series, text_prev: pd.Series, year: int,
-             params: dict) -> pd.Series:
-    """«Критерий 1 (…); критерий 2 (…). 2026 г.: …. 2025 г.: …» for every flagged school."""
-    now = text_now.reindex(out.index).fillna("")
-    prev = text_prev.reindex(out.index).fillna("")
-    same = params["identification"]["criterion_2"] == "same"
-    c1 = f"критерий 1 (не менее двух низких процедур в {year} г.)"
-    c2 = (f"критерий 2 (одна и та же процедура низкая в {year - 1} и {year} гг.)" if same
-          else f"критерий 2 (низкие результаты и в {year - 1}, и в {year} г.)")
-    has1 = out["criterion_1"] == 1
-    has2 = out["criterion_2"] == 1
-    head = pd.Series("", index=out.index, dtype=object)
-    head[has1 & ~has2] = c1.capitalize()
-    head[has2 & ~has1] = c2.capitalize()
-    head[has1 & has2] = f"{c1.capitalize()}; {c2}"
-    years = f". {year} г.: " + now + pd.Series(
-        [f". {year - 1} г.: " if p else "" for p in prev], index=out.index) + prev
-    return (head + years).where(has1 | has2, "").astype(str)
 
 
 def shnor_change(current: pd.DataFrame, previous: pd.DataFrame) -> dict:
@@ -232,18 +190,23 @@ def shnor_change(current: pd.DataFrame, previous: pd.DataFrame) -> dict:
     }
 
 
+def result_matrix(flags: pd.DataFrame, school_ids, assessments: list[str], value: str) -> pd.DataFrame:
+    """School × assessment table of one column of :func:`low_results` (``share``, ``low``, ...).
+
+    Rows follow ``school_ids``, columns the assessments of ``assessments`` that have rows at
+    all (in that order); a cell without a row is NaN.
+    """
+    table = flags.pivot_table(index="school_id", columns="assessment", values=value, aggfunc="first")
+    order = [a for a in assessments if a in table.columns]
+    return table.reindex(index=list(school_ids), columns=order)
+
+
 def fail_share_matrix(results: pd.DataFrame, schools: pd.DataFrame, year: int, params: dict) -> pd.DataFrame:
     """School × assessment table of fail shares (percent) for ``year``; NaN means no data.
 
-    Rows are labelled by school name, columns by the Russian assessment titles, in
-    the order of the parameters' assessment list.
+    Rows are school ids in the order of ``schools``, columns assessment ids in the order of
+    the parameters' assessment list (assessments without any row are left out).
     """
     flags = low_results(results, params, years=[year])
     flags = flags[flags["school_id"].isin(schools["school_id"])]
-    table = flags.pivot_table(index="school_id", columns="assessment", values="share", aggfunc="first")
-    order = [a for a in params["identification"]["assessments"] if a in table.columns]
-    table = table.reindex(index=schools["school_id"], columns=order)
-    names = schools.set_index("school_id")["school_name"]
-    table.index = names.reindex(table.index).values
-    table.columns = [assessment_title(a) for a in table.columns]
-    return table
+    return result_matrix(flags, schools["school_id"], params["identification"]["assessments"], "share")

@@ -22,8 +22,6 @@ one sign (among the schools with ВПР 4/5 data).
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
@@ -190,23 +188,3 @@ def objectivity(pupils: pd.DataFrame, schools: pd.DataFrame, max_scores: dict[tu
     out["marked"] = (out[["inflated", "marks_mismatch", "sharp_rise", "sharp_fall"]].sum(axis=1) > 0).astype(int)
     index = round(100.0 - out["marked"].mean() * 100, 1) if len(out) else float("nan")
     return out.reset_index(), index
-
-
-PUPILS_FILE = Path("pupils") / "vpr.parquet"
-
-
-def region_objectivity(region, year: int | None = None, scales_file=None) -> tuple[pd.DataFrame, float] | None:
-    """The objectivity signs of a region imported from ФИС ОКО, or ``None`` without pupil data.
-
-    Reads ``<region folder>/pupils/vpr.parquet`` (written by the importer) and the works'
-    maximum scores from the scales parameters.
-    """
-    from ..data.fisoko import read_scales
-
-    path = Path(region.path) / PUPILS_FILE
-    if not path.is_file():
-        return None
-    pupils = pd.read_parquet(path, columns=["year", "school_id", "work", "score", "school_mark", "absent"])
-    scales = read_scales(scales_file)
-    maxima = {(int(year), work): spec["max"] for year, works in scales.items() for work, spec in works.items()}
-    return objectivity(pupils, region.schools, maxima, year=year)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import pandas as pd
 
 from .identification import low_results
-from ..data.params import assessment_title
 
 
 def leader_pairs(results: pd.DataFrame, schools: pd.DataFrame, shnor: pd.DataFrame, year: int,
@@ -43,9 +42,12 @@ def leader_pairs(results: pd.DataFrame, schools: pd.DataFrame, shnor: pd.DataFra
     -------
     pandas.DataFrame
         One row per ШНОР: ``school_id``, ``school_name``, ``municipality``,
-        ``weak_assessments`` (Russian), ``leader_id``, ``leader_name``,
-        ``leader_municipality``, ``covered`` (weak assessments where the leader is strong,
-        Russian), ``covered_count``, ``weak_count``, ``same_municipality`` (0/1), ``note``.
+        ``weak_codes`` (ids of its low assessments, ``;``-separated), ``leader_id``,
+        ``leader_name``, ``leader_municipality``, ``covered_codes`` (ids of the weak assessments
+        where the leader is strong), ``covered_count``, ``weak_count``, ``same_municipality``
+        (0/1) and ``note_code``: ``no_low_now`` (no low result this year: ШНОР by criterion 2), ``no_leader`` (no
+        candidate with free capacity), ``other_municipality`` (the leader is from another
+        municipality) or empty. Their words are in :mod:`qualitylib.views.identification`.
     """
     pp = params["pairing"]
     flags = low_results(results, params, years=[year])
@@ -64,7 +66,7 @@ def leader_pairs(results: pd.DataFrame, schools: pd.DataFrame, shnor: pd.DataFra
     pairs = pairs.rename(columns={"school_id_leader": "leader_id"})
     ranked = (pairs.groupby(["school_id", "leader_id"])
               .agg(covered_count=("assessment", "size"), mean_share=("share", "mean"),
-                   covered=("assessment", lambda a: "; ".join(assessment_title(x) for x in sorted(a))))
+                   covered_codes=("assessment", lambda a: ";".join(sorted(a))))
               .reset_index())
     ranked["same_municipality"] = (ranked["school_id"].map(muni) == ranked["leader_id"].map(muni)).astype(int)
     ranked = ranked.sort_values(
@@ -85,22 +87,22 @@ def leader_pairs(results: pd.DataFrame, schools: pd.DataFrame, shnor: pd.DataFra
             if load.get(cand.leader_id, 0) < int(pp["max_per_leader"]):
                 chosen = cand
                 break
-        weak_text = "; ".join(assessment_title(a) for a in sorted(weak.loc[weak["school_id"] == sid, "assessment"]))
+        weak_codes = ";".join(sorted(weak.loc[weak["school_id"] == sid, "assessment"]))
         row = {"school_id": sid, "school_name": names.get(sid), "municipality": muni.get(sid),
-               "weak_assessments": weak_text, "weak_count": int(weak_count.get(sid, 0))}
+               "weak_codes": weak_codes, "weak_count": int(weak_count.get(sid, 0))}
         if chosen is None:
-            note = ("нет низких результатов в текущем году (ШНОР по критерию 2 за прошлый год)"
-                    if not weak_text else "нет подходящей школы-лидера со свободной ёмкостью")
-            row.update(leader_id=None, leader_name=None, leader_municipality=None, covered="",
-                       covered_count=0, same_municipality=0, note=note)
+            note = "no_low_now" if not weak_codes else "no_leader"
+            row.update(leader_id=None, leader_name=None, leader_municipality=None, covered_codes="",
+                       covered_count=0, same_municipality=0, note_code=note)
         else:
             load[chosen.leader_id] = load.get(chosen.leader_id, 0) + 1
             same = bool(chosen.same_municipality)
             row.update(leader_id=chosen.leader_id, leader_name=names.get(chosen.leader_id),
-                       leader_municipality=muni.get(chosen.leader_id), covered=chosen.covered,
+                       leader_municipality=muni.get(chosen.leader_id), covered_codes=chosen.covered_codes,
                        covered_count=int(chosen.covered_count), same_municipality=int(same),
-                       note="" if same else "школа-лидер из другого муниципалитета")
+                       note_code="" if same else "other_municipality")
         rows.append(row)
-    columns = ["school_id", "school_name", "municipality", "weak_assessments", "weak_count", "leader_id",
-               "leader_name", "leader_municipality", "covered", "covered_count", "same_municipality", "note"]
+    columns = ["school_id", "school_name", "municipality", "weak_codes", "weak_count", "leader_id",
+               "leader_name", "leader_municipality", "covered_codes", "covered_count", "same_municipality",
+               "note_code"]
     return pd.DataFrame(rows, columns=columns)

@@ -16,23 +16,13 @@ import numpy as np
 import pandas as pd
 
 from .identification import assessment_ids, is_low, join_within
-from ..data.params import assessment_title
 
-LABS = {"lab_physics": "физика", "lab_chemistry": "химия", "lab_biology": "биология",
-        "lab_geography": "география", "lab_technology": "технология"}
+#: The context columns of the five laboratories (risk area 1.3), in report order.
+LABS = ("lab_physics", "lab_chemistry", "lab_biology", "lab_geography", "lab_technology")
 PUPIL_COLUMNS = ("pupils_registered_pct", "pupils_disabled_pct", "pupils_nonnative_pct",
                  "pupils_absentee_pct")
-#: Deficit code -> Russian name, in report order.
-DEFICIT_NAMES = {
-    "internet": "нет устойчивого доступа в Интернет",
-    "computers": "недостаточно компьютерной техники",
-    "labs": "нет лабораторного оборудования",
-    "overload": "перегрузка учителей",
-    "unqualified": "учителя без профильного диплома",
-    "pupils": "сложный контингент обучающихся",
-    "vpr": "низкие результаты ВПР",
-    "failing": "высокая доля неуспевающих",
-}
+#: Deficit codes in report order (their Russian names are in :mod:`qualitylib.views.identification`).
+DEFICITS = ("internet", "computers", "labs", "overload", "unqualified", "pupils", "vpr", "failing")
 
 
 def hundredths(pct: pd.Series) -> pd.Series:
@@ -55,10 +45,6 @@ def join_labels(flags: pd.DataFrame, labels: dict[str, str], sep: str) -> pd.Ser
     return pd.Series(pd.Series(bits).map(text).to_numpy(dtype=object), index=flags.index, dtype=object)
 
 
-def _pct_text(value: float) -> str:
-    return f"{value:.1f}".removesuffix(".0").replace(".", ",") + " %"
-
-
 def vpr_shares(results: pd.DataFrame, year: int, assessments: list[str]) -> pd.DataFrame:
     """ВПР fail shares (percent) and counts per school for the risk area 4 assessments."""
     frame = results[results["year"] == year].copy()
@@ -68,8 +54,25 @@ def vpr_shares(results: pd.DataFrame, year: int, assessments: list[str]) -> pd.D
     return frame[["school_id", "assessment", "participants", "low_count"]]
 
 
+def high_vpr(results: pd.DataFrame, schools: pd.DataFrame, year: int, params: dict) -> pd.DataFrame:
+    """The ВПР of risk area 4.1–4.4 whose fail share is at least ``risk.vpr_pct``, per school.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``school_id``, ``assessment``, ``participants``, ``low_count``, ``share`` (percent),
+        sorted by school and assessment id.
+    """
+    rp = params["risk"]
+    vpr = vpr_shares(results, year, rp["vpr_assessments"])
+    vpr = vpr[vpr["school_id"].isin(schools["school_id"])]
+    high = vpr[is_low(vpr["low_count"], vpr["participants"], rp["vpr_pct"])].copy()
+    high["share"] = high["low_count"] * 100.0 / high["participants"]
+    return high.sort_values(["school_id", "assessment"], kind="mergesort").reset_index(drop=True)
+
+
 def identify_risk(context: pd.DataFrame, results: pd.DataFrame, schools: pd.DataFrame,
-                  year: int, params: dict, hide_below: int | None = None) -> pd.DataFrame:
+                  year: int, params: dict) -> pd.DataFrame:
     """Flag risk-zone schools for ``year`` by the four areas.
 
     Parameters
@@ -80,17 +83,18 @@ def identify_risk(context: pd.DataFrame, results: pd.DataFrame, schools: pd.Data
         Context year (October data) and ВПР year read.
     params : dict
         Validated parameters (``risk`` and ``recommendations`` sections).
-    hide_below : int, optional
-        Public reports: ВПР shares of groups smaller than this are not printed in ``vpr_high``.
 
     Returns
     -------
     pandas.DataFrame
         One row per school: ``area_material``, ``area_staff``, ``area_pupils``,
         ``area_results``, ``risk`` (0/1); the values that triggered them
-        (``material_missing``, ``teachers_overload_pct``, ``teachers_unqualified_pct``,
-        ``pupils_sum_pct``, ``vpr_high`` text, ``vpr_high_count``, ``pupils_failing_pct``);
-        ``has_context`` (0/1); ``deficits`` (Russian list) and ``recommendations``.
+        (``labs_codes`` — the laboratory columns without equipment, ``;``-separated —,
+        ``teachers_overload_pct``, ``teachers_unqualified_pct``, ``pupils_sum_pct``,
+        ``vpr_high_codes`` — the ids of :func:`high_vpr`, ``;``-separated —, ``vpr_high_count``,
+        ``pupils_failing_pct``); ``has_context`` (0/1) and ``deficit_codes`` (codes of
+        :data:`DEFICITS`, ``;``-separated). Their words and the recommendations are made by
+        :mod:`qualitylib.views.identification`.
     """
     rp = params["risk"]
     base = schools[["school_id", "school_name", "municipality"]].set_index("school_id")
@@ -103,15 +107,9 @@ def identify_risk(context: pd.DataFrame, results: pd.DataFrame, schools: pd.Data
     internet_no = ctx["internet"].eq(0).fillna(False).astype(bool)
     computers_no = ctx["computers"].eq(0).fillna(False).astype(bool)
     labs_no = pd.DataFrame({col: ctx[col].eq(0).fillna(False).astype(bool) for col in LABS})
-    labs_text = join_labels(labs_no, LABS, ", ")
+    out["labs_codes"] = join_labels(labs_no, {c: c for c in LABS}, ";")
     material = pd.DataFrame({"internet": internet_no, "computers": computers_no,
                              "labs": labs_no.any(axis=1)})
-    missing = join_labels(material[["internet", "computers"]],
-                          {"internet": "нет устойчивого Интернета",
-                           "computers": "нет компьютерной техники"}, "; ")
-    labs_part = ("нет лабораторного оборудования: " + labs_text).where(material["labs"], "")
-    glue = np.where((missing != "") & (labs_part != ""), "; ", "")
-    out["material_missing"] = missing + glue + labs_part
     out["area_material"] = material.any(axis=1).astype("int64")
 
     # Area 2: staff
@@ -130,18 +128,9 @@ def identify_risk(context: pd.DataFrame, results: pd.DataFrame, schools: pd.Data
     out["area_pupils"] = pupils_flag.astype("int64")
 
     # Area 4: results
-    vpr = vpr_shares(results, year, rp["vpr_assessments"])
-    vpr = vpr[vpr["school_id"].isin(base.index)].copy()
-    vpr["high"] = is_low(vpr["low_count"], vpr["participants"], rp["vpr_pct"])
-    high = vpr[vpr["high"]].copy()
-    high["phrase"] = (high["assessment"].map(assessment_title).astype(str) + " — "
-                      + (high["low_count"] * 100.0 / high["participants"]).map(_pct_text).astype(str))
-    if hide_below:
-        high["phrase"] = high["phrase"].where(
-            high["participants"] >= hide_below, high["assessment"].map(assessment_title) + " — малая группа")
+    high = high_vpr(results, schools, year, params)
     out["vpr_high_count"] = high.groupby("school_id").size().reindex(base.index).fillna(0).astype("int64")
-    high = high.sort_values(["school_id", "assessment"], kind="mergesort")
-    out["vpr_high"] = join_within(high, "school_id", "phrase", "; ").reindex(base.index).fillna("")
+    out["vpr_high_codes"] = join_within(high, "school_id", "assessment", ";").reindex(base.index).fillna("")
     failing = hundredths(ctx["pupils_failing_pct"])
     failing_flag = (failing > int(round(rp["failing_pct"] * 100))).fillna(False).astype(bool)
     vpr_flag = out["vpr_high_count"] >= int(rp["vpr_count"])
@@ -158,11 +147,6 @@ def identify_risk(context: pd.DataFrame, results: pd.DataFrame, schools: pd.Data
         "vpr": vpr_flag, "failing": failing_flag,
     }, index=base.index)
     out["deficit_codes"] = join_labels(deficits, {c: c for c in deficits}, ";")
-    out["deficits"] = join_labels(deficits, DEFICIT_NAMES, "; ")
-    texts = params["recommendations"]
-    out["recommendations"] = join_labels(
-        deficits, {c: f"{DEFICIT_NAMES[c][0].upper()}{DEFICIT_NAMES[c][1:]}: {texts[c].strip()}"
-                   for c in deficits}, "\n")
     out = out.reset_index()
     return out.sort_values(["risk", "areas", "school_id"], ascending=[False, False, True],
                            kind="mergesort").reset_index(drop=True)

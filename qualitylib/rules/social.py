@@ -93,7 +93,7 @@ def results_vs_context(results: pd.DataFrame, context: pd.DataFrame, schools: pd
     pandas.DataFrame
         ``school_id``, ``school_name``, ``municipality``, ``social_index``, ``shnsu``,
         ``participants``, ``fail_share``, ``expected_share``, ``difference`` (pp,
-        positive = more failures than expected) and ``reading`` (Russian verdict).
+        positive = more failures than expected) and ``reading_code``: ``worse`` or ``better`` than expected beyond the band, ``as_expected``, ``no_data``.
     """
     idx = social_index(context, year, params)
     fail = school_fail_share(results, year, params)
@@ -108,9 +108,9 @@ def results_vs_context(results: pd.DataFrame, context: pd.DataFrame, schools: pd
         out["expected_share"] = (intercept + slope * out["social_index"]).clip(lower=0).round(2)
     out["difference"] = (out["fail_share"] - out["expected_share"]).round(2)
     band = float(params["social"]["expected_band_pp"])
-    out["reading"] = np.select(
+    out["reading_code"] = np.select(
         [out["difference"].isna(), out["difference"] > band, out["difference"] < -band],
-        ["нет данных", "хуже ожидаемого при таком контингенте", "лучше ожидаемого при таком контингенте"],
-        default="в пределах ожидаемого",
+        ["no_data", "worse", "better"],
+        default="as_expected",
     )
     return out

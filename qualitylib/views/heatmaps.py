@@ -102,7 +102,8 @@ def _heat(rows: list[str], columns: list[str], cells: list[list[str]], corner: s
 
 
 def fail_share_table(matrix: pd.DataFrame, threshold: float, small: pd.DataFrame | None = None,
-                     hidden: pd.DataFrame | None = None, min_group: int | None = None) -> HTML:
+                     hidden: pd.DataFrame | None = None, min_group: int | None = None,
+                     low: pd.DataFrame | None = None) -> HTML:
     """The heatmap school × assessment of fail shares with the threshold marked.
 
     Parameters
@@ -117,12 +118,16 @@ def fail_share_table(matrix: pd.DataFrame, threshold: float, small: pd.DataFrame
         True where the value is suppressed in a public report: the cell reads «скр.».
     min_group : int, optional
         The privacy minimum, named in the legend.
+    low : pandas.DataFrame, optional
+        The rule's flags (:func:`qualitylib.rules.identification.low_results`): True where the
+        result is low. Without it a cell is low when its share is at least ``threshold``.
     """
     values = matrix.to_numpy(dtype=float)
     hidden_arr = np.zeros(values.shape, bool) if hidden is None else hidden.to_numpy(dtype=bool)
     public = bool(hidden_arr.any())
     small_arr = (np.zeros(values.shape, bool) if small is None or public
                  else small.fillna(False).to_numpy(dtype=bool))
+    low_arr = (values >= threshold) if low is None else low.to_numpy(dtype=bool)
     fills = share_colours(np.where(hidden_arr, np.nan, values), threshold)
     rows = []
     for i in range(values.shape[0]):
@@ -134,11 +139,11 @@ def fail_share_table(matrix: pd.DataFrame, threshold: float, small: pd.DataFrame
             elif np.isnan(v):
                 row.append(_cell("—", NO_DATA, empty=True))
             else:
-                low = v >= threshold
+                is_low = bool(low_arr[i, j])
                 # a share just below the threshold keeps a decimal, so «20» never reads as unmarked
-                shown = ru_number(v) if not low and round(v) >= threshold else f"{v:.0f}"
-                text = shown + (" ▲" if low else "") + (" м" if small_arr[i, j] else "")
-                row.append(_cell(text, fills[i, j], marked=low))
+                shown = ru_number(v) if not is_low and round(v) >= threshold else ru_number(v, 0)
+                text = shown + (" ▲" if is_low else "") + (" м" if small_arr[i, j] else "")
+                row.append(_cell(text, fills[i, j], marked=is_low))
         rows.append(row)
     group = f" (меньше {min_group} участников)" if min_group else ""
     small_note = (f"скр. — малая группа{group} скрыта" if public else f"м — малая группа{group}")

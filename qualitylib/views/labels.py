@@ -3,11 +3,44 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..data.schema import PROCEDURES, SUBJECTS
 
-def ru_number(value: float, decimals: int = 1, sign: bool = False) -> str:
-    """A number with a decimal comma: ``ru_number(-1.25) -> '-1,2'``; ``sign`` adds «+» to positives."""
+
+def ru_number(value: float, decimals: int = 1, sign: bool = False, trim: bool = False) -> str:
+    """A number with a decimal comma: ``ru_number(-1.25) -> '-1,2'``; ``sign`` adds «+» to positives.
+
+    With ``trim``, a zero fraction is dropped: ``ru_number(25.0, trim=True) -> '25'``.
+    """
     text = f"{value:+.{decimals}f}" if sign else f"{value:.{decimals}f}"
+    if trim and decimals > 0:
+        text = text.removesuffix("." + "0" * decimals)
     return text.replace(".", ",")
+
+
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """Russian plural: ``plural(5, "школа", "школы", "школ")`` -> «5 школ»."""
+    n_abs = abs(int(n))
+    if n_abs % 10 == 1 and n_abs % 100 != 11:
+        word = one
+    elif 2 <= n_abs % 10 <= 4 and not 12 <= n_abs % 100 <= 14:
+        word = few
+    else:
+        word = many
+    return f"{n} {word}"
+
+
+def assessment_title(assessment: str) -> str:
+    """Russian title of an assessment id, e.g. ``vpr.math.5`` -> «ВПР математика 5 кл.»."""
+    procedure, subject, grade = assessment.split(".")
+    name = SUBJECTS.get(subject, subject)
+    if procedure == "vpr":
+        return f"ВПР {name} {grade} кл."
+    return f"{PROCEDURES[procedure]} {name}"
+
+
+def assessment_titles(codes: str, sep: str = "; ") -> str:
+    """The titles of ``;``-separated assessment ids, joined with ``sep`` (empty for none)."""
+    return sep.join(assessment_title(a) for a in codes.split(";") if a)
 
 
 COLUMN_TITLES: dict[str, str] = {

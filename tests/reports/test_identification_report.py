@@ -7,7 +7,9 @@ import pytest
 
 from qualitylib import load_region
 from qualitylib.data.params import load_params
-from qualitylib.reports.identification import build_identification, plural, summary_sentences
+from qualitylib.reports.identification import build_identification
+from qualitylib.views.identification import present, summary_sentences
+from qualitylib.views.labels import plural
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,8 +44,11 @@ def test_public_mode_hides_small_groups_everywhere(region):
     assert (public.hidden | ~internal.small).values.all()
     assert all(c != 1 for c in public.hidden.sum(axis=1)) and all(c != 1 for c in public.hidden.sum(axis=0))
     assert np.isnan(public.matrix.values[public.hidden.values]).all()
-    # reasons show no «k из n» with n below the minimum group
-    for reasons in public.shnor_list["reasons"]:
+    # privacy is marked once, in the report: the detail behind the reasons flags every small group
+    assert public.detail["hidden"].equals(public.detail["participants"] < params["privacy"]["min_group"])
+    assert not internal.detail["hidden"].any()
+    # and the reasons in words show no «k из n» with n below the minimum group
+    for reasons in present(public).shnor_list["reasons"]:
         for n in re.findall(r"\(\d+ из (\d+)\)", reasons):
             assert int(n) >= params["privacy"]["min_group"]
     # the list itself does not change

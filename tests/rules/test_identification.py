@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qualitylib.rules.identification import fail_share_matrix, identify_shnor, is_low, low_results, shnor_change
+from qualitylib.views.identification import shnor_reasons
 from qualitylib.data.params import load_params
 
 COLUMNS = ["year", "school_id", "procedure", "subject", "grade", "participants", "low_count"]
@@ -119,12 +120,29 @@ def test_school_present_in_one_year_only(params):
     assert change == {"count": 0, "count_prev": 1, "entered": [], "left": ["F"], "stayed": []}
 
 
+def with_reasons(results, schools, year, params):
+    table = identify_shnor(results, schools, year, params)
+    detail = low_results(results, params, years=(year - 1, year)).assign(hidden=False)
+    return table.assign(reasons=shnor_reasons(table, detail, year, params))
+
+
+def test_low_assessment_codes_of_both_years(params):
+    results = make_results([
+        (2026, "A", "vpr", "math", 5, 10, 3), (2026, "A", "oge", "russian", 9, 20, 7),
+        (2025, "A", "vpr", "russian", 6, 12, 4), (2026, "B", "vpr", "math", 5, 10, 1),
+    ])
+    table = identify_shnor(results, make_schools(["A", "B"]), 2026, params)
+    assert flagged(table, "A")["low_assessments"] == "vpr.math.5;oge.russian.9"
+    assert flagged(table, "A")["low_assessments_prev"] == "vpr.russian.6"
+    assert flagged(table, "B")[["low_assessments", "low_assessments_prev"]].tolist() == ["", ""]
+
+
 def test_reasons_name_criterion_procedures_years_shares_and_n(params):
     results = make_results([
         (2026, "A", "vpr", "math", 5, 10, 3), (2026, "A", "oge", "russian", 9, 20, 7),
         (2025, "A", "vpr", "russian", 6, 12, 4),
     ])
-    reasons = flagged(identify_shnor(results, make_schools(["A"]), 2026, params), "A")["reasons"]
+    reasons = flagged(with_reasons(results, make_schools(["A"]), 2026, params), "A")["reasons"]
     assert reasons.startswith("Критерий 1")
     assert "критерий 2" in reasons
     assert "2026 г.: ВПР математика 5 кл. — 30,0 % (3 из 10); ОГЭ русский язык — 35,0 % (7 из 20)" in reasons
@@ -133,15 +151,15 @@ def test_reasons_name_criterion_procedures_years_shares_and_n(params):
 
 def test_unflagged_schools_have_no_reasons(params):
     results = make_results([(2026, "A", "vpr", "math", 5, 10, 1)])
-    assert flagged(identify_shnor(results, make_schools(["A"]), 2026, params), "A")["reasons"] == ""
+    assert flagged(with_reasons(results, make_schools(["A"]), 2026, params), "A")["reasons"] == ""
 
 
 def test_fail_share_matrix(params):
     results = make_results([(2026, "A", "vpr", "math", 5, 8, 2), (2026, "A", "oge", "math", 9, 10, 5)])
     matrix = fail_share_matrix(results, make_schools(["A", "B"]), 2026, params)
-    assert list(matrix.columns) == ["ВПР математика 5 кл.", "ОГЭ математика"]
-    assert matrix.loc["Школа A"].tolist() == [25.0, 50.0]
-    assert matrix.loc["Школа B"].isna().all()
+    assert list(matrix.columns) == ["vpr.math.5", "oge.math.9"]
+    assert matrix.loc["A"].tolist() == [25.0, 50.0]
+    assert matrix.loc["B"].isna().all()
 
 
 # --- properties ---------------------------------------------------------------------------------

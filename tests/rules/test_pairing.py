@@ -37,11 +37,11 @@ def test_capacity_ranking_and_municipality_preference(params):
     pairs = leader_pairs(results, schools, shnor, 2026, params).set_index("school_id")
     # W1 and W2 (2 weak each, ordered by id) come first: W1 takes L1 (same municipality), W2 takes L2
     assert pairs.loc["W1", "leader_id"] == "L1" and pairs.loc["W1", "same_municipality"] == 1
-    assert pairs.loc["W2", "leader_id"] == "L2" and pairs.loc["W2", "note"] == "школа-лидер из другого муниципалитета"
+    assert pairs.loc["W2", "leader_id"] == "L2" and pairs.loc["W2", "note_code"] == "other_municipality"
     assert pairs.loc["W1", "covered_count"] == 2
     # W3 is weak in vpr math 5 and oge math; every strong school is used up (capacity 1)
     assert pd.isna(pairs.loc["W3", "leader_id"])
-    assert pairs.loc["W3", "note"] == "нет подходящей школы-лидера со свободной ёмкостью"
+    assert pairs.loc["W3", "note_code"] == "no_leader"
 
 
 def test_larger_capacity_lets_a_leader_serve_two(params):

@@ -3,7 +3,8 @@ import pandas as pd
 import pytest
 
 from qualitylib.data.params import load_params
-from qualitylib.rules.risk import identify_risk, join_labels
+from qualitylib.rules.risk import high_vpr, identify_risk, join_labels
+from qualitylib.views.identification import risk_texts
 
 GOOD = {"internet": 1, "computers": 1, "lab_physics": 1, "lab_chemistry": 1, "lab_biology": 1,
         "lab_geography": 1, "lab_technology": 1, "teachers_overload_pct": 5.0,
@@ -22,7 +23,10 @@ def run(params, overrides=None, results=()):
     res = pd.DataFrame(list(results), columns=["year", "school_id", "procedure", "subject", "grade",
                                                "participants", "low_count"])
     schools = pd.DataFrame({"school_id": ["A"], "school_name": ["Школа"], "municipality": ["М"]})
-    return identify_risk(context, res, schools, 2026, params).iloc[0]
+    table = identify_risk(context, res, schools, 2026, params)
+    # the rule gives codes; the words the report shows come from the views
+    words = risk_texts(table, high_vpr(res, schools, 2026, params).assign(hidden=False), params)
+    return table.join(words).iloc[0]
 
 
 def test_a_school_with_good_values_is_not_at_risk(params):
@@ -39,6 +43,7 @@ def test_material_area_any_no(params, column):
 
 def test_material_area_names_missing_labs(params):
     row = run(params, {"internet": 0, "lab_chemistry": 0, "lab_biology": 0})
+    assert row["labs_codes"] == "lab_chemistry;lab_biology" and row["deficit_codes"].startswith("internet;labs")
     assert row["material_missing"] == "нет устойчивого Интернета; нет лабораторного оборудования: химия, биология"
 
 
@@ -75,6 +80,7 @@ def test_results_area_needs_twenty_percent_in_two_of_four(params):
     assert one["area_results"] == 0 and one["vpr_high_count"] == 1
     two = run(params, results=[vpr(4, "math", 10, 2), vpr(8, "russian", 20, 4)])  # exactly 20 % twice
     assert two["area_results"] == 1 and two["vpr_high_count"] == 2
+    assert two["vpr_high_codes"] == "vpr.math.4;vpr.russian.8"
     assert two["vpr_high"] == "ВПР математика 4 кл. — 20 %; ВПР русский язык 8 кл. — 20 %"
     below = run(params, results=[vpr(4, "math", 100, 19), vpr(8, "russian", 100, 19)])
     assert below["area_results"] == 0

@@ -1,0 +1,26 @@
+"""The pupil-level ВПР table an import from ФИС ОКО leaves next to a region (never shown in reports)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .fisoko import read_scales
+
+#: Where the importer writes the pupils' works, relative to the region folder.
+PUPILS_FILE = Path("pupils") / "vpr.parquet"
+COLUMNS = ["year", "school_id", "work", "score", "school_mark", "absent"]
+
+
+def read_pupils(region_path: str | Path) -> pd.DataFrame | None:
+    """The pupils' ВПР works of a region folder, or ``None`` when the region has none."""
+    path = Path(region_path) / PUPILS_FILE
+    if not path.is_file():
+        return None
+    return pd.read_parquet(path, columns=COLUMNS)
+
+
+def max_scores(scales_file: str | Path | None = None) -> dict[tuple[int, str], float]:
+    """The maximum score of every ВПР work by year: ``{(2021, "math.5"): 20, ...}``."""
+    scales = read_scales(scales_file)
+    return {(int(year), work): spec["max"] for year, works in scales.items() for work, spec in works.items()}
