@@ -4,10 +4,11 @@ The default road maps ship with the package in ``params/roadmaps/`` (found throu
 :func:`qualitylib.resources.params_dir`), one file per plan, so a municipality can have
 several plans. A file reads::
 
-    municipality: Полысаево           # as in the schools table
-    plan: polysaevo-2020              # key of the plan, unique over the folder
-    title: План мероприятий ...       # title of the plan
-    direction: ...                    # optional: direction of the items that name none
+    roadmap:
+      municipality: Полысаево         # as in the schools table
+      plan: polysaevo-2020            # key of the plan, unique over the folder
+      title: План мероприятий ...     # title of the plan
+      direction: ...                  # optional: direction of the items that name none
     items:
       - item: '1'                     # item number as written (text or integer)
         direction: ...                # optional: section of the plan
@@ -19,7 +20,9 @@ several plans. A file reads::
         completed_on: '2020-10-28'    # optional: date done (a YAML date is accepted too)
         evidence: приказ ...          # optional: the document that proves it
 
-Absent optional values are ``""``. Every problem found in a file is reported at once as a
+The plan's own fields sit under ``roadmap:``, not at the top level: a file with a top-level
+``municipality`` key is taken for a municipality's methodology parameters by
+:func:`qualitylib.data.params.find_municipality_params`. Absent optional values are ``""``. Every problem found in a file is reported at once as a
 :class:`~qualitylib.exceptions.ParamsError` whose Russian message names the file and the item.
 """
 from __future__ import annotations
@@ -39,8 +42,9 @@ from .schema import ROADMAP
 #: Name of the road-map folder inside a parameters folder.
 ROADMAPS_FOLDER = "roadmaps"
 
-#: Keys of a plan file: required, optional.
-PLAN_REQUIRED = ("municipality", "plan", "title", "items")
+#: Top-level keys of a plan file; keys of its ``roadmap`` section: required, optional.
+FILE_KEYS = ("roadmap", "items")
+PLAN_REQUIRED = ("municipality", "plan", "title")
 PLAN_OPTIONAL = ("direction",)
 
 #: Keys of an item, in the column order of the road-map table (without ``municipality``).
@@ -144,16 +148,20 @@ def load_roadmap(path: str | Path) -> RoadmapPlan:
     path = Path(path)
     data = _read(path)
     if not isinstance(data, dict):
-        raise ParamsError(["ожидался словарь с полями municipality, plan, title и items на верхнем уровне"],
-                          str(path))
+        raise ParamsError(["ожидались разделы «roadmap» (municipality, plan, title) и «items» "
+                           "на верхнем уровне"], str(path))
     problems: list[str] = []
-    _unknown(data, PLAN_REQUIRED + PLAN_OPTIONAL, "план", problems)
-    head = {name: _text(data.get(name), "план", name, True, problems)
-            for name in ("municipality", "plan", "title")}
-    default_direction = _text(data.get("direction"), "план", "direction", False, problems)
+    _unknown(data, FILE_KEYS, "файл", problems)
+    header = data.get("roadmap")
+    if not isinstance(header, dict):
+        problems.append("раздел «roadmap» должен быть словарём с полями municipality, plan и title")
+        header = {}
+    _unknown(header, PLAN_REQUIRED + PLAN_OPTIONAL, "раздел roadmap", problems)
+    head = {name: _text(header.get(name), "раздел roadmap", name, True, problems) for name in PLAN_REQUIRED}
+    default_direction = _text(header.get("direction"), "раздел roadmap", "direction", False, problems)
     raw_items = data.get("items")
     if not isinstance(raw_items, list) or not raw_items:
-        problems.append("план: поле «items» должно быть непустым списком пунктов")
+        problems.append("раздел «items» должен быть непустым списком пунктов")
         raw_items = []
     items, seen = [], {}
     for position, raw in enumerate(raw_items, start=1):
