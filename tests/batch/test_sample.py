@@ -1,4 +1,4 @@
-"""Tests of the synthetic sample region (:mod:`qualitylib.data.sample`)."""
+"""Tests of the synthetic sample region (:mod:`qualitylib.batch.sample`)."""
 from __future__ import annotations
 
 import re
@@ -6,7 +6,7 @@ import re
 import pandas as pd
 import pytest
 
-from qualitylib.data.sample import MONITORING_COLUMNS, make_sample, write_sample
+from qualitylib.batch.sample import MONITORING_COLUMNS, make_sample, write_sample
 from qualitylib.data.schema import TABLES
 
 SEED = 2026
