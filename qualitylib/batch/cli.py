@@ -40,7 +40,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_sample(args) -> int:
-    from ..data.sample import write_sample
+    from .sample import write_sample
 
     path = write_sample(args.directory, seed=args.seed)
     _print(f"Синтетический регион записан в «{path}» (seed={args.seed}).")

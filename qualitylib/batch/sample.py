@@ -1,10 +1,15 @@
 """A deterministic synthetic sample region for demonstrations and tests.
 
-:func:`make_sample` builds the five tables of :mod:`qualitylib.schema` for an invented
+:func:`make_sample` builds the five tables of :mod:`qualitylib.data.schema` for an invented
 region of six municipalities (Норильск, Элиста, Полысаево, Кавказский район,
 Чаа-Хольский кожуун, Красноярск; about 110 schools) over the years 2022-2026, and
 :func:`write_sample` writes them as a region folder. Everything is drawn from one
 ``numpy.random.default_rng(seed)``: the same seed gives byte-identical files.
+
+What the region is -- its municipalities, school names, kinds and sizes, the schools fixed
+as weak and how many others are drawn as weak, the scales of the assessments -- is data:
+the specification :data:`SPEC_FILE` (``sample.yaml`` next to this module, shipped with the
+package), read by :func:`sample_spec`. This module holds how the values are drawn.
 
 How the data are made
 ---------------------
@@ -20,11 +25,15 @@ Small rural schools have few participants and more class noise, hence noisier sh
 
 Context (ОО-1, ОО-2, КИАСУО, social passports) follows a latent social disadvantage that
 is correlated with ``mu`` but not determined by it. The monitoring table depends on
-whether a school was a ШНОР by the identification rule in the previous year (support,
-diagnosis and individual routes are concentrated in those schools).
+whether a school was a ШНОР in the previous year by the identification rule itself
+(:func:`qualitylib.rules.identification.identify_shnor` with the packaged methodology, whose
+``identification.assessments`` list the procedures that count): support, diagnosis and
+individual routes are concentrated in those schools. The generator therefore sits on the
+batch floor, above the rules.
 
-The road maps are the real ones of Полысаево (26 items) and Элиста (19 items), see
-:mod:`qualitylib.roadmaps_data`; their execution state is invented.
+The road maps are the real ones of Полысаево (26 items) and Элиста (19 items), read from
+the packaged ``params/roadmaps/`` by :func:`qualitylib.data.roadmaps.load_roadmaps` (the
+spec names the plans); their execution state is invented.
 
 Monitoring columns / Столбцы таблицы мониторинга
 -----------------------------------------------
@@ -95,123 +104,123 @@ equal_access                   1 — в школе созданы условия
 """
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
+from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 from scipy.special import ndtr, ndtri
 
-from .roadmaps_data import roadmap_records
-from .schema import CONTEXT, MONITORING, RESULTS, ROADMAP, SCHOOLS, TABLES
+from ..data.params import SAFE_LOADER, load_params
+from ..data.roadmaps import load_roadmaps
+from ..data.schema import CONTEXT, MONITORING, RESULTS, ROADMAP, SCHOOLS, TABLES
+from ..exceptions import ParamsError
+from ..rules.identification import identify_shnor
 
-__all__ = ["make_sample", "write_sample", "YEARS", "MONITORING_COLUMNS", "SHNOR_PROCEDURES"]
+__all__ = ["make_sample", "write_sample", "sample_spec", "SampleSpec", "MONITORING_COLUMNS", "SPEC_FILE"]
 
-#: Calendar years of the sample.
-YEARS = (2022, 2023, 2024, 2025, 2026)
-
-#: Region name written to ``region.yaml``.
-REGION_NAME = "Синтетический регион (образец)"
-
-#: The nine procedures of the ШНОР rule (METHODOLOGY section 1): (procedure, subject, grade).
-SHNOR_PROCEDURES = (
-    ("vpr", "math", 5), ("vpr", "math", 6), ("vpr", "russian", 5), ("vpr", "russian", 6),
-    ("oge", "math", 9), ("oge", "russian", 9),
-    ("ege", "math_base", 11), ("ege", "math_profile", 11), ("ege", "russian", 11),
-)
+#: The specification of the sample region (municipalities, schools, kinds, roles, scales).
+SPEC_FILE = Path(str(files(__package__))) / "sample.yaml"
 
 #: Columns of the monitoring table beyond its key, in file order (the data contract's order).
 MONITORING_COLUMNS = tuple(MONITORING.column_names[2:])
 
+
+# --------------------------------------------------------------------------------------
+# Specification
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SampleSpec:
+    """The sample region as :data:`SPEC_FILE` describes it.
+
+    Attributes
+    ----------
+    region : str
+        Region name written to ``region.yaml``.
+    years : tuple of int
+        Calendar years of the sample.
+    roadmaps : tuple of str
+        Plan keys of the packaged road maps (``params/roadmaps/``) included in the sample.
+    kinds : dict
+        School kind -> ``quality_shift``, ``top_grade``, ``selective``, ``stay``, ``profile_math``.
+    roles : dict
+        Role -> ``base`` and ``slope`` ranges (``named_low``, ``low``, ``up``, ``down``).
+    municipalities : tuple of dict
+        ``name``, ``offset``, ``social``, ``nonnative``, ``overload``, ``roles`` (counts of
+        low / up / down schools) and ``schools``: tuples ``(name, kind, locality, pupils_low,
+        pupils_high, role)`` with ``role`` ``"low"`` for a school fixed as weak, else ``None``.
+    assessments : dict
+        ``(procedure, subject, grade)`` -> ``(max points, cut for mark 3 (= minimum), cut 4,
+        cut 5, median score share, ability at the minimum)``; cuts 4 and 5 are ``None`` for ЕГЭ.
+    """
+
+    region: str
+    years: tuple[int, ...]
+    roadmaps: tuple[str, ...]
+    kinds: dict[str, dict[str, Any]]
+    roles: dict[str, dict[str, tuple[float, float]]]
+    municipalities: tuple[dict[str, Any], ...]
+    assessments: dict[tuple[str, str, int], tuple]
+
+
+def _expand_schools(entries: list[dict]) -> list[tuple]:
+    """School specs of a municipality; a series (``numbers``) expands ``{n}`` in the name."""
+    schools = []
+    for entry in entries:
+        low, high = entry["pupils"]
+        names = ([entry["name"].replace("{n}", str(n)) for n in entry["numbers"]]
+                 if "numbers" in entry else [entry["name"]])
+        schools += [(name, entry["kind"], entry["locality"], int(low), int(high), entry.get("role"))
+                    for name in names]
+    return schools
+
+
+def _assessment(key: str, scale: dict) -> tuple[tuple[str, str, int], tuple]:
+    procedure, subject, grade = key.split(".")
+    cuts = list(scale["cuts"]) + [None] * (3 - len(scale["cuts"]))
+    return (procedure, subject, int(grade)), (scale["max_points"], *cuts, scale["median_share"],
+                                             scale["z_minimum"])
+
+
+@functools.cache
+def sample_spec(path: str | Path | None = None) -> SampleSpec:
+    """Read the specification of the sample region (default: the packaged :data:`SPEC_FILE`).
+
+    Raises
+    ------
+    ParamsError
+        The file is missing a section or a value of the expected shape.
+    """
+    path = Path(path) if path is not None else SPEC_FILE
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+    try:
+        return SampleSpec(
+            region=str(data["region"]),
+            years=tuple(int(y) for y in data["years"]),
+            roadmaps=tuple(data["roadmaps"]),
+            kinds={kind: dict(values) for kind, values in data["kinds"].items()},
+            roles={role: {k: tuple(v) for k, v in ranges.items()} for role, ranges in data["roles"].items()},
+            municipalities=tuple(
+                dict(name=m["name"], offset=m["offset"], social=m["social"], nonnative=m["nonnative"],
+                     overload=m["overload"], roles=(m["roles"]["low"], m["roles"]["up"], m["roles"]["down"]),
+                     schools=_expand_schools(m["schools"]))
+                for m in data["municipalities"]),
+            assessments=dict(_assessment(key, scale) for key, scale in data["assessments"].items()),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ParamsError([f"спецификация образца не соответствует формату: {exc!r}"], str(path)) from exc
+
+
 # --------------------------------------------------------------------------------------
 # Schools
 # --------------------------------------------------------------------------------------
-# School kinds: "soh" secondary (grades 1-11), "oosh" basic (1-9), "gym" gymnasium,
-# "lyc" lyceum. A school spec: (name, kind, locality, pupils_low, pupils_high, role),
-# where role is "low" for a school fixed as persistently weak, else None (roles of the
-# other schools are drawn from the seed).
-
-
-def _city(prefix: str, numbers, kind: str, low: int, high: int, template: str):
-    return [(template.format(prefix=prefix, n=n), kind, "город", low, high, None) for n in numbers]
-
-
-def _municipality_specs() -> list[dict]:
-    """The six municipalities: name, role counts and the list of school specs."""
-    krasnoyarsk = (
-        _city("МАОУ", (1, 2, 9, 13, 15), "gym", 700, 1300, "{prefix} «Гимназия № {n}»")
-        + _city("МАОУ", (1, 7, 10), "lyc", 650, 1200, "{prefix} «Лицей № {n}»")
-        + _city("МБОУ", (2, 5, 7, 12, 16, 17, 19, 21, 23, 24, 30, 31, 34, 36, 39, 42, 44, 46,
-                         53, 62, 64, 65, 69, 72, 76, 82, 85, 90, 94, 98, 115, 121),
-                "soh", 450, 1500, "{prefix} СОШ № {n}")
-    )
-    norilsk = (
-        _city("МБОУ", (4, 5, 7, 11), "gym", 600, 1100, "{prefix} «Гимназия № {n}»")
-        + _city("МБОУ", (3,), "lyc", 600, 1000, "{prefix} «Лицей № {n}»")
-        + _city("МБОУ", (1, 6, 8, 9, 13, 14, 16, 17, 20, 21, 23, 27, 28, 29, 30, 31, 33, 37,
-                         39, 40), "soh", 400, 1100, "{prefix} «Средняя школа № {n}»")
-    )
-    elista = [
-        ("МБОУ «Элистинская многопрофильная гимназия»", "gym", "город", 800, 1300, None),
-        ("МБОУ «Элистинская классическая гимназия»", "gym", "город", 600, 1000, None),
-        ("МБОУ «Калмыцкая этнокультурная гимназия им. Зая-Пандиты»", "gym", "город", 500, 900,
-         None),
-        ("МБОУ «Элистинский лицей»", "lyc", "город", 700, 1200, None),
-    ] + _city("МБОУ", (2, 3, 4, 8, 10, 12, 14, 15, 17, 18, 20, 21, 22, 23, 25, 30), "soh",
-              300, 1200, "{prefix} «СОШ № {n}»")
-    polysaevo = [
-        ("МБОУ «Лицей»", "lyc", "город", 600, 900, None),
-        ("МБОУ «Средняя общеобразовательная школа № 14»", "soh", "город", 400, 800, None),
-        ("МБОУ «Средняя общеобразовательная школа № 17»", "soh", "город", 350, 700, None),
-        ("МБОУ «Средняя общеобразовательная школа № 32»", "soh", "город", 450, 850, None),
-        ("МБОУ «Основная общеобразовательная школа № 35»", "oosh", "город", 160, 240, "low"),
-        ("МБОУ «Средняя общеобразовательная школа № 44»", "soh", "город", 500, 900, None),
-    ]
-    kavkazsky = [
-        ("МАОУ СОШ № 1 г. Кропоткин", "soh", "город", 700, 1200, None),
-        ("МАОУ «Гимназия № 2» г. Кропоткин", "gym", "город", 700, 1100, None),
-        ("МАОУ СОШ № 3 г. Кропоткин", "soh", "город", 500, 1000, None),
-        ("МАОУ СОШ № 4 г. Кропоткин", "soh", "город", 500, 1000, None),
-        ("МАОУ СОШ № 5 г. Кропоткин", "soh", "город", 400, 900, None),
-        ("МАОУ СОШ № 11 г. Кропоткин", "soh", "город", 600, 1100, None),
-        ("МБОУ СОШ № 6 ст. Кавказской", "soh", "село", 350, 700, None),
-        ("МБОУ СОШ № 7 ст. Кавказской", "soh", "село", 250, 500, None),
-        ("МБОУ СОШ № 8 ст. Темижбекской", "soh", "село", 150, 400, None),
-        ("МБОУ СОШ № 9 ст. Дмитриевской", "soh", "село", 200, 450, None),
-        ("МБОУ СОШ № 10 ст. Казанской", "soh", "село", 300, 600, None),
-        ("МБОУ СОШ № 12 пос. Мирского", "soh", "село", 120, 300, None),
-        ("МБОУ СОШ № 13 ст. Казанской", "soh", "село", 80, 200, None),
-        ("МБОУ СОШ № 15 ст. Дмитриевской", "soh", "село", 90, 220, None),
-        ("МБОУ ООШ № 14 пос. Лосево", "oosh", "село", 40, 90, None),
-    ]
-    chaa_khol = [
-        ("МБОУ СОШ № 1 с. Чаа-Холь", "soh", "село", 400, 650, None),
-        ("МБОУ СОШ № 2 с. Чаа-Холь", "soh", "село", 250, 450, None),
-        ("МБОУ СОШ с. Ак-Дуруг", "soh", "село", 120, 260, "low"),
-        ("МБОУ СОШ им. Кара-оола В.Х. с. Булун-Терек", "soh", "село", 100, 220, "low"),
-        ("МБОУ СОШ с. Шанчы", "soh", "село", 90, 200, None),
-        ("МБОУ «Чаа-Хольская школа-интернат»", "soh", "село", 150, 300, None),
-        ("МКОУ ООШ с. Ийме", "oosh", "село", 15, 35, None),
-    ]
-    # role counts: persistently low / improving out of the low zone / declining into it
-    return [
-        dict(name="Норильск", offset=0.10, social=-0.5, nonnative=2.0, overload=4.0,
-             roles=(2, 1, 1), schools=norilsk),
-        dict(name="Элиста", offset=-0.05, social=0.3, nonnative=0.5, overload=0.0,
-             roles=(2, 1, 1), schools=elista),
-        dict(name="Полысаево", offset=-0.05, social=0.3, nonnative=0.5, overload=1.0,
-             roles=(0, 0, 1), schools=polysaevo),
-        dict(name="Кавказский район", offset=0.05, social=0.2, nonnative=1.0, overload=1.0,
-             roles=(2, 1, 1), schools=kavkazsky),
-        dict(name="Чаа-Хольский кожуун", offset=-0.1, social=1.0, nonnative=1.0, overload=2.0,
-             roles=(0, 0, 0), schools=chaa_khol),
-        dict(name="Красноярск", offset=0.05, social=0.0, nonnative=2.0, overload=1.0,
-             roles=(3, 2, 2), schools=krasnoyarsk),
-    ]
-
-
-def _make_schools(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _make_schools(rng: np.random.Generator, spec: SampleSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Draw the schools table and each school's latent traits.
 
     Returns
@@ -219,17 +228,16 @@ def _make_schools(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]
     schools : pandas.DataFrame
         The canonical schools table.
     latent : pandas.DataFrame
-        Indexed by ``school_id``: ``kind``, ``rural``, ``municipality``, ``base`` (latent
-        quality in 2024), ``slope`` (per year), ``class_sd`` (class-level noise),
-        ``disadvantage`` (latent social disadvantage), ``muni`` (municipality spec).
+        Indexed by ``school_id``: ``kind``, ``rural``, ``role``, ``municipality``, ``base``
+        (latent quality in 2024), ``slope`` (per year), ``class_sd`` (class-level noise),
+        ``disadvantage`` (latent social disadvantage), ``pupils``, ``nonnative``, ``overload``.
     """
     rows, latent = [], []
-    for m_number, muni in enumerate(_municipality_specs(), start=1):
+    for m_number, muni in enumerate(spec.municipalities, start=1):
         specs = muni["schools"]
-        n = len(specs)
-        # Draw roles for the schools without a fixed one; gymnasiums and lyceums are
-        # never weak. "low" persistently weak, "up" improving out, "down" declining in.
-        eligible = [i for i, s in enumerate(specs) if s[1] in ("soh", "oosh") and s[5] is None]
+        # Draw roles for the schools without a fixed one; gymnasiums and lyceums (selective
+        # kinds) are never weak. "low" persistently weak, "up" improving out, "down" declining in.
+        eligible = [i for i, s in enumerate(specs) if not spec.kinds[s[1]]["selective"] and s[5] is None]
         n_low, n_up, n_down = muni["roles"]
         picked = rng.permutation(eligible)[: n_low + n_up + n_down]
         roles = [s[5] or "normal" for s in specs]
@@ -241,27 +249,20 @@ def _make_schools(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]
             pupils = int(rng.integers(low, high + 1))
             rural = locality == "село"
             base = muni["offset"] + rng.normal(0.05, 0.30)
-            base += {"gym": 0.45, "lyc": 0.5, "oosh": -0.15}.get(kind, 0.0) - 0.1 * rural
+            base += spec.kinds[kind]["quality_shift"] - 0.1 * rural
             slope = rng.normal(0.0, 0.04)
-            if role == "low" and spec_role == "low":
-                # a school named as weak in a real programme stays weak all period
-                base = rng.uniform(-1.3, -1.1)
-                slope = rng.uniform(-0.04, 0.02)
-            elif role == "low":
-                base = rng.uniform(-1.35, -1.0)
-                slope = rng.uniform(-0.03, 0.08)
-            elif role == "up":
-                base = rng.uniform(-0.6, -0.4)
-                slope = rng.uniform(0.18, 0.26)
-            elif role == "down":
-                base = rng.uniform(-0.7, -0.5)
-                slope = rng.uniform(-0.28, -0.2)
+            # a school named as weak in a real programme stays weak all period
+            traits = spec.roles.get("named_low" if role == "low" and spec_role == "low" else role)
+            if traits is not None:
+                base = rng.uniform(*traits["base"])
+                slope = rng.uniform(*traits["slope"])
             class_sd = 0.25 if pupils < 250 else (0.2 if rural else 0.14)
             disadvantage = (muni["social"] + 0.4 * rural - 0.6 * base / 0.4
                             + rng.normal(0.0, 0.8))
             rows.append(dict(school_id=school_id, school_name=name, municipality=muni["name"],
                              locality=locality, pupils_total=pupils))
             latent.append(dict(school_id=school_id, kind=kind, rural=rural, role=role,
+                               selective=bool(spec.kinds[kind]["selective"]),
                                municipality=muni["name"], base=base, slope=slope,
                                class_sd=class_sd, disadvantage=disadvantage, pupils=pupils,
                                nonnative=muni["nonnative"], overload=muni["overload"]))
@@ -277,37 +278,12 @@ def _quality(latent: pd.Series, year: int) -> float:
 # --------------------------------------------------------------------------------------
 # Results
 # --------------------------------------------------------------------------------------
-# (procedure, subject, grade) -> (max points, cut for mark 3 (= minimum), cut 4, cut 5,
-# score fraction of the median pupil of an average school, ability z at the minimum).
-# ВПР/ОГЭ: primary points with mark cuts; ЕГЭ russian / profile math: test score 0-100 with
-# the minimum (24 / 27); ЕГЭ basic math: primary points 0-21, minimum 7 (mark 3).
-_PROCEDURES = {
-    ("vpr", "math", 4): (20, 6, 10, 14, 0.55, -1.9),
-    ("vpr", "russian", 4): (38, 14, 24, 33, 0.64, -1.8),
-    ("vpr", "math", 5): (20, 7, 11, 15, 0.56, -1.5),
-    ("vpr", "russian", 5): (45, 18, 29, 39, 0.63, -1.45),
-    ("vpr", "math", 6): (20, 6, 10, 14, 0.50, -1.35),
-    ("vpr", "russian", 6): (51, 25, 34, 45, 0.66, -1.35),
-    ("vpr", "math", 7): (19, 7, 12, 16, 0.58, -1.35),
-    ("vpr", "russian", 7): (47, 20, 29, 38, 0.61, -1.35),
-    ("vpr", "math", 8): (25, 7, 12, 18, 0.47, -1.4),
-    ("vpr", "russian", 8): (51, 25, 35, 45, 0.67, -1.3),
-    ("oge", "math", 9): (31, 8, 15, 22, 0.50, -1.6),
-    ("oge", "russian", 9): (33, 15, 22, 29, 0.72, -1.9),
-    ("ege", "russian", 11): (100, 24, None, None, 0.68, -2.4),
-    ("ege", "math_base", 11): (21, 7, None, None, 0.62, -2.0),
-    ("ege", "math_profile", 11): (100, 27, None, None, 0.55, -1.45),
-}
-
-#: Share of grade-9 leavers who stay for grade 10-11, by school kind.
-_STAY = {"soh": 0.55, "gym": 0.8, "lyc": 0.85}
-#: Share of grade-11 pupils choosing profile math, by school kind.
-_PROFILE = {"soh": 0.4, "gym": 0.65, "lyc": 0.75}
 
 
-def _pupil_scores(rng: np.random.Generator, mu: float, n: int, spec: tuple) -> np.ndarray:
-    """Integer scores of ``n`` pupils whose abilities are ``N(mu, 1)``."""
-    max_points, cut3, _, _, median_frac, z_min = spec
+def _pupil_scores(rng: np.random.Generator, mu: float, n: int, scale: tuple) -> np.ndarray:
+    """Integer scores of ``n`` pupils whose abilities are ``N(mu, 1)`` (``scale``: see
+    :attr:`SampleSpec.assessments`)."""
+    max_points, cut3, _, _, median_frac, z_min = scale
     # score fraction = Phi(a + b z): the median pupil of an average school gets
     # ``median_frac``; a pupil at ability ``z_min`` is exactly at the minimum.
     a = ndtri(median_frac)
@@ -316,10 +292,10 @@ def _pupil_scores(rng: np.random.Generator, mu: float, n: int, spec: tuple) -> n
     return np.rint(max_points * ndtr(a + b * z)).astype(int)
 
 
-def _result_row(year, school_id, key, scores) -> dict:
+def _result_row(year, school_id, key, scale, scores) -> dict:
     """One results row from the simulated scores of its participants."""
     procedure, subject, grade = key
-    max_points, cut3, cut4, cut5, _, _ = _PROCEDURES[key]
+    max_points, cut3, cut4, cut5, _, _ = scale
     row = dict(year=year, school_id=school_id, procedure=procedure, subject=subject,
                grade=grade, participants=int(scores.size), low_count=int((scores < cut3).sum()),
                mark3=pd.NA, mark4=pd.NA, mark5=pd.NA,
@@ -331,7 +307,7 @@ def _result_row(year, school_id, key, scores) -> dict:
     return row
 
 
-def _make_results(rng: np.random.Generator, latent: pd.DataFrame
+def _make_results(rng: np.random.Generator, latent: pd.DataFrame, spec: SampleSpec
                   ) -> tuple[pd.DataFrame, dict[tuple[int, str], int]]:
     """Simulate every assessment row.
 
@@ -343,20 +319,21 @@ def _make_results(rng: np.random.Generator, latent: pd.DataFrame
         ``(year, school_id)`` -> size of the grade-11 class (0 without grade 11).
     """
     # difficulty of each (year, procedure) shifts every school alike
-    year_shock = {(y, k): rng.normal(0.0, 0.08) for y in YEARS for k in _PROCEDURES}
+    assessments, years = spec.assessments, spec.years
+    year_shock = {(y, k): rng.normal(0.0, 0.08) for y in years for k in assessments}
     rows, graduates = [], {}
     for school_id, s in latent.iterrows():
-        grades_in_school = 9 if s["kind"] == "oosh" else 11
-        per_grade = s["pupils"] / grades_in_school
-        for year in YEARS:
+        kind = spec.kinds[s["kind"]]
+        per_grade = s["pupils"] / kind["top_grade"]
+        for year in years:
             mu = _quality(s, year)
             sizes = {g: int(rng.poisson(per_grade * np.exp(rng.normal(0.0, 0.1))))
                      for g in range(4, 10)}
-            has_senior = s["kind"] != "oosh" and not (s["pupils"] < 250 and rng.random() < 0.25)
-            stay = _STAY.get(s["kind"], 0.5) * (0.8 if s["rural"] else 1.0)
+            has_senior = kind["top_grade"] == 11 and not (s["pupils"] < 250 and rng.random() < 0.25)
+            stay = kind["stay"] * (0.8 if s["rural"] else 1.0)
             sizes[11] = int(rng.binomial(sizes[9], stay)) if has_senior else 0
             graduates[(year, school_id)] = sizes[11]
-            for key, spec in _PROCEDURES.items():
+            for key, scale in assessments.items():
                 procedure, subject, grade = key
                 if procedure == "vpr":
                     if rng.random() < 0.015:  # not held at this school this year
@@ -371,14 +348,14 @@ def _make_results(rng: np.random.Generator, latent: pd.DataFrame
                 if n == 0:
                     continue
                 row_mu = mu + year_shock[(year, key)] + rng.normal(0.0, s["class_sd"])
-                rows.append(_result_row(year, school_id, key, _pupil_scores(rng, row_mu, n, spec)))
+                rows.append(_result_row(year, school_id, key, scale, _pupil_scores(rng, row_mu, n, scale)))
             if sizes[11] == 0:
                 continue
             # ЕГЭ: every graduate writes Russian; profile math is chosen by a part of the
             # class, basic math by the rest. Takers are selected, so the school effect is
             # damped.
             n_russian = int(rng.binomial(sizes[11], 0.98))
-            p_profile = _PROFILE.get(s["kind"], 0.35) * (0.7 if s["role"] == "low" else 1.0)
+            p_profile = kind["profile_math"] * (0.7 if s["role"] == "low" else 1.0)
             n_profile = int(rng.binomial(n_russian, p_profile))
             counts = {"russian": n_russian, "math_profile": n_profile,
                       "math_base": n_russian - n_profile}
@@ -387,29 +364,23 @@ def _make_results(rng: np.random.Generator, latent: pd.DataFrame
                 if counts[subject] == 0:
                     continue
                 row_mu = 0.6 * mu + year_shock[(year, key)] + rng.normal(0.0, s["class_sd"])
-                scores = _pupil_scores(rng, row_mu, counts[subject], _PROCEDURES[key])
-                rows.append(_result_row(year, school_id, key, scores))
+                scores = _pupil_scores(rng, row_mu, counts[subject], assessments[key])
+                rows.append(_result_row(year, school_id, key, assessments[key], scores))
     results = pd.DataFrame(rows, columns=RESULTS.column_names)
     for col in ("mark3", "mark4", "mark5"):
         results[col] = results[col].astype("Int64")
     return results, graduates
 
 
-def _shnor_flags(results: pd.DataFrame) -> dict[tuple[int, str], bool]:
-    """ШНОР by the identification rule, per ``(year, school_id)``.
-
-    A procedure is low when ``low_count * 100 >= 30 * participants``; a school is ШНОР
-    for year Y when at least two of :data:`SHNOR_PROCEDURES` are low in Y, or at least
-    one is low in Y and at least one in Y-1.
-    """
-    keys = list(zip(results["procedure"], results["subject"], results["grade"]))
-    counted = results[[k in SHNOR_PROCEDURES for k in keys]]
-    low = counted["low_count"] * 100 >= 30 * counted["participants"]
-    n_low = low.groupby([counted["year"], counted["school_id"]]).sum()
+def _shnor_flags(results: pd.DataFrame, schools: pd.DataFrame, years, params: dict
+                 ) -> dict[tuple[int, str], bool]:
+    """ШНОР per ``(year, school_id)`` by the identification rule
+    (:func:`qualitylib.rules.identification.identify_shnor`) with ``params``."""
     flags = {}
-    for (year, school_id), count in n_low.items():
-        before = int(n_low.get((year - 1, school_id), 0))
-        flags[(int(year), school_id)] = bool(count >= 2 or (count >= 1 and before >= 1))
+    for year in years:
+        ident = identify_shnor(results, schools, year, params)
+        flags.update({(int(year), school_id): bool(shnor)
+                      for school_id, shnor in zip(ident["school_id"], ident["shnor"])})
     return flags
 
 
@@ -424,7 +395,7 @@ def _year_installed(rng: np.random.Generator, p_have: float) -> int:
     return 2021 if rng.random() < p_have else int(rng.integers(2023, 2030))
 
 
-def _make_context(rng: np.random.Generator, latent: pd.DataFrame) -> pd.DataFrame:
+def _make_context(rng: np.random.Generator, latent: pd.DataFrame, years) -> pd.DataFrame:
     """Context rows (one per year x school) driven by the latent disadvantage."""
     rows = []
     for school_id, s in latent.iterrows():
@@ -442,7 +413,7 @@ def _make_context(rng: np.random.Generator, latent: pd.DataFrame) -> pd.DataFram
         disabled = max(0.5, 2.8 + 0.8 * d + rng.normal(0, 1.2))
         nonnative = max(0.0, rng.normal(s["nonnative"], 1.0)) * (0.5 if rural else 1.0)
         absentee = max(0.0, 0.7 + 0.6 * d + rng.normal(0, 0.7))
-        for year in YEARS:
+        for year in years:
             mu = _quality(s, year)
             failing = np.clip(1.2 * np.exp(-1.4 * mu) * rng.lognormal(0.0, 0.4) + rng.normal(0, 0.8), 0, 15)
             if mu > 0.3 and rng.random() < 0.5:
@@ -475,7 +446,7 @@ def _make_context(rng: np.random.Generator, latent: pd.DataFrame) -> pd.DataFram
 # --------------------------------------------------------------------------------------
 def _make_monitoring(rng: np.random.Generator, latent: pd.DataFrame, context: pd.DataFrame,
                      shnor: dict[tuple[int, str], bool],
-                     graduates: dict[tuple[int, str], int]) -> pd.DataFrame:
+                     graduates: dict[tuple[int, str], int], years) -> pd.DataFrame:
     """Monitoring rows: programme schools (ШНОР in the previous year) get the support."""
     ctx = context.set_index(["year", "school_id"])
     rows = []
@@ -488,14 +459,14 @@ def _make_monitoring(rng: np.random.Generator, latent: pd.DataFrame, context: pd
 
     for school_id, s in latent.iterrows():
         pupils, rural = int(s["pupils"]), bool(s["rural"])
-        strong = s["kind"] in ("gym", "lyc") or s["base"] > 0.4
+        strong = s["selective"] or s["base"] > 0.4
         teachers_base = max(8, round(pupils / 14 * rng.uniform(0.85, 1.15)) + 2)
         site_municipal = int(strong and rng.random() < 0.35)
         site_regional = int(site_municipal and rng.random() < 0.35)
-        for year in YEARS:
+        for year in years:
             mu = _quality(s, year)
             c = ctx.loc[(year, school_id)]
-            if year == YEARS[0]:
+            if year == years[0]:
                 programme = s["role"] in ("low", "up")
             else:
                 programme = shnor.get((year - 1, school_id), False)
@@ -552,9 +523,11 @@ def _make_monitoring(rng: np.random.Generator, latent: pd.DataFrame, context: pd
 # --------------------------------------------------------------------------------------
 # Road map, assembly and writing
 # --------------------------------------------------------------------------------------
-def _make_roadmap() -> pd.DataFrame:
-    """The real road maps of Полысаево and Элиста (execution state invented)."""
-    roadmap = pd.DataFrame(roadmap_records(), columns=ROADMAP.column_names)
+def _make_roadmap(plans) -> pd.DataFrame:
+    """The items of the packaged road maps named by ``plans`` (real texts, invented state)."""
+    roadmaps = load_roadmaps()
+    records = [record for plan in plans for record in roadmaps[plan].records()]
+    roadmap = pd.DataFrame(records, columns=ROADMAP.column_names)
     return roadmap.replace("", None)
 
 
@@ -567,19 +540,22 @@ def _sort_by_key(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     return frame.sort_values(key).reset_index(drop=True)
 
 
-def make_sample(seed: int = 2026) -> dict[str, pd.DataFrame]:
-    """Build the synthetic sample region.
+def make_sample(seed: int = 2026, params: dict | None = None) -> dict[str, pd.DataFrame]:
+    """Build the synthetic sample region described by :func:`sample_spec`.
 
     Parameters
     ----------
     seed : int, default 2026
         Seed of :func:`numpy.random.default_rng`; the same seed gives the same tables.
+    params : dict, optional
+        Parameters of the ШНОР rule that decides which schools get the programme's support
+        in the monitoring table; default: the packaged methodology (:func:`load_params`).
 
     Returns
     -------
     dict of str to pandas.DataFrame
         Tables ``schools``, ``results``, ``context``, ``monitoring`` and ``roadmap`` with
-        the canonical columns of :mod:`qualitylib.schema` in schema order (monitoring:
+        the canonical columns of :mod:`qualitylib.data.schema` in schema order (monitoring:
         ``year``, ``school_id`` and :data:`MONITORING_COLUMNS`), rows sorted by table key.
 
     Examples
@@ -588,15 +564,17 @@ def make_sample(seed: int = 2026) -> dict[str, pd.DataFrame]:
     >>> sorted(tables)
     ['context', 'monitoring', 'results', 'roadmap', 'schools']
     """
+    spec = sample_spec()
+    params = load_params() if params is None else params
     rng = np.random.default_rng(seed)
     schools_rng, results_rng, context_rng, monitoring_rng = rng.spawn(4)
-    schools, latent = _make_schools(schools_rng)
-    results, graduates = _make_results(results_rng, latent)
-    context = _make_context(context_rng, latent)
-    monitoring = _make_monitoring(monitoring_rng, latent, context, _shnor_flags(results),
-                                  graduates)
+    schools, latent = _make_schools(schools_rng, spec)
+    results, graduates = _make_results(results_rng, latent, spec)
+    context = _make_context(context_rng, latent, spec.years)
+    shnor = _shnor_flags(results, schools, spec.years, params)
+    monitoring = _make_monitoring(monitoring_rng, latent, context, shnor, graduates, spec.years)
     tables = dict(schools=schools, results=results, context=context, monitoring=monitoring,
-                  roadmap=_make_roadmap())
+                  roadmap=_make_roadmap(spec.roadmaps))
     return {name: _sort_by_key(frame, name) for name, frame in tables.items()}
 
 
@@ -642,7 +620,7 @@ def write_sample(path, seed: int = 2026) -> Path:
     meta = (
         "# Синтетические данные: школы, результаты и показатели вымышлены и сгенерированы "
         f"qualitylib.sample (seed {seed}); реальных школ и обучающихся они не описывают.\n"
-        f"name: {REGION_NAME}\n"
+        f"name: {sample_spec().region}\n"
     )
     _write_atomic(folder / "region.yaml", meta)
     return folder

@@ -1,4 +1,4 @@
-"""Tests of the synthetic sample region (:mod:`qualitylib.data.sample`)."""
+"""Tests of the synthetic sample region (:mod:`qualitylib.batch.sample`)."""
 from __future__ import annotations
 
 import re
@@ -6,7 +6,7 @@ import re
 import pandas as pd
 import pytest
 
-from qualitylib.data.sample import MONITORING_COLUMNS, make_sample, write_sample
+from qualitylib.batch.sample import MONITORING_COLUMNS, make_sample, write_sample
 from qualitylib.data.schema import TABLES
 
 SEED = 2026
@@ -250,3 +250,41 @@ def test_roadmaps(tables):
     polysaevo = rm[rm["municipality"] == "Полысаево"].set_index("item")
     assert polysaevo.loc["12", "deadline"] == "В течение учебного года"
     assert list(polysaevo.index) == [str(i) for i in range(1, 27)]
+
+
+# ---------------------------------------------------------------------------- specification
+def test_specification_is_data():
+    from qualitylib.batch.sample import SPEC_FILE, sample_spec
+    from qualitylib.data.params import load_params
+
+    spec = sample_spec()
+    assert SPEC_FILE.name == "sample.yaml" and SPEC_FILE.is_file()
+    assert spec.years == (2022, 2023, 2024, 2025, 2026)
+    assert [m["name"] for m in spec.municipalities] == [
+        "Норильск", "Элиста", "Полысаево", "Кавказский район", "Чаа-Хольский кожуун", "Красноярск"]
+    # series expand in order: Норильск has 4 gymnasiums, 1 lyceum and 20 secondary schools
+    norilsk = spec.municipalities[0]["schools"]
+    assert len(norilsk) == 25
+    assert norilsk[0] == ("МБОУ «Гимназия № 4»", "gym", "город", 600, 1100, None)
+    assert norilsk[-1] == ("МБОУ «Средняя школа № 40»", "soh", "город", 400, 1100, None)
+    assert sum(len(m["schools"]) for m in spec.municipalities) == 113  # 25 + 20 + 6 + 15 + 7 + 40
+    # the ШНОР procedures of the methodology are all simulated; ЕГЭ has the minimum only
+    counted = load_params()["identification"]["assessments"]
+    simulated = {".".join(map(str, key)) for key in spec.assessments}
+    assert set(counted) <= simulated
+    assert spec.assessments[("ege", "russian", 11)] == (100, 24, None, None, 0.68, -2.4)
+    assert spec.roadmaps == ("polysaevo-2020", "elista-2021")
+
+
+def test_monitoring_follows_the_rule(tables):
+    """Programme schools of a year are the ШНОР of the year before by the rule itself."""
+    from qualitylib.data.params import load_params
+    from qualitylib.rules.identification import identify_shnor
+
+    ident = identify_shnor(tables["results"], tables["schools"], 2025, load_params())
+    shnor = set(ident.loc[ident["shnor"] == 1, "school_id"])
+    assert shnor and len(shnor) == sum(shnor_counts(tables, 2025).values())
+    m = tables["monitoring"]
+    now = m[m["year"] == 2026].set_index("school_id")
+    share = now["teachers_diagnosed"] / now["teachers_total"]
+    assert share[list(shnor)].mean() > share.drop(list(shnor)).mean() + 0.3
