@@ -9,7 +9,7 @@ OUT    ?= outputs
 REAL   ?= ../shared/real/altai-vpr
 REAL_OUT ?= data/real/altai
 
-.PHONY: all setup run test lab sample validate real clean
+.PHONY: all setup run test test-fast wheel-check lab sample validate real clean
 
 all: run
 
@@ -27,8 +27,18 @@ run: setup
 	$(PY) -m qualitylib validate $(DATA)
 	$(PY) -m qualitylib run --data $(DATA) --year $(YEAR) --out $(OUT)
 
+## Тесты: контракт архитектуры (этажи пакета), затем все тесты; быстрый цикл — make test-fast
 test: setup
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
+
+test-fast: setup
+	$(VENV)/bin/lint-imports
+	$(PY) -m pytest -m "not e2e"
+
+## Колесо: собрать, установить в чистое окружение и выпустить отчёты из пустой папки
+wheel-check:
+	bash tools/check_wheel.sh
 
 lab: setup
 	QUALITYLIB_EXPORT=$(CURDIR)/outputs/interactive $(VENV)/bin/jupyter lab --notebook-dir=notebooks --allow-root

@@ -7,7 +7,6 @@ document properties carry a fixed timestamp (the zip entries still carry the wri
 from __future__ import annotations
 
 import datetime as _dt
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..data.io import atomic_path
-from ..views.labels import COLUMN_TITLES
+from ..views.labels import COLUMN_TITLES, params_frame
 
 FLAG_FILL = PatternFill("solid", start_color="F8CBAD", end_color="F8CBAD")
 HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
@@ -63,23 +62,6 @@ def add_sheet(book: Workbook, title: str, frame: pd.DataFrame, flag_columns: tup
             for cell in sheet[letter][1:]:
                 if cell.value == 1:
                     cell.fill = FLAG_FILL
-
-
-def params_frame(params: dict) -> pd.DataFrame:
-    """Parameters flattened to «параметр — значение» rows for the Параметры sheet."""
-    rows = []
-
-    def walk(prefix, value):
-        if isinstance(value, dict):
-            for k, v in value.items():
-                walk(f"{prefix}.{k}" if prefix else k, v)
-        else:
-            text = json.dumps(value, ensure_ascii=False) if isinstance(value, list) else str(value)
-            rows.append({"parameter": prefix, "value": text})
-
-    walk("", {k: v for k, v in params.items() if not k.startswith("_")})
-    return pd.DataFrame(rows, columns=["parameter", "value"]).rename(
-        columns={"parameter": "Параметр", "value": "Значение"})
 
 
 def write_workbook(path: str | Path, sheets: list[tuple[str, pd.DataFrame, tuple[str, ...]]]) -> Path:

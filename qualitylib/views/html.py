@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .labels import COLUMN_TITLES, ru_number
+from .labels import COLUMN_TITLES, params_frame, ru_number
 
 CSS = """
 <style>
@@ -145,7 +145,5 @@ def title_block(region: str, municipality: str | None, year: int, params: dict) 
 
 def params_table(params: dict) -> HTML:
     """The parameters in force as a two-column table."""
-    from ..batch.excel import params_frame
-
     frame = params_frame(params)
     return table(frame, list(frame.columns))

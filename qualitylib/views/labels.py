@@ -1,6 +1,8 @@
 """Russian titles of the library's output columns and Russian numbers, shared by notebooks, Excel and reports."""
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from ..data.schema import PROCEDURES, SUBJECTS
@@ -174,3 +176,20 @@ def titled(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFram
     """Select ``columns`` (default: all) and rename them to their Russian titles."""
     columns = list(frame.columns) if columns is None else columns
     return frame[columns].rename(columns=COLUMN_TITLES)
+
+
+def params_frame(params: dict) -> pd.DataFrame:
+    """Parameters flattened to «параметр — значение» rows for the Параметры sheet."""
+    rows = []
+
+    def walk(prefix, value):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix}.{k}" if prefix else k, v)
+        else:
+            text = json.dumps(value, ensure_ascii=False) if isinstance(value, list) else str(value)
+            rows.append({"parameter": prefix, "value": text})
+
+    walk("", {k: v for k, v in params.items() if not k.startswith("_")})
+    return pd.DataFrame(rows, columns=["parameter", "value"]).rename(
+        columns={"parameter": "Параметр", "value": "Значение"})
