@@ -238,14 +238,17 @@ def monitoring() -> nbformat.NotebookNode:
             "таблиц региона; цели и формулы — в `params/indicators.yaml` и `params/programmes/`."),
         new_code_cell(parameters, metadata={"tags": ["parameters"]}),
         new_code_cell(SETUP + '''
-from qualitylib.reports.monitoring import build_monitoring, summary_sentences, write_indicators_workbook
+from qualitylib.batch.excel import write_indicators_workbook
+from qualitylib.reports.monitoring import build_monitoring
+from qualitylib.views.monitoring import indicator_frame, summary_sentences
 
 m = build_monitoring(region, municipality, year, params, as_of=as_of, public=public)
+indicators = indicator_frame(m.indicators)
 display(html.title_block(region.name, municipality, year, params))'''),
         explorer_cell("monitoring"),
         new_markdown_cell("## Краткие итоги"),
         new_code_cell("html.paragraphs(summary_sentences(m))"),
-        new_code_cell('html.table(m.indicators, ["title", "value", "target", "status_title", "prev_value", "change"],\n'
+        new_code_cell('html.table(indicators, ["title", "value", "target", "status_title", "prev_value", "change"],\n'
                       '           status_columns=("status_title",))'),
         new_markdown_cell(
             "## Показатели по группам\n\n"
@@ -253,7 +256,7 @@ display(html.title_block(region.name, municipality, year, params))'''),
             "В столбце полос серая — прошлый год, под ней — этот год; её цвет повторяет статус, подписанный "
             "словом: выполнен, не выполнен, нет данных."),
         new_code_cell("display(htmlbars.indicator_legend(year))\n"
-                      "for _, part in m.indicators.groupby(['group', 'unit'], sort=False):\n"
+                      "for _, part in indicators.groupby(['group', 'unit'], sort=False):\n"
                       "    display(htmlbars.indicator_table(part, year))"),
         new_markdown_cell("## Дорожная карта"),
         new_code_cell('if m.roadmap is None:\n'

@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from ..data.io import atomic_path
 from ..views.labels import COLUMN_TITLES
+from ..views.monitoring import indicator_frame
 
 FLAG_FILL = PatternFill("solid", start_color="F8CBAD", end_color="F8CBAD")
 HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
@@ -125,4 +126,22 @@ def write_registry(path: str | Path, shnor: pd.DataFrame, risk: pd.DataFrame, pa
         cols = ["school_id", "school_name", "municipality", "inflated", "marks_mismatch", "sharp_rise", "sharp_fall",
                 "signs", "marked"]
         sheets.insert(3, ("Объективность", objectivity[cols], ("marked",)))
+    return write_workbook(path, sheets)
+
+
+def write_indicators_workbook(path: str | Path, m) -> Path:
+    """``indicators.xlsx``: Показатели, Дорожная карта, Просрочено, Рекомендации, Параметры.
+
+    ``m`` is a :class:`qualitylib.reports.monitoring.Monitoring`.
+    """
+    ind = indicator_frame(m.indicators)[["id", "group", "title", "unit", "numerator", "denominator", "value",
+                                         "prev_value", "change", "target", "status_title", "target_note", "period"]]
+    sheets = [("Показатели", ind, ())]
+    if m.roadmap is not None:
+        cols = ["item", "direction", "measure", "deadline", "responsible", "state_title", "due", "completed_on",
+                "evidence", "problem"]
+        sheets.append(("Дорожная карта", m.roadmap[[c for c in cols if c in m.roadmap]], ()))
+        sheets.append(("Просрочено", m.overdue, ()))
+    sheets.append(("Рекомендации", m.recommendations, ()))
+    sheets.append(("Параметры", params_frame(m.params), ()))
     return write_workbook(path, sheets)

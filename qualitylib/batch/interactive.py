@@ -164,7 +164,8 @@ def dynamics_view(region: Region, municipality, year, params) -> dict[str, pd.Da
 
 
 def monitoring_view(region: Region, municipality, year, params) -> dict[str, pd.DataFrame]:
-    from ..reports.monitoring import build_monitoring, summary_sentences
+    from ..reports.monitoring import build_monitoring
+    from ..views.monitoring import indicator_frame, summary_sentences
 
     from ..data.params import find_municipality_params, load_params
 
@@ -174,9 +175,10 @@ def monitoring_view(region: Region, municipality, year, params) -> dict[str, pd.
         local["programme"] = programme
     m = build_monitoring(region, municipality, year, local)
     display(html.paragraphs(summary_sentences(m)))
-    display(html.table(m.indicators, ["title", "value", "target", "status_title", "prev_value", "change"],
+    indicators = indicator_frame(m.indicators)
+    display(html.table(indicators, ["title", "value", "target", "status_title", "prev_value", "change"],
                        status_columns=("status_title",)))
-    return {"Показатели": m.indicators, "Рекомендации": m.recommendations}
+    return {"Показатели": indicators, "Рекомендации": m.recommendations}
 
 
 VIEWS = {"identification": identification_view, "dynamics": dynamics_view, "monitoring": monitoring_view}
