@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from ..data.io import atomic_path
 from ..views.labels import COLUMN_TITLES
-from ..views.monitoring import indicator_frame
+from ..views.monitoring import note_view
 
 FLAG_FILL = PatternFill("solid", start_color="F8CBAD", end_color="F8CBAD")
 HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
@@ -134,14 +134,15 @@ def write_indicators_workbook(path: str | Path, m) -> Path:
 
     ``m`` is a :class:`qualitylib.reports.monitoring.Monitoring`.
     """
-    ind = indicator_frame(m.indicators)[["id", "group", "title", "unit", "numerator", "denominator", "value",
-                                         "prev_value", "change", "target", "status_title", "target_note", "period"]]
+    v = note_view(m)
+    ind = v.indicators[["id", "group", "title", "unit", "numerator", "denominator", "value", "prev_value",
+                        "change", "target", "status_title", "target_note", "period"]]
     sheets = [("Показатели", ind, ())]
-    if m.roadmap is not None:
+    if v.roadmap is not None:
         cols = ["item", "direction", "measure", "deadline", "responsible", "state_title", "due", "completed_on",
                 "evidence", "problem"]
-        sheets.append(("Дорожная карта", m.roadmap[[c for c in cols if c in m.roadmap]], ()))
-        sheets.append(("Просрочено", m.overdue, ()))
-    sheets.append(("Рекомендации", m.recommendations, ()))
+        sheets.append(("Дорожная карта", v.roadmap[[c for c in cols if c in v.roadmap]], ()))
+        sheets.append(("Просрочено", v.overdue, ()))
+    sheets.append(("Рекомендации", v.recommendations, ()))
     sheets.append(("Параметры", params_frame(m.params), ()))
     return write_workbook(path, sheets)

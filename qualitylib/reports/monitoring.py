@@ -7,9 +7,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..data.cache import memoised
+from ..data.deadlines import read_roadmap
 from ..data.programmes import Programme, programme_for
 from ..data.region import Region
 from ..rules.indicators import INDICATOR_COLUMNS, IndicatorTables, compute_indicators
+from ..rules.roadmap import overdue_items, roadmap_status, roadmap_summary
 from .identification import Identification, build_identification
 
 STATE_ORDER = ["done", "in_progress", "overdue", "not_started", "unparsed_deadline"]
@@ -110,8 +112,6 @@ def addressed_recommendations(ident: Identification) -> pd.DataFrame:
 def build_monitoring(region: Region, municipality: str | None, year: int, params: dict,
                      as_of: str | _dt.date | None = None, public: bool = False) -> Monitoring:
     """Compute the programme's indicators, the road map's state and the recommendations."""
-    from ..rules.roadmap import overdue_items, roadmap_status, roadmap_summary
-
     ident = build_identification(region, municipality, year, params, public=public, objectivity=False)
     if params.get("programme"):
         programme, catalogue = programme_for(params)
@@ -122,7 +122,7 @@ def build_monitoring(region: Region, municipality: str | None, year: int, params
     scope = region.subset(municipality)
     roadmap = total = by_direction = by_body = overdue = None
     if scope.roadmap is not None and len(scope.roadmap):
-        roadmap = roadmap_status(scope.roadmap, date, programme.period if programme else None)
+        roadmap = roadmap_status(read_roadmap(scope.roadmap, programme.period if programme else None), date)
         total = roadmap_summary(roadmap)
         by_direction = roadmap_summary(roadmap, by="direction")
         by_body = roadmap_summary(roadmap, by="responsible")
