@@ -282,7 +282,7 @@ display(html.title_block(region.name, municipality, year, params))'''),
                       '    display(html.table(unparsed, ["item", "measure", "deadline", "problem"],\n'
                       '                       empty="Все сроки распознаны."))'),
         new_markdown_cell("## Адресные рекомендации"),
-        new_code_cell('html.table(m.recommendations, ["school_name", "kind", "reasons", "recommendation"],\n'
+        new_code_cell('html.table(note.recommendations, ["school_name", "kind", "reasons", "recommendation"],\n'
                       '           empty="ШНОР и школ в зоне риска нет.")'),
         new_markdown_cell("## Параметры методики"),
         new_code_cell("html.params_table(params)"),

@@ -93,20 +93,28 @@ def report_date(year: int, programme: Programme | None, as_of: str | _dt.date | 
 
 
 def addressed_recommendations(ident: Identification) -> pd.DataFrame:
-    """One row per ШНОР and per risk school: why it is listed and what is recommended to it."""
+    """One row per ШНОР and per risk school: why it is listed and what is recommended to it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``school_name``, ``kind`` (``shnor`` or ``risk``), ``reasons`` (of the identification),
+        ``recommendation`` (the parameters' text for a ШНОР, the school's own for a risk school)
+        and ``leader_name`` (the leader school of a ШНОР's network pair; NaN when none).
+    """
     texts = ident.params["recommendations"]
     rows = []
     pairs = ident.pairs.set_index("school_id") if len(ident.pairs) else pd.DataFrame()
     for row in ident.shnor_list.itertuples():
-        leader = ""
+        leader = None
         if row.school_id in pairs.index and pd.notna(pairs.loc[row.school_id, "leader_name"]):
-            leader = f" Школа-лидер для сетевой пары: {pairs.loc[row.school_id, 'leader_name']}."
-        rows.append({"school_name": row.school_name, "kind": "ШНОР", "reasons": row.reasons,
-                     "recommendation": texts["shnor"].strip() + leader})
+            leader = pairs.loc[row.school_id, "leader_name"]
+        rows.append({"school_name": row.school_name, "kind": "shnor", "reasons": row.reasons,
+                     "recommendation": texts["shnor"].strip(), "leader_name": leader})
     for row in ident.risk_list.itertuples():
-        rows.append({"school_name": row.school_name, "kind": "зона риска", "reasons": row.deficits,
-                     "recommendation": row.recommendations})
-    return pd.DataFrame(rows, columns=["school_name", "kind", "reasons", "recommendation"])
+        rows.append({"school_name": row.school_name, "kind": "risk", "reasons": row.deficits,
+                     "recommendation": row.recommendations, "leader_name": None})
+    return pd.DataFrame(rows, columns=["school_name", "kind", "reasons", "recommendation", "leader_name"])
 
 
 def build_monitoring(region: Region, municipality: str | None, year: int, params: dict,

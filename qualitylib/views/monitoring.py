@@ -262,6 +262,26 @@ def summary_frame(summary: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# --------------------------------------------------------------------------- recommendations
+
+#: Russian titles of the kinds of :func:`qualitylib.reports.monitoring.addressed_recommendations`.
+RECOMMENDATION_KINDS = {"shnor": "ШНОР", "risk": "зона риска"}
+
+
+def recommendation_frame(recommendations: pd.DataFrame) -> pd.DataFrame:
+    """Addressed recommendations in words: ``school_name``, ``kind``, ``reasons``, ``recommendation``.
+
+    The kind gets its title; a ШНОР's recommendation ends with its network pair's leader school.
+    """
+    out = recommendations.copy()
+    out["kind"] = recommendations["kind"].map(RECOMMENDATION_KINDS).astype(object)
+    paired = recommendations["leader_name"].notna()
+    out["recommendation"] = recommendations["recommendation"].astype(object)
+    out.loc[paired, "recommendation"] = [f"{text} Школа-лидер для сетевой пары: {name}." for text, name in zip(
+        recommendations.loc[paired, "recommendation"], recommendations.loc[paired, "leader_name"])]
+    return out[["school_name", "kind", "reasons", "recommendation"]]
+
+
 @dataclass(frozen=True)
 class NoteView:
     """The tables of an analytical note with their codes in words (:func:`note_view`)."""
@@ -276,7 +296,7 @@ class NoteView:
 
 
 def note_view(m: Monitoring) -> NoteView:
-    """The tables notebook 03 and ``indicators.xlsx`` show: indicators, road map and its summaries."""
+    """The tables notebook 03 and ``indicators.xlsx`` show: indicators, road map, summaries, recommendations."""
     has_roadmap = m.roadmap is not None
     return NoteView(
         indicators=indicator_frame(m.indicators),
@@ -285,5 +305,5 @@ def note_view(m: Monitoring) -> NoteView:
         roadmap_by_direction=summary_frame(m.roadmap_by_direction) if has_roadmap else None,
         roadmap_by_body=summary_frame(m.roadmap_by_body) if has_roadmap else None,
         overdue=m.overdue,
-        recommendations=m.recommendations,
+        recommendations=recommendation_frame(m.recommendations),
     )

@@ -12,7 +12,7 @@ from qualitylib.data.params import find_municipality_params, load_params
 from qualitylib.data.programmes import Programme, programme_for
 from qualitylib.reports.identification import build_identification
 from qualitylib.reports.monitoring import build_monitoring, indicators_table, report_date
-from qualitylib.views.monitoring import summary_sentences
+from qualitylib.views.monitoring import note_view, summary_sentences
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,9 +43,11 @@ def test_polysaevo_note_mid_programme(region, tmp_path):
         m.roadmap.loc[m.roadmap["state"] == "overdue", "item"].astype(str))
     text = " ".join(summary_sentences(m))
     assert "Дорожная карта на 15.01.2021" in text and f"просрочено — {int(total['overdue'])}" in text
-    kinds = set(m.recommendations["kind"])
+    assert set(m.recommendations["kind"]) == {"shnor", "risk"}
+    recommendations = note_view(m).recommendations
+    kinds = set(recommendations["kind"])
     assert "ШНОР" in kinds and "зона риска" in kinds
-    shnor_rows = m.recommendations[m.recommendations["kind"] == "ШНОР"]
+    shnor_rows = recommendations[recommendations["kind"] == "ШНОР"]
     assert shnor_rows["recommendation"].str.startswith("Включить школу в программу адресной поддержки ШНОР").all()
     path = write_indicators_workbook(tmp_path / "indicators.xlsx", m)
     book = openpyxl.load_workbook(path)

@@ -36,3 +36,25 @@ def test_empty_indicator_frame():
 
     out = indicator_frame(pd.DataFrame(columns=INDICATOR_COLUMNS))
     assert out.empty and list(out.columns) == INDICATOR_VIEW_COLUMNS
+
+
+def test_recommendations_in_words():
+    from qualitylib.views.monitoring import recommendation_frame
+
+    codes = pd.DataFrame({"school_name": ["А", "Б", "В"], "kind": ["shnor", "shnor", "risk"],
+                          "reasons": ["р1", "р2", "р3"], "recommendation": ["Включить.", "Включить.", np.nan],
+                          "leader_name": ["Лидер", None, None]})
+    out = recommendation_frame(codes)
+    assert list(out.columns) == ["school_name", "kind", "reasons", "recommendation"]
+    assert out["kind"].tolist() == ["ШНОР", "ШНОР", "зона риска"]
+    assert out["recommendation"].tolist()[:2] == ["Включить. Школа-лидер для сетевой пары: Лидер.", "Включить."]
+    assert pd.isna(out["recommendation"].iloc[2])
+
+
+def test_summary_groups_without_a_name():
+    from qualitylib.views.monitoring import NO_BODY, NOT_GIVEN, summary_frame
+
+    summary = pd.DataFrame({"direction": ["Кадры", ""], "responsible": ["", "УО"], "total": [1, 2]})
+    out = summary_frame(summary)
+    assert out["direction"].tolist() == ["Кадры", NOT_GIVEN] and out["responsible"].tolist() == [NO_BODY, "УО"]
+    assert out["total"].tolist() == [1, 2]
