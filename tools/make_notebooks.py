@@ -237,14 +237,17 @@ def monitoring() -> nbformat.NotebookNode:
             "таблиц региона; цели и формулы — в `params/indicators.yaml` и `params/programmes/`."),
         new_code_cell(parameters, metadata={"tags": ["parameters"]}),
         new_code_cell(SETUP + '''
-from qualitylib.reports.monitoring import build_monitoring, summary_sentences, write_indicators_workbook
+from qualitylib.batch.excel import write_indicators_workbook
+from qualitylib.reports.monitoring import build_monitoring
+from qualitylib.views.monitoring import note_view, summary_sentences
 
 m = build_monitoring(region, municipality, year, params, as_of=as_of, public=public)
+note = note_view(m)
 display(html.title_block(region.name, municipality, year, params))'''),
         explorer_cell("monitoring"),
         new_markdown_cell("## Краткие итоги"),
         new_code_cell("html.paragraphs(summary_sentences(m))"),
-        new_code_cell('html.table(m.indicators, ["title", "value", "target", "status_title", "prev_value", "change"],\n'
+        new_code_cell('html.table(note.indicators, ["title", "value", "target", "status_title", "prev_value", "change"],\n'
                       '           status_columns=("status_title",))'),
         new_markdown_cell(
             "## Показатели по группам\n\n"
@@ -252,7 +255,7 @@ display(html.title_block(region.name, municipality, year, params))'''),
             "В столбце полос серая — прошлый год, под ней — этот год; её цвет повторяет статус, подписанный "
             "словом: выполнен, не выполнен, нет данных."),
         new_code_cell("display(htmlbars.indicator_legend(year))\n"
-                      "for _, part in m.indicators.groupby(['group', 'unit'], sort=False):\n"
+                      "for _, part in note.indicators.groupby(['group', 'unit'], sort=False):\n"
                       "    display(htmlbars.indicator_table(part, year))"),
         new_markdown_cell("## Дорожная карта"),
         new_code_cell('if m.roadmap is None:\n'
@@ -264,21 +267,21 @@ display(html.title_block(region.name, municipality, year, params))'''),
                       '                       "unparsed_deadline", "done_on_time", "share_done_on_time"]))'),
         new_markdown_cell("### По направлениям и ответственным"),
         new_code_cell('if m.roadmap is not None:\n'
-                      '    display(html.table(m.roadmap_by_direction, ["direction", "total", "done", "in_progress", '
+                      '    display(html.table(note.roadmap_by_direction, ["direction", "total", "done", "in_progress", '
                       '"overdue",\n'
                       '                       "not_started", "share_done_on_time"]))\n'
-                      '    display(html.table(m.roadmap_by_body, ["responsible", "total", "done", "in_progress", '
+                      '    display(html.table(note.roadmap_by_body, ["responsible", "total", "done", "in_progress", '
                       '"overdue",\n'
                       '                       "not_started", "share_done_on_time"]))'),
         new_markdown_cell("### Просроченные мероприятия и нераспознанные сроки"),
         new_code_cell('if m.roadmap is not None:\n'
                       '    display(html.table(m.overdue, ["item", "measure", "deadline", "responsible"],\n'
                       '                       empty="Просроченных мероприятий нет."))\n'
-                      '    unparsed = m.roadmap[m.roadmap["state"] == "unparsed_deadline"]\n'
+                      '    unparsed = note.roadmap[note.roadmap["state"] == "unparsed_deadline"]\n'
                       '    display(html.table(unparsed, ["item", "measure", "deadline", "problem"],\n'
                       '                       empty="Все сроки распознаны."))'),
         new_markdown_cell("## Адресные рекомендации"),
-        new_code_cell('html.table(m.recommendations, ["school_name", "kind", "reasons", "recommendation"],\n'
+        new_code_cell('html.table(note.recommendations, ["school_name", "kind", "reasons", "recommendation"],\n'
                       '           empty="ШНОР и школ в зоне риска нет.")'),
         new_markdown_cell("## Параметры методики"),
         new_code_cell("html.params_table(params)"),

@@ -132,12 +132,14 @@ def cmd_dynamics(args) -> int:
 
 
 def cmd_indicators(args) -> int:
-    from ..rules.indicators import compute_indicators, programme_for
     from ..data.io import write_csv_atomic
+    from ..data.programmes import programme_for
+    from ..reports.monitoring import indicators_table
+    from ..views.monitoring import indicator_frame
 
     region, params = _load(args)
     programme, catalogue = programme_for(params)
-    table = compute_indicators(region, args.municipality, args.year, params, programme, catalogue)
+    table = indicator_frame(indicators_table(region, args.municipality, args.year, params, programme, catalogue))
     columns = ["id", "title", "unit", "numerator", "denominator", "value", "target", "status", "prev_value",
                "change", "group", "period", "target_note", "programme"]
     write_csv_atomic(table[columns], args.out)

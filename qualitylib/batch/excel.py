@@ -17,6 +17,8 @@ from openpyxl.utils import get_column_letter
 from ..data.io import atomic_path
 from ..views.labels import COLUMN_TITLES, params_frame
 
+from ..views.monitoring import note_view
+
 FLAG_FILL = PatternFill("solid", start_color="F8CBAD", end_color="F8CBAD")
 HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
 WRAP_COLUMNS = {"reasons", "recommendations", "deficits", "material_missing", "vpr_high", "covered",
@@ -107,4 +109,23 @@ def write_registry(path: str | Path, shnor: pd.DataFrame, risk: pd.DataFrame, pa
         cols = ["school_id", "school_name", "municipality", "inflated", "marks_mismatch", "sharp_rise", "sharp_fall",
                 "signs", "marked"]
         sheets.insert(3, ("Объективность", objectivity[cols], ("marked",)))
+    return write_workbook(path, sheets)
+
+
+def write_indicators_workbook(path: str | Path, m) -> Path:
+    """``indicators.xlsx``: Показатели, Дорожная карта, Просрочено, Рекомендации, Параметры.
+
+    ``m`` is a :class:`qualitylib.reports.monitoring.Monitoring`.
+    """
+    v = note_view(m)
+    ind = v.indicators[["id", "group", "title", "unit", "numerator", "denominator", "value", "prev_value",
+                        "change", "target", "status_title", "target_note", "period"]]
+    sheets = [("Показатели", ind, ())]
+    if v.roadmap is not None:
+        cols = ["item", "direction", "measure", "deadline", "responsible", "state_title", "due", "completed_on",
+                "evidence", "problem"]
+        sheets.append(("Дорожная карта", v.roadmap[[c for c in cols if c in v.roadmap]], ()))
+        sheets.append(("Просрочено", v.overdue, ()))
+    sheets.append(("Рекомендации", v.recommendations, ()))
+    sheets.append(("Параметры", params_frame(m.params), ()))
     return write_workbook(path, sheets)

@@ -165,7 +165,8 @@ def dynamics_view(region: Region, municipality, year, params) -> dict[str, pd.Da
 
 
 def monitoring_view(region: Region, municipality, year, params) -> dict[str, pd.DataFrame]:
-    from ..reports.monitoring import build_monitoring, summary_sentences
+    from ..reports.monitoring import build_monitoring
+    from ..views.monitoring import note_view, summary_sentences
 
     from ..data.params import find_municipality_params, load_params
 
@@ -175,9 +176,10 @@ def monitoring_view(region: Region, municipality, year, params) -> dict[str, pd.
         local["programme"] = programme
     m = build_monitoring(region, municipality, year, local)
     display(html.paragraphs(summary_sentences(m)))
-    display(html.table(m.indicators, ["title", "value", "target", "status_title", "prev_value", "change"],
+    note = note_view(m)
+    display(html.table(note.indicators, ["title", "value", "target", "status_title", "prev_value", "change"],
                        status_columns=("status_title",)))
-    return {"Показатели": m.indicators, "Рекомендации": m.recommendations}
+    return {"Показатели": note.indicators, "Рекомендации": note.recommendations}
 
 
 VIEWS = {"identification": identification_view, "dynamics": dynamics_view, "monitoring": monitoring_view}

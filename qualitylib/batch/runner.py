@@ -285,11 +285,12 @@ def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", par
 
     from .excel import write_registry
     from .index_page import render_index
-    from ..rules.indicators import compute_indicators, programme_for
     from ..data.params import find_municipality_params, load_params
+    from ..data.programmes import programme_for
     from ..data.region import load_region
     from ..reports.identification import build_identification
     from ..views.identification import present
+    from ..reports.monitoring import indicators_table
 
     started = time.perf_counter()
     region = load_region(data_dir)
@@ -335,7 +336,7 @@ def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", par
             row["headline"] = ident.headline
             if params.get("programme"):
                 programme, catalogue = programme_for(params, catalogue)
-                table = compute_indicators(region, name, year, params, programme, catalogue)
+                table = indicators_table(region, name, year, params, programme, catalogue)
                 row["headline"]["indicators_met"] = int((table["status"] == "met").sum())
                 row["headline"]["indicators_total"] = int((table["status"] != "no_target").sum())
             frames["shnor"].append(ident.shnor)

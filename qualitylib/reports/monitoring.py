@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
-from ..batch.excel import params_frame, write_workbook
-from ..rules.indicators import Programme, compute_indicators, programme_for
+from ..data.cache import memoised
+from ..data.deadlines import read_roadmap
+from ..data.programmes import Programme, programme_for
 from ..data.region import Region
+from ..rules.indicators import INDICATOR_COLUMNS, IndicatorTables, compute_indicators
+from ..rules.roadmap import overdue_items, roadmap_status, roadmap_summary
 from .identification import Identification, build_identification
-from ..views.labels import plural  # moves with summary_sentences to views
-from ..views.identification import present  # moves with addressed_recommendations to views
 
 STATE_ORDER = ["done", "in_progress", "overdue", "not_started", "unparsed_deadline"]
 
@@ -36,9 +36,49 @@ class Monitoring:
     recommendations: pd.DataFrame
 
 
-INDICATOR_COLUMNS = ["id", "title", "group", "unit", "period", "numerator", "denominator", "value",
-                     "prev_numerator", "prev_denominator", "prev_value", "change", "target", "target_note",
-                     "status", "status_title", "programme"]
+def indicator_tables(region: Region, municipality: str | None, ident: Identification | None = None
+                     ) -> IndicatorTables:
+    """The tables the indicators of ``municipality`` are computed from.
+
+    ``ident``, an identification of the same municipality already computed by the caller, lends
+    its ШНОР and risk tables of its year and the year before. Only an internal identification
+    is lent: a public one (``ident.public``) has small groups hidden, which the indicators must
+    not see; the caller checks that its year and parameters are those of the indicators.
+    """
+    scope = region.subset(municipality)
+    shnor, risk = {}, {}
+    if ident is not None and not ident.public and ident.municipality == municipality:
+        shnor = {ident.year: ident.shnor, ident.year - 1: ident.shnor_prev}
+        risk = {ident.year: ident.risk, ident.year - 1: ident.risk_prev}
+    return IndicatorTables(scope.schools, scope.results, scope.context, scope.monitoring, region.results,
+                           shnor, risk)
+
+
+def indicators_table(region: Region, municipality: str | None, year: int, params: dict,
+                     programme: Programme, catalogue: dict, ident: Identification | None = None) -> pd.DataFrame:
+    """The programme's indicators for a municipality and year (codes and numbers).
+
+    ``ident``, an :class:`qualitylib.reports.identification.Identification` of the same
+    municipality, year and params already computed by the caller, lends its ШНОР and risk
+    tables (:func:`indicator_tables`); the numbers are the same without it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`qualitylib.rules.indicators.compute_indicators`.
+
+    Notes
+    -----
+    The table is memoised per region, data, code and parameters (:mod:`qualitylib.data.cache`):
+    the analytical note computes it, the index page of a batch run reads it.
+    """
+    def compute():
+        lend = ident if ident is not None and ident.year == int(year) and ident.params == params else None
+        return compute_indicators(indicator_tables(region, municipality, lend), year, params, programme, catalogue)
+
+    return memoised(region, "indicators",
+                    {"municipality": municipality, "year": int(year), "params": params,
+                     "programme": programme, "catalogue": catalogue}, compute)
 
 
 def report_date(year: int, programme: Programme | None, as_of: str | _dt.date | None) -> _dt.date:
@@ -53,94 +93,46 @@ def report_date(year: int, programme: Programme | None, as_of: str | _dt.date | 
 
 
 def addressed_recommendations(ident: Identification) -> pd.DataFrame:
-    """One row per ШНОР and per risk school: why it is listed and what is recommended to it."""
-    texts = ident.params["recommendations"]
+    """One row per ШНОР and per risk school: why it is listed and what is recommended to it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``school_id``, ``school_name``, ``kind`` (``shnor`` or ``risk``) and ``leader_name``
+        (the leader school of a ШНОР's network pair; NaN when none). The reasons and the
+        recommendations in words are added by :func:`qualitylib.views.monitoring.recommendation_frame`.
+    """
     rows = []
     pairs = ident.pairs.set_index("school_id") if len(ident.pairs) else pd.DataFrame()
     for row in ident.shnor_list.itertuples():
-        leader = ""
+        leader = None
         if row.school_id in pairs.index and pd.notna(pairs.loc[row.school_id, "leader_name"]):
-            leader = f" Школа-лидер для сетевой пары: {pairs.loc[row.school_id, 'leader_name']}."
-        rows.append({"school_name": row.school_name, "kind": "ШНОР", "reasons": row.reasons,
-                     "recommendation": texts["shnor"].strip() + leader})
+            leader = pairs.loc[row.school_id, "leader_name"]
+        rows.append({"school_id": row.school_id, "school_name": row.school_name, "kind": "shnor",
+                     "leader_name": leader})
     for row in ident.risk_list.itertuples():
-        rows.append({"school_name": row.school_name, "kind": "зона риска", "reasons": row.deficits,
-                     "recommendation": row.recommendations})
-    return pd.DataFrame(rows, columns=["school_name", "kind", "reasons", "recommendation"])
+        rows.append({"school_id": row.school_id, "school_name": row.school_name, "kind": "risk",
+                     "leader_name": None})
+    return pd.DataFrame(rows, columns=["school_id", "school_name", "kind", "leader_name"])
 
 
 def build_monitoring(region: Region, municipality: str | None, year: int, params: dict,
                      as_of: str | _dt.date | None = None, public: bool = False) -> Monitoring:
     """Compute the programme's indicators, the road map's state and the recommendations."""
-    from ..rules.roadmap import overdue_items, roadmap_status, roadmap_summary
-
     ident = build_identification(region, municipality, year, params, public=public, objectivity=False)
     if params.get("programme"):
         programme, catalogue = programme_for(params)
-        indicators = compute_indicators(region, municipality, year, params, programme, catalogue, ident=ident)
+        indicators = indicators_table(region, municipality, year, params, programme, catalogue, ident=ident)
     else:  # no programme named: the note still gives the road map and the recommendations
         programme, indicators = None, pd.DataFrame(columns=INDICATOR_COLUMNS)
     date = report_date(year, programme, as_of)
     scope = region.subset(municipality)
     roadmap = total = by_direction = by_body = overdue = None
     if scope.roadmap is not None and len(scope.roadmap):
-        roadmap = roadmap_status(scope.roadmap, date, programme.period if programme else None)
+        roadmap = roadmap_status(read_roadmap(scope.roadmap, programme.period if programme else None), date)
         total = roadmap_summary(roadmap)
         by_direction = roadmap_summary(roadmap, by="direction")
         by_body = roadmap_summary(roadmap, by="responsible")
         overdue = overdue_items(roadmap)
     return Monitoring(municipality, year, params, programme, indicators, ident, date, roadmap, total,
-                      by_direction, by_body, overdue, addressed_recommendations(present(ident)))
-
-
-def summary_sentences(m: Monitoring) -> list[str]:
-    """The one-page summary of the analytical note, from the data."""
-    y = m.year
-    ind = m.indicators
-    counts = ind["status"].value_counts()
-    with_target = int(len(ind) - counts.get("no_target", 0))
-    if m.programme is None:
-        out = [f"Программа мониторинга не указана (ключ programme в файле параметров муниципалитета), "
-               f"поэтому показатели не вычислены. Отчётный год — {y}."]
-    else:
-        out = [f"Программа: {m.programme.title}. Отчётный год — {y}.",
-               f"Из {with_target} показателей с целевым значением выполнено {int(counts.get('met', 0))}, не "
-               f"выполнено {int(counts.get('not_met', 0))}, нет данных по {int(counts.get('no_data', 0))}."]
-    comparable = ind.dropna(subset=["change"])
-    if len(comparable):
-        up = int((comparable["change"] > 0).sum())
-        down = int((comparable["change"] < 0).sum())
-        out.append(f"По сравнению с {y - 1} годом выросли значения {plural(up, 'показателя', 'показателей', 'показателей')}, "
-                   f"снизились — {down}, не изменились — {len(comparable) - up - down}.")
-    missed = ind[ind["status"] == "not_met"]["title"].tolist()
-    if missed:
-        out.append("Не выполнены: " + "; ".join(missed[:6]) + ("; …" if len(missed) > 6 else "") + ".")
-    c = m.ident.change
-    out.append(f"ШНОР в {y} году — {c['count']} (в {y - 1} году — {c['count_prev']}); школ в зоне риска — "
-               f"{int(m.ident.risk['risk'].sum())}.")
-    if m.roadmap_total is not None:
-        t = m.roadmap_total.iloc[0]
-        share = "—" if pd.isna(t["share_done_on_time"]) else f"{t['share_done_on_time']:.0f} %".replace(".", ",")
-        out.append(f"Дорожная карта на {m.as_of:%d.%m.%Y}: пунктов — {int(t['total'])}, выполнено — {int(t['done'])}, "
-                   f"в работе — {int(t['in_progress'])}, просрочено — {int(t['overdue'])}, не начато — "
-                   f"{int(t['not_started'])}; выполнено в срок — {share} пунктов, срок которых наступил.")
-        if int(t["unparsed_deadline"]):
-            out.append(f"Срок не распознан у {int(t['unparsed_deadline'])} пунктов: уточните их в дорожной карте.")
-    else:
-        out.append("Дорожной карты муниципалитета в данных нет.")
-    return out
-
-
-def write_indicators_workbook(path: str | Path, m: Monitoring) -> Path:
-    """``indicators.xlsx``: Показатели, Дорожная карта, Просрочено, Рекомендации, Параметры."""
-    ind = m.indicators[["id", "group", "title", "unit", "numerator", "denominator", "value", "prev_value",
-                        "change", "target", "status_title", "target_note", "period"]]
-    sheets = [("Показатели", ind, ())]
-    if m.roadmap is not None:
-        cols = ["item", "direction", "measure", "deadline", "responsible", "state_title", "due", "completed_on",
-                "evidence", "problem"]
-        sheets.append(("Дорожная карта", m.roadmap[[c for c in cols if c in m.roadmap]], ()))
-        sheets.append(("Просрочено", m.overdue, ()))
-    sheets.append(("Рекомендации", m.recommendations, ()))
-    sheets.append(("Параметры", params_frame(m.params), ()))
-    return write_workbook(path, sheets)
+                      by_direction, by_body, overdue, addressed_recommendations(ident))

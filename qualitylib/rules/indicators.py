@@ -1,142 +1,64 @@
-"""Programme indicators: the catalogue (``params/indicators.yaml``), programmes and their evaluation.
+"""Programme indicators: their evaluation against the targets.
 
 Every indicator is computed for the report year and the year before — numerator,
 denominator, value — and compared with its target: ``met``, ``not_met`` or ``no_data``
 (the value, or for a target relative to last year last year's value, cannot be computed),
 or ``no_target`` when the programme sets none. Nothing is typed by hand into a report.
+The catalogue and the programmes are read by :mod:`qualitylib.data.programmes`; their
+Russian texts (status titles, targets in words) are :mod:`qualitylib.views.monitoring`.
 """
 from __future__ import annotations
 
-import datetime as _dt
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from . import dynamics as dyn
 from .identification import identify_shnor
-from ..data.cache import memoised
-from ..data.params import PARAMS_DIR, SAFE_LOADER, ParamsError
-from ..data.region import Region
 from .risk import identify_risk
 from ..data.schema import MONITORING
 
-CATALOGUE_FILE = PARAMS_DIR / "indicators.yaml"
-PROGRAMMES_DIR = PARAMS_DIR / "programmes"
-KINDS = ("builtin", "school_share", "school_count", "sum_ratio", "sum", "mean")
-SCOPES = ("all", "shnor", "risk")
-DIRECTIONS = ("increase", "decrease", "at_least", "at_most", "equals", "increase_by", "decrease_by", "none")
-STATUS_TITLES = {"met": "выполнен", "not_met": "не выполнен", "no_data": "нет данных", "no_target": "цель не задана"}
-MONITORING_COLUMNS = set(MONITORING.column_names[2:])
+if TYPE_CHECKING:  # the type only; the rules never read programme files
+    from ..data.programmes import Programme
 
+#: Status codes of an indicator, in report order.
+STATUSES = ("met", "not_met", "no_data", "no_target")
+
+#: Columns of :func:`compute_indicators`, in order.
+INDICATOR_COLUMNS = ["id", "title", "group", "unit", "period", "numerator", "denominator", "value",
+                     "prev_numerator", "prev_denominator", "prev_value", "change", "target_direction",
+                     "target_value", "target_relative", "target_note", "status", "programme"]
 
 @dataclass(frozen=True)
-class Programme:
-    """A programme: its indicators (with target overrides) and its period."""
+class IndicatorTables:
+    """The tables the indicators of one municipality are computed from.
 
-    name: str
-    title: str
-    period: tuple[_dt.date, _dt.date] | None
-    indicators: list[str]
-    targets: dict
-
-
-def _read(path: Path) -> dict:
-    if not path.is_file():
-        raise ParamsError([f"файл не найден: {path}"], str(path))
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
-    except yaml.YAMLError as exc:
-        raise ParamsError([f"файл не является корректным YAML: {exc}"], str(path)) from exc
-    if not isinstance(data, dict):
-        raise ParamsError(["ожидался словарь на верхнем уровне"], str(path))
-    return data
-
-
-def _check_target(target, where: str, problems: list[str]) -> None:
-    if not isinstance(target, dict) or target.get("direction") not in DIRECTIONS:
-        problems.append(f"«{where}.target»: ожидался словарь с direction из: {', '.join(DIRECTIONS)}")
-        return
-    unknown = set(target) - {"direction", "value", "relative"}
-    if unknown:
-        problems.append(f"«{where}.target»: неизвестные ключи {', '.join(sorted(unknown))}")
-    needs_value = target["direction"] in ("at_least", "at_most", "equals", "increase_by", "decrease_by")
-    value = target.get("value")
-    if needs_value and (isinstance(value, bool) or not isinstance(value, (int, float))):
-        problems.append(f"«{where}.target.value»: для direction {target['direction']} нужно число")
-
-
-def load_catalogue(path: str | Path | None = None) -> dict[str, dict]:
-    """Read and validate the indicator catalogue.
-
-    Raises
-    ------
-    ParamsError
-        Listing every indicator with an unknown kind, scope, monitoring column or target.
+    Parameters
+    ----------
+    schools, results, context : pandas.DataFrame
+        The municipality's SCHOOLS, RESULTS and CONTEXT tables (the whole region's for the
+        region as a whole).
+    monitoring : pandas.DataFrame or None
+        The municipality's MONITORING table; ``None`` when the region has none.
+    region_results : pandas.DataFrame
+        The RESULTS of the whole region (the score indices compare the municipality with it).
+    shnor : mapping of int to pandas.DataFrame
+        ШНОР tables (:func:`qualitylib.rules.identification.identify_shnor`) already computed
+        for some years with the same parameters, reused instead of computed again.
+    risk : mapping of int to pandas.DataFrame
+        Risk tables (:func:`qualitylib.rules.risk.identify_risk`) likewise.
     """
-    path = Path(path) if path else CATALOGUE_FILE
-    data = _read(path).get("indicators")
-    if not isinstance(data, dict) or not data:
-        raise ParamsError(["ожидался раздел indicators со списком показателей"], str(path))
-    problems: list[str] = []
-    for ident, spec in data.items():
-        where = f"indicators.{ident}"
-        if not isinstance(spec, dict):
-            problems.append(f"«{where}»: ожидался словарь")
-            continue
-        for key in ("title", "unit", "group", "programme", "period", "compute", "target"):
-            if key not in spec:
-                problems.append(f"«{where}»: нет ключа {key}")
-        unknown = set(spec) - {"title", "unit", "group", "programme", "period", "compute", "target", "target_note"}
-        if unknown:
-            problems.append(f"«{where}»: неизвестные ключи {', '.join(sorted(unknown))}")
-        compute = spec.get("compute", {})
-        kind = compute.get("kind") if isinstance(compute, dict) else None
-        if kind not in KINDS:
-            problems.append(f"«{where}.compute.kind»: ожидалось одно из {', '.join(KINDS)}")
-        elif kind == "builtin":
-            if compute.get("name") not in BUILTINS:
-                problems.append(f"«{where}.compute.name»: нет такой функции; есть: {', '.join(sorted(BUILTINS))}")
-        else:
-            if compute.get("scope") not in SCOPES:
-                problems.append(f"«{where}.compute.scope»: ожидалось одно из {', '.join(SCOPES)}")
-            for key in ("column", "numerator", "denominator"):
-                if key in compute and compute[key] not in MONITORING_COLUMNS:
-                    problems.append(f"«{where}.compute.{key}»: столбца «{compute[key]}» нет в таблице мониторинга")
-        if "target" in spec:
-            _check_target(spec["target"], where, problems)
-    if problems:
-        raise ParamsError(problems, str(path))
-    return data
 
-
-def load_programme(name: str, catalogue: dict, folder: str | Path | None = None) -> Programme:
-    """Read ``params/programmes/<name>.yaml`` and check its indicators exist in the catalogue."""
-    path = Path(folder or PROGRAMMES_DIR) / f"{name}.yaml"
-    data = _read(path)
-    problems = []
-    indicators = data.get("indicators", [])
-    if not isinstance(indicators, list) or not indicators:
-        problems.append("«indicators»: ожидался непустой список кодов показателей")
-        indicators = []
-    for ident in indicators:
-        if ident not in catalogue:
-            problems.append(f"«indicators»: показателя «{ident}» нет в каталоге {CATALOGUE_FILE.name}")
-    targets = data.get("targets") or {}
-    for ident, target in targets.items():
-        _check_target(target, f"targets.{ident}", problems)
-    period = None
-    if "period" in data:
-        p = data["period"]
-        if not (isinstance(p, dict) and isinstance(p.get("start"), _dt.date) and isinstance(p.get("end"), _dt.date)):
-            problems.append("«period»: ожидалось {start: ГГГГ-ММ-ДД, end: ГГГГ-ММ-ДД}")
-        else:
-            period = (p["start"], p["end"])
-    if problems:
-        raise ParamsError(problems, str(path))
-    return Programme(name, str(data.get("title", name)), period, list(indicators), dict(targets))
+    schools: pd.DataFrame
+    results: pd.DataFrame
+    context: pd.DataFrame
+    monitoring: pd.DataFrame | None
+    region_results: pd.DataFrame
+    shnor: Mapping[int, pd.DataFrame] = field(default_factory=dict)
+    risk: Mapping[int, pd.DataFrame] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -146,33 +68,23 @@ def load_programme(name: str, catalogue: dict, folder: str | Path | None = None)
 class Context:
     """Lazily computed tables shared by the indicators of one municipality and one year."""
 
-    def __init__(self, region: Region, municipality: str | None, year: int, params: dict):
-        self.region, self.municipality, self.year, self.params = region, municipality, year, params
-        self.scope = region.subset(municipality)
+    def __init__(self, tables: IndicatorTables, year: int, params: dict):
+        self.tables, self.year, self.params = tables, year, params
         self._cache: dict = {}
+        for y, table in tables.shnor.items():
+            self._cache[("shnor_table", int(y))] = table
+        for y, table in tables.risk.items():
+            self._cache[("risk", int(y))] = table
 
     def cached(self, key, func):
         if key not in self._cache:
             self._cache[key] = func()
         return self._cache[key]
 
-    def adopt(self, ident) -> None:
-        """Reuse the ШНОР and risk tables of an identification of the same scope, year and params.
-
-        Only an internal identification is adopted: a public one (``ident.public``) has small
-        groups hidden, which the indicators must not see.
-        """
-        if ident.public or ident.municipality != self.municipality or ident.params != self.params:
-            return
-        for year, shnor, risk in ((ident.year, ident.shnor, ident.risk),
-                                  (ident.year - 1, ident.shnor_prev, ident.risk_prev)):
-            self._cache.setdefault(("shnor_table", year), shnor)
-            self._cache.setdefault(("risk", year), risk)
-
     def shnor_table(self, year: int) -> pd.DataFrame:
         """The ШНОР rule applied to the scope's schools in ``year``."""
         return self.cached(("shnor_table", year), lambda: identify_shnor(
-            self.scope.results, self.scope.schools, year, self.params))
+            self.tables.results, self.tables.schools, year, self.params))
 
     def shnor_ids(self, year: int) -> list[str]:
         """ШНОР the programme works with in ``year``: the list identified for ``year − 1``."""
@@ -183,15 +95,15 @@ class Context:
 
     def risk(self, year: int) -> pd.DataFrame:
         return self.cached(("risk", year), lambda: identify_risk(
-            self.scope.context, self.scope.results, self.scope.schools, year, self.params))
+            self.tables.context, self.tables.results, self.tables.schools, year, self.params))
 
     def changes(self, year: int) -> pd.DataFrame:
         return self.cached(("changes", year), lambda: dyn.changes(
-            self.scope.results, self.scope.schools, year, self.params))
+            self.tables.results, self.tables.schools, year, self.params))
 
     def cohort(self, year: int) -> pd.DataFrame:
         return self.cached(("cohort", year), lambda: dyn.cohort(
-            self.scope.results, self.scope.schools, year, self.params))
+            self.tables.results, self.tables.schools, year, self.params))
 
     def scope_ids(self, scope: str, year: int) -> list[str]:
         if scope == "shnor":
@@ -199,10 +111,10 @@ class Context:
         if scope == "risk":
             risk = self.risk(year)
             return risk.loc[risk["risk"] == 1, "school_id"].tolist()
-        return self.scope.schools["school_id"].tolist()
+        return self.tables.schools["school_id"].tolist()
 
     def monitoring(self, year: int) -> pd.DataFrame:
-        mon = self.scope.monitoring
+        mon = self.tables.monitoring
         if mon is None:
             return pd.DataFrame(columns=MONITORING.column_names)
         return mon[mon["year"] == year]
@@ -296,7 +208,7 @@ def _cohort(subject):
 
 def _oge_no_fail(subject):
     def compute(ctx: Context, year: int):
-        res = ctx.scope.results
+        res = ctx.tables.results
         part = res[(res["year"] == year) & (res["procedure"] == "oge") & (res["subject"] == subject)
                    & (res["participants"] > 0)]
         return _result(int((part["low_count"] == 0).sum()), len(part))
@@ -306,7 +218,7 @@ def _oge_no_fail(subject):
 def _score_index(procedures):
     """Participant-weighted mean score of the area relative to the region's (= 100), averaged over works."""
     def compute(ctx: Context, year: int):
-        res = ctx.region.results
+        res = ctx.tables.region_results
         part = res[(res["year"] == year) & res["procedure"].isin(procedures) & res["mean_score"].notna()
                    & (res["participants"] > 0)].copy()
         if part.empty:
@@ -314,7 +226,7 @@ def _score_index(procedures):
         part["points"] = part["mean_score"] * part["participants"]
         keys = ["procedure", "subject", "grade"]
         region_mean = part.groupby(keys)[["points", "participants"]].sum()
-        mine = part[part["school_id"].isin(ctx.scope.schools["school_id"])].groupby(keys)[
+        mine = part[part["school_id"].isin(ctx.tables.schools["school_id"])].groupby(keys)[
             ["points", "participants"]].sum()
         if mine.empty:
             return np.nan, np.nan, np.nan
@@ -326,7 +238,7 @@ def _score_index(procedures):
 
 def _shnor_gia_pass(ctx: Context, year: int):
     ids = ctx.shnor_ids(year)
-    res = ctx.scope.results
+    res = ctx.tables.results
     part = res[(res["year"] == year) & res["procedure"].isin(["oge", "ege"]) & res["school_id"].isin(ids)]
     if part.empty:
         return np.nan, np.nan, np.nan
@@ -341,8 +253,8 @@ def _shnor_improved(ctx: Context, year: int):
     ids = ctx.shnor_ids(year)
     if not ids:
         return _result(0, 0)
-    now = school_fail_share(ctx.scope.results, year, ctx.params).set_index("school_id").reindex(ids)
-    prev = school_fail_share(ctx.scope.results, year - 1, ctx.params).set_index("school_id").reindex(ids)
+    now = school_fail_share(ctx.tables.results, year, ctx.params).set_index("school_id").reindex(ids)
+    prev = school_fail_share(ctx.tables.results, year - 1, ctx.params).set_index("school_id").reindex(ids)
     dp = ctx.params["dynamics"]
     p, _ = two_proportion_test(prev["low_count"], prev["participants"], now["low_count"], now["participants"],
                                exact_below=dp["exact_below"])
@@ -352,16 +264,16 @@ def _shnor_improved(ctx: Context, year: int):
 
 
 def _analysis_coverage(ctx: Context, year: int):
-    ids = set(ctx.scope.schools["school_id"])
-    res = ctx.scope.results
+    ids = set(ctx.tables.schools["school_id"])
+    res = ctx.tables.results
     with_results = set(res.loc[(res["year"] == year) & (res["participants"] > 0), "school_id"])
-    ctx_table = ctx.scope.context
+    ctx_table = ctx.tables.context
     with_context = set(ctx_table.loc[ctx_table["year"] == year, "school_id"])
     return _result(len(ids & with_results & with_context), len(ids))
 
 
 def _gia_gap(ctx: Context, year: int):
-    gap = ctx.cached("gap", lambda: dyn.gia_gap(ctx.scope.results, ctx.scope.schools, ctx.params))
+    gap = ctx.cached("gap", lambda: dyn.gia_gap(ctx.tables.results, ctx.tables.schools, ctx.params))
     part = gap[gap["year"] == year]
     if part.empty:
         return np.nan, np.nan, np.nan
@@ -392,21 +304,6 @@ BUILTINS = {
 
 # --- targets ---------------------------------------------------------------------------------
 
-def target_text(target: dict, unit: str) -> str:
-    """The target in Russian, e.g. «не менее 10», «100 %», «рост за год»."""
-    d = target["direction"]
-    v = target.get("value")
-    u = " %" if unit == "%" else ""
-    num = f"{v:g}".replace(".", ",") if isinstance(v, (int, float)) else ""
-    return {
-        "increase": "рост за год", "decrease": "снижение за год", "at_least": f"не менее {num}{u}",
-        "at_most": f"не более {num}{u}", "equals": f"{num}{u}",
-        "increase_by": f"рост не менее чем на {num}{' %' if target.get('relative') else u} за год",
-        "decrease_by": f"снижение не менее чем на {num}{' %' if target.get('relative') else u} за год",
-        "none": "не задана",
-    }[d]
-
-
 def evaluate_target(value: float, previous: float, target: dict) -> str:
     """``met`` / ``not_met`` / ``no_data`` / ``no_target`` for one value against its target."""
     d = target["direction"]
@@ -434,55 +331,33 @@ def evaluate_target(value: float, previous: float, target: dict) -> str:
     return "met" if -change >= v - 1e-9 else "not_met"
 
 
-def programme_for(params: dict, catalogue: dict | None = None) -> tuple[Programme, dict]:
-    """The programme named in a municipality's parameters (``programme: norilsk``) and the catalogue.
-
-    Raises
-    ------
-    ParamsError
-        When the parameters name no programme or it cannot be read.
-    """
-    catalogue = catalogue or load_catalogue()
-    name = params.get("programme")
-    if not name:
-        source = (params.get("_source") or ["параметры"])[0]
-        raise ParamsError(["не указана программа (ключ programme: norilsk, elista, polysaevo, kavkazsky, "
-                           "chaa-khol или своя из params/programmes/)"], source)
-    return load_programme(name, catalogue), catalogue
-
-
-def compute_indicators(region: Region, municipality: str | None, year: int, params: dict,
-                       programme: Programme, catalogue: dict, ident=None) -> pd.DataFrame:
+def compute_indicators(tables: IndicatorTables, year: int, params: dict, programme: Programme,
+                       catalogue: dict) -> pd.DataFrame:
     """Evaluate a programme's indicators for a municipality and year.
 
-    ``ident``, an :class:`qualitylib.reports.identification.Identification` of the same municipality, year and
-    params already computed by the caller, lends its ШНОР and risk tables (see
-    :meth:`Context.adopt`).
+    Parameters
+    ----------
+    tables : IndicatorTables
+        The municipality's tables (and any ШНОР and risk tables already computed).
+    year : int
+        The report year; every indicator is also computed for ``year − 1``.
+    params : dict
+        The methodology parameters (the ШНОР, risk and dynamics rules).
+    programme : qualitylib.data.programmes.Programme
+        The programme: its indicators and target overrides.
+    catalogue : dict
+        The indicator catalogue (:func:`qualitylib.data.programmes.load_catalogue`).
 
     Returns
     -------
     pandas.DataFrame
-        One row per indicator: ``id``, ``title``, ``group``, ``unit``, ``period``,
-        ``numerator``, ``denominator``, ``value``, ``prev_numerator``, ``prev_denominator``,
-        ``prev_value``, ``change``, ``target`` (Russian), ``target_note``, ``status``,
-        ``status_title``, ``programme``.
-
-    Notes
-    -----
-    The table is memoised per region, data, code and parameters (:mod:`qualitylib.data.cache`):
-    the analytical note computes it, the index page of a batch run reads it.
+        One row per indicator, columns :data:`INDICATOR_COLUMNS`: ``id``, ``title``, ``group``,
+        ``unit``, ``period`` (from the catalogue), ``numerator``, ``denominator``, ``value``,
+        ``prev_numerator``, ``prev_denominator``, ``prev_value``, ``change``, the target as
+        ``target_direction``, ``target_value`` (NaN when none) and ``target_relative`` (bool),
+        ``target_note``, ``status`` (one of :data:`STATUSES`) and ``programme``.
     """
-    return memoised(region, "indicators",
-                    {"municipality": municipality, "year": int(year), "params": params,
-                     "programme": programme, "catalogue": catalogue},
-                    lambda: _compute_indicators(region, municipality, year, params, programme, catalogue, ident))
-
-
-def _compute_indicators(region: Region, municipality: str | None, year: int, params: dict,
-                        programme: Programme, catalogue: dict, ident) -> pd.DataFrame:
-    ctx = Context(region, municipality, year, params)
-    if ident is not None:
-        ctx.adopt(ident)
+    ctx = Context(tables, year, params)
     rows = []
     for ident in programme.indicators:
         spec = catalogue[ident]
@@ -498,7 +373,9 @@ def _compute_indicators(region: Region, municipality: str | None, year: int, par
             "period": spec["period"], "numerator": num, "denominator": den, "value": value,
             "prev_numerator": p_num, "prev_denominator": p_den, "prev_value": p_value,
             "change": round(value - p_value, 2) if not (pd.isna(value) or pd.isna(p_value)) else np.nan,
-            "target": target_text(target, spec["unit"]), "target_note": spec.get("target_note", ""),
-            "status": status, "status_title": STATUS_TITLES[status], "programme": programme.name,
+            "target_direction": target["direction"],
+            "target_value": float(target["value"]) if target.get("value") is not None else np.nan,
+            "target_relative": bool(target.get("relative", False)),
+            "target_note": spec.get("target_note", ""), "status": status, "programme": programme.name,
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .html import CSS, HTML, table
+from .monitoring import STATUS_TITLES
 
 #: Bar colours of the indicator statuses (the status is also written in its own column).
 STATUS_COLOURS = {"met": "#1a9641", "not_met": "#d7191c", "no_data": "#bdbdbd", "no_target": "#9ecae1"}
@@ -59,7 +60,7 @@ def risk_area_table(risk: pd.DataFrame) -> HTML:
 def indicator_table(group: pd.DataFrame, year: int) -> HTML:
     """A group of indicators under its heading: numerators, targets, statuses and a bar column.
 
-    ``group`` holds the rows of :func:`qualitylib.indicators.compute_indicators` of one
+    ``group`` holds the rows of :func:`qualitylib.views.monitoring.indicator_frame` of one
     ``group`` and ``unit``: the bars share one scale, the group's largest value.
     """
     data = group.reset_index(drop=True).copy()
@@ -77,8 +78,7 @@ def indicator_table(group: pd.DataFrame, year: int) -> HTML:
 def indicator_legend(year: int) -> HTML:
     """The key of the bars of :func:`indicator_table`: last year grey, this year by status."""
     swatches = " ".join(f'<span class="ql-swatch" style="background:{STATUS_COLOURS[k]}">{html.escape(v)}</span>'
-                        for k, v in (("met", "выполнен"), ("not_met", "не выполнен"), ("no_data", "нет данных"),
-                                     ("no_target", "цель не задана")))
+                        for k, v in STATUS_TITLES.items())
     return HTML(BAR_CSS + f'<p class="ql-legend">Полосы: верхняя — {year - 1} год '
                 f'<span class="ql-swatch" style="background:{PREVIOUS_COLOUR}">{year - 1}</span>, нижняя — '
                 f"{year} год цветом статуса: {swatches}.</p>")

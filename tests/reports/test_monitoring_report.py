@@ -3,12 +3,16 @@ import datetime as dt
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from qualitylib import load_region
-from qualitylib.rules.indicators import Programme
-from qualitylib.reports.monitoring import build_monitoring, report_date, summary_sentences, write_indicators_workbook
+from qualitylib.batch.excel import write_indicators_workbook
 from qualitylib.data.params import find_municipality_params, load_params
+from qualitylib.data.programmes import Programme, programme_for
+from qualitylib.reports.identification import build_identification
+from qualitylib.reports.monitoring import build_monitoring, indicators_table, report_date
+from qualitylib.views.monitoring import note_view, summary_sentences
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,9 +43,11 @@ def test_polysaevo_note_mid_programme(region, tmp_path):
         m.roadmap.loc[m.roadmap["state"] == "overdue", "item"].astype(str))
     text = " ".join(summary_sentences(m))
     assert "Дорожная карта на 15.01.2021" in text and f"просрочено — {int(total['overdue'])}" in text
-    kinds = set(m.recommendations["kind"])
+    assert set(m.recommendations["kind"]) == {"shnor", "risk"}
+    recommendations = note_view(m).recommendations
+    kinds = set(recommendations["kind"])
     assert "ШНОР" in kinds and "зона риска" in kinds
-    shnor_rows = m.recommendations[m.recommendations["kind"] == "ШНОР"]
+    shnor_rows = recommendations[recommendations["kind"] == "ШНОР"]
     assert shnor_rows["recommendation"].str.startswith("Включить школу в программу адресной поддержки ШНОР").all()
     path = write_indicators_workbook(tmp_path / "indicators.xlsx", m)
     book = openpyxl.load_workbook(path)
@@ -63,3 +69,17 @@ def test_without_programme_the_note_still_renders(region):
     assert m.programme is None and m.indicators.empty
     assert summary_sentences(m)[0].startswith("Программа мониторинга не указана")
     assert m.roadmap is not None and len(m.recommendations)
+
+
+@pytest.mark.parametrize("public", [False, True])
+def test_indicators_reusing_the_identification_are_the_same(public, region, monkeypatch):
+    # the analytical note lends its identification to the indicators: same numbers either way
+    # (no results cache here, or the second call would only read the first)
+    monkeypatch.setenv("QUALITYLIB_CACHE", "0")
+    for name in region.municipalities:
+        params = load_params(find_municipality_params(name))
+        programme, catalogue = programme_for(params)
+        ident = build_identification(region, name, 2026, params, public=public, objectivity=False)
+        alone = indicators_table(region, name, 2026, params, programme, catalogue)
+        lent = indicators_table(region, name, 2026, params, programme, catalogue, ident=ident)
+        pd.testing.assert_frame_equal(alone, lent)

@@ -1,15 +1,13 @@
-"""Indicators: every computation kind by hand on a tiny region, targets of each kind, the catalogue."""
-from pathlib import Path
-
+"""Indicators: every computation kind by hand on tiny tables, targets of each kind."""
 import numpy as np
 import pandas as pd
 import pytest
 
-from qualitylib.rules.indicators import (BUILTINS, Programme, compute_indicators, evaluate_target, load_catalogue,
-                                   load_programme, target_text)
-from qualitylib.data.params import ParamsError, load_params
-from qualitylib.data.region import Region
+from qualitylib.data.params import load_params
+from qualitylib.data.programmes import BUILTIN_NAMES, Programme
 from qualitylib.data.schema import CONTEXT, MONITORING
+from qualitylib.rules.indicators import (BUILTINS, INDICATOR_COLUMNS, IndicatorTables, compute_indicators,
+                                         evaluate_target)
 
 GOOD_CONTEXT = {c: 1 for c in ("internet", "computers", "lab_physics", "lab_chemistry", "lab_biology",
                                "lab_geography", "lab_technology")}
@@ -19,7 +17,7 @@ GOOD_CONTEXT.update({c: 1.0 for c in ("teachers_overload_pct", "teachers_unquali
 GOOD_CONTEXT["teachers_unqualified_pct"] = 0.0
 
 
-def tiny_region() -> Region:
+def tiny_tables() -> IndicatorTables:
     """Three schools; W is a ШНОР of 2025 (two low ВПР); monitoring for 2025 and 2026."""
     schools = pd.DataFrame({"school_id": ["W", "A", "B"], "school_name": ["Слабая", "Школа А", "Школа Б"],
                             "municipality": ["М"] * 3})
@@ -49,7 +47,7 @@ def tiny_region() -> Region:
     mon.loc[mon["year"] == 2025, "olympiad_winners"] = [0, 5, 5]
     mon.loc[mon["year"] == 2026, "staffing_pct"] = [90, 100, np.nan]
     mon.loc[mon["year"] == 2026, "prevention_system"] = [1, 1, np.nan]
-    return Region("Т", Path("."), schools, results, context, mon, None)
+    return IndicatorTables(schools, results, context, mon, results)
 
 
 @pytest.fixture
@@ -61,7 +59,7 @@ def run(params, indicator_specs, targets=None):
     catalogue = {k: {"title": k, "unit": "%", "group": "г", "programme": "p", "period": "ежегодно",
                      "compute": v, "target": {"direction": "increase"}} for k, v in indicator_specs.items()}
     programme = Programme("p", "Программа", None, list(catalogue), targets or {})
-    return compute_indicators(tiny_region(), "М", 2026, params, programme, catalogue).set_index("id")
+    return compute_indicators(tiny_tables(), 2026, params, programme, catalogue).set_index("id")
 
 
 def test_generic_kinds_by_hand(params):
@@ -116,66 +114,32 @@ def test_targets_of_each_kind(target, value, previous, status):
     assert evaluate_target(value, previous, target) == status
 
 
-def test_target_texts():
-    assert target_text({"direction": "at_least", "value": 90}, "%") == "не менее 90 %"
-    assert target_text({"direction": "increase_by", "value": 10, "relative": True}, "число") == \
-        "рост не менее чем на 10 % за год"
-    assert target_text({"direction": "decrease_by", "value": 0.3}, "балл") == "снижение не менее чем на 0,3 за год"
+def test_targets_are_codes_and_numbers(params):
+    spec = {"kind": "sum", "scope": "all", "column": "olympiad_winners"}
+    out = run(params, {"a": spec, "b": spec, "c": spec},
+              targets={"b": {"direction": "increase_by", "value": 10, "relative": True},
+                       "c": {"direction": "at_least", "value": 0.3}})
+    assert list(out.reset_index().columns) == INDICATOR_COLUMNS
+    assert out.loc["a", ["target_direction", "target_relative"]].tolist() == ["increase", False]
+    assert np.isnan(out.loc["a", "target_value"])
+    assert out.loc["b", ["target_direction", "target_value", "target_relative"]].tolist() == ["increase_by", 10.0, True]
+    assert out.loc["c", ["target_direction", "target_value", "status"]].tolist() == ["at_least", 0.3, "met"]
+    assert set(out["status"]) <= {"met", "not_met", "no_data", "no_target"}
 
 
-def test_catalogue_covers_the_five_programmes_and_is_valid():
-    catalogue = load_catalogue()
-    programmes = {spec["programme"] for spec in catalogue.values()}
-    assert programmes == {"norilsk", "elista", "kavkazsky", "chaa-khol"}
-    for name in ("norilsk", "elista", "polysaevo", "kavkazsky", "chaa-khol"):
-        assert load_programme(name, catalogue).indicators
-    assert {spec["compute"]["name"] for spec in catalogue.values() if spec["compute"]["kind"] == "builtin"} <= set(BUILTINS)
+def test_adopted_tables_are_used(params):
+    # a ШНОР table lent for 2025 that lists A instead of W: the programme's ШНОР of 2026 follow it
+    tables = tiny_tables()
+    shnor_2025 = pd.DataFrame({"school_id": ["W", "A", "B"], "shnor": [0, 1, 0], "assessed": [2, 0, 0]})
+    lent = IndicatorTables(tables.schools, tables.results, tables.context, tables.monitoring,
+                           tables.region_results, shnor={2025: shnor_2025})
+    catalogue = {"ratio": {"title": "r", "unit": "%", "group": "г", "programme": "p", "period": "ежегодно",
+                           "compute": {"kind": "sum_ratio", "scope": "shnor", "numerator": "teachers_diagnosed",
+                                       "denominator": "teachers_total"}, "target": {"direction": "none"}}}
+    programme = Programme("p", "Программа", None, ["ratio"], {})
+    out = compute_indicators(lent, 2026, params, programme, catalogue).set_index("id")
+    assert out.loc["ratio", ["numerator", "denominator", "value", "status"]].tolist() == [0, 20, 0.0, "no_target"]
 
 
-def test_catalogue_errors_are_russian(tmp_path):
-    bad = tmp_path / "indicators.yaml"
-    bad.write_text("indicators:\n  x.1:\n    title: Т\n    unit: '%'\n    group: г\n    programme: p\n"
-                   "    period: ежегодно\n    compute: {kind: sum, scope: all, column: no_such_column}\n"
-                   "    target: {direction: sideways}\n", encoding="utf-8")
-    with pytest.raises(ParamsError) as err:
-        load_catalogue(bad)
-    text = str(err.value)
-    assert "столбца «no_such_column» нет в таблице мониторинга" in text and "direction" in text
-
-
-def test_programme_with_unknown_indicator(tmp_path):
-    (tmp_path / "p.yaml").write_text("title: П\nindicators: [nope.1]\n", encoding="utf-8")
-    with pytest.raises(ParamsError) as err:
-        load_programme("p", load_catalogue(), tmp_path)
-    assert "показателя «nope.1» нет в каталоге" in str(err.value)
-
-
-def test_every_sample_municipality_is_monitored_by_its_own_programme():
-    from qualitylib import load_region
-    from qualitylib.rules.indicators import programme_for
-    from qualitylib.data.params import find_municipality_params
-
-    region = load_region(Path(__file__).resolve().parents[2] / "data" / "sample")
-    names = {m: programme_for(load_params(find_municipality_params(m)))[0].name for m in region.municipalities}
-    assert names["Норильск"] == "norilsk" and names["Элиста"] == "elista" and names["Полысаево"] == "polysaevo"
-    assert names["Кавказский район"] == "kavkazsky" and names["Чаа-Хольский кожуун"] == "chaa-khol"
-
-
-@pytest.mark.parametrize("public", [False, True])
-def test_indicators_reusing_the_identification_are_the_same(public, monkeypatch):
-    # the analytical note lends its identification to the indicators: same numbers either way
-    # (no results cache here, or the second call would only read the first)
-    monkeypatch.setenv("QUALITYLIB_CACHE", "0")
-    from qualitylib import load_region
-    from qualitylib.rules.indicators import programme_for
-    from qualitylib.data.params import find_municipality_params
-    from qualitylib.reports.identification import build_identification
-
-    region = load_region(Path(__file__).resolve().parents[2] / "data" / "sample")
-    for name in region.municipalities:
-        params = load_params(find_municipality_params(name))
-        programme, catalogue = programme_for(params)
-        ident = build_identification(region, name, 2026, params, public=public, objectivity=False)
-        alone = compute_indicators(region, name, 2026, params, programme, catalogue)
-        lent = compute_indicators(region, name, 2026, params, programme, catalogue, ident=ident)
-        pd.testing.assert_frame_equal(alone, lent)
+def test_builtin_names_of_the_catalogue_are_the_functions():
+    assert set(BUILTINS) == set(BUILTIN_NAMES)

@@ -1,4 +1,4 @@
-"""Road map monitoring: deadline parsing, execution state, summaries (METHODOLOGY §5)."""
+"""Road map monitoring: deadline parsing (data floor), execution state, summaries (METHODOLOGY §5)."""
 from __future__ import annotations
 
 import math
@@ -8,16 +8,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from qualitylib.rules.roadmap import (
-    NO_BODY,
-    NO_PERIOD_NOTE,
-    Deadline,
-    overdue_items,
-    parse_deadline,
-    roadmap_status,
-    roadmap_summary,
-    split_bodies,
-)
+from qualitylib.data.deadlines import Deadline, parse_deadline, read_roadmap
+from qualitylib.rules import roadmap as rules
+from qualitylib.rules.roadmap import overdue_items, roadmap_summary, split_bodies
+from qualitylib.views.monitoring import NO_BODY, NO_PERIOD_NOTE, deadline_note, roadmap_frame, summary_frame
+
+
+def roadmap_status(frame, as_of, period=None):
+    """The road map read (data floor), its state (rule) and its texts (view), as the note shows it."""
+    return roadmap_frame(rules.roadmap_status(read_roadmap(frame, period), as_of), as_of)
+
+
+def note(text, period=None):
+    return deadline_note(parse_deadline(text, period))
 
 ROOT = Path(__file__).resolve().parents[2]
 POLYSAEVO = (date(2020, 9, 1), date(2021, 8, 31))
@@ -83,15 +86,16 @@ def test_months_without_year_are_placed_in_the_period(text, period, end):
 
 def test_month_without_year_and_without_period_is_unparsed():
     deadline = parse_deadline("Август, сентябрь")
-    assert (deadline.kind, deadline.end) == ("unparsed", None)
-    assert deadline.note == NO_PERIOD_NOTE
-    assert "период программы" in deadline.note
+    assert (deadline.kind, deadline.end, deadline.reason) == ("unparsed", None, "no_period")
+    assert deadline_note(deadline) == NO_PERIOD_NOTE
+    assert "период программы" in deadline_note(deadline)
 
 
 def test_month_after_the_period_end_is_unparsed():
     deadline = parse_deadline("Сентябрь", (date(2021, 1, 1), date(2021, 6, 30)))
-    assert deadline.kind == "unparsed"
-    assert "не попадает в период программы" in deadline.note
+    assert (deadline.kind, deadline.reason) == ("unparsed", "outside_period")
+    assert deadline_note(deadline) == ("срок не распознан: месяц без года не попадает в период программы "
+                                       "01.01.2021–30.06.2021")
 
 
 @pytest.mark.parametrize("text", [
@@ -119,20 +123,44 @@ def test_periodic_with_an_academic_year_named_in_the_text():
 def test_unparseable_texts_are_not_guessed(text):
     deadline = parse_deadline(text, POLYSAEVO)
     assert (deadline.kind, deadline.end, deadline.text) == ("unparsed", None, text)
-    assert deadline.note.startswith("срок не распознан")
+    assert deadline_note(deadline).startswith("срок не распознан")
 
 
 def test_unparsed_note_says_what_was_expected():
-    note = parse_deadline("когда-нибудь").note
-    assert note == ("срок не распознан: ожидался месяц и год («октябрь 2020»), диапазон месяцев, "
+    assert note("когда-нибудь") == ("срок не распознан: ожидался месяц и год («октябрь 2020»), диапазон месяцев, "
                     "учебный год или «ежегодно»/«в течение года»/«по графику»")
 
 
 @pytest.mark.parametrize("text", ["", None, float("nan"), "   "])
 def test_empty_deadline(text):
     deadline = parse_deadline(text)
-    assert deadline.kind == "unparsed"
-    assert deadline.note.startswith("срок не указан")
+    assert (deadline.kind, deadline.reason) == ("unparsed", "empty")
+    assert deadline_note(deadline).startswith("срок не указан")
+
+
+@pytest.mark.parametrize("text, period, expected", [
+    ("28.10.2020", None, "срок до 28.10.2020"),
+    ("Октябрь-ноябрь 2020 года", None, "срок до 30.11.2020"),
+    ("IV квартал 2020 г.", None, "срок до 31.12.2020 (конец 4-го квартала)"),
+    ("II полугодие 2021", None, "срок до 31.12.2021 (конец 2-го полугодия)"),
+    ("2020-2021 учебный год", None, "срок до 31.08.2021 (конец 2020-2021 учебного года)"),
+    ("2021–2022 гг.", None, "срок до 31.12.2022 (конец 2022 года)"),
+    ("2021 год", None, "срок до 31.12.2021 (конец 2021 года)"),
+    ("Август", POLYSAEVO, "месяц без года отнесён к периоду программы 01.09.2020–31.08.2021: срок до 31.08.2021"),
+    ("В соответствии с графиком проведения в 2020-2021 учебном году", None,
+     "периодическое мероприятие: срок — конец 2020-2021 учебного года (31.08.2021)"),
+    ("ежегодно в 2021 году", None, "периодическое мероприятие: срок — конец 2021 года (31.12.2021)"),
+    ("Весь период", POLYSAEVO, "периодическое или постоянное мероприятие: срок — конец периода программы (31.08.2021)"),
+    ("Весь период", None, "периодическое или постоянное мероприятие: срок — конец периода программы, "
+                          "но период не задан, поэтому просрочка не определяется"),
+    ("31.02.2021", None, "срок не распознан: такой даты нет в календаре"),
+    ("IV-II квартал 2020", None, "срок не распознан: кварталы идут не по порядку"),
+    ("2022-2021 гг.", None, "срок не распознан: второй год диапазона должен быть позже первого"),
+    ("Декабрь 2021 – январь 2021", None, "срок не распознан: месяцы и годы указаны не по порядку"),
+    ("сентябрь 2020 - май", None, "срок не распознан: у последнего месяца не указан год"),
+])
+def test_deadline_notes(text, period, expected):
+    assert note(text, period) == expected
 
 
 def test_period_must_be_in_order():
@@ -238,6 +266,18 @@ def test_status_keeps_rows_and_adds_columns():
     assert "deadline_kind" not in frame  # the input is not changed
 
 
+def test_the_rule_gives_problem_codes():
+    frame = _table([("1", "Н", "М", "после ремонта", "УО", "выполнено", "2020-10-01"),
+                    ("2", "Н", "М", "Октябрь 2020", "УО", "частично", "вчера"),
+                    ("3", "Н", "М", "Октябрь 2020", "УО", "выполнено", None),
+                    ("4", "Н", "М", "Октябрь 2020", "УО", "в работе", None)])
+    out = rules.roadmap_status(read_roadmap(frame), date(2020, 9, 1))
+    assert out["problems"].tolist() == ["deadline_unparsed,on_time_unknown,completion_after_as_of",
+                                        "completion_date_unreadable,status_unknown", "completion_date_missing", None]
+    assert out["state"].tolist() == ["done", "not_started", "done", "in_progress"]
+    assert "state_title" not in out and "problem" not in out
+
+
 def test_period_per_municipality():
     frame = pd.DataFrame({"municipality": ["А", "Б", "В"], "item": ["1", "1", "1"],
                           "measure": ["М"] * 3, "deadline": ["Август"] * 3})
@@ -302,7 +342,8 @@ def test_split_bodies():
 
 def test_summary_by_responsible_counts_an_item_once_per_body():
     status = roadmap_status(FIVE, date(2021, 1, 15), POLYSAEVO)
-    summary = roadmap_summary(status, by="responsible").set_index("responsible")
+    assert roadmap_summary(status, by="responsible")["responsible"].iloc[-1] == ""   # the rule: no name
+    summary = summary_frame(roadmap_summary(status, by="responsible")).set_index("responsible")
     assert list(summary.index) == ["УО", "МБОУ ДПО «ИМЦ»", "ОО", "МБОУ «Школа № 35, филиал»", NO_BODY]
     assert summary["total"].to_dict() == {"УО": 2, "МБОУ ДПО «ИМЦ»": 1, "ОО": 3,
                                           "МБОУ «Школа № 35, филиал»": 1, NO_BODY: 1}

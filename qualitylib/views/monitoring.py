@@ -1,0 +1,323 @@
+"""Russian texts of the analytical note (notebook 03), of ``indicators.xlsx`` and of the CLI.
+
+The rules and the report builder return codes and numbers
+(:func:`qualitylib.rules.indicators.compute_indicators`, :mod:`qualitylib.rules.roadmap`,
+:func:`qualitylib.reports.monitoring.build_monitoring`); this module turns them into the
+columns and sentences a reader sees: the status of an indicator and its target in words
+(«не менее 90 %»), the state of a road map item and the notes on its problems, the titles of
+the summaries, and the one-page summary. :func:`note_view` gives all the tables of a note.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+
+from ..data.deadlines import Deadline, text_column
+from .labels import plural
+from ..reports.monitoring import Monitoring
+from .labels import ru_number
+
+#: Russian titles of the indicator status codes.
+STATUS_TITLES = {"met": "выполнен", "not_met": "не выполнен", "no_data": "нет данных", "no_target": "цель не задана"}
+
+#: Columns of :func:`indicator_frame`, in order.
+INDICATOR_VIEW_COLUMNS = ["id", "title", "group", "unit", "period", "numerator", "denominator", "value",
+                          "prev_numerator", "prev_denominator", "prev_value", "change", "target", "target_note",
+                          "status", "status_title", "programme"]
+
+
+def _target_number(value: float) -> str:
+    """A target value with as many decimals as it was written with: 10 → «10», 0.3 → «0,3»."""
+    decimals = max(0, -Decimal(str(value)).normalize().as_tuple().exponent)
+    return ru_number(value, decimals)
+
+
+def target_text(direction: str, value: float | None, relative: bool, unit: str) -> str:
+    """The target in Russian, e.g. «не менее 10», «100 %», «рост за год».
+
+    Parameters
+    ----------
+    direction : str
+        ``increase``, ``decrease``, ``at_least``, ``at_most``, ``equals``, ``increase_by``,
+        ``decrease_by`` or ``none``.
+    value : float or None
+        The target value (NaN or ``None`` when the direction needs none).
+    relative : bool
+        For ``increase_by`` / ``decrease_by``: the value is a percentage of last year's value.
+    unit : str
+        The indicator's unit; «%» adds « %» after the value.
+    """
+    u = " %" if unit == "%" else ""
+    num = _target_number(value) if value is not None and not pd.isna(value) else ""
+    by = " %" if relative else u
+    return {
+        "increase": "рост за год", "decrease": "снижение за год", "at_least": f"не менее {num}{u}",
+        "at_most": f"не более {num}{u}", "equals": f"{num}{u}",
+        "increase_by": f"рост не менее чем на {num}{by} за год",
+        "decrease_by": f"снижение не менее чем на {num}{by} за год",
+        "none": "не задана",
+    }[direction]
+
+
+def indicator_frame(indicators: pd.DataFrame) -> pd.DataFrame:
+    """The indicators with their target and status in words, columns :data:`INDICATOR_VIEW_COLUMNS`.
+
+    ``indicators`` is a table of :func:`qualitylib.rules.indicators.compute_indicators`:
+    ``target_direction``, ``target_value`` and ``target_relative`` become ``target``
+    (:func:`target_text`), ``status`` gains ``status_title`` (:data:`STATUS_TITLES`).
+    """
+    out = indicators.copy()
+    out["target"] = pd.Series([target_text(r.target_direction, r.target_value, bool(r.target_relative), r.unit)
+                               for r in indicators.itertuples()], index=indicators.index, dtype=object)
+    out["status_title"] = indicators["status"].map(STATUS_TITLES).astype(object)
+    return out[INDICATOR_VIEW_COLUMNS]
+
+
+def summary_sentences(m: Monitoring) -> list[str]:
+    """The one-page summary of the analytical note, from the data."""
+    y = m.year
+    ind = m.indicators
+    counts = ind["status"].value_counts()
+    with_target = int(len(ind) - counts.get("no_target", 0))
+    if m.programme is None:
+        out = [f"Программа мониторинга не указана (ключ programme в файле параметров муниципалитета), "
+               f"поэтому показатели не вычислены. Отчётный год — {y}."]
+    else:
+        out = [f"Программа: {m.programme.title}. Отчётный год — {y}.",
+               f"Из {with_target} показателей с целевым значением выполнено {int(counts.get('met', 0))}, не "
+               f"выполнено {int(counts.get('not_met', 0))}, нет данных по {int(counts.get('no_data', 0))}."]
+    comparable = ind.dropna(subset=["change"])
+    if len(comparable):
+        up = int((comparable["change"] > 0).sum())
+        down = int((comparable["change"] < 0).sum())
+        out.append(f"По сравнению с {y - 1} годом выросли значения {plural(up, 'показателя', 'показателей', 'показателей')}, "
+                   f"снизились — {down}, не изменились — {len(comparable) - up - down}.")
+    missed = ind[ind["status"] == "not_met"]["title"].tolist()
+    if missed:
+        out.append("Не выполнены: " + "; ".join(missed[:6]) + ("; …" if len(missed) > 6 else "") + ".")
+    c = m.ident.change
+    out.append(f"ШНОР в {y} году — {c['count']} (в {y - 1} году — {c['count_prev']}); школ в зоне риска — "
+               f"{int(m.ident.risk['risk'].sum())}.")
+    if m.roadmap_total is not None:
+        t = m.roadmap_total.iloc[0]
+        share = "—" if pd.isna(t["share_done_on_time"]) else f"{ru_number(t['share_done_on_time'], 0)} %"
+        out.append(f"Дорожная карта на {m.as_of:%d.%m.%Y}: пунктов — {int(t['total'])}, выполнено — {int(t['done'])}, "
+                   f"в работе — {int(t['in_progress'])}, просрочено — {int(t['overdue'])}, не начато — "
+                   f"{int(t['not_started'])}; выполнено в срок — {share} пунктов, срок которых наступил.")
+        if int(t["unparsed_deadline"]):
+            out.append(f"Срок не распознан у {int(t['unparsed_deadline'])} пунктов: уточните их в дорожной карте.")
+    else:
+        out.append("Дорожной карты муниципалитета в данных нет.")
+    return out
+
+
+# --------------------------------------------------------------------------- road map
+
+#: Deadline kinds and their Russian titles.
+KIND_TITLES = {
+    "date": "месяц и год",
+    "year_range": "год или учебный год",
+    "month_in_period": "месяц в периоде программы",
+    "periodic": "периодически или постоянно",
+    "unparsed": "срок не распознан",
+}
+
+#: Execution states, in report order, and their Russian titles.
+STATE_TITLES = {
+    "done": "выполнено",
+    "in_progress": "в работе",
+    "overdue": "просрочено",
+    "not_started": "не начато",
+    "unparsed_deadline": "срок не распознан",
+}
+
+#: Columns of :func:`qualitylib.rules.roadmap.roadmap_summary` and their Russian titles.
+SUMMARY_TITLES = {
+    **STATE_TITLES,
+    "total": "всего мероприятий",
+    "done_on_time": "выполнено в срок",
+    "due_by_as_of": "срок наступил",
+    "done_on_time_of_due": "выполнено в срок из тех, чей срок наступил",
+    "share_done_on_time": "доля выполненных в срок, %",
+}
+
+#: Label of an item without a responsible body in the summary by body.
+NO_BODY = "ответственный не указан"
+#: Label of an empty grouping value in the summary.
+NOT_GIVEN = "не указано"
+
+EXPECTED = ("ожидался месяц и год («октябрь 2020»), диапазон месяцев, "
+            "учебный год или «ежегодно»/«в течение года»/«по графику»")
+UNPARSED_NOTE = f"срок не распознан: {EXPECTED}"
+NO_PERIOD_NOTE = ("срок не распознан: месяц указан без года, а период программы не задан — "
+                  "укажите период программы (начало и конец), чтобы отнести месяц к году")
+
+
+def _ru(day: date) -> str:
+    return f"{day:%d.%m.%Y}"
+
+
+def deadline_note(deadline: Deadline) -> str:
+    """How the due date of a deadline was obtained, or for an unparsed one what was expected."""
+    end, detail = deadline.end, deadline.detail
+    notes = {
+        "empty": lambda: f"срок не указан: {EXPECTED}",
+        "no_such_day": lambda: "срок не распознан: такой даты нет в календаре",
+        "quarters_order": lambda: "срок не распознан: кварталы идут не по порядку",
+        "range_order": lambda: "срок не распознан: второй год диапазона должен быть позже первого",
+        "months_order": lambda: "срок не распознан: месяцы и годы указаны не по порядку",
+        "last_month_without_year": lambda: "срок не распознан: у последнего месяца не указан год",
+        "no_period": lambda: NO_PERIOD_NOTE,
+        "outside_period": lambda: (f"срок не распознан: месяц без года не попадает в период программы "
+                                   f"{_ru(detail[0])}–{_ru(detail[1])}"),
+        "unknown_form": lambda: UNPARSED_NOTE,
+        "day": lambda: f"срок до {_ru(end)}",
+        "month": lambda: f"срок до {_ru(end)}",
+        "quarter": lambda: f"срок до {_ru(end)} (конец {detail[0]}-го квартала)",
+        "half": lambda: f"срок до {_ru(end)} (конец {detail[0]}-го полугодия)",
+        "academic_year": lambda: f"срок до {_ru(end)} (конец {detail[0]}-{detail[1]} учебного года)",
+        "calendar_year": lambda: f"срок до {_ru(end)} (конец {end.year} года)",
+        "month_in_period": lambda: (f"месяц без года отнесён к периоду программы {_ru(detail[0])}–"
+                                    f"{_ru(detail[1])}: срок до {_ru(end)}"),
+        "periodic_academic_year": lambda: (f"периодическое мероприятие: срок — конец {end.year - 1}-{end.year} "
+                                           f"учебного года ({_ru(end)})"),
+        "periodic_year": lambda: f"периодическое мероприятие: срок — конец {end.year} года ({_ru(end)})",
+        "periodic_period_end": lambda: (f"периодическое или постоянное мероприятие: срок — конец периода "
+                                        f"программы ({_ru(end)})"),
+        "periodic_no_period": lambda: ("периодическое или постоянное мероприятие: срок — конец периода программы, "
+                                       "но период не задан, поэтому просрочка не определяется"),
+    }
+    return notes[deadline.reason]()
+
+
+def _row_deadline(row) -> Deadline:
+    """The :class:`Deadline` of a row of :func:`qualitylib.data.deadlines.read_roadmap`."""
+    text = row["deadline"] if "deadline" in row.index else None
+    text = "" if text is None or pd.isna(text) else str(text)
+    period = () if pd.isna(row["period_start"]) else (row["period_start"].date(), row["period_end"].date())
+    return Deadline(row["deadline_kind"], None if pd.isna(row["due"]) else row["due"].date(), text,
+                    row["deadline_reason"], period)
+
+
+def problem_texts(status: pd.DataFrame, as_of: date) -> pd.Series:
+    """The Russian notes of the problem codes of :func:`qualitylib.rules.roadmap.roadmap_status`.
+
+    Each item's notes in the order of its codes, joined by «; »; NaN when it has none.
+    """
+    as_of = pd.Timestamp(as_of)
+    status_text = text_column(status, "status")
+    completed_text = text_column(status, "completed_on")
+    texts = []
+    for k, (_, row) in enumerate(status.iterrows()):
+        codes = row["problems"]
+        if codes is None or (not isinstance(codes, str) and pd.isna(codes)):
+            texts.append(None)
+            continue
+        notes = []
+        for code in codes.split(","):
+            if code == "deadline_unparsed":
+                deadline = _row_deadline(row)
+                notes.append(f"срок «{deadline.text}»: {deadline_note(deadline)}")
+            elif code == "on_time_unknown":
+                notes.append("выполнение в срок не оценивается, пока срок не распознан")
+            elif code == "completion_date_missing":
+                notes.append("мероприятие выполнено, но дата выполнения не указана")
+            elif code == "completion_date_unreadable":
+                notes.append(f"дата выполнения «{completed_text.iloc[k]}» не распознана: ожидалась дата "
+                             f"вида 2020-10-28 или 28.10.2020")
+            elif code == "completion_after_as_of":
+                notes.append(f"дата выполнения {row['completed_date']:%d.%m.%Y} позже даты мониторинга "
+                             f"{as_of:%d.%m.%Y}")
+            elif code == "status_unknown":
+                notes.append(f"статус «{status_text.iloc[k]}» не распознан: ожидалось "
+                             f"«выполнено», «в работе» или «не начато»; пункт учтён как не начатый")
+            else:
+                raise ValueError(code)
+        texts.append("; ".join(notes))
+    return pd.Series(texts, index=status.index, dtype=object)
+
+
+def roadmap_frame(status: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """A road map of :func:`qualitylib.rules.roadmap.roadmap_status` with ``state_title`` and ``problem`` in words."""
+    out = status.copy()
+    out["state_title"] = status["state"].map(STATE_TITLES).astype(object)
+    out["problem"] = problem_texts(status, as_of)
+    return out
+
+
+def summary_frame(summary: pd.DataFrame) -> pd.DataFrame:
+    """A summary of :func:`qualitylib.rules.roadmap.roadmap_summary` with its unnamed groups named.
+
+    An empty ``responsible`` becomes «ответственный не указан», any other empty grouping value
+    «не указано».
+    """
+    out = summary.copy()
+    for key in out.columns:
+        if key in SUMMARY_TITLES:
+            continue
+        out[key] = out[key].where(out[key] != "", NO_BODY if key == "responsible" else NOT_GIVEN)
+    return out
+
+
+# --------------------------------------------------------------------------- recommendations
+
+#: Russian titles of the kinds of :func:`qualitylib.reports.monitoring.addressed_recommendations`.
+RECOMMENDATION_KINDS = {"shnor": "ШНОР", "risk": "зона риска"}
+
+
+def recommendation_frame(recommendations: pd.DataFrame, shnor: pd.DataFrame, risk: pd.DataFrame,
+                         shnor_text: str) -> pd.DataFrame:
+    """Addressed recommendations in words: ``school_name``, ``kind``, ``reasons``, ``recommendation``.
+
+    A ШНОР reads the reasons it is listed for (``reasons`` of ``shnor``) and ``shnor_text``, ending
+    with its network pair's leader school; a risk school its ``deficits`` and ``recommendations``
+    (of ``risk``). ``shnor`` and ``risk`` are the identification's tables in words
+    (:func:`qualitylib.views.identification.present`).
+    """
+    is_shnor = recommendations["kind"] == "shnor"
+    ids = recommendations["school_id"]
+    shnor, risk = shnor.set_index("school_id"), risk.set_index("school_id")
+    out = recommendations.copy()
+    out["kind"] = recommendations["kind"].map(RECOMMENDATION_KINDS).astype(object)
+    out["reasons"] = ids.map(shnor["reasons"]).where(is_shnor, ids.map(risk["deficits"])).astype(object)
+    out["recommendation"] = pd.Series(shnor_text, index=out.index, dtype=object).where(
+        is_shnor, ids.map(risk["recommendations"]))
+    recommendations = out.assign(recommendation=out["recommendation"].astype(object))
+    paired = recommendations["leader_name"].notna()
+    out.loc[paired, "recommendation"] = [f"{text} Школа-лидер для сетевой пары: {name}." for text, name in zip(
+        recommendations.loc[paired, "recommendation"], recommendations.loc[paired, "leader_name"])]
+    return out[["school_name", "kind", "reasons", "recommendation"]]
+
+
+@dataclass(frozen=True)
+class NoteView:
+    """The tables of an analytical note with their codes in words (:func:`note_view`)."""
+
+    indicators: pd.DataFrame
+    roadmap: pd.DataFrame | None
+    roadmap_total: pd.DataFrame | None
+    roadmap_by_direction: pd.DataFrame | None
+    roadmap_by_body: pd.DataFrame | None
+    overdue: pd.DataFrame | None
+    recommendations: pd.DataFrame
+
+
+def note_view(m: Monitoring) -> NoteView:
+    """The tables notebook 03 and ``indicators.xlsx`` show: indicators, road map, summaries, recommendations."""
+    from .identification import present
+
+    has_roadmap = m.roadmap is not None
+    shown = present(m.ident)
+    return NoteView(
+        indicators=indicator_frame(m.indicators),
+        roadmap=roadmap_frame(m.roadmap, m.as_of) if has_roadmap else None,
+        roadmap_total=m.roadmap_total,
+        roadmap_by_direction=summary_frame(m.roadmap_by_direction) if has_roadmap else None,
+        roadmap_by_body=summary_frame(m.roadmap_by_body) if has_roadmap else None,
+        overdue=m.overdue,
+        recommendations=recommendation_frame(m.recommendations, shown.shnor, shown.risk,
+                                             m.params["recommendations"]["shnor"].strip()),
+    )
