@@ -165,17 +165,19 @@ def cmd_import_fisoko(args) -> int:
 
 def cmd_objectivity(args) -> int:
     from ..data.io import write_csv_atomic
-    from ..rules.objectivity import region_objectivity
+    from ..data.pupils import max_scores, read_pupils
     from ..data.region import load_region
+    from ..rules.objectivity import objectivity
+    from ..views.labels import ru_number
 
     region = load_region(args.data)
-    found = region_objectivity(region, args.year, args.scales)
-    if found is None:
+    pupils = read_pupils(region.path)
+    if pupils is None:
         raise UsageError(f"В папке «{args.data}» нет данных по ученикам (pupils/vpr.parquet): "
                          "признаки необъективности считаются по выгрузке ФИС ОКО (import-fisoko).")
-    table, index = found
+    table, index = objectivity(pupils, region.schools, max_scores(args.scales), year=args.year)
     write_csv_atomic(table, args.out)
-    index_text = f"{index:g}".replace(".", ",")
+    index_text = ru_number(index, 1, trim=True)
     _print(f"Признаки необъективности: отмечено школ — {int(table['marked'].sum())} из {len(table)}; "
            f"индекс объективности региона — {index_text}. Таблица записана в «{args.out}».")
     return 0
