@@ -112,16 +112,13 @@ def cmd_run(args) -> int:
 def cmd_dynamics(args) -> int:
     from ..rules.dynamics import changes
     from ..data.io import write_csv_atomic
+    from ..views.dynamics import change_counts_message
 
     region, params = _load(args)
     scope = region.subset(args.municipality)
     table = changes(scope.results, scope.schools, args.year, params)
     write_csv_atomic(table, args.out)
-    counts = table["verdict"].value_counts()
-    _print(f"Динамика {args.year - 1} → {args.year}: значимо улучшились — {int(counts.get('improved', 0))}, "
-           f"ухудшились — {int(counts.get('declined', 0))}, без значимых изменений — "
-           f"{int(counts.get('no_change', 0))}, недостаточно данных — {int(counts.get('insufficient_data', 0))}. "
-           f"Таблица записана в «{args.out}».")
+    _print(change_counts_message(table, args.year, args.out))
     return 0
 
 
