@@ -1,7 +1,7 @@
 """Charts for the reports (matplotlib), Russian labels, meaning never carried by colour alone.
 
-Every chart is drawn inside :func:`theme`, a :func:`matplotlib.rc_context` with the reports'
-style: nothing changes the global ``rcParams``, so a chart looks the same wherever it is
+Every chart is drawn inside :func:`theme`, a context with the reports' style: the global
+``rcParams`` get their values back on leaving it, so a chart looks the same wherever it is
 drawn and leaves the caller's settings as they were. A chart that is one panel takes
 ``ax=`` (draw into this axes of the caller's figure); a chart of several panels is built
 from public panel functions that take ``ax=`` too.
@@ -37,8 +37,11 @@ THEME = {
 def theme(overrides: dict | None = None) -> Iterator[None]:
     """The reports' style (:data:`THEME`, then ``overrides``) for the charts drawn inside.
 
-    A :func:`matplotlib.rc_context`: the previous ``rcParams`` come back on leaving, also
-    after an error.
+    On leaving (also after an error) the keys of the style get back the values they had;
+    nothing else is restored. Unlike :func:`matplotlib.rc_context`, which restores every
+    key, this keeps what pyplot sets on its own inside the context: a Jupyter kernel picks
+    its inline backend at the first figure and turns ``interactive`` on then, and undoing
+    that would stop the kernel from showing the later figures.
 
     Examples
     --------
@@ -46,8 +49,13 @@ def theme(overrides: dict | None = None) -> Iterator[None]:
     ...     fig, ax = plt.subplots()
     >>> plt.close(fig)
     """
-    with mpl.rc_context({**THEME, **(overrides or {})}):
+    style = {**THEME, **(overrides or {})}
+    saved = {key: mpl.rcParams[key] for key in style}
+    try:
+        mpl.rcParams.update(style)
         yield
+    finally:
+        mpl.rcParams.update(saved)
 
 
 def configure_inline() -> None:

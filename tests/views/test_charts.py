@@ -36,6 +36,22 @@ def test_theme_is_a_context_and_leaves_rcparams_alone():
     assert fig.axes[0].title.get_fontsize() == charts.THEME["axes.titlesize"]
 
 
+def test_theme_keeps_what_pyplot_sets_inside_it():
+    # a kernel turns interactive mode on when its first figure picks the inline backend; undoing
+    # that on leaving the theme (as rc_context would) hid every later figure of a notebook
+    interactive = mpl.rcParams["interactive"]
+    try:
+        with charts.theme():
+            mpl.rcParams["interactive"] = not interactive
+        assert mpl.rcParams["interactive"] is (not interactive)
+    finally:
+        mpl.rcParams["interactive"] = interactive
+    with pytest.raises(RuntimeError):
+        with charts.theme({"font.size": 13}):
+            raise RuntimeError
+    assert mpl.rcParams["font.size"] != 13
+
+
 def test_gap_chart_draws_into_the_callers_axes_with_a_decimal_comma():
     fig, (left, right) = plt.subplots(1, 2)
     assert charts.gap_chart(gap(), ax=right) is fig
