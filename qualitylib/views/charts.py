@@ -14,6 +14,7 @@ from typing import Iterator
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
+from matplotlib.figure import Figure
 import numpy as np
 import pandas as pd
 
@@ -58,6 +59,18 @@ def theme(overrides: dict | None = None) -> Iterator[None]:
         mpl.rcParams.update(saved)
 
 
+class ThemedFigure(Figure):
+    """A figure drawn inside :func:`theme` whenever it is drawn (shown or saved), not only built.
+
+    Some settings are read at drawing time (the room for tick labels, hence how many ticks
+    an axis gets): a notebook shows a figure after the chart function has returned.
+    """
+
+    def draw(self, renderer):
+        with theme():
+            super().draw(renderer)
+
+
 def configure_inline() -> None:
     """Tell the Jupyter inline backend how to save the figures it shows (not a style).
 
@@ -79,7 +92,7 @@ def _axes(ax, figsize: tuple[float, float]):
     """``(figure, axes, own)``: the caller's axes and its figure, or a new figure of ``figsize``."""
     if ax is not None:
         return ax.figure, ax, False
-    fig, ax = plt.subplots(figsize=figsize)
+    fig, ax = plt.subplots(figsize=figsize, FigureClass=ThemedFigure)
     return fig, ax, True
 
 
@@ -197,7 +210,8 @@ def shnor_series(series: pd.DataFrame, schools: pd.DataFrame, assessments: list[
     with theme():
         cols = min(2, len(ids))
         rows = int(np.ceil(len(ids) / cols))
-        fig, axes = plt.subplots(rows, cols, figsize=(5.4 * cols, 3.2 * rows + 0.9), squeeze=False, sharey=True)
+        fig, axes = plt.subplots(rows, cols, figsize=(5.4 * cols, 3.2 * rows + 0.9), squeeze=False, sharey=True,
+                                 FigureClass=ThemedFigure)
         names = schools.set_index("school_id")["school_name"]
         for ax, sid in zip(axes.flat, ids):
             series_panel(series, sid, assessments, threshold, titles, school_name=names.get(sid, sid), ax=ax)
@@ -266,7 +280,8 @@ def slope_charts(panels: dict[str, pd.DataFrame], year: int) -> plt.Figure | Non
     with theme():
         cols = min(2, len(panels))
         rows = int(np.ceil(len(panels) / cols))
-        fig, axes = plt.subplots(rows, cols, figsize=(6.2 * cols, 3.9 * rows), squeeze=False)
+        fig, axes = plt.subplots(rows, cols, figsize=(6.2 * cols, 3.9 * rows), squeeze=False,
+                                 FigureClass=ThemedFigure)
         for ax, (title, changes) in zip(axes.flat, panels.items()):
             slope_panel(changes, year, title, ax=ax)
         for ax in list(axes.flat)[len(panels):]:
@@ -319,7 +334,8 @@ def funnel_charts(panels: list[tuple[pd.DataFrame, pd.DataFrame, str]]) -> plt.F
     if not panels:
         return None
     with theme():
-        fig, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 4.4), squeeze=False)
+        fig, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 4.4), squeeze=False,
+                                 FigureClass=ThemedFigure)
         for ax, (points, curves, title) in zip(axes.flat, panels):
             funnel_panel(points, curves, title, ax=ax)
         fig.tight_layout()
@@ -375,7 +391,8 @@ def mean_trend_chart(trends: pd.DataFrame, titles: dict[str, str]) -> plt.Figure
         return None
     assessments = [a for a in titles if a in set(trends["assessment"])]
     with theme():
-        fig, axes = plt.subplots(1, len(assessments), figsize=(3.2 * len(assessments), 2.8), squeeze=False)
+        fig, axes = plt.subplots(1, len(assessments), figsize=(3.2 * len(assessments), 2.8), squeeze=False,
+                                 FigureClass=ThemedFigure)
         for ax, a in zip(axes.flat, assessments):
             trend_panel(trends, a, titles[a], ax=ax)
         axes[0, 0].set_ylabel("Средний балл")
