@@ -27,7 +27,7 @@ from qualitylib import load_region
 from qualitylib.views import charts, heatmaps, html, htmlbars
 from qualitylib.data.params import find_municipality_params, load_params
 
-charts.apply_style()
+charts.configure_inline()
 region = load_region(data_dir)
 params = load_params(params_file or find_municipality_params(municipality))'''
 
@@ -156,8 +156,8 @@ def dynamics() -> nbformat.NotebookNode:
             "школами (Чаа-Холь), средний балл ГИА (Элиста)."),
         new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
         new_code_cell(SETUP + '''
-from qualitylib.rules import dynamics as dyn
-from qualitylib.reports.dynamics import build_dynamics, summary_sentences, verdict_table
+from qualitylib.reports.dynamics import build_dynamics
+from qualitylib.views import dynamics as texts
 from qualitylib.data.params import assessment_title
 
 d = build_dynamics(region, municipality, year, params, public=public)
@@ -166,7 +166,7 @@ titles = {a: assessment_title(a) for a in params["identification"]["assessments"
 display(html.title_block(region.name, municipality, year, params))'''),
         explorer_cell("dynamics"),
         new_markdown_cell("## Итоги"),
-        new_code_cell("html.paragraphs(summary_sentences(d))"),
+        new_code_cell("html.paragraphs(texts.summary_sentences(d))"),
         new_markdown_cell(
             "## Как читать изменения\n\n"
             "Изменение доли низких результатов между годами считается **значимым**, если его нельзя "
@@ -176,23 +176,19 @@ display(html.title_block(region.name, municipality, year, params))'''),
             "вывод о динамике не делается — «недостаточно данных». Интервалы на графиках — 95 % "
             "доверительные интервалы Уилсона."),
         new_markdown_cell("## Показатели мониторинга динамики (Норильск 2.3.1 и 3.3.3)"),
-        new_code_cell('html.table(d.indicators, ["id", "title", "numerator", "denominator", "value", "note"])'),
+        new_code_cell('html.table(texts.indicator_table(d.indicators, year), ["id", "title", "numerator", "denominator",\n'
+                      '           "value", "note"])'),
         new_markdown_cell("## ШНОР: доля низких результатов по годам"),
         new_code_cell("shnor_schools = region.subset(municipality).schools.query('school_id in @d.shnor_ids')\n"
                       "fig = charts.shnor_series(d.series, shnor_schools, params['identification']['assessments'],\n"
                       "                          params['identification']['threshold_pct'], titles)"),
-        new_code_cell('html.table(verdict_table(d, assessments=params["identification"]["assessments"]),\n'
+        new_code_cell('html.table(texts.verdict_table(d, assessments=params["identification"]["assessments"]),\n'
                       '           ["school_name", "assessment_title", "n_prev", "share_prev", '
                       '"n_now",\n           "share_now", "change_pp", "p_value", "method_title", "verdict_title"],\n'
                       '           empty="ШНОР прошлого года нет.")'),
         new_markdown_cell("## Изменение к прошлому году по школам"),
-        new_code_cell("panels = {}\n"
-                      "for a in ['vpr.math.5', 'vpr.russian.5', 'oge.math.9', 'oge.russian.9']:\n"
-                      "    part = d.changes[d.changes['assessment'] == a]\n"
-                      "    if public:\n"
-                      "        part = part[(part['n_prev'] >= params['privacy']['min_group'])"
-                      " & (part['n_now'] >= params['privacy']['min_group'])]\n"
-                      "    panels[f'{titles[a]}: {year - 1} → {year}'] = part\n"
+        new_code_cell("panels = {f'{titles[a]}: {year - 1} → {year}': d.changes[d.changes['assessment'] == a]\n"
+                      "          for a in ['vpr.math.5', 'vpr.russian.5', 'oge.math.9', 'oge.russian.9']}\n"
                       "fig = charts.slope_charts(panels, year)"),
         new_markdown_cell(
             "## Сетка «уровень × изменение»\n\n"
@@ -209,17 +205,16 @@ display(html.title_block(region.name, municipality, year, params))'''),
             "средней доли муниципалитета; за пределами 99,8 % — отличие, которое вряд ли случайно."),
         new_code_cell("panels = []\n"
                       "for a in ['vpr.math.5', 'oge.math.9']:\n"
-                      "    points = d.funnel(region, a)\n"
+                      "    points, curves = d.funnel_with_limits(region, a)\n"
                       "    if len(points):\n"
-                      "        curves = dyn.funnel_curves(points['p0'].iloc[0] / 100, int(points['participants'].max()))\n"
                       "        panels.append((points, curves, f'{titles[a]}, {year}'))\n"
                       "fig = charts.funnel_charts(panels)"),
         new_markdown_cell(
             "## Разрыв между лучшими и худшими школами (Чаа-Холь)\n\n"
             "Средний балл 10 % школ с наибольшим и 10 % с наименьшим средним баллом ГИА; цель программы — "
             "сокращать разрыв не менее чем на 0,3 балла в год."),
-        new_code_cell("fig = charts.gap_chart(d.gap)"),
-        new_code_cell('html.table(d.gap, ["title", "year", "schools", "top_mean", "bottom_mean", "gap", '
+        new_code_cell("gap = texts.gap_table(d.gap)\nfig = charts.gap_chart(gap)"),
+        new_code_cell('html.table(gap, ["title", "year", "schools", "top_mean", "bottom_mean", "gap", '
                       '"gap_change", "target_met"],\n           flags={"target_met": "да"})'),
         new_markdown_cell("## Средний балл ГИА: муниципалитет и ШНОР (Элиста)"),
         new_code_cell("fig = charts.mean_trend_chart(d.trends, titles)"),

@@ -118,16 +118,13 @@ def cmd_run(args) -> int:
 def cmd_dynamics(args) -> int:
     from ..rules.dynamics import changes
     from ..data.io import write_csv_atomic
+    from ..views.dynamics import change_counts_message
 
     region, params = _load(args)
     scope = region.subset(args.municipality)
     table = changes(scope.results, scope.schools, args.year, params)
     write_csv_atomic(table, args.out)
-    counts = table["verdict"].value_counts()
-    _print(f"Динамика {args.year - 1} → {args.year}: значимо улучшились — {int(counts.get('improved', 0))}, "
-           f"ухудшились — {int(counts.get('declined', 0))}, без значимых изменений — "
-           f"{int(counts.get('no_change', 0))}, недостаточно данных — {int(counts.get('insufficient_data', 0))}. "
-           f"Таблица записана в «{args.out}».")
+    _print(change_counts_message(table, args.year, args.out))
     return 0
 
 
@@ -168,6 +165,7 @@ def cmd_objectivity(args) -> int:
     from ..data.pupils import max_scores, read_pupils
     from ..data.region import load_region
     from ..rules.objectivity import objectivity
+    from ..views.identification import objectivity_texts
     from ..views.labels import ru_number
 
     region = load_region(args.data)
@@ -176,6 +174,7 @@ def cmd_objectivity(args) -> int:
         raise UsageError(f"В папке «{args.data}» нет данных по ученикам (pupils/vpr.parquet): "
                          "признаки необъективности считаются по выгрузке ФИС ОКО (import-fisoko).")
     table, index = objectivity(pupils, region.schools, max_scores(args.scales), year=args.year)
+    table = objectivity_texts(table)
     write_csv_atomic(table, args.out)
     index_text = ru_number(index, 1, trim=True)
     _print(f"Признаки необъективности: отмечено школ — {int(table['marked'].sum())} из {len(table)}; "

@@ -19,7 +19,8 @@ import pandas as pd
 from IPython.display import display
 
 from ..views import html
-from ..reports.dynamics import build_dynamics, summary_sentences as dynamics_sentences, verdict_table
+from ..reports.dynamics import build_dynamics
+from ..views.dynamics import indicator_table, summary_sentences as dynamics_sentences, verdict_table
 from .excel import write_workbook
 from ..data.region import Region
 from ..reports.identification import build_identification
@@ -161,7 +162,7 @@ def dynamics_view(region: Region, municipality, year, params) -> dict[str, pd.Da
     table = verdict_table(d, assessments=params["identification"]["assessments"])
     display(html.table(table, ["school_name", "assessment_title", "n_prev", "share_prev", "n_now", "share_now",
                                "change_pp", "p_value", "verdict_title"], empty="ШНОР прошлого года нет."))
-    return {"Динамика ШНОР": table, "Показатели": d.indicators}
+    return {"Динамика ШНОР": table, "Показатели": indicator_table(d.indicators, d.year)}
 
 
 def monitoring_view(region: Region, municipality, year, params) -> dict[str, pd.DataFrame]:

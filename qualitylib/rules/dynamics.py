@@ -17,16 +17,10 @@ import numpy as np
 import pandas as pd
 
 from .identification import assessment_ids
-from ..data.params import assessment_title
-from .stats import funnel_limits, two_proportion_test, verdict, wilson_interval
+from .stats import funnel_limits, outside_funnel, two_proportion_test, verdict, wilson_interval
 
-VERDICT_TITLES = {
-    "improved": "значимое улучшение",
-    "no_change": "без значимых изменений",
-    "declined": "значимое ухудшение",
-    "insufficient_data": "недостаточно данных",
-}
-LEVEL_NAMES = {1: "синий", 2: "зелёный", 3: "жёлтый", 4: "оранжевый", 5: "красный"}
+#: Codes of the groups of :func:`mean_score_trends`: all schools of the scope and its ШНОР.
+TREND_GROUPS = ("all", "shnor")
 
 
 def _with_assessment(results: pd.DataFrame) -> pd.DataFrame:
@@ -131,10 +125,10 @@ def cohort(results: pd.DataFrame, schools: pd.DataFrame, year: int, params: dict
     return out.merge(schools[["school_id", "school_name", "municipality"]], on="school_id", how="left")
 
 
-def _indicator(ident: str, title: str, numerator: int, denominator: int, note: str = "") -> dict:
+def _indicator(ident: str, numerator: int, denominator: int, untestable=np.nan, significant=np.nan) -> dict:
     value = round(numerator * 100.0 / denominator, 1) if denominator else np.nan
-    return {"id": ident, "title": title, "numerator": int(numerator), "denominator": int(denominator),
-            "value": value, "unit": "%", "note": note}
+    return {"id": ident, "numerator": int(numerator), "denominator": int(denominator), "value": value,
+            "unit": "%", "untestable": untestable, "significant": significant}
 
 
 def positive_dynamics(change_table: pd.DataFrame, school_ids, assessments: list[str]) -> pd.Series:
@@ -155,22 +149,23 @@ def norilsk_231(change_table: pd.DataFrame, shnor_ids, params: dict) -> pd.DataF
     """Norilsk 2.3.1: shares of ШНОР with significant positive dynamics (ГИА math, ГИА Russian, diagnostics).
 
     The denominator is every ШНОР; a ШНОР whose results cannot be tested (small groups,
-    missing year) is counted in the denominator but not the numerator, and the note says how
-    many such schools there are.
+    missing year) is counted in the denominator but not the numerator, and ``untestable``
+    says how many such schools there are.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator (``norilsk.2.3.1.1`` ГИА math, ``.2`` ГИА Russian, ``.3``
+        diagnostics): ``id``, ``numerator``, ``denominator``, ``value`` (percent, one
+        decimal; NaN without ШНОР), ``unit``, ``untestable`` and ``significant`` (NaN here).
     """
     dp = params["dynamics"]
     shnor_ids = list(shnor_ids)
     rows = []
-    for ident, title, group in (
-            ("norilsk.2.3.1.1", "Доля ШНОР с положительной динамикой результатов ГИА по математике", dp["gia_math"]),
-            ("norilsk.2.3.1.2", "Доля ШНОР с положительной динамикой результатов ГИА по русскому языку",
-             dp["gia_russian"]),
-            ("norilsk.2.3.1.3", "Доля ШНОР с положительной динамикой по диагностическим работам 4, 6, 7, 8 классов "
-                                "(по данным ВПР)", dp["diagnostics"])):
+    for ident, group in (("norilsk.2.3.1.1", dp["gia_math"]), ("norilsk.2.3.1.2", dp["gia_russian"]),
+                         ("norilsk.2.3.1.3", dp["diagnostics"])):
         flags = positive_dynamics(change_table, shnor_ids, group)
-        untestable = int(flags.isna().sum())
-        note = f"нельзя оценить (мало участников или нет данных): {untestable}" if untestable else ""
-        rows.append(_indicator(ident, title, int(flags.fillna(0).sum()), len(shnor_ids), note))
+        rows.append(_indicator(ident, int(flags.fillna(0).sum()), len(shnor_ids), untestable=int(flags.isna().sum())))
     return pd.DataFrame(rows)
 
 
@@ -178,23 +173,27 @@ def norilsk_333(cohort_table: pd.DataFrame, results: pd.DataFrame, schools: pd.D
     """Norilsk 3.3.3: the grade 4 → 5 cohort and ОГЭ without failures, over all schools.
 
     «Снизился процент неудовлетворительных результатов» is read as written (any fall of the
-    share); the note gives how many of those falls are statistically significant.
+    share); ``significant`` gives how many of those falls are statistically significant.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator: ``norilsk.3.3.3.1`` / ``.2`` (cohort grade 4 in ``year − 1``
+        → grade 5 in ``year``, math / Russian: schools whose share fell, of the schools with
+        both years), ``norilsk.3.3.3.3`` / ``.4`` (ОГЭ Russian / math: schools without a
+        failure, of the schools with participants); columns as in :func:`norilsk_231`,
+        ``untestable`` NaN and ``significant`` NaN for the ОГЭ rows.
     """
     rows = []
-    for ident, subject, name in (("norilsk.3.3.3.1", "math", "математике"), ("norilsk.3.3.3.2", "russian",
-                                                                            "русскому языку")):
+    for ident, subject in (("norilsk.3.3.3.1", "math"), ("norilsk.3.3.3.2", "russian")):
         part = cohort_table[(cohort_table["subject"] == subject) & cohort_table["change_pp"].notna()]
         significant = int((part["verdict"] == "improved").sum())
-        rows.append(_indicator(
-            ident, f"Доля ОУ, в которых снизился процент «2» по ВПР по {name} (4 класс {year - 1} → 5 класс {year})",
-            int(part["fell"].sum()), len(part), f"из них значимо: {significant}"))
+        rows.append(_indicator(ident, int(part["fell"].sum()), len(part), significant=significant))
     oge = results[(results["year"] == year) & (results["procedure"] == "oge") & (results["participants"] > 0)
                   & results["school_id"].isin(schools["school_id"])]
-    for ident, subject, name in (("norilsk.3.3.3.3", "russian", "русскому языку"),
-                                 ("norilsk.3.3.3.4", "math", "математике")):
+    for ident, subject in (("norilsk.3.3.3.3", "russian"), ("norilsk.3.3.3.4", "math")):
         part = oge[oge["subject"] == subject]
-        rows.append(_indicator(ident, f"Доля ОУ без неудовлетворительных результатов ОГЭ по {name}",
-                               int((part["low_count"] == 0).sum()), len(part)))
+        rows.append(_indicator(ident, int((part["low_count"] == 0).sum()), len(part)))
     return pd.DataFrame(rows)
 
 
@@ -232,7 +231,6 @@ def gia_gap(results: pd.DataFrame, schools: pd.DataFrame, params: dict) -> pd.Da
     out["gap_change"] = out.groupby("assessment")["gap"].diff().round(2)
     out["target_met"] = np.where(out["gap_change"].isna(), np.nan,
                                  (out["gap_change"] <= -dp["gap_target_shrink"]).astype(float))
-    out["title"] = out["assessment"].map(assessment_title)
     return out.reset_index(drop=True)
 
 
@@ -242,7 +240,8 @@ def mean_score_trends(results: pd.DataFrame, schools: pd.DataFrame, shnor_ids, a
     Returns
     -------
     pandas.DataFrame
-        ``assessment``, ``year``, ``group`` («все школы» or «ШНОР»), ``mean_score``, ``participants``.
+        ``assessment``, ``year``, ``group`` (``all``: every school of ``schools``; ``shnor``: those
+        in ``shnor_ids``; see :data:`TREND_GROUPS`), ``mean_score``, ``participants``.
     """
     frame = _with_assessment(results[results["school_id"].isin(schools["school_id"])])
     frame = frame[frame["mean_score"].notna() & (frame["participants"] > 0)]
@@ -250,7 +249,7 @@ def mean_score_trends(results: pd.DataFrame, schools: pd.DataFrame, shnor_ids, a
         frame = frame[frame["assessment"].isin(list(assessments))]
     frame["points"] = frame["mean_score"] * frame["participants"]
     parts = []
-    for group, part in (("все школы", frame), ("ШНОР", frame[frame["school_id"].isin(list(shnor_ids))])):
+    for group, part in zip(TREND_GROUPS, (frame, frame[frame["school_id"].isin(list(shnor_ids))])):
         agg = part.groupby(["assessment", "year"])[["points", "participants"]].sum().reset_index()
         agg["mean_score"] = (agg["points"] / agg["participants"]).round(2)
         agg["group"] = group
@@ -264,14 +263,14 @@ def status_change_grid(change_table: pd.DataFrame, params: dict) -> pd.DataFrame
     Status level 1..5 from this year's fail share by ``status_cuts`` (1: lowest share);
     change level 1..5 from the change in percentage points by ``change_cuts`` (1: strongest
     fall), set to 3 when the change is not statistically significant; the colour level
-    1..5 (синий … красный) is read from ``grid[status − 1][change − 1]``. Rows with
-    ``insufficient_data`` get no level.
+    1..5 (1: best … 5: needs the most attention) is read from ``grid[status − 1][change − 1]``.
+    Rows with ``insufficient_data`` get no level.
 
     Returns
     -------
     pandas.DataFrame
-        The change table plus ``status_level``, ``change_level``, ``level``, ``level_name``
-        and ``label`` (share, arrow and colour word for the cell).
+        The change table plus ``status_level``, ``change_level`` and ``level`` (1..5, NaN
+        without a level).
     """
     dp = params["dynamics"]
     out = change_table.copy()
@@ -284,10 +283,6 @@ def status_change_grid(change_table: pd.DataFrame, params: dict) -> pd.DataFrame
     out["status_level"] = np.where(testable, status, np.nan)
     out["change_level"] = np.where(testable, change, np.nan)
     out["level"] = np.where(testable, level, np.nan)
-    out["level_name"] = pd.Series(out["level"]).map(LEVEL_NAMES).fillna("нет данных")
-    arrow = np.select([out["verdict"] == "improved", out["verdict"] == "declined"], ["↓", "↑"], default="=")
-    share = out["share_now"].map(lambda v: "—" if pd.isna(v) else f"{v:.0f}%")
-    out["label"] = np.where(testable, share + " " + arrow + "\n" + out["level_name"], "нет\nданных")
     return out
 
 
@@ -300,8 +295,6 @@ def funnel(results: pd.DataFrame, schools: pd.DataFrame, year: int, assessment: 
         ``school_id``, ``school_name``, ``participants``, ``low_count``, ``share`` (percent),
         ``p0`` (the pooled rate, percent), ``outside_95``, ``outside_998`` (+1 above, −1 below).
     """
-    from .stats import outside_funnel
-
     frame = _with_assessment(results[(results["year"] == year) & results["school_id"].isin(schools["school_id"])])
     frame = frame[(frame["assessment"] == assessment) & (frame["participants"] > 0)]
     p0 = frame["low_count"].sum() / frame["participants"].sum() if len(frame) else np.nan

@@ -26,12 +26,8 @@ import numpy as np
 import pandas as pd
 
 WORKS = ("math.4", "math.5", "russian.4", "russian.5")
-SIGN_TITLES = {
-    "inflated": "завышенный средний балл",
-    "marks_mismatch": "несоответствие школьным отметкам",
-    "sharp_rise": "резкий рост результатов параллели 4 → 5",
-    "sharp_fall": "резкое падение результатов параллели 4 → 5",
-}
+#: The signs, in report order (their Russian names are in :mod:`qualitylib.views.identification`).
+SIGNS = ("inflated", "marks_mismatch", "sharp_rise", "sharp_fall")
 
 
 def _participants(pupils: pd.DataFrame) -> pd.DataFrame:
@@ -152,7 +148,8 @@ def objectivity(pupils: pd.DataFrame, schools: pd.DataFrame, max_scores: dict[tu
     (pandas.DataFrame, float)
         Per school: ``school_id``, ``school_name``, ``municipality``, ``inflated``,
         ``marks_mismatch``, ``sharp_rise``, ``sharp_fall`` (number of works/subjects with the
-        sign), ``signs`` (Russian text naming each sign and work), ``marked`` (0/1); and the
+        sign), ``sign_codes`` (each sign with its work, ``flag(work year)`` or ``flag(subject)``,
+        ``;``-separated), ``marked`` (0/1); and the
         index (100 − % of marked schools among those with data).
     """
     current = pupils if year is None else pupils[pupils["year"] == year]
@@ -177,14 +174,14 @@ def objectivity(pupils: pd.DataFrame, schools: pd.DataFrame, max_scores: dict[tu
         for row in frame[frame[flag] == 1].itertuples():
             if row.school_id in texts:
                 where = " ".join(str(getattr(row, c)) for c in label_cols)
-                texts[row.school_id].append(f"{SIGN_TITLES[flag]} ({where})")
+                texts[row.school_id].append(f"{flag}({where})")
         return counts.reindex(out.index).fillna(0).astype(int)
 
     out["inflated"] = collect(inflated, "inflated", ["work", "year"])
     out["marks_mismatch"] = collect(mismatch, "marks_mismatch", ["work", "year"])
     out["sharp_rise"] = collect(jumps, "sharp_rise", ["subject"]) if len(jumps) else 0
     out["sharp_fall"] = collect(jumps, "sharp_fall", ["subject"]) if len(jumps) else 0
-    out["signs"] = pd.Series({sid: "; ".join(t) for sid, t in texts.items()})
+    out["sign_codes"] = pd.Series({sid: ";".join(t) for sid, t in texts.items()}, dtype=object)
     out["marked"] = (out[["inflated", "marks_mismatch", "sharp_rise", "sharp_fall"]].sum(axis=1) > 0).astype(int)
     index = round(100.0 - out["marked"].mean() * 100, 1) if len(out) else float("nan")
     return out.reset_index(), index

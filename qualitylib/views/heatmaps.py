@@ -10,8 +10,9 @@ Two tables are built here:
 * :func:`fail_share_table` — the fail share of each school in each assessment, coloured from
   green (0 %) through yellow (the threshold) to red; cells at or above the threshold are
   framed and marked «▲»; small groups «м»; suppressed cells «скр.»;
-* :func:`level_table` — the status/change level of :func:`qualitylib.dynamics.level_grid`,
-  one of five colours with its label in the cell.
+* :func:`level_table` — the status/change level of
+  :func:`qualitylib.rules.dynamics.status_change_grid`, one of five colours with its label
+  (:func:`qualitylib.views.dynamics.grid_labels`) in the cell.
 
 Colour is never the only carrier of meaning: every cell holds its value or label. Names are
 escaped.
@@ -23,7 +24,7 @@ import html
 import numpy as np
 import pandas as pd
 
-from ..rules.dynamics import LEVEL_NAMES
+from .dynamics import LEVEL_NAMES, grid_labels
 from .html import CSS, HTML
 from .labels import ru_number
 
@@ -159,8 +160,9 @@ def level_table(grid: pd.DataFrame, titles: dict[str, str]) -> HTML:
     Parameters
     ----------
     grid : pandas.DataFrame
-        Rows of :func:`qualitylib.dynamics.level_grid`: ``school_id``, ``school_name``,
-        ``assessment``, ``level`` (1–5 or NaN) and ``label``.
+        Rows of :func:`qualitylib.rules.dynamics.status_change_grid` (as the report gives
+        them): ``school_id``, ``school_name``, ``assessment``, ``share_now``, ``verdict``,
+        ``level`` (1–5 or NaN) and, optionally, ``hidden`` (1: hidden in a public report).
     titles : dict
         Assessment code -> title; gives the columns and their order.
     """
@@ -168,7 +170,8 @@ def level_table(grid: pd.DataFrame, titles: dict[str, str]) -> HTML:
         return HTML(CSS + '<p class="ql-note">Нет школ с результатами двух лет подряд.</p>')
     order = [a for a in titles if a in set(grid["assessment"])]
     schools = grid.drop_duplicates("school_id").sort_values("school_name")
-    cells = grid.drop_duplicates(["school_id", "assessment"]).set_index(["school_id", "assessment"])
+    cells = grid.drop_duplicates(["school_id", "assessment"])
+    cells = cells.assign(label=grid_labels(cells)).set_index(["school_id", "assessment"])
     rows = []
     for sid in schools["school_id"]:
         row = []

@@ -49,6 +49,13 @@ READINGS = {
     "as_expected": "в пределах ожидаемого",
     "hidden": "малая группа (данные скрыты)",
 }
+#: Objectivity sign code -> Russian name.
+SIGN_TITLES = {
+    "inflated": "завышенный средний балл",
+    "marks_mismatch": "несоответствие школьным отметкам",
+    "sharp_rise": "резкий рост результатов параллели 4 → 5",
+    "sharp_fall": "резкое падение результатов параллели 4 → 5",
+}
 RISK_AREAS = {"area_material": "материальная база", "area_staff": "кадры", "area_pupils": "контингент",
               "area_results": "результаты"}
 
@@ -152,6 +159,19 @@ def pair_texts(pairs: pd.DataFrame) -> pd.DataFrame:
                         note=pairs["note_code"].fillna("").map(PAIR_NOTES))
 
 
+def sign_texts(codes: pd.Series) -> pd.Series:
+    """Objectivity signs in words: ``inflated(math.5 2021)`` -> «завышенный средний балл (math.5 2021)»."""
+    def words(text) -> str:
+        parts = [p for p in str(text).split(";") if p] if isinstance(text, str) else []
+        return "; ".join(f"{SIGN_TITLES[p[:p.index('(')]]} {p[p.index('('):]}" for p in parts)
+    return codes.map(words)
+
+
+def objectivity_texts(table: pd.DataFrame) -> pd.DataFrame:
+    """The objectivity table with ``signs`` in words."""
+    return table.assign(signs=sign_texts(table["sign_codes"]))
+
+
 def present(ident: Identification) -> Identification:
     """The identification with its Russian columns, ready to show or to write to Excel."""
     detail, high = ident.detail, ident.high_vpr
@@ -168,7 +188,8 @@ def present(ident: Identification) -> Identification:
     return dataclasses.replace(
         ident, shnor=shnor_words(ident.shnor, year), shnor_prev=shnor_words(ident.shnor_prev, year - 1),
         risk=risk_words(ident.risk, year), risk_prev=risk_words(ident.risk_prev, year - 1),
-        social=social, pairs=pair_texts(ident.pairs))
+        social=social, pairs=pair_texts(ident.pairs),
+        objectivity=None if ident.objectivity is None else objectivity_texts(ident.objectivity))
 
 
 def summary_sentences(ident: Identification) -> list[str]:

@@ -5,6 +5,7 @@ import pytest
 from scipy.stats import spearmanr
 
 from qualitylib.rules.objectivity import cohort_jumps, inflated_means, marks_mismatch, objectivity
+from qualitylib.views.identification import sign_texts
 
 
 def pupils(rows):
@@ -61,5 +62,7 @@ def test_objectivity_index():
                             "municipality": ["М"] * 10})
     table, index = objectivity(pupils(rows), schools, {}, cohort_from=None)
     assert table.set_index("school_id").loc["BAD", "marked"] == 1
-    assert "несоответствие школьным отметкам (math.4 2021)" in table.set_index("school_id").loc["BAD", "signs"]
+    codes = table.set_index("school_id").loc["BAD", "sign_codes"]
+    assert "marks_mismatch(math.4 2021)" in codes.split(";")
+    assert "несоответствие школьным отметкам (math.4 2021)" in sign_texts(pd.Series([codes])).iloc[0]
     assert index == 90.0

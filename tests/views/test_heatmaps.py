@@ -61,8 +61,9 @@ def test_level_table_colours_labels_and_order():
         "school_id": ["S2", "S1", "S1"],
         "school_name": ["Школа Б", "Школа А", "Школа А"],
         "assessment": ["vpr.math.5", "oge.math.9", "vpr.math.5"],
+        "share_now": [46.4, 12.0, 0.0],
+        "verdict": ["declined", "insufficient_data", "no_change"],
         "level": [5.0, np.nan, 1.0],
-        "label": ["46% ↑\nкрасный", "нет\nданных", "0% =\nсиний"],
     })
     out = level_table(grid, {"vpr.math.5": "ВПР математика 5 кл.", "oge.math.9": "ОГЭ математика",
                              "ege.russian.11": "ЕГЭ русский"})
@@ -71,3 +72,11 @@ def test_level_table_colours_labels_and_order():
     assert cells(out) == [(LEVEL_COLOURS[1], "0% =<br>синий"), (NO_DATA, "нет<br>данных"),
                           (LEVEL_COLOURS[5], "46% ↑<br>красный"), (NO_DATA, "—")]
     assert level_table(grid.iloc[:0], {}).text.count("<table") == 0
+
+
+def test_level_table_hidden_cells_of_a_public_report():
+    grid = pd.DataFrame({"school_id": ["S1", "S2"], "school_name": ["Школа А", "Школа Б"],
+                         "assessment": ["vpr.math.5", "vpr.math.5"], "share_now": [np.nan, 20.0],
+                         "verdict": ["improved", "improved"], "level": [np.nan, 2.0], "hidden": [1, 0]})
+    out = level_table(grid, {"vpr.math.5": "ВПР математика 5 кл."})
+    assert cells(out) == [(NO_DATA, "скр."), (LEVEL_COLOURS[2], "20% ↓<br>зелёный")]

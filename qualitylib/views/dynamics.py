@@ -1,0 +1,160 @@
+"""Russian texts of the dynamics report (notebook 02): titles, notes, cell labels and the summary.
+
+The rules (:mod:`qualitylib.rules.dynamics`) return codes and numbers and the report
+(:mod:`qualitylib.reports.dynamics`) gathers them, privacy already applied; this module
+only words them.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..data.params import assessment_title
+from ..reports.dynamics import Dynamics
+from ..reports.identification import plural
+from .labels import ru_number
+
+#: Verdict code -> its words in tables.
+VERDICT_TITLES = {
+    "improved": "значимое улучшение",
+    "no_change": "без значимых изменений",
+    "declined": "значимое ухудшение",
+    "insufficient_data": "недостаточно данных",
+}
+
+#: Test code of :func:`qualitylib.rules.stats.two_proportion_test` -> its name.
+METHOD_TITLES = {"fisher": "точный Фишера", "z": "z-критерий"}
+
+#: Colour words of the five status/change levels (1: best ... 5: needs the most attention).
+LEVEL_NAMES = {1: "синий", 2: "зелёный", 3: "жёлтый", 4: "оранжевый", 5: "красный"}
+
+#: Arrow of a grid cell by verdict: the fail share fell (↓), rose (↑), or did not change significantly (=).
+VERDICT_ARROWS = {"improved": "↓", "declined": "↑"}
+
+#: Group code of :func:`qualitylib.rules.dynamics.mean_score_trends` -> its name.
+TREND_GROUP_TITLES = {"all": "все школы", "shnor": "ШНОР"}
+
+#: Label of a grid cell without a level, and of one hidden in a public report.
+NO_LEVEL_LABEL = "нет\nданных"
+HIDDEN_LABEL = "скр."
+
+_SUBJECT_DATIVE = {"math": "математике", "russian": "русскому языку"}
+
+
+def indicator_title(ident: str, year: int) -> str:
+    """The title of a Norilsk 2.3.1 / 3.3.3 indicator computed for ``year``."""
+    cohort = {"norilsk.3.3.3.1": "math", "norilsk.3.3.3.2": "russian"}
+    oge = {"norilsk.3.3.3.3": "russian", "norilsk.3.3.3.4": "math"}
+    if ident == "norilsk.2.3.1.1":
+        return "Доля ШНОР с положительной динамикой результатов ГИА по математике"
+    if ident == "norilsk.2.3.1.2":
+        return "Доля ШНОР с положительной динамикой результатов ГИА по русскому языку"
+    if ident == "norilsk.2.3.1.3":
+        return ("Доля ШНОР с положительной динамикой по диагностическим работам 4, 6, 7, 8 классов "
+                "(по данным ВПР)")
+    if ident in cohort:
+        return (f"Доля ОУ, в которых снизился процент «2» по ВПР по {_SUBJECT_DATIVE[cohort[ident]]} "
+                f"(4 класс {year - 1} → 5 класс {year})")
+    if ident in oge:
+        return f"Доля ОУ без неудовлетворительных результатов ОГЭ по {_SUBJECT_DATIVE[oge[ident]]}"
+    raise KeyError(ident)
+
+
+def indicator_note(untestable: float, significant: float) -> str:
+    """The note of an indicator: ШНОР that cannot be assessed (2.3.1) or significant falls (3.3.3)."""
+    if pd.notna(untestable):
+        return f"нельзя оценить (мало участников или нет данных): {int(untestable)}" if untestable else ""
+    if pd.notna(significant):
+        return f"из них значимо: {int(significant)}"
+    return ""
+
+
+def indicator_table(indicators: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The indicators of :class:`~qualitylib.reports.dynamics.Dynamics` with ``title`` and ``note``."""
+    table = indicators.copy()
+    table["title"] = [indicator_title(i, year) for i in table["id"]]
+    table["note"] = [indicator_note(u, s) for u, s in zip(table["untestable"], table["significant"])]
+    return table
+
+
+def gap_table(gap: pd.DataFrame) -> pd.DataFrame:
+    """The ГИА gap table of :func:`qualitylib.rules.dynamics.gia_gap` with the assessment ``title``."""
+    table = gap.copy()
+    table["title"] = table["assessment"].map(assessment_title)
+    return table
+
+
+def grid_labels(grid: pd.DataFrame) -> pd.Series:
+    """The label of each status × change cell: share this year, arrow and colour word.
+
+    «46% ↑» and a new line «красный» for a level; «нет данных» without one; «скр.» where the
+    report hid the cell (``hidden`` equal to 1).
+    """
+    testable = grid["verdict"] != "insufficient_data"
+    arrow = grid["verdict"].map(VERDICT_ARROWS).fillna("=")
+    share = grid["share_now"].map(lambda v: "—" if pd.isna(v) else ru_number(v, 0) + "%")
+    level_name = grid["level"].map(LEVEL_NAMES).fillna("нет данных")
+    labels = pd.Series(np.where(testable, share + " " + arrow + "\n" + level_name, NO_LEVEL_LABEL),
+                       index=grid.index)
+    if "hidden" in grid:
+        labels[grid["hidden"] == 1] = HIDDEN_LABEL
+    return labels
+
+
+def verdict_table(d: Dynamics, school_ids=None, assessments=None) -> pd.DataFrame:
+    """Changes of the given schools (default: ШНОР) and assessments (default: all), with titles."""
+    ids = d.shnor_ids if school_ids is None else list(school_ids)
+    table = d.changes[d.changes["school_id"].isin(ids)].copy()
+    if assessments is not None:
+        table = table[table["assessment"].isin(list(assessments))]
+    table["assessment_title"] = table["assessment"].map(assessment_title)
+    table["verdict_title"] = table["verdict"].map(VERDICT_TITLES)
+    table["method_title"] = table["method"].map(METHOD_TITLES).fillna("—")
+    return table.sort_values(["school_name", "assessment"])
+
+
+def summary_sentences(d: Dynamics) -> list[str]:
+    """The summary of notebook 02, worded from the report's numbers."""
+    y = d.year
+    out = []
+    n_shnor = len(d.shnor_ids)
+    where = f"муниципалитета «{d.municipality}»" if d.municipality else "региона"
+    out.append(f"Динамика {y - 1} → {y} год: в списке ШНОР {where} за {y - 1} год "
+               f"{plural(n_shnor, 'школа', 'школы', 'школ')}.")
+    indicators = d.indicators.set_index("id")
+    for ident, name in (("norilsk.2.3.1.1", "ГИА по математике"), ("norilsk.2.3.1.2", "ГИА по русскому языку")):
+        if n_shnor:
+            row = indicators.loc[ident]
+            untestable = int(row["untestable"])
+            out.append(f"{int(row['numerator'])} из {n_shnor} ШНОР значимо улучшили результат {name}"
+                       + (f"; у {untestable} оценить нельзя (мало участников или нет данных)"
+                          if untestable else "") + ".")
+    counts = d.changes["verdict"].value_counts()
+    total = int(counts.sum())
+    out.append(f"Всего пар «школа — процедура» с результатами в обоих годах или в одном из них: {total}; "
+               f"значимое улучшение — {int(counts.get('improved', 0))}, значимое ухудшение — "
+               f"{int(counts.get('declined', 0))}, без значимых изменений — {int(counts.get('no_change', 0))}, "
+               f"недостаточно данных — {int(counts.get('insufficient_data', 0))}.")
+    cohort = indicators.loc["norilsk.3.3.3.1"]
+    if cohort["denominator"]:
+        out.append(f"Когорта 4 → 5 класс по математике: доля «2» снизилась в {int(cohort['numerator'])} из "
+                   f"{int(cohort['denominator'])} школ "
+                   f"({indicator_note(cohort['untestable'], cohort['significant'])}).")
+    last = gap_table(d.gap[d.gap["year"] == y])
+    for row in last.itertuples():
+        if pd.notna(row.gap_change):
+            target = ru_number(d.params["dynamics"]["gap_target_shrink"])
+            verdict = f"цель (сокращение не менее чем на {target}) " + \
+                      ("достигнута" if row.target_met == 1 else "не достигнута")
+            out.append(f"Разрыв между 10 % лучших и 10 % худших школ, {row.title}: {ru_number(row.gap)} балла "
+                       f"(изменение за год {ru_number(row.gap_change, sign=True)}); {verdict}.")
+    return out
+
+
+def change_counts_message(changes: pd.DataFrame, year: int, out) -> str:
+    """The line ``qualitylib dynamics`` prints: verdicts counted and where the table was written."""
+    counts = changes["verdict"].value_counts()
+    return (f"Динамика {year - 1} → {year}: значимо улучшились — {int(counts.get('improved', 0))}, "
+            f"ухудшились — {int(counts.get('declined', 0))}, без значимых изменений — "
+            f"{int(counts.get('no_change', 0))}, недостаточно данных — {int(counts.get('insufficient_data', 0))}. "
+            f"Таблица записана в «{out}».")

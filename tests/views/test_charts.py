@@ -1,0 +1,95 @@
+"""Charts: the theme is a context (no global side effect), ax= panels, decimal commas."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib as mpl  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from qualitylib.views import charts  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def gap():
+    return pd.DataFrame({"assessment": ["oge.math.9"] * 2, "title": ["ОГЭ математика"] * 2, "year": [2025, 2026],
+                         "gap": [3.0, 2.45]})
+
+
+def test_theme_is_a_context_and_leaves_rcparams_alone():
+    before = dict(mpl.rcParams)
+    with charts.theme():
+        assert mpl.rcParams["font.size"] == charts.THEME["font.size"]
+        assert mpl.rcParams["axes.spines.top"] is False
+    with charts.theme({"font.size": 13}):
+        assert mpl.rcParams["font.size"] == 13
+    fig = charts.gap_chart(gap())
+    assert dict(mpl.rcParams) == before
+    assert fig.dpi == charts.THEME["figure.dpi"]       # the style was in force when the figure was made
+    assert fig.axes[0].title.get_fontsize() == charts.THEME["axes.titlesize"]
+
+
+def test_theme_keeps_what_pyplot_sets_inside_it():
+    # a kernel turns interactive mode on when its first figure picks the inline backend; undoing
+    # that on leaving the theme (as rc_context would) hid every later figure of a notebook
+    interactive = mpl.rcParams["interactive"]
+    try:
+        with charts.theme():
+            mpl.rcParams["interactive"] = not interactive
+        assert mpl.rcParams["interactive"] is (not interactive)
+    finally:
+        mpl.rcParams["interactive"] = interactive
+    with pytest.raises(RuntimeError):
+        with charts.theme({"font.size": 13}):
+            raise RuntimeError
+    assert mpl.rcParams["font.size"] != 13
+
+
+def test_gap_chart_draws_into_the_callers_axes_with_a_decimal_comma():
+    fig, (left, right) = plt.subplots(1, 2)
+    assert charts.gap_chart(gap(), ax=right) is fig
+    assert not left.lines and len(right.lines) == 1
+    assert [t.get_text() for t in right.texts] == ["2,5"]       # 2.45 to one decimal
+
+
+def test_panels_take_ax():
+    fig, ax = plt.subplots()
+    changes = pd.DataFrame({"school_name": ["А", "Б"], "share_prev": [30.0, 10.0], "share_now": [10.0, 12.0],
+                            "verdict": ["improved", "no_change"]})
+    assert charts.slope_panel(changes, 2026, "ВПР", ax=ax) is ax
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2025", "2026"]
+    points = pd.DataFrame({"school_name": ["А"], "participants": [40], "share": [12.5], "p0": [12.5],
+                           "outside_998": [0]})
+    curves = pd.DataFrame({"n": [1, 40], "lo95": [0.0, 5.0], "hi95": [90.0, 25.0], "lo998": [0.0, 2.0],
+                           "hi998": [99.0, 30.0]})
+    fig2, ax2 = plt.subplots()
+    charts.funnel_panel(points, curves, "ВПР", ax=ax2)
+    assert "средняя доля 12,5 %" in ax2.get_legend_handles_labels()[1]
+
+
+def test_tick_labels_have_a_decimal_comma():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    charts._russian_ticks(ax)
+    ax.set_yticks([0, 0.25, 0.5])
+    fig.canvas.draw()
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0,00", "0,25", "0,50"]
+
+
+def test_threshold_in_the_series_title_has_a_decimal_comma():
+    series = pd.DataFrame({"school_id": ["S"] * 2, "assessment": ["vpr.math.5"] * 2, "year": [2025, 2026],
+                           "share": [40.0, 20.0], "share_lo": [30.0, 10.0], "share_hi": [50.0, 30.0]})
+    schools = pd.DataFrame({"school_id": ["S"], "school_name": ["Школа"]})
+    fig = charts.shnor_series(series, schools, ["vpr.math.5"], 27.5, {"vpr.math.5": "ВПР"})
+    assert "порог 27,5 %" in fig._suptitle.get_text()
+    fig = charts.shnor_series(series, schools, ["vpr.math.5"], 30, {"vpr.math.5": "ВПР"})
+    assert "порог 30 %" in fig._suptitle.get_text()
+    assert charts.shnor_series(series, schools.iloc[:0], [], 30, {}) is None
+    assert np.isclose(fig.axes[0].get_ylim()[1], 100)

@@ -1,0 +1,86 @@
+"""The Russian words of the dynamics report: titles, notes, cell labels, the summary."""
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from qualitylib.data.params import load_params
+from qualitylib.data.region import Region
+from qualitylib.reports.dynamics import build_dynamics
+from qualitylib.views import dynamics as texts
+
+COLUMNS = ["year", "school_id", "procedure", "subject", "grade", "participants", "low_count", "mean_score"]
+
+
+def test_indicator_titles_and_notes():
+    indicators = pd.DataFrame({
+        "id": ["norilsk.2.3.1.1", "norilsk.2.3.1.2", "norilsk.3.3.3.1", "norilsk.3.3.3.4"],
+        "numerator": [0, 1, 1, 0], "denominator": [3, 3, 2, 1], "value": [0.0, 33.3, 50.0, 0.0],
+        "untestable": [1, 0, np.nan, np.nan], "significant": [np.nan, np.nan, 0, np.nan]})
+    table = texts.indicator_table(indicators, 2026)
+    assert table["title"].tolist() == [
+        "Доля ШНОР с положительной динамикой результатов ГИА по математике",
+        "Доля ШНОР с положительной динамикой результатов ГИА по русскому языку",
+        "Доля ОУ, в которых снизился процент «2» по ВПР по математике (4 класс 2025 → 5 класс 2026)",
+        "Доля ОУ без неудовлетворительных результатов ОГЭ по математике"]
+    assert table["note"].tolist() == ["нельзя оценить (мало участников или нет данных): 1", "",
+                                      "из них значимо: 0", ""]
+    with pytest.raises(KeyError):
+        texts.indicator_title("norilsk.9.9.9", 2026)
+
+
+def test_grid_labels():
+    grid = pd.DataFrame({"share_now": [46.4, 2.0, 45.0, 10.0, np.nan],
+                         "verdict": ["declined", "improved", "no_change", "insufficient_data", "improved"],
+                         "level": [5.0, 1.0, 4.0, np.nan, np.nan], "hidden": [0, 0, 0, 0, 1]})
+    assert texts.grid_labels(grid).tolist() == ["46% ↑\nкрасный", "2% ↓\nсиний", "45% =\nоранжевый",
+                                                "нет\nданных", "скр."]
+
+
+def test_change_counts_message():
+    changes = pd.DataFrame({"verdict": ["improved", "improved", "declined", "insufficient_data"]})
+    assert texts.change_counts_message(changes, 2026, "d.csv") == (
+        "Динамика 2025 → 2026: значимо улучшились — 2, ухудшились — 1, без значимых изменений — 0, "
+        "недостаточно данных — 1. Таблица записана в «d.csv».")
+
+
+@pytest.fixture
+def dynamics():
+    """ОГЭ math of A (30 % -> 10 %, 200 pupils) and B, ОГЭ Russian of A in 2025 only, a 4 -> 5 cohort."""
+    schools = pd.DataFrame({"school_id": ["A", "B"], "school_name": ["Школа Б", "Школа А"],
+                            "municipality": ["М", "М"]})
+    results = pd.DataFrame([
+        (2025, "A", "oge", "math", 9, 200, 60, 12.0), (2026, "A", "oge", "math", 9, 200, 20, 14.0),
+        (2025, "B", "oge", "math", 9, 100, 10, 15.0), (2026, "B", "oge", "math", 9, 100, 12, 15.5),
+        (2025, "A", "oge", "russian", 9, 50, 20, 20.0),                           # 40 %, no 2026
+        (2025, "A", "vpr", "math", 4, 50, 15, np.nan), (2026, "A", "vpr", "math", 5, 50, 14, np.nan),
+    ], columns=COLUMNS)
+    region = Region("Р", Path("."), schools, results, pd.DataFrame({"year": [], "school_id": []}))
+    return build_dynamics(region, "М", 2026, load_params())
+
+
+def test_summary_sentences(dynamics):
+    d = dynamics
+    text = texts.summary_sentences(d)
+    assert d.shnor_ids == ["A"]    # 2025: ОГЭ math 30 % and Russian 40 %, two low results
+    assert text[:3] == [
+        "Динамика 2025 → 2026 год: в списке ШНОР муниципалитета «М» за 2025 год 1 школа.",
+        "1 из 1 ШНОР значимо улучшили результат ГИА по математике.",
+        "0 из 1 ШНОР значимо улучшили результат ГИА по русскому языку; у 1 оценить нельзя "
+        "(мало участников или нет данных)."]
+    counts = d.changes["verdict"].value_counts()
+    assert (f"Всего пар «школа — процедура» с результатами в обоих годах или в одном из них: {len(d.changes)}; "
+            f"значимое улучшение — {counts.get('improved', 0)}") in " ".join(text)
+    assert "Когорта 4 → 5 класс по математике: доля «2» снизилась в 1 из 1 школ (из них значимо: 0)." in text
+    # ОГЭ math gap: one school each side; 2025: 15 − 12 = 3, 2026: 15,5 − 14 = 1,5; change −1,5
+    assert ("Разрыв между 10 % лучших и 10 % худших школ, ОГЭ математика: 1,5 балла (изменение за год -1,5); "
+            "цель (сокращение не менее чем на 0,3) достигнута.") in text
+
+
+def test_verdict_table(dynamics):
+    table = texts.verdict_table(dynamics, school_ids=["A", "B"], assessments=["oge.math.9"])
+    assert table["school_name"].tolist() == ["Школа А", "Школа Б"]            # sorted by name
+    assert table["verdict_title"].tolist() == ["без значимых изменений", "значимое улучшение"]
+    assert table["method_title"].tolist() == ["z-критерий", "z-критерий"]
+    assert table["assessment_title"].tolist() == ["ОГЭ математика"] * 2
