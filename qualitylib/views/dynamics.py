@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..data.params import assessment_title
 from ..reports.dynamics import Dynamics
-from ..reports.identification import plural
+from .labels import plural
 from .labels import ru_number
 
 #: Verdict code -> its words in tables.
