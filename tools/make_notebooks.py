@@ -158,7 +158,7 @@ def dynamics() -> nbformat.NotebookNode:
         new_code_cell(SETUP + '''
 from qualitylib.reports.dynamics import build_dynamics
 from qualitylib.views import dynamics as texts
-from qualitylib.data.params import assessment_title
+from qualitylib.views.labels import assessment_title
 
 d = build_dynamics(region, municipality, year, params, public=public)
 titles = {a: assessment_title(a) for a in params["identification"]["assessments"]

@@ -254,17 +254,6 @@ def load_params(path: str | Path | None = None) -> dict:
     return merged
 
 
-def assessment_title(assessment: str) -> str:
-    """Russian title of an assessment id, e.g. ``vpr.math.5`` -> «ВПР математика 5 кл.»."""
-    from .schema import PROCEDURES, SUBJECTS
-
-    procedure, subject, grade = assessment.split(".")
-    name = SUBJECTS.get(subject, subject)
-    if procedure == "vpr":
-        return f"ВПР {name} {grade} кл."
-    return f"{PROCEDURES[procedure]} {name}"
-
-
 def find_municipality_params(municipality: str, params_dir: str | Path | None = None) -> Path:
     """The parameters file of a municipality, else the base methodology file.
 

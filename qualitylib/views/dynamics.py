@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..data.params import assessment_title
+from .labels import assessment_title
 from ..reports.dynamics import Dynamics
 from .labels import plural
 from .labels import ru_number

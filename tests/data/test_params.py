@@ -1,7 +1,8 @@
 """Parameters: the base file, overrides through ``base``, and Russian errors."""
 import pytest
 
-from qualitylib.data.params import (PARAMS_DIR, ParamsError, assessment_title, find_municipality_params,
+from qualitylib.views.labels import assessment_title
+from qualitylib.data.params import (PARAMS_DIR, ParamsError, find_municipality_params,
                                load_params)
 
 
