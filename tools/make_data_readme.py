@@ -10,7 +10,7 @@ KIND_TEXT = {
 
 INTRO = """# Данные: контракт таблиц региона
 
-> Этот файл создаётся командой `python tools/make_data_readme.py` из `qualitylib/schema.py`;
+> Этот файл создаётся командой `python tools/make_data_readme.py` из `qualitylib/data/schema.py`;
 > правьте схему, а не файл.
 
 Регион — это папка с таблицами. Каждая таблица — файл CSV (UTF-8 или Windows-1251, разделитель
