@@ -3,7 +3,7 @@
 Isolation (in the style of seaborn's conftest): before anything is collected, every folder
 the library, matplotlib, Jupyter and IPython would write to (the region cache, the
 interactive explorer's Excel export, font caches, kernel connection files, IPython profiles,
-XDG caches) is pointed into one temporary folder, so that the suite writes nothing to the
+hypothesis' storage, XDG caches) is pointed into one temporary folder, so that the suite writes nothing to the
 home folder or the checkout. Figures are closed after each test; hypothesis runs a
 derandomised profile without a database.
 
@@ -28,6 +28,7 @@ ISOLATED = {
     "JUPYTER_DATA_DIR": "jupyter-data",
     "JUPYTER_CONFIG_DIR": "jupyter-config",
     "IPYTHONDIR": "ipython",
+    "HYPOTHESIS_STORAGE_DIRECTORY": "hypothesis",  # its constants cache, else .hypothesis/ of the checkout
     "XDG_CACHE_HOME": "xdg-cache",
     "XDG_CONFIG_HOME": "xdg-config",
     "XDG_DATA_HOME": "xdg-data",
@@ -52,7 +53,7 @@ matplotlib.use("Agg")
 
 from qualitylib.data.schema import PROCEDURES, SUBJECTS, TABLES  # noqa: E402
 
-#: Hypothesis: the same examples on every run and machine, nothing stored in .hypothesis/.
+#: Hypothesis: the same examples on every run and machine, no example database.
 settings.register_profile("qualitylib", derandomize=True, max_examples=60, database=None, deadline=None)
 settings.load_profile("qualitylib")
 
@@ -207,6 +208,19 @@ def assert_problem(problem, file, row, column, value, text):
 def region_dir(tmp_path):
     """A valid region folder: UTF-8 CSV with ``,`` and canonical headers."""
     return write_region(tmp_path / "region")
+
+
+#: End-to-end tests in files that carry no ``e2e`` marker of their own: node id -> why.
+E2E_ELSEWHERE = {
+    "tests/data/test_fisoko.py::test_real_altai_export":
+        "imports the whole real ФИС ОКО export (16 files, about 640 schools): a quarter of the fast loop",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid in E2E_ELSEWHERE:
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session", autouse=True)
