@@ -1,11 +1,13 @@
 """Shared fixtures of the test suite and the helpers of the loader tests.
 
 Isolation (in the style of seaborn's conftest): before anything is collected, every folder
-the library, matplotlib, Jupyter and IPython would write to (the region cache, the
-interactive explorer's Excel export, font caches, kernel connection files, IPython profiles,
-hypothesis' storage, XDG caches) is pointed into one temporary folder, so that the suite writes nothing to the
-home folder or the checkout. Figures are closed after each test; hypothesis runs a
-derandomised profile without a database.
+the library, matplotlib, Jupyter, IPython and hypothesis would write to (the region cache,
+the interactive explorer's Excel export, font caches, kernel connection files, IPython
+profiles, hypothesis' storage, XDG caches) is pointed into one temporary folder, so that the
+suite writes nothing to the home folder or the checkout. Browser screenshots go to pytest's
+temporary folder and a failing test's report lists them. Figures are closed after each
+test; hypothesis runs a derandomised profile without a database; end-to-end tests carry the
+``e2e`` marker (``pytest -m "not e2e"`` is the fast loop).
 
 Tiny region folders written by hand: a region is three tables (schools, results,
 context), each given as ``(columns, rows)`` with canonical column names and canonical
