@@ -1,20 +1,63 @@
-"""Shared helpers for the loader tests: tiny region folders written by hand.
+"""Shared fixtures of the test suite and the helpers of the loader tests.
 
-A region is three tables (schools, results, context), each given as
-``(columns, rows)`` with canonical column names and canonical values. The helpers
-write them as CSV (any separator and encoding, canonical or Russian headers) or as
-XLSX, so that tests can change one cell and look at the problem it causes.
+Isolation (in the style of seaborn's conftest): before anything is collected, every folder
+the library, matplotlib, Jupyter, IPython and hypothesis would write to (the region cache,
+the interactive explorer's Excel export, font caches, kernel connection files, IPython
+profiles, hypothesis' storage, XDG caches) is pointed into one temporary folder, so that the
+suite writes nothing to the home folder or the checkout. Browser screenshots go to pytest's
+temporary folder and a failing test's report lists them. Figures are closed after each
+test; hypothesis runs a derandomised profile without a database; end-to-end tests carry the
+``e2e`` marker (``pytest -m "not e2e"`` is the fast loop).
+
+Tiny region folders written by hand: a region is three tables (schools, results,
+context), each given as ``(columns, rows)`` with canonical column names and canonical
+values. The helpers write them as CSV (any separator and encoding, canonical or Russian
+headers) or as XLSX, so that tests can change one cell and look at the problem it causes.
 """
 from __future__ import annotations
 
-import csv
-import io
+import os
+import tempfile
 from pathlib import Path
 
-import openpyxl
-import pytest
+#: Environment variable -> sub-folder of the session's temporary folder. Set when this file is
+#: imported, that is before any test module (and matplotlib, which reads MPLCONFIGDIR once).
+ISOLATED = {
+    "QUALITYLIB_CACHE": "qualitylib-cache",
+    "QUALITYLIB_EXPORT": "qualitylib-export",
+    "MPLCONFIGDIR": "matplotlib",
+    "JUPYTER_RUNTIME_DIR": "jupyter-runtime",
+    "JUPYTER_DATA_DIR": "jupyter-data",
+    "JUPYTER_CONFIG_DIR": "jupyter-config",
+    "IPYTHONDIR": "ipython",
+    "HYPOTHESIS_STORAGE_DIRECTORY": "hypothesis",  # its constants cache, else .hypothesis/ of the checkout
+    "XDG_CACHE_HOME": "xdg-cache",
+    "XDG_CONFIG_HOME": "xdg-config",
+    "XDG_DATA_HOME": "xdg-data",
+}
+ISOLATION_ROOT = Path(tempfile.mkdtemp(prefix="qualitylib-tests-"))
+_SAVED = {name: os.environ.get(name) for name in ISOLATED}
+for _name, _sub in ISOLATED.items():
+    (ISOLATION_ROOT / _sub).mkdir()
+    os.environ[_name] = str(ISOLATION_ROOT / _sub)
 
-from qualitylib.data.schema import PROCEDURES, SUBJECTS, TABLES
+import csv  # noqa: E402
+import io  # noqa: E402
+import shutil  # noqa: E402
+import sys  # noqa: E402
+
+import matplotlib  # noqa: E402
+import openpyxl  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+matplotlib.use("Agg")
+
+from qualitylib.data.schema import PROCEDURES, SUBJECTS, TABLES  # noqa: E402
+
+#: Hypothesis: the same examples on every run and machine, no example database.
+settings.register_profile("qualitylib", derandomize=True, max_examples=60, database=None, deadline=None)
+settings.load_profile("qualitylib")
 
 FLAGS = [1, 1, 1, 0, 1, 1, 1]
 CONTEXT_COLUMNS = [c.name for c in TABLES["context"].columns if c.required]
@@ -167,3 +210,70 @@ def assert_problem(problem, file, row, column, value, text):
 def region_dir(tmp_path):
     """A valid region folder: UTF-8 CSV with ``,`` and canonical headers."""
     return write_region(tmp_path / "region")
+
+
+#: End-to-end tests in files that carry no ``e2e`` marker of their own: node id -> why.
+E2E_ELSEWHERE = {
+    "tests/data/test_fisoko.py::test_real_altai_export":
+        "imports the whole real ФИС ОКО export (16 files, about 640 schools): a quarter of the fast loop",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid in E2E_ELSEWHERE:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_environment():
+    """The temporary folders that replace the home folder's caches for the whole session."""
+    paths = {name: Path(os.environ[name]) for name in ISOLATED}
+    for name, path in paths.items():
+        assert path.is_relative_to(ISOLATION_ROOT), f"{name} escaped the isolation: {path}"
+    return paths
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    """Close every matplotlib figure a test opened."""
+    yield
+    if "matplotlib.pyplot" in sys.modules:  # no pyplot import for tests that never drew
+        sys.modules["matplotlib.pyplot"].close("all")
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(tmp_path_factory):
+    """Where browser tests save screenshots (pytest keeps the last runs' temporary folders)."""
+    return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture
+def screenshot(request, screenshot_dir):
+    """``screenshot(page, name)`` saves a full-page PNG; a failing test's report names the files."""
+    def take(page, name: str, full_page: bool = True) -> Path:
+        path = screenshot_dir / f"{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        request.node.user_properties.append(("screenshot", str(path)))
+        return path
+
+    return take
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    shots = [value for key, value in item.user_properties if key == "screenshot"]
+    if report.failed and shots:
+        report.sections.append(("screenshots", "\n".join(shots)))
+
+
+def pytest_unconfigure(config):
+    """Give the environment back and remove the session's temporary folders."""
+    for name, value in _SAVED.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    shutil.rmtree(ISOLATION_ROOT, ignore_errors=True)

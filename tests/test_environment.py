@@ -35,3 +35,11 @@ def test_data_readme_is_generated_from_the_schema():
     spec.loader.exec_module(module)
     assert (ROOT / "data" / "README.md").read_text(encoding="utf-8") == module.render(), \
         "data/README.md is stale: run python tools/make_data_readme.py"
+
+
+def test_plain_pytest_runs_everything_and_e2e_is_registered():
+    # the fast loop is ``pytest -m "not e2e"``; ``make test`` (the README's command) deselects nothing
+    options = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]["ini_options"]
+    assert "-m" not in options["addopts"].split() and "--strict-markers" in options["addopts"].split()
+    assert [m.split(":")[0] for m in options["markers"]] == ["e2e"]
+    assert re.search(r"^test: setup\n\t\$\(PY\) -m pytest$", (ROOT / "Makefile").read_text(encoding="utf-8"), re.M)

@@ -287,13 +287,21 @@ display(html.title_block(region.name, municipality, year, params))'''),
     return notebook(cells)
 
 
-def main() -> None:
-    HERE.mkdir(exist_ok=True)
+def build_notebooks() -> dict[str, nbformat.NotebookNode]:
+    """The three workbench notebooks by file name, with stable cell ids, without writing them."""
+    out = {}
     for name, build in (("01_identification.ipynb", identification), ("02_dynamics.ipynb", dynamics),
                         ("03_monitoring.ipynb", monitoring)):
         nb = build()
         for i, cell in enumerate(nb.cells):
             cell["id"] = f"cell-{i:02d}"
+        out[name] = nb
+    return out
+
+
+def main() -> None:
+    HERE.mkdir(exist_ok=True)
+    for name, nb in build_notebooks().items():
         nbformat.write(nb, HERE / name)
         print("written", HERE / name)
 

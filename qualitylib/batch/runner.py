@@ -19,6 +19,7 @@ import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from ..data.io import atomic_path, file_hash
@@ -109,10 +110,17 @@ def execute(path: str, executed: Path, job: Job, output_dir: Path, attempts: int
                 raise
 
 
-def run_job(job: Job) -> JobResult:
+def run_job(job: Job, execute=execute) -> JobResult:
     """Execute one municipality's notebooks and move its files into place.
 
     Never raises: every failure is recorded in the returned :class:`JobResult`.
+
+    Parameters
+    ----------
+    execute : callable, optional
+        ``execute(path, executed, job, output_dir)`` writes the executed notebook to
+        ``executed`` (and any Excel files to ``output_dir``) or raises; the default runs
+        papermill. Tests pass a stand-in that starts no kernel.
     """
     import nbformat
 
@@ -178,23 +186,33 @@ def write_json_atomic(data, target: Path) -> Path:
 
 
 def execute_jobs(jobs: list[Job], workers: int, executor: str = "local", scheduler: str | None = None,
-                 progress: bool = True) -> list[JobResult]:
+                 progress: bool = True, execute=execute) -> list[JobResult]:
     """Run jobs in parallel and return their results in job order.
 
     Parameters
     ----------
     workers : int
         Worker processes for the local executor.
-    executor : {"local", "dask"}
+    executor : {"local", "dask", "inline"}
         ``dask`` sends jobs to a Dask distributed cluster at ``scheduler`` (or a
-        ``LocalCluster`` with ``workers`` processes when ``scheduler`` is ``None``).
+        ``LocalCluster`` with ``workers`` processes when ``scheduler`` is ``None``);
+        ``inline`` runs them one after another in this process (no workers).
+    execute : callable, optional
+        How one notebook is executed, passed to :func:`run_job` (papermill by default);
+        it must be picklable for the ``local`` and ``dask`` executors.
     """
     from tqdm.auto import tqdm
 
+    task = partial(run_job, execute=execute)
     results: dict[str, JobResult] = {}
     bar = tqdm(total=len(jobs), desc="Муниципалитеты", unit="мун.", disable=not progress,
                file=sys.stderr, dynamic_ncols=True)
-    if executor == "dask":
+    if executor == "inline":
+        for job in jobs:
+            res = task(job)
+            results[res.slug] = res
+            bar.update(1)
+    elif executor == "dask":
         from dask.distributed import Client, LocalCluster, as_completed as dask_completed
 
         cluster = None
@@ -204,7 +222,7 @@ def execute_jobs(jobs: list[Job], workers: int, executor: str = "local", schedul
         client = Client(scheduler or cluster)
         try:
             client.run(warm_up)
-            futures = [client.submit(run_job, job, pure=False) for job in jobs]
+            futures = [client.submit(task, job, pure=False) for job in jobs]
             for future in dask_completed(futures):
                 res = future.result()
                 results[res.slug] = res
@@ -216,7 +234,7 @@ def execute_jobs(jobs: list[Job], workers: int, executor: str = "local", schedul
     else:
         context = multiprocessing.get_context("spawn")  # no inherited zmq/asyncio state in workers
         with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context, initializer=warm_up) as pool:
-            futures = {pool.submit(run_job, job): job for job in jobs}
+            futures = {pool.submit(task, job): job for job in jobs}
             for future in as_completed(futures):
                 job = futures[future]
                 try:
@@ -265,8 +283,11 @@ def plan_jobs(region, year: int, out: Path, params_dir: str | None, municipaliti
 def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", params_dir: str | None = None,
                municipalities: list[str] | None = None, workers: int = 2, public: bool = False,
                executor: str = "local", scheduler: str | None = None, progress: bool = True,
-               log=print) -> dict:
+               log=print, execute=execute) -> dict:
     """Run the whole batch for a region and write the index, the region registry and the manifest.
+
+    ``executor`` and ``execute`` are passed to :func:`execute_jobs`: ``execute`` runs one
+    notebook (papermill by default; tests pass a stand-in that starts no kernel).
 
     Returns
     -------
@@ -303,7 +324,7 @@ def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", par
     base.mkdir(parents=True, exist_ok=True)
     log(f"Регион «{region.name}», {year} год: муниципалитетов — {len(jobs) + len(params_failed)}, "
         f"блокнотов — {len(jobs) * len(available_notebooks())}, процессов — {workers}.")
-    results = {r.municipality: r for r in execute_jobs(jobs, workers, executor, scheduler, progress)}
+    results = {r.municipality: r for r in execute_jobs(jobs, workers, executor, scheduler, progress, execute)}
 
     rows, frames = [], {"shnor": [], "risk": [], "pairs": []}
     names = municipalities or region.municipalities

@@ -1,7 +1,7 @@
 """Real browser: headless Chromium (Debian package) opens the index and each report kind.
 
-Fails on console errors, failed requests and broken images; saves screenshots under
-``outputs/screenshots/`` for review. Without Chromium the test is skipped, unless
+Fails on console errors, failed requests and broken images; saves screenshots in pytest's
+temporary folder (a failing test's report lists their paths). Without Chromium the test is skipped, unless
 ``QUALITYLIB_REQUIRE_BROWSER=1`` (set by ``.ci/run``) makes its absence a failure.
 """
 import os
@@ -13,6 +13,7 @@ import pytest
 from qualitylib.batch.runner import NOTEBOOKS, run_region
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.e2e
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
@@ -39,7 +40,7 @@ def reports(tmp_path_factory):
     return out / "sinteticheskiy-region-obrazets" / "2026"
 
 
-def open_page(browser, path: Path, shot: str):
+def open_page(browser, path: Path, shot: str, screenshot):
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     problems = []
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
@@ -50,26 +51,24 @@ def open_page(browser, path: Path, shot: str):
     page.goto(path.as_uri())
     page.wait_for_load_state("load")
     broken = page.evaluate("Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).length")
-    shots = ROOT / "outputs" / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(shots / f"{shot}.png"), full_page=True)
+    screenshot(page, shot)
     title = page.title()
     page.close()
     return title, problems, broken
 
 
-def test_index_page_in_browser(browser, reports):
-    title, problems, broken = open_page(browser, reports / "index.html", "index")
+def test_index_page_in_browser(browser, reports, screenshot):
+    title, problems, broken = open_page(browser, reports / "index.html", "index", screenshot)
     assert title == "Синтетический регион (образец) — отчёты за 2026 год"
     assert problems == [] and broken == 0
 
 
 @pytest.mark.parametrize("notebook", list(NOTEBOOKS))
-def test_each_report_in_browser(browser, reports, notebook):
+def test_each_report_in_browser(browser, reports, notebook, screenshot):
     path = reports / "polysaevo" / f"{notebook}.html"
     if not (ROOT / "notebooks" / f"{notebook}.ipynb").is_file():
         pytest.skip(f"блокнота {notebook} ещё нет")
-    title, problems, broken = open_page(browser, path, notebook)
+    title, problems, broken = open_page(browser, path, notebook, screenshot)
     assert title.endswith("— Полысаево, 2026")
     assert problems == []
     assert broken == 0

@@ -15,6 +15,7 @@ from nbformat.v4 import new_code_cell
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
+pytestmark = pytest.mark.e2e  # every test here starts a kernel (and one JupyterLab and a browser)
 
 
 def run_with_probe(name: str, probe: str) -> dict:
@@ -126,7 +127,7 @@ def lab_server(tmp_path):
         proc.kill()
 
 
-def test_jupyterlab_runs_a_notebook_with_widgets(lab_server):
+def test_jupyterlab_runs_a_notebook_with_widgets(lab_server, screenshot):
     playwright = pytest.importorskip("playwright.sync_api")
     url, chromium = lab_server
     args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -134,8 +135,6 @@ def test_jupyterlab_runs_a_notebook_with_widgets(lab_server):
     with playwright.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=args)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        shots = ROOT / "outputs" / "screenshots"
-        shots.mkdir(parents=True, exist_ok=True)
         try:
             page.goto(f"{url}/lab/tree/01_identification.ipynb?reset", timeout=120_000)
             page.wait_for_selector(".jp-Notebook", timeout=120_000)
@@ -155,9 +154,9 @@ def test_jupyterlab_runs_a_notebook_with_widgets(lab_server):
             page.wait_for_selector(".widget-slider", state="attached", timeout=60_000)
             page.locator(".widget-dropdown").first.scroll_into_view_if_needed()
             page.wait_for_timeout(1500)
-            page.screenshot(path=str(shots / "jupyterlab.png"))
+            screenshot(page, "jupyterlab", full_page=False)
             assert page.locator(".widget-slider").count() >= 2
         except Exception:
-            page.screenshot(path=str(shots / "jupyterlab-failure.png"))  # what the browser showed
+            screenshot(page, "jupyterlab-failure", full_page=False)  # what the browser showed
             raise
         browser.close()

@@ -12,6 +12,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from qualitylib.batch.runner import Job, run_job, run_region
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.e2e  # every test here executes notebooks in kernels (the fast ones: test_orchestration.py)
 EVIL = "../evil <script>alert(1)</script>"
 EVIL_SCHOOL = '<script>alert("школа")</script>'
 

@@ -1,8 +1,11 @@
 """Stress: 30 notebooks through the parallel runner without a single kernel failure."""
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from qualitylib.batch.runner import Job, execute_jobs
+
+pytestmark = pytest.mark.e2e
 
 
 def test_thirty_notebooks_in_parallel(tmp_path):
@@ -25,8 +28,6 @@ def test_thirty_notebooks_in_parallel(tmp_path):
 
 def test_dask_executor_with_a_local_cluster(tmp_path):
     """``--executor dask``: the same jobs sent to a Dask distributed cluster (LocalCluster here)."""
-    import pytest
-
     pytest.importorskip("dask.distributed")
     nb = new_notebook(cells=[
         new_code_cell("data_dir = None\nmunicipality = None\nyear = None\nparams_file = None\noutput_dir = None\npublic = False\ninteractive = False",
