@@ -42,4 +42,15 @@ def test_plain_pytest_runs_everything_and_e2e_is_registered():
     options = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]["ini_options"]
     assert "-m" not in options["addopts"].split() and "--strict-markers" in options["addopts"].split()
     assert [m.split(":")[0] for m in options["markers"]] == ["e2e"]
-    assert re.search(r"^test: setup\n\t\$\(PY\) -m pytest$", (ROOT / "Makefile").read_text(encoding="utf-8"), re.M)
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    # the architecture contract first, then every test
+    assert re.search(r"^test: setup\n\t\$\(VENV\)/bin/lint-imports\n\t\$\(PY\) -m pytest$", makefile, re.M)
+
+
+def test_ci_checks_the_contract_and_the_wheel():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make test" in ci and "tools/check_wheel.sh" in ci
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    layers = next(c for c in contracts["contracts"] if c["type"] == "layers")["layers"]
+    assert layers[:5] == ["qualitylib.batch", "qualitylib.views", "qualitylib.reports", "qualitylib.rules",
+                          "qualitylib.data"]

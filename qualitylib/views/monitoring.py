@@ -278,7 +278,7 @@ def recommendation_frame(recommendations: pd.DataFrame, shnor: pd.DataFrame, ris
     (:func:`qualitylib.views.identification.present`).
     """
     is_shnor = recommendations["kind"] == "shnor"
-    ids = recommendations["school_id"]
+    ids = recommendations["school_id"].astype(object)
     shnor, risk = shnor.set_index("school_id"), risk.set_index("school_id")
     out = recommendations.copy()
     out["kind"] = recommendations["kind"].map(RECOMMENDATION_KINDS).astype(object)
