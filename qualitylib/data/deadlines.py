@@ -155,7 +155,7 @@ _PERIODIC_ACADEMIC = re.compile(rf"({_YEAR})\s*[-/]\s*(\d{{4}}|\d{{2}})\s*{_ACAD
 _PERIODIC_YEARS = re.compile(rf"({_YEAR})(?:\s*[-/]\s*(\d{{4}}|\d{{2}}))?\s*(?:гг?\b|год)")
 
 
-def _as_date(value) -> date:
+def as_date(value) -> date:
     """A date from a ``date``, ``datetime``, ``Timestamp`` or ISO string."""
     if isinstance(value, datetime):
         return value.date()
@@ -167,7 +167,7 @@ def _as_date(value) -> date:
 def _as_period(period) -> Period | None:
     if period is None:
         return None
-    start, end = (_as_date(v) for v in period)
+    start, end = (as_date(v) for v in period)
     if start > end:
         raise ValueError(f"Период программы задан неверно: начало {start:%d.%m.%Y} позже "
                          f"конца {end:%d.%m.%Y}.")

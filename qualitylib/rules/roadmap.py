@@ -30,10 +30,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 
 import numpy as np
 import pandas as pd
+
+from ..data.deadlines import as_date as _as_date
 
 #: Execution states, in report order.
 STATES = ("done", "in_progress", "overdue", "not_started", "unparsed_deadline")
@@ -44,15 +46,6 @@ PROBLEMS = ("deadline_unparsed", "on_time_unknown", "completion_date_missing", "
 
 #: Counting columns of :func:`roadmap_summary` (after the grouping columns).
 SUMMARY_COLUMNS = (*STATES, "total", "done_on_time", "due_by_as_of", "done_on_time_of_due", "share_done_on_time")
-
-
-def _as_date(value) -> date:
-    """A date from a ``date``, ``datetime``, ``Timestamp`` or ISO string."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return pd.Timestamp(value).date()
 
 
 def roadmap_status(roadmap: pd.DataFrame, as_of: date) -> pd.DataFrame:

@@ -145,7 +145,7 @@ def risk_texts(risk: pd.DataFrame, high: pd.DataFrame, params: dict) -> pd.DataF
     texts = params["recommendations"]
     return pd.DataFrame({
         "material_missing": missing + glue + labs_part,
-        "vpr_high": risk["school_id"].astype(object).map(by_school.astype(object)).fillna("").astype(str).to_numpy(),
+        "vpr_high": by_school.astype(object).reindex(risk["school_id"].astype(object)).fillna("").to_numpy(dtype=object),
         "deficits": join_labels(deficits, DEFICIT_NAMES, "; "),
         "recommendations": join_labels(deficits, {c: f"{DEFICIT_NAMES[c][0].upper()}{DEFICIT_NAMES[c][1:]}: "
                                                      f"{texts[c].strip()}" for c in DEFICITS}, "\n"),
