@@ -97,7 +97,7 @@ def batch(data: Path, out: Path, workers: int) -> tuple[float, list[tuple[str, f
     """
     os.environ["QUALITYLIB_CACHE"] = str(out.parent / f"cache-{out.name}")
     start = time.perf_counter()
-    manifest = run_region(data, 2026, out, workers=workers, progress=False, log=lambda *a: None)
+    manifest = run_region(data, 2026, out, workers=workers, progress=False)
     wall = time.perf_counter() - start
     per_nb = [(n["notebook"], n["seconds"]) for m in manifest["municipalities"] for n in m["notebooks"]]
     assert not manifest["failed"], manifest["failed"]

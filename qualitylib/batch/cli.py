@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 invalid data or parameters, 2 wrong usage.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -100,8 +101,7 @@ def cmd_run(args) -> int:
     try:
         manifest = run_region(args.data, args.year, args.out, params_dir=args.params_dir,
                               municipalities=args.municipality, workers=args.workers, public=args.public,
-                              executor=args.executor, scheduler=args.scheduler, progress=not args.quiet,
-                              log=_print)
+                              executor=args.executor, scheduler=args.scheduler, progress=not args.quiet)
     except UnknownMunicipalityError as exc:
         raise UsageError(str(exc)) from exc
     base = region_folder(Path(args.out), manifest["region"], args.year)
@@ -244,8 +244,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _log_to_stdout() -> None:
+    """Messages of the library's loggers (``qualitylib.*``, level INFO) go to standard output as they are."""
+    package = logging.getLogger("qualitylib")
+    if not any(getattr(h, "qualitylib_cli", False) for h in package.handlers):
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.qualitylib_cli = True
+        package.addHandler(handler)
+    package.setLevel(logging.INFO)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    _log_to_stdout()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

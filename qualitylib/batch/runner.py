@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import logging
 import multiprocessing
 import os
 import platform
@@ -28,6 +29,8 @@ from ..resources import notebooks_dir
 from .slug import slugify, unique_slugs
 
 NOTEBOOKS_DIR = notebooks_dir()
+logger = logging.getLogger(__name__)
+
 #: Notebooks of one municipality, in order, with their Russian titles.
 NOTEBOOKS = {
     "01_identification": "Выявление ШНОР и школ в зоне риска",
@@ -283,7 +286,7 @@ def plan_jobs(region, year: int, out: Path, params_dir: str | None, municipaliti
 def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", params_dir: str | None = None,
                municipalities: list[str] | None = None, workers: int = 2, public: bool = False,
                executor: str = "local", scheduler: str | None = None, progress: bool = True,
-               log=print, execute=execute) -> dict:
+               execute=execute) -> dict:
     """Run the whole batch for a region and write the index, the region registry and the manifest.
 
     ``executor`` and ``execute`` are passed to :func:`execute_jobs`: ``execute`` runs one
@@ -322,7 +325,7 @@ def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", par
     jobs, params_failed = plan_jobs(region, year, Path(out), params_dir, municipalities, public)
     base = region_folder(Path(out), region.name, year)
     base.mkdir(parents=True, exist_ok=True)
-    log(f"Регион «{region.name}», {year} год: муниципалитетов — {len(jobs) + len(params_failed)}, "
+    logger.info(f"Регион «{region.name}», {year} год: муниципалитетов — {len(jobs) + len(params_failed)}, "
         f"блокнотов — {len(jobs) * len(available_notebooks())}, процессов — {workers}.")
     results = {r.municipality: r for r in execute_jobs(jobs, workers, executor, scheduler, progress, execute)}
 

@@ -35,8 +35,7 @@ def browser():
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
-    run_region(ROOT / "data" / "sample", 2026, out, municipalities=["Полысаево"], workers=1, progress=False,
-               log=lambda *a: None)
+    run_region(ROOT / "data" / "sample", 2026, out, municipalities=["Полысаево"], workers=1, progress=False)
     return out / "sinteticheskiy-region-obrazets" / "2026"
 
 

@@ -81,8 +81,7 @@ def region(tmp_path_factory):
 
 def run(region, out, execute, **kwargs):
     kwargs.setdefault("workers", 1)
-    return run_region(region, YEAR, out, executor="inline", execute=execute, progress=False,
-                      log=lambda *a: None, **kwargs)
+    return run_region(region, YEAR, out, executor="inline", execute=execute, progress=False, **kwargs)
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,7 @@ def tiny_region(tmp_path_factory):
 def batch(tiny_region, tmp_path_factory):
     data, params = tiny_region
     out = tmp_path_factory.mktemp("out")
-    manifest = run_region(data, 2026, out, params_dir=str(params), workers=2, progress=False, log=lambda *a: None)
+    manifest = run_region(data, 2026, out, params_dir=str(params), workers=2, progress=False)
     base = out / "testovyy-region" / "2026"
     return manifest, base, out
 
@@ -116,7 +116,7 @@ def test_same_inputs_give_the_same_html(batch, tiny_region, tmp_path):
     data, params = tiny_region
     _, base, _ = batch
     run_region(data, 2026, tmp_path, params_dir=str(params), municipalities=["Полысаево"], workers=1,
-               progress=False, log=lambda *a: None)
+               progress=False)
     again = tmp_path / "testovyy-region" / "2026" / "polysaevo" / "01_identification.html"
     assert again.read_bytes() == (base / "polysaevo" / "01_identification.html").read_bytes()
 
@@ -148,7 +148,7 @@ def test_relative_paths_put_the_excel_files_in_place(tiny_region, tmp_path, monk
     shutil.copytree(data, tmp_path / "region")
     shutil.copytree(params, tmp_path / "params")
     manifest = run_region("region", 2026, "rel-out", params_dir="params", municipalities=["Полысаево"],
-                          workers=1, progress=False, log=lambda *a: None)
+                          workers=1, progress=False)
     assert manifest["failed"] == []
     folder = tmp_path / "rel-out" / "testovyy-region" / "2026" / "polysaevo"
     assert {"registry.xlsx", "indicators.xlsx", "01_identification.html"} <= {p.name for p in folder.iterdir()}
