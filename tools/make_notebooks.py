@@ -108,7 +108,7 @@ display(html.title_block(region.name, municipality, year, params))'''),
         new_code_cell('mine = ident.social if municipality is None else '
                       'ident.social[ident.social["municipality"] == municipality]\n'
                       'html.table(mine.sort_values("social_index"), ["school_name", "social_index", "shnsu", '
-                      '"fail_share",\n'
+                      '"share",\n'
                       '           "expected_share", "difference", "reading"], flags={"shnsu": "ШНСУ"})'),
         new_markdown_cell(
             "## Сетевые пары «сильная школа — слабая школа»\n\n"

@@ -44,7 +44,7 @@ class Explorer:
     Attributes
     ----------
     controls : dict of str -> ipywidgets.Widget
-        ``municipality``, ``year``, ``threshold``, ``same_procedure``, ``min_participants``,
+        ``municipality``, ``year``, ``threshold``, ``criterion_2``, ``min_participants``,
         ``school``, ``export``.
     tables : dict of str -> pandas.DataFrame
         The tables of the current view (what «Выгрузить в Excel» writes).
@@ -56,16 +56,16 @@ class Explorer:
                  export_dir: str | Path | None = None, name: str = "view"):
         self.region, self.base_params, self.view, self.name = region, params, view, name
         self.export_dir = Path(export_dir) if export_dir else default_export_dir()
-        ident = params["identification"]
+        criteria = params["identification"]
         self.controls = {
             "municipality": widgets.Dropdown(options=region.municipalities, value=municipality,
                                              description="Муниципалитет", style={"description_width": "initial"}),
             "year": widgets.Dropdown(options=region.years[1:], value=year, description="Год"),
-            "threshold": widgets.IntSlider(value=int(ident["threshold_pct"]), min=5, max=60, step=1,
+            "threshold": widgets.IntSlider(value=int(criteria["threshold_pct"]), min=5, max=60, step=1,
                                            description="Порог, %", continuous_update=False),
-            "same_procedure": widgets.Checkbox(value=ident["criterion_2"] == "same",
+            "criterion_2": widgets.Checkbox(value=criteria["criterion_2"] == "same",
                                                description="Критерий 2: та же процедура в оба года"),
-            "min_participants": widgets.IntSlider(value=int(ident["min_participants"]), min=1, max=30,
+            "min_participants": widgets.IntSlider(value=int(criteria["min_participants"]), min=1, max=30,
                                                   description="Мин. участников", continuous_update=False),
             "school": widgets.Dropdown(options=[], description="Школа"),
             "export": widgets.Button(description="Выгрузить в Excel", icon="download"),
@@ -75,7 +75,7 @@ class Explorer:
         self.message = widgets.HTML()
         self.tables: dict[str, pd.DataFrame] = {}
         self.card_items: list = []
-        for key in ("municipality", "year", "threshold", "same_procedure", "min_participants"):
+        for key in ("municipality", "year", "threshold", "criterion_2", "min_participants"):
             self.controls[key].observe(lambda _change: self.refresh(), names="value")
         self.controls["school"].observe(lambda _change: self.show_card(), names="value")
         self.controls["export"].on_click(lambda _button: self.export())
@@ -85,10 +85,10 @@ class Explorer:
     def params(self) -> dict:
         """The base parameters with the controls' values applied."""
         params = copy.deepcopy(self.base_params)
-        ident = params["identification"]
-        ident["threshold_pct"] = self.controls["threshold"].value
-        ident["criterion_2"] = "same" if self.controls["same_procedure"].value else "any"
-        ident["min_participants"] = self.controls["min_participants"].value
+        criteria = params["identification"]
+        criteria["threshold_pct"] = self.controls["threshold"].value
+        criteria["criterion_2"] = "same" if self.controls["criterion_2"].value else "any"
+        criteria["min_participants"] = self.controls["min_participants"].value
         return params
 
     def refresh(self) -> None:
@@ -136,7 +136,7 @@ class Explorer:
     def widget(self) -> widgets.Widget:
         c = self.controls
         head = widgets.HBox([c["municipality"], c["year"]])
-        method = widgets.HBox([c["threshold"], c["min_participants"], c["same_procedure"]])
+        method = widgets.HBox([c["threshold"], c["min_participants"], c["criterion_2"]])
         tools = widgets.HBox([c["school"], c["export"], self.message])
         return widgets.VBox([head, method, self.output, widgets.HTML("<h3>Карточка школы</h3>"), tools, self.card])
 

@@ -123,7 +123,7 @@ def _identification(region: Region, municipality: str | None, year: int, params:
     high["hidden"] = public & (high["participants"] < min_group)
     if public:
         small_school = social["participants"] < min_group
-        social.loc[small_school, ["fail_share", "expected_share", "difference"]] = float("nan")
+        social.loc[small_school, ["share", "expected_share", "difference"]] = float("nan")
         social.loc[small_school, "reading_code"] = "hidden"
     # Leaders are searched in the whole region (own municipality first); no ШНОР leads.
     pairs = leader_pairs(region.results, region.schools, shnor, year, params,

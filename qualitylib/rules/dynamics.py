@@ -125,9 +125,9 @@ def cohort(results: pd.DataFrame, schools: pd.DataFrame, year: int, params: dict
     return out.merge(schools[["school_id", "school_name", "municipality"]], on="school_id", how="left")
 
 
-def _indicator(ident: str, numerator: int, denominator: int, untestable=np.nan, significant=np.nan) -> dict:
+def _indicator(indicator_id: str, numerator: int, denominator: int, untestable=np.nan, significant=np.nan) -> dict:
     value = round(numerator * 100.0 / denominator, 1) if denominator else np.nan
-    return {"id": ident, "numerator": int(numerator), "denominator": int(denominator), "value": value,
+    return {"id": indicator_id, "numerator": int(numerator), "denominator": int(denominator), "value": value,
             "unit": "%", "untestable": untestable, "significant": significant}
 
 
@@ -162,10 +162,10 @@ def norilsk_231(change_table: pd.DataFrame, shnor_ids, params: dict) -> pd.DataF
     dp = params["dynamics"]
     shnor_ids = list(shnor_ids)
     rows = []
-    for ident, group in (("norilsk.2.3.1.1", dp["gia_math"]), ("norilsk.2.3.1.2", dp["gia_russian"]),
+    for indicator_id, group in (("norilsk.2.3.1.1", dp["gia_math"]), ("norilsk.2.3.1.2", dp["gia_russian"]),
                          ("norilsk.2.3.1.3", dp["diagnostics"])):
         flags = positive_dynamics(change_table, shnor_ids, group)
-        rows.append(_indicator(ident, int(flags.fillna(0).sum()), len(shnor_ids), untestable=int(flags.isna().sum())))
+        rows.append(_indicator(indicator_id, int(flags.fillna(0).sum()), len(shnor_ids), untestable=int(flags.isna().sum())))
     return pd.DataFrame(rows)
 
 
@@ -185,15 +185,15 @@ def norilsk_333(cohort_table: pd.DataFrame, results: pd.DataFrame, schools: pd.D
         ``untestable`` NaN and ``significant`` NaN for the ОГЭ rows.
     """
     rows = []
-    for ident, subject in (("norilsk.3.3.3.1", "math"), ("norilsk.3.3.3.2", "russian")):
+    for indicator_id, subject in (("norilsk.3.3.3.1", "math"), ("norilsk.3.3.3.2", "russian")):
         part = cohort_table[(cohort_table["subject"] == subject) & cohort_table["change_pp"].notna()]
         significant = int((part["verdict"] == "improved").sum())
-        rows.append(_indicator(ident, int(part["fell"].sum()), len(part), significant=significant))
+        rows.append(_indicator(indicator_id, int(part["fell"].sum()), len(part), significant=significant))
     oge = results[(results["year"] == year) & (results["procedure"] == "oge") & (results["participants"] > 0)
                   & results["school_id"].isin(schools["school_id"])]
-    for ident, subject in (("norilsk.3.3.3.3", "russian"), ("norilsk.3.3.3.4", "math")):
+    for indicator_id, subject in (("norilsk.3.3.3.3", "russian"), ("norilsk.3.3.3.4", "math")):
         part = oge[oge["subject"] == subject]
-        rows.append(_indicator(ident, int((part["low_count"] == 0).sum()), len(part)))
+        rows.append(_indicator(indicator_id, int((part["low_count"] == 0).sum()), len(part)))
     return pd.DataFrame(rows)
 
 

@@ -68,16 +68,16 @@ def low_results(results: pd.DataFrame, params: dict, years=None) -> pd.DataFrame
         ``share`` (percent, NaN without data), ``has_data`` (participants ≥ minimum) and
         ``low`` (bool; never true without data).
     """
-    ident = params["identification"]
+    criteria = params["identification"]
     frame = results[["year", "school_id", "participants", "low_count"]].copy()
     frame["assessment"] = assessment_ids(results)
-    keep = frame["assessment"].isin(ident["assessments"])
+    keep = frame["assessment"].isin(criteria["assessments"])
     if years is not None:
         keep &= frame["year"].isin(list(years))
     frame = frame[keep]
     frame["assessment"] = frame["assessment"].astype(str)
-    frame["has_data"] = frame["participants"] >= max(1, int(ident["min_participants"]))
-    frame["low"] = is_low(frame["low_count"], frame["participants"], ident["threshold_pct"]) & frame["has_data"]
+    frame["has_data"] = frame["participants"] >= max(1, int(criteria["min_participants"]))
+    frame["low"] = is_low(frame["low_count"], frame["participants"], criteria["threshold_pct"]) & frame["has_data"]
     share = frame["low_count"] * 100.0 / frame["participants"].where(frame["participants"] > 0)
     frame["share"] = share.where(frame["has_data"])
     cols = ["year", "school_id", "assessment", "participants", "low_count", "share", "has_data", "low"]

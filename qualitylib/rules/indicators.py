@@ -247,18 +247,18 @@ def _shnor_gia_pass(ctx: Context, year: int):
 
 def _shnor_improved(ctx: Context, year: int):
     """ШНОР whose pooled fail share over the identification assessments fell significantly."""
-    from .social import school_fail_share
+    from .social import school_shares
     from .stats import two_proportion_test, verdict
 
     ids = ctx.shnor_ids(year)
     if not ids:
         return _result(0, 0)
-    now = school_fail_share(ctx.tables.results, year, ctx.params).set_index("school_id").reindex(ids)
-    prev = school_fail_share(ctx.tables.results, year - 1, ctx.params).set_index("school_id").reindex(ids)
+    now = school_shares(ctx.tables.results, year, ctx.params).set_index("school_id").reindex(ids)
+    prev = school_shares(ctx.tables.results, year - 1, ctx.params).set_index("school_id").reindex(ids)
     dp = ctx.params["dynamics"]
     p, _ = two_proportion_test(prev["low_count"], prev["participants"], now["low_count"], now["participants"],
                                exact_below=dp["exact_below"])
-    v = verdict(prev["fail_share"].to_numpy(), now["fail_share"].to_numpy(), p, prev["participants"].to_numpy(),
+    v = verdict(prev["share"].to_numpy(), now["share"].to_numpy(), p, prev["participants"].to_numpy(),
                 now["participants"].to_numpy(), alpha=dp["alpha"], min_n=dp["min_participants"])
     return _result(int((v == "improved").sum()), len(ids))
 
@@ -359,17 +359,17 @@ def compute_indicators(tables: IndicatorTables, year: int, params: dict, program
     """
     ctx = Context(tables, year, params)
     rows = []
-    for ident in programme.indicators:
-        spec = catalogue[ident]
+    for indicator_id in programme.indicators:
+        spec = catalogue[indicator_id]
         compute = spec["compute"]
         func = BUILTINS[compute["name"]] if compute["kind"] == "builtin" else (
             lambda c, y, _compute=compute: _generic(c, _compute, y))
         num, den, value = func(ctx, year)
         p_num, p_den, p_value = func(ctx, year - 1)
-        target = programme.targets.get(ident, spec["target"])
+        target = programme.targets.get(indicator_id, spec["target"])
         status = evaluate_target(value, p_value, target)
         rows.append({
-            "id": ident, "title": spec["title"], "group": spec["group"], "unit": spec["unit"],
+            "id": indicator_id, "title": spec["title"], "group": spec["group"], "unit": spec["unit"],
             "period": spec["period"], "numerator": num, "denominator": den, "value": value,
             "prev_numerator": p_num, "prev_denominator": p_den, "prev_value": p_value,
             "change": round(value - p_value, 2) if not (pd.isna(value) or pd.isna(p_value)) else np.nan,

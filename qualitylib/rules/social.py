@@ -72,12 +72,12 @@ def social_index(context: pd.DataFrame, year: int, params: dict) -> pd.DataFrame
     return out
 
 
-def school_fail_share(results: pd.DataFrame, year: int, params: dict) -> pd.DataFrame:
+def school_shares(results: pd.DataFrame, year: int, params: dict) -> pd.DataFrame:
     """Pooled fail share per school in ``year`` over the identification assessments."""
     flags = low_results(results, params, years=[year])
     flags = flags[flags["has_data"]]
     pooled = flags.groupby("school_id")[["low_count", "participants"]].sum()
-    pooled["fail_share"] = pooled["low_count"] * 100.0 / pooled["participants"]
+    pooled["share"] = pooled["low_count"] * 100.0 / pooled["participants"]
     return pooled.reset_index()
 
 
@@ -92,21 +92,21 @@ def results_vs_context(results: pd.DataFrame, context: pd.DataFrame, schools: pd
     -------
     pandas.DataFrame
         ``school_id``, ``school_name``, ``municipality``, ``social_index``, ``shnsu``,
-        ``participants``, ``fail_share``, ``expected_share``, ``difference`` (pp,
+        ``participants``, ``share``, ``expected_share``, ``difference`` (pp,
         positive = more failures than expected) and ``reading_code``: ``worse`` or ``better`` than expected beyond the band, ``as_expected``, ``no_data``.
     """
     idx = social_index(context, year, params)
-    fail = school_fail_share(results, year, params)
+    fail = school_shares(results, year, params)
     out = schools[["school_id", "school_name", "municipality"]].merge(idx, on="school_id", how="left")
-    out = out.merge(fail[["school_id", "participants", "fail_share"]], on="school_id", how="left")
+    out = out.merge(fail[["school_id", "participants", "share"]], on="school_id", how="left")
     out["shnsu"] = out["shnsu"].fillna(0).astype("int64")
-    fit = out.dropna(subset=["social_index", "fail_share"])
+    fit = out.dropna(subset=["social_index", "share"])
     out["expected_share"] = np.nan
     if len(fit) >= 3 and fit["social_index"].nunique() > 1:
-        slope, intercept = np.polyfit(fit["social_index"], fit["fail_share"], 1,
+        slope, intercept = np.polyfit(fit["social_index"], fit["share"], 1,
                                       w=np.sqrt(fit["participants"].astype(float)))
         out["expected_share"] = (intercept + slope * out["social_index"]).clip(lower=0).round(2)
-    out["difference"] = (out["fail_share"] - out["expected_share"]).round(2)
+    out["difference"] = (out["share"] - out["expected_share"]).round(2)
     band = float(params["social"]["expected_band_pp"])
     out["reading_code"] = np.select(
         [out["difference"].isna(), out["difference"] > band, out["difference"] < -band],

@@ -146,18 +146,18 @@ def social_scatter(social: pd.DataFrame, municipality: str | None, shnor_ids=(),
     """
     with theme():
         fig, ax, own = _axes(ax, (8, 4.6))
-        data = social.dropna(subset=["social_index", "fail_share"])
+        data = social.dropna(subset=["social_index", "share"])
         others = data if municipality is None else data[data["municipality"] != municipality]
         mine = data if municipality is None else data[data["municipality"] == municipality]
-        ax.scatter(others["social_index"], others["fail_share"], s=14, color="#bbbbbb",
+        ax.scatter(others["social_index"], others["share"], s=14, color="#bbbbbb",
                    label="другие школы региона")
         shnor_mask = mine["school_id"].isin(list(shnor_ids))
-        ax.scatter(mine.loc[~shnor_mask, "social_index"], mine.loc[~shnor_mask, "fail_share"], s=30,
+        ax.scatter(mine.loc[~shnor_mask, "social_index"], mine.loc[~shnor_mask, "share"], s=30,
                    color="#1f77b4", label="школы муниципалитета" if municipality else "школы")
-        ax.scatter(mine.loc[shnor_mask, "social_index"], mine.loc[shnor_mask, "fail_share"], s=60, marker="^",
+        ax.scatter(mine.loc[shnor_mask, "social_index"], mine.loc[shnor_mask, "share"], s=60, marker="^",
                    color="#d62728", label="ШНОР")
         shnsu = mine[mine["shnsu"] == 1]
-        ax.scatter(shnsu["social_index"], shnsu["fail_share"], s=140, facecolors="none", edgecolors="black",
+        ax.scatter(shnsu["social_index"], shnsu["share"], s=140, facecolors="none", edgecolors="black",
                    label="ШНСУ (неблагоприятные условия)")
         line = data.sort_values("social_index")
         if line["expected_share"].notna().any():

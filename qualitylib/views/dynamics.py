@@ -41,23 +41,23 @@ HIDDEN_LABEL = "скр."
 _SUBJECT_DATIVE = {"math": "математике", "russian": "русскому языку"}
 
 
-def indicator_title(ident: str, year: int) -> str:
+def indicator_title(indicator_id: str, year: int) -> str:
     """The title of a Norilsk 2.3.1 / 3.3.3 indicator computed for ``year``."""
     cohort = {"norilsk.3.3.3.1": "math", "norilsk.3.3.3.2": "russian"}
     oge = {"norilsk.3.3.3.3": "russian", "norilsk.3.3.3.4": "math"}
-    if ident == "norilsk.2.3.1.1":
+    if indicator_id == "norilsk.2.3.1.1":
         return "Доля ШНОР с положительной динамикой результатов ГИА по математике"
-    if ident == "norilsk.2.3.1.2":
+    if indicator_id == "norilsk.2.3.1.2":
         return "Доля ШНОР с положительной динамикой результатов ГИА по русскому языку"
-    if ident == "norilsk.2.3.1.3":
+    if indicator_id == "norilsk.2.3.1.3":
         return ("Доля ШНОР с положительной динамикой по диагностическим работам 4, 6, 7, 8 классов "
                 "(по данным ВПР)")
-    if ident in cohort:
-        return (f"Доля ОУ, в которых снизился процент «2» по ВПР по {_SUBJECT_DATIVE[cohort[ident]]} "
+    if indicator_id in cohort:
+        return (f"Доля ОУ, в которых снизился процент «2» по ВПР по {_SUBJECT_DATIVE[cohort[indicator_id]]} "
                 f"(4 класс {year - 1} → 5 класс {year})")
-    if ident in oge:
-        return f"Доля ОУ без неудовлетворительных результатов ОГЭ по {_SUBJECT_DATIVE[oge[ident]]}"
-    raise KeyError(ident)
+    if indicator_id in oge:
+        return f"Доля ОУ без неудовлетворительных результатов ОГЭ по {_SUBJECT_DATIVE[oge[indicator_id]]}"
+    raise KeyError(indicator_id)
 
 
 def indicator_note(untestable: float, significant: float) -> str:
@@ -122,9 +122,9 @@ def summary_sentences(d: Dynamics) -> list[str]:
     out.append(f"Динамика {y - 1} → {y} год: в списке ШНОР {where} за {y - 1} год "
                f"{plural(n_shnor, 'школа', 'школы', 'школ')}.")
     indicators = d.indicators.set_index("id")
-    for ident, name in (("norilsk.2.3.1.1", "ГИА по математике"), ("norilsk.2.3.1.2", "ГИА по русскому языку")):
+    for indicator_id, name in (("norilsk.2.3.1.1", "ГИА по математике"), ("norilsk.2.3.1.2", "ГИА по русскому языку")):
         if n_shnor:
-            row = indicators.loc[ident]
+            row = indicators.loc[indicator_id]
             untestable = int(row["untestable"])
             out.append(f"{int(row['numerator'])} из {n_shnor} ШНОР значимо улучшили результат {name}"
                        + (f"; у {untestable} оценить нельзя (мало участников или нет данных)"

@@ -36,7 +36,7 @@ from qualitylib.rules.identification import identify_shnor
 before = sorted(view.tables["ШНОР"]["school_id"])
 view.controls["threshold"].value = 20
 lower = sorted(view.tables["ШНОР"]["school_id"])
-view.controls["same_procedure"].value = True
+view.controls["criterion_2"].value = True
 scope = region.subset(view.controls["municipality"].value)
 expected = identify_shnor(scope.results, scope.schools, year, view.params)
 view.controls["school"].value = "S03005"

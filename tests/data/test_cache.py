@@ -101,9 +101,9 @@ def test_region_wide_results_are_shared_and_public_hiding_stays_local(region):
     public = build_identification(region, "Элиста", 2026, params, public=True, objectivity=False)
     internal = build_identification(region, "Норильск", 2026, params, objectivity=False)
     small = (public.social["participants"] < 300).to_numpy()
-    assert small.any() and public.social.loc[small, "fail_share"].isna().all()
+    assert small.any() and public.social.loc[small, "share"].isna().all()
     # the region's social table was stored once, before the public report hid its small schools
-    assert internal.social.loc[small, "fail_share"].notna().all()
+    assert internal.social.loc[small, "share"].notna().all()
     assert len(list(results_dir(region).glob("social-*.pkl"))) == 1
 
 

@@ -50,7 +50,7 @@ def test_results_vs_context_expected_share_and_reading(params):
     ], columns=["year", "school_id", "procedure", "subject", "grade", "participants", "low_count"])
     schools = pd.DataFrame({"school_id": list("ABCD"), "school_name": list("ABCD"), "municipality": ["М"] * 4})
     out = results_vs_context(res, ctx, schools, 2026, params).set_index("school_id")
-    assert out.loc["D", "fail_share"] == pytest.approx(40.0)
+    assert out.loc["D", "share"] == pytest.approx(40.0)
     assert out.loc["D", "difference"] > 5 and out.loc["D", "reading_code"] == "worse"
     # the fitted line is monotone: harder intake (lower index) -> higher expected share
     assert out.loc["C", "expected_share"] > out.loc["B", "expected_share"] > out.loc["A", "expected_share"]
