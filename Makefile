@@ -5,6 +5,8 @@ PY      = $(VENV)/bin/python
 YEAR   ?= 2026
 DATA   ?= data/sample
 OUT    ?= outputs
+# JupyterLab refuses to run as root without --allow-root: pass it only when we are root
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 REAL   ?= ../shared/real/altai-vpr
 REAL_OUT ?= data/real/altai
@@ -41,7 +43,7 @@ wheel-check:
 	bash tools/check_wheel.sh
 
 lab: setup
-	QUALITYLIB_EXPORT=$(CURDIR)/outputs/interactive $(VENV)/bin/jupyter lab --notebook-dir=notebooks --allow-root
+	QUALITYLIB_EXPORT=$(CURDIR)/outputs/interactive $(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
 
 sample: setup
 	$(PY) -m qualitylib sample $(DATA) --seed 2026

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..rules import dynamics as dyn
 from ..rules.identification import identify_shnor
-from ..rules.privacy import small_mask
+from ..rules.privacy import public_mask, small_mask
 from ..data.region import Region
 
 #: Columns of the change table hidden for a small group in a public report.
@@ -63,7 +63,8 @@ def build_dynamics(region: Region, municipality: str | None, year: int, params: 
 
     The ШНОР are those of the previous year's list (``year − 1``): the programme works with
     them during the year and their dynamics is what it monitors. With ``public``, results of
-    groups below ``privacy.min_group`` are removed from the series, and the shares, their
+    groups below ``privacy.min_group`` and of uniform groups (0 % or 100 % low:
+    :func:`qualitylib.rules.privacy.uniform_mask`) are removed from the series, and the shares, their
     intervals, the change and the p-value of a change with such a group in either year are
     hidden (NaN) in ``changes`` and ``grid``; the verdicts and the indicators, computed
     before, stay.
@@ -83,8 +84,11 @@ def build_dynamics(region: Region, municipality: str | None, year: int, params: 
     hidden = np.zeros(len(change_table), dtype=int)
     if public:
         min_group = int(params["privacy"]["min_group"])
-        series = series[~small_mask(series["participants"], min_group)]
-        hidden = small_mask(change_table[["n_prev", "n_now"]], min_group).any(axis=1).to_numpy().astype(int)
+        series = series[~public_mask(series["participants"], series["low_count"], min_group)]
+        uniform = pd.concat([change_table[c].isin([0.0, 100.0]) & (change_table[n] > 0)
+                             for c, n in (("share_prev", "n_prev"), ("share_now", "n_now"))], axis=1).any(axis=1)
+        hidden = (small_mask(change_table[["n_prev", "n_now"]], min_group).any(axis=1) | uniform)
+        hidden = hidden.to_numpy().astype(int)
         small = hidden == 1
         change_table = change_table.copy()
         change_table.loc[small, HIDDEN_COLUMNS] = np.nan

@@ -15,7 +15,7 @@ from ..data.region import Region
 from ..rules.identification import identify_shnor, low_results, result_matrix, shnor_change
 from ..rules.objectivity import objectivity as objectivity_signs
 from ..rules.pairing import leader_pairs
-from ..rules.privacy import small_mask, suppress
+from ..rules.privacy import public_mask, small_mask, suppress
 from ..rules.risk import high_vpr, identify_risk
 from ..rules.social import results_vs_context
 
@@ -117,12 +117,14 @@ def _identification(region: Region, municipality: str | None, year: int, params:
     # privacy, once: what a public report must not show is marked here and only read by the views
     detail = low_results(scope.results, params, years=(year - 2, year - 1, year))
     detail = detail[detail["low"]].reset_index(drop=True)
-    detail["hidden"] = public & (detail["participants"] < min_group)
+    detail["hidden"] = public & public_mask(detail["participants"], detail["low_count"], min_group)
     high = pd.concat([high_vpr(scope.results, scope.schools, y, params).assign(year=y) for y in (year, year - 1)],
                      ignore_index=True)
-    high["hidden"] = public & (high["participants"] < min_group)
+    high["hidden"] = public & public_mask(high["participants"], high["low_count"], min_group)
     if public:
-        small_school = social["participants"] < min_group
+        low_total = social["share"] * social["participants"] / 100.0
+        small_school = public_mask(social["participants"], low_total.round(), min_group) | (
+            social["participants"] < min_group)
         social.loc[small_school, ["share", "expected_share", "difference"]] = float("nan")
         social.loc[small_school, "reading_code"] = "hidden"
     # Leaders are searched in the whole region (own municipality first); no ШНОР leads.
@@ -139,7 +141,8 @@ def _identification(region: Region, municipality: str | None, year: int, params:
     n = result_matrix(flags, order, assessments, "participants").reindex(columns=matrix.columns)
     small = small_mask(n, min_group)
     if public:
-        matrix, hidden = suppress(matrix, n, min_group)
+        k = result_matrix(flags, order, assessments, "low_count").reindex(columns=matrix.columns)
+        matrix, hidden = suppress(matrix, n, min_group, low_count=k)
     else:
         hidden = small & False
     available = sorted(set(flags.loc[flags["has_data"], "assessment"]),

@@ -10,7 +10,11 @@ The rule (documented in the README):
   figure computed from the whole row or column), a row or column with exactly one hidden
   cell gets a second cell hidden — the one with the fewest participants — so the hidden
   value cannot be recovered by subtraction. Repeated until no row or column has exactly
-  one hidden cell.
+  one hidden cell;
+* a public report also hides a **uniform group** — a result where every participant has the same
+  outcome (0 % or 100 % low results): publishing it would tell each pupil's result (attribute
+  disclosure). Uniform groups are hidden whatever their size and take part in the complementary
+  suppression like small ones.
 
 Pupil-level data never enter a report: the library works on per-school aggregates only.
 """
@@ -23,6 +27,19 @@ import pandas as pd
 def small_mask(participants: pd.DataFrame, min_group: int) -> pd.DataFrame:
     """True where a cell has data and fewer than ``min_group`` participants."""
     return (participants < min_group) & participants.notna() & (participants > 0)
+
+
+def uniform_mask(low_count, participants):
+    """True where a group with data has every participant with the same outcome (0 % or 100 % low).
+
+    Works element-wise on numbers, arrays, Series or DataFrames of the same shape.
+    """
+    return (participants > 0) & ((low_count == 0) | (low_count == participants))
+
+
+def public_mask(participants, low_count, min_group: int):
+    """What a public report hides before the complementary rule: small or uniform groups."""
+    return small_mask(participants, min_group) | uniform_mask(low_count, participants).fillna(False).astype(bool)
 
 
 def complementary(hidden: np.ndarray, participants: np.ndarray) -> np.ndarray:
@@ -54,8 +71,9 @@ def complementary(hidden: np.ndarray, participants: np.ndarray) -> np.ndarray:
 
 
 def suppress(values: pd.DataFrame, participants: pd.DataFrame, min_group: int,
-             with_complement: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Hide small groups (and their complements) in a table of values.
+             with_complement: bool = True, low_count: pd.DataFrame | None = None
+             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Hide small groups, uniform groups (with ``low_count``) and their complements in a table of values.
 
     Parameters
     ----------
@@ -64,6 +82,8 @@ def suppress(values: pd.DataFrame, participants: pd.DataFrame, min_group: int,
     min_group : int
     with_complement : bool
         Apply complementary suppression (for tables published with totals).
+    low_count : pandas.DataFrame, optional
+        Same shape: the number of low results of each cell; uniform groups are hidden too.
 
     Returns
     -------
@@ -71,7 +91,9 @@ def suppress(values: pd.DataFrame, participants: pd.DataFrame, min_group: int,
         The values with hidden cells set to NaN, and the boolean mask of hidden cells.
     """
     n = participants.to_numpy(dtype=float)
-    hidden = small_mask(participants, min_group).to_numpy(dtype=bool)
+    mask = small_mask(participants, min_group) if low_count is None else \
+        public_mask(participants, low_count, min_group)
+    hidden = mask.to_numpy(dtype=bool)
     if with_complement:
         hidden = complementary(hidden, n)
     mask = pd.DataFrame(hidden, index=values.index, columns=values.columns)

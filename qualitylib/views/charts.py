@@ -31,6 +31,8 @@ THEME = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "svg.hashsalt": "qualitylib",
+    # school names are plain text: «$x^$» in a name must not be read (and fail) as mathtext
+    "text.parse_math": False,
 }
 
 

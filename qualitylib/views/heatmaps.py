@@ -147,7 +147,8 @@ def fail_share_table(matrix: pd.DataFrame, threshold: float, small: pd.DataFrame
                 row.append(_cell(text, fills[i, j], marked=is_low))
         rows.append(row)
     group = f" (меньше {min_group} участников)" if min_group else ""
-    small_note = (f"скр. — малая группа{group} скрыта" if public else f"м — малая группа{group}")
+    small_note = (f"скр. — скрыто: малая группа{group} или у всех участников одинаковый результат "
+                  f"(0 % или 100 %)" if public else f"м — малая группа{group}")
     legend = (f"Доля низких результатов, %: цвет от зелёного (0 %) через жёлтый (порог {threshold:g} %) "
               f"к красному (от {2 * threshold:g} %); ▲ и рамка — не ниже порога; {small_note}; "
               f"«—» — нет данных.")

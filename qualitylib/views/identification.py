@@ -6,7 +6,8 @@ The rules return codes and numbers; :func:`present` turns an
 Russian columns the report, the Excel registry and the command line show (``reasons``,
 ``material_missing``, ``vpr_high``, ``deficits``, ``recommendations``, ``weak_assessments``,
 ``covered``, ``note``, ``reading``). Small groups hidden in a public report are marked by the
-report builder (the ``hidden`` column of its detail tables); here they only read «малая группа».
+report builder (the ``hidden`` column of its detail tables: small groups and groups where every
+participant has the same outcome); here they only read «данные скрыты».
 """
 from __future__ import annotations
 
@@ -41,13 +42,15 @@ PAIR_NOTES = {
     "no_leader": "нет подходящей школы-лидера со свободной ёмкостью",
     "other_municipality": "школа-лидер из другого муниципалитета",
 }
+#: What a hidden group reads in a public report (small or uniform group, see :mod:`qualitylib.rules.privacy`).
+HIDDEN = "данные скрыты (малая группа или одинаковый результат у всех участников)"
 #: Social reading code -> Russian.
 READINGS = {
     "no_data": "нет данных",
     "worse": "хуже ожидаемого при таком контингенте",
     "better": "лучше ожидаемого при таком контингенте",
     "as_expected": "в пределах ожидаемого",
-    "hidden": "малая группа (данные скрыты)",
+    "hidden": HIDDEN,
 }
 #: Objectivity sign code -> Russian name.
 SIGN_TITLES = {
@@ -95,7 +98,7 @@ def shnor_reasons(shnor: pd.DataFrame, detail: pd.DataFrame, year: int, params: 
     titles = _titles(low["assessment"])
     phrase = (titles + " — " + low["share"].map(ru_number).astype(str) + " % (" + low["low_count"].astype(str)
               + " из " + low["participants"].astype(str) + ")")
-    low["phrase"] = phrase.where(~low["hidden"].astype(bool), titles + " — малая группа (данные скрыты)")
+    low["phrase"] = phrase.where(~low["hidden"].astype(bool), titles + " — " + HIDDEN)
     now = join_within(low[low["year"] == year], "school_id", "phrase", "; ").reindex(out.index).fillna("")
     prev = join_within(low[low["year"] == year - 1], "school_id", "phrase", "; ").reindex(out.index).fillna("")
     c1, c2 = criterion_texts(year, params)
@@ -140,7 +143,7 @@ def risk_texts(risk: pd.DataFrame, high: pd.DataFrame, params: dict) -> pd.DataF
     high = high.copy()
     titles = _titles(high["assessment"])
     high["phrase"] = (titles + " — " + high["share"].map(_pct_text).astype(str)).where(
-        ~high["hidden"].astype(bool), titles + " — малая группа")
+        ~high["hidden"].astype(bool), titles + " — " + HIDDEN)
     by_school = join_within(high, "school_id", "phrase", "; ")
     texts = params["recommendations"]
     return pd.DataFrame({

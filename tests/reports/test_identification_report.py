@@ -45,7 +45,9 @@ def test_public_mode_hides_small_groups_everywhere(region):
     assert all(c != 1 for c in public.hidden.sum(axis=1)) and all(c != 1 for c in public.hidden.sum(axis=0))
     assert np.isnan(public.matrix.values[public.hidden.values]).all()
     # privacy is marked once, in the report: the detail behind the reasons flags every small group
-    assert public.detail["hidden"].equals(public.detail["participants"] < params["privacy"]["min_group"])
+    small = public.detail["participants"] < params["privacy"]["min_group"]
+    uniform = public.detail["low_count"] == public.detail["participants"]  # the detail lists low results only
+    assert public.detail["hidden"].equals(small | uniform)
     assert not internal.detail["hidden"].any()
     # and the reasons in words show no «k из n» with n below the minimum group
     for reasons in present(public).shnor_list["reasons"]:
@@ -53,3 +55,17 @@ def test_public_mode_hides_small_groups_everywhere(region):
             assert int(n) >= params["privacy"]["min_group"]
     # the list itself does not change
     assert public.shnor_list["school_id"].tolist() == internal.shnor_list["school_id"].tolist()
+
+
+def test_public_mode_hides_uniform_groups(region):
+    """Attribute disclosure: a published 0 % or 100 % tells every pupil's result, whatever the group's size."""
+    params = load_params()
+    internal = build_identification(region, "Красноярск", 2026, params)
+    public = build_identification(region, "Красноярск", 2026, params, public=True)
+    shown = public.matrix.to_numpy(dtype=float)
+    assert not ((shown == 0) | (shown == 100)).any()  # no uniform share is published
+    full = internal.matrix.to_numpy(dtype=float)
+    assert ((full == 0) | (full == 100)).any()  # and the sample has some to hide
+    assert all(c != 1 for c in public.hidden.sum(axis=1)) and all(c != 1 for c in public.hidden.sum(axis=0))
+    social = public.social.dropna(subset=["share"])
+    assert not social["share"].isin([0.0, 100.0]).any()

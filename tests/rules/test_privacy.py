@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 
-from qualitylib.rules.privacy import complementary, small_mask, suppress
+from qualitylib.rules.privacy import complementary, public_mask, small_mask, suppress, uniform_mask
 
 
 def test_small_mask_ignores_empty_cells():
@@ -39,3 +39,21 @@ def test_without_complement_only_small_cells_are_hidden():
     n = pd.DataFrame([[8, 25]])
     _, mask = suppress(pd.DataFrame([[1.0, 2.0]]), n, 10, with_complement=False)
     assert mask.values.tolist() == [[True, False]]
+
+
+def test_uniform_groups_are_those_with_one_outcome_for_all():
+    k = pd.DataFrame({"a": [0, 3, 12], "b": [5, 0, 1]})
+    n = pd.DataFrame({"a": [20, 12, 12], "b": [5, 0, 30]})
+    assert uniform_mask(k, n).to_numpy().tolist() == [[True, True], [False, False], [True, False]]
+    # with a minimum of 10: b0 (5 participants) is small as well as uniform; a0 and a2 are uniform only
+    assert public_mask(n, k, 10).to_numpy().tolist() == [[True, True], [False, False], [True, False]]
+
+
+def test_suppress_hides_uniform_groups_and_their_complements():
+    values = pd.DataFrame({"a": [0.0, 40.0, 50.0], "b": [20.0, 30.0, 10.0]})
+    n = pd.DataFrame({"a": [20, 20, 20], "b": [20, 10, 30]})
+    k = pd.DataFrame({"a": [0, 8, 10], "b": [4, 3, 3]})
+    shown, hidden = suppress(values, n, 10, low_count=k)
+    # a0 is uniform (0 of 20); its row and column each need a second hidden cell: the smallest groups
+    assert hidden.to_numpy().tolist() == [[True, True], [True, True], [False, False]]
+    assert shown.isna().to_numpy().tolist() == hidden.to_numpy().tolist()

@@ -93,3 +93,15 @@ def test_threshold_in_the_series_title_has_a_decimal_comma():
     assert "порог 30 %" in fig._suptitle.get_text()
     assert charts.shnor_series(series, schools.iloc[:0], [], 30, {}) is None
     assert np.isclose(fig.axes[0].get_ylim()[1], 100)
+
+
+def test_school_names_are_plain_text_not_mathtext():
+    """«$x^$» is an invalid mathtext expression: drawn as a name it must render as it is written."""
+    changes = pd.DataFrame({"school_name": ["Школа $x^$", "Б"], "share_prev": [30.0, 10.0], "share_now": [10.0, 12.0],
+                            "verdict": ["declined", "no_change"]})
+    with charts.theme():
+        fig, ax = plt.subplots()
+        charts.slope_panel(changes, 2026, "ВПР $x^$", ax=ax)
+        fig.canvas.draw()  # mathtext would raise ValueError here
+    texts = [t.get_text() for t in ax.texts] + [ax.get_title()]
+    assert any("$x^$" in t for t in texts)

@@ -47,7 +47,7 @@ def test_fail_share_table_public_hides_and_drops_small_marks():
     out = fail_share_table(matrix, 20, small=small, hidden=hidden)
     assert [t for _, t in cells(out)] == ["30 ▲", "скр."]
     assert "4" not in "".join(t for _, t in cells(out))
-    assert "скр. — малая группа" in out.text
+    assert "скр. — скрыто: малая группа" in out.text
 
 
 def test_names_are_escaped():

@@ -23,7 +23,7 @@ def test_hidden_groups_read_small_group_and_show_no_counts():
     detail["hidden"] = detail["participants"] < 10
     text = shnor_reasons(table, detail, 2026, params).iloc[0]
     assert text == ("Критерий 1 (не менее двух низких процедур в 2026 г.). 2026 г.: ВПР математика 5 кл. — "
-                    "малая группа (данные скрыты); ОГЭ русский язык — 35,0 % (7 из 20)")
+                    "данные скрыты (малая группа или одинаковый результат у всех участников); ОГЭ русский язык — 35,0 % (7 из 20)")
 
 
 def test_same_procedure_criterion_is_named_as_such():
