@@ -90,9 +90,8 @@ def _foreign(st: os.stat_result, private: bool = False) -> str | None:
         return f"принадлежит другому пользователю (uid {st.st_uid}, а не {getuid()})"
     mask = 0o077 if private else 0o022
     if _POSIX and st.st_mode & mask:
-        who = "доступен группе или другим пользователям" if private else \
-            "доступен для записи группе или другим пользователям"
-        return f"{who} (права {stat.S_IMODE(st.st_mode):o})"
+        what = "доступ разрешён" if private else "запись разрешена"
+        return f"имеет права {stat.S_IMODE(st.st_mode):o}: {what} группе или другим пользователям"
     return None
 
 
@@ -118,7 +117,7 @@ def _safe_folder(path: Path, create: bool) -> Path | None:
         why = "не является папкой"
     if why is not None:
         _warn(path, why, f"Кэш не используется: папка «{path}» {why}. Значения вычисляются заново, "
-                         f"без кэша; удалите эту папку или задайте другую в QUALITYLIB_CACHE.")
+                         f"без кэша; исправьте права (chmod 700), удалите эту папку или задайте другую в QUALITYLIB_CACHE.")
         return None
     return path
 
@@ -126,8 +125,9 @@ def _safe_folder(path: Path, create: bool) -> Path | None:
 def _read_regular(path: Path, private: bool = False) -> bytes | str | None:
     """The bytes of a file of the cache, ``None`` when there is none, or why it is refused.
 
-    The reason is a Russian phrase: a symbolic link is never followed (``O_NOFOLLOW`` and ``lstat``), the
-    owner and the permissions are those of the file actually opened (``fstat``).
+    The reason is a Russian phrase. A symbolic link is never followed (``lstat``, then
+    ``O_NOFOLLOW``); the owner and the permissions checked are those of the file actually
+    opened (``fstat``).
     """
     try:
         st = os.lstat(path)
