@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pandas as pd
 import yaml
 
 from .io import TableReadError, file_hash, find_table_file, read_raw
-from .cache import prune, stored
+from .cache import cache_dir, open_cache, prune  # noqa: F401  (cache_dir: used from here too)
 from ..exceptions import DataValidationError, Problem, UnknownMunicipalityError
 from ..resources import package_dir
 from .schema import TABLES, Table
@@ -181,15 +180,6 @@ def validate_region(path: str | Path) -> tuple[Region | None, list[Problem]]:
     return region, problems
 
 
-#: Where validated regions are cached (``QUALITYLIB_CACHE`` overrides; ``0`` there disables).
-def cache_dir() -> Path | None:
-    """The cache folder for validated regions, or ``None`` when caching is disabled."""
-    value = os.environ.get("QUALITYLIB_CACHE")
-    if value == "0":
-        return None
-    return Path(value) if value else Path.home() / ".cache" / "qualitylib"
-
-
 @functools.cache
 def code_digest() -> str:
     """SHA-256 of the library's own source files: a changed library never reads old caches."""
@@ -214,10 +204,11 @@ def cache_key(folder: Path) -> str:
 def load_region(path: str | Path, use_cache: bool = True) -> Region:
     """Load a region folder, raising :class:`DataValidationError` listing every problem.
 
-    A region that passed validation is kept in a cache (see :func:`cache_dir`) keyed by the
-    folder and the SHA-256 of its files, so that the notebooks of a batch run — each in a
-    fresh kernel — do not parse and check the same tables again. Any change of a file
-    misses the cache.
+    A region that passed validation is kept in the cache (:mod:`qualitylib.data.cache`:
+    ``QUALITYLIB_CACHE``, ``0`` disables) keyed by the folder and the SHA-256 of its files,
+    so that the notebooks of a batch run — each in a fresh kernel — do not parse and check
+    the same tables again. Any change of a file misses the cache; a cached file that was
+    not written by this user's cache (its HMAC tag does not match) is never unpickled.
 
     Parameters
     ----------
@@ -234,16 +225,16 @@ def load_region(path: str | Path, use_cache: bool = True) -> Region:
     dtype('int64')
     """
     folder = Path(path)
-    store = cache_dir() if use_cache and folder.is_dir() else None
-    key = cache_key(folder) if store is not None else None
+    cache = open_cache() if use_cache and folder.is_dir() else None
+    key = cache_key(folder) if cache is not None else None
 
     def validated() -> Region:
         region, problems = validate_region(path)
         if region is None:
             raise DataValidationError(problems, source=f"«{path}»")
         region.cache_key = key
-        if store is not None:  # a new version of the data or of the library: old ones may go
-            prune(store, pattern="region-*.pkl")
+        if cache is not None:  # a new version of the data or of the library: old ones may go
+            prune(cache.root, pattern="region-*.pkl")
         return region
 
-    return validated() if store is None else stored(store / f"region-{key}.pkl", validated)
+    return validated() if cache is None else cache.stored(cache.root / f"region-{key}.pkl", validated)
