@@ -3,6 +3,8 @@
 Every sheet has Russian headers, a frozen and bold header row, an autofilter, column
 widths fitted to the content, and fills on flagged cells. Files are written atomically;
 document properties carry a fixed timestamp (the zip entries still carry the write time).
+Every text cell is a string cell: a school name or a recommendation starting with ``=`` is
+shown as written, never turned into a formula.
 """
 from __future__ import annotations
 
@@ -34,16 +36,31 @@ def _cell_value(value):
     return value
 
 
+def _as_text(row) -> None:
+    """Make every text cell of ``row`` a string cell.
+
+    openpyxl turns a value starting with ``=`` into a formula cell (``data_type == "f"``,
+    written as ``<f>``); a cell of type ``"s"`` is written as an inline string, whatever its
+    first character. Numbers keep their type.
+    """
+    for cell in row:
+        if isinstance(cell.value, str) and cell.data_type != "s":
+            cell.data_type = "s"
+
+
 def add_sheet(book: Workbook, title: str, frame: pd.DataFrame, flag_columns: tuple[str, ...] = ()) -> None:
     """Append ``frame`` as a formatted sheet; cells of ``flag_columns`` equal to 1 are filled.
 
-    Column names are translated with :data:`qualitylib.labels.COLUMN_TITLES`.
+    Column names are translated with :data:`qualitylib.labels.COLUMN_TITLES`. Text is
+    written as text, never as a formula.
     """
     sheet = book.create_sheet(title)
     columns = list(frame.columns)
     sheet.append([COLUMN_TITLES.get(c, c) for c in columns])
     for row in frame.itertuples(index=False, name=None):
         sheet.append([_cell_value(v) for v in row])
+    for row in sheet.iter_rows():
+        _as_text(row)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL

@@ -262,7 +262,12 @@ def now_text() -> str:
 
 def plan_jobs(region, year: int, out: Path, params_dir: str | None, municipalities: list[str] | None,
               public: bool) -> tuple[list[Job], dict[str, str]]:
-    """Build one job per municipality; return jobs and municipalities whose parameters failed."""
+    """Build one job per municipality; return jobs and municipalities whose parameters failed.
+
+    A municipality whose parameters file cannot be found unambiguously (an unreadable file,
+    two files, a look-alike name; see :func:`~qualitylib.data.params.find_municipality_params`)
+    or does not load fails with the Russian reason; the others are planned.
+    """
     from ..data.params import ParamsError, find_municipality_params, load_params
 
     names = municipalities or region.municipalities
@@ -271,8 +276,8 @@ def plan_jobs(region, year: int, out: Path, params_dir: str | None, municipaliti
     notebooks = available_notebooks()
     jobs, failed = [], {}
     for name in names:
-        params_file = find_municipality_params(name, params_dir)
         try:
+            params_file = find_municipality_params(name, params_dir, known=region.municipalities)
             load_params(params_file)
         except ParamsError as exc:
             failed[name] = str(exc)

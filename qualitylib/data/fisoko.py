@@ -79,6 +79,7 @@ from ..exceptions import FisOkoError, ScalesError
 from .io import atomic_path, file_hash, write_csv_atomic
 from .params import PARAMS_DIR, ParamsError
 from .schema import PROCEDURE_GRADES, RESULTS, SCHOOLS
+from .yamlfile import read_yaml
 
 #: Default scales file.
 DEFAULT_SCALES = PARAMS_DIR / "scales" / "vpr.yaml"
@@ -255,7 +256,7 @@ def read_scales(path: str | Path | None = None) -> dict[int, dict[str, dict[str,
     path : str or Path, optional
         YAML file (default ``params/scales/vpr.yaml``) of the form
         ``scales: {2021: {math.5: {mark2: 6, mark3: 10, mark4: 14, max: 20}}}``, read
-        with :func:`yaml.safe_load`.
+        with :func:`qualitylib.data.yamlfile.read_yaml`.
 
     Returns
     -------
@@ -278,10 +279,7 @@ def read_scales(path: str | Path | None = None) -> dict[int, dict[str, dict[str,
     name = str(file)
     if not file.is_file():
         raise ScalesError([f"файл шкал не найден: {file}"], name)
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ScalesError([f"файл не читается как YAML: {exc}"], name) from None
+    data = read_yaml(file, ScalesError, name)
     if not isinstance(data, dict) or not isinstance(data.get("scales"), dict):
         raise ScalesError(["ожидался раздел «scales:» с годами, например "
                            "scales: {2021: {math.5: {mark2: 6, mark3: 10, mark4: 14, max: 20}}}"], name)

@@ -9,6 +9,7 @@ import csv
 import hashlib
 import io
 import os
+import re
 import tempfile
 import zipfile
 from contextlib import contextmanager
@@ -270,11 +271,83 @@ def atomic_path(target: str | os.PathLike):
         raise
 
 
+#: First characters that make a spreadsheet read a CSV field as a formula (OWASP «CSV injection»).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)$")
+
+
+def is_formula_text(value) -> bool:
+    """Whether ``value`` is text a spreadsheet would take for a formula.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, except a plain
+    number written as text (``-5``, ``+1,5``), which a spreadsheet reads as that number.
+
+    Examples
+    --------
+    >>> is_formula_text("=HYPERLINK(1)"), is_formula_text("-2+3"), is_formula_text("-5"), is_formula_text(-5)
+    (True, True, False, False)
+    """
+    return isinstance(value, str) and value[:1] in FORMULA_STARTS and not _PLAIN_NUMBER.match(value)
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every formula-like text field (:func:`is_formula_text`) prefixed by ``'``.
+
+    The OWASP rule for CSV files opened in a spreadsheet: the apostrophe makes the field plain
+    text. Numbers (negative ones included) and other text are untouched; column names are
+    treated the same way. ``frame`` itself is not changed; it is returned as is when no field
+    needs the prefix.
+    """
+    changed: dict[str, pd.Series] = {}
+    for position, column in enumerate(frame.columns):
+        series = frame.iloc[:, position]
+        if not (pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(series.dtype)
+                or isinstance(series.dtype, pd.CategoricalDtype)):
+            continue
+        text = series.astype(object) if isinstance(series.dtype, pd.CategoricalDtype) else series
+        starts = text.str.match(_FORMULA_START, na=False).astype(bool)
+        if not starts.any():
+            continue
+        risky = starts & ~text.str.match(_PLAIN_NUMBER, na=False).astype(bool)
+        if risky.any():
+            fixed = text.astype(object).copy()
+            fixed[risky.to_numpy()] = "'" + fixed[risky.to_numpy()].astype(str)
+            changed[position] = fixed
+    names = ["'" + c if is_formula_text(c) else c for c in frame.columns]
+    if not changed and names == list(frame.columns):
+        return frame
+    out = frame.copy()
+    for position, fixed in changed.items():
+        out.isetitem(position, fixed.to_numpy())
+    out.columns = names
+    return out
+
+
 def write_csv_atomic(frame: pd.DataFrame, target: str | os.PathLike, **kwargs) -> Path:
-    """Write ``frame`` as UTF-8 CSV to ``target`` atomically (temp file, then rename)."""
+    """Write ``frame`` as UTF-8 CSV to ``target`` atomically (temp file, then rename).
+
+    Formula-like text fields are written with a leading ``'`` (:func:`neutralise_formulas`),
+    so that a spreadsheet opening the file shows them as text and runs nothing; when a text
+    field holds a carriage return, every text field is quoted.
+    """
+    frame = neutralise_formulas(frame)
+    if "quoting" not in kwargs and _has_carriage_return(frame):
+        # the csv module quotes a field with "\n" but not one with a lone "\r" (which a reader
+        # takes for a line end): quote every text field then
+        kwargs["quoting"] = csv.QUOTE_NONNUMERIC
     with atomic_path(target) as tmp:
         frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n", **kwargs)
     return Path(target)
+
+
+def _has_carriage_return(frame: pd.DataFrame) -> bool:
+    for position in range(frame.shape[1]):
+        series = frame.iloc[:, position]
+        if pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(series.dtype):
+            if series.str.contains("\r", regex=False, na=False).astype(bool).any():
+                return True
+    return any("\r" in str(c) for c in frame.columns)
 
 
 def file_hash(path: str | os.PathLike) -> str:

@@ -2,19 +2,20 @@
 
 A parameters file may name a ``base`` file (a path relative to itself) whose values it
 overrides key by key; the resulting set must be complete. Files are read with
-a safe loader only (libyaml's ``CSafeLoader`` when present, else ``SafeLoader``).
+:func:`qualitylib.data.yamlfile.read_yaml` only (safe tags, bounded size and alias expansion).
 """
 from __future__ import annotations
 
 import copy
 import re
+import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..exceptions import ParamsError
 from ..resources import params_dir
+from .yamlfile import MAX_BYTES, SAFE_LOADER, read_yaml, shorten
 
 #: Deficit codes of risk-zone schools (each needs a recommendation text) plus ``shnor``.
 DEFICITS = ("internet", "computers", "labs", "overload", "unqualified", "pupils", "vpr", "failing",
@@ -23,8 +24,8 @@ SOCIAL_COMPONENTS = ("pupils_low_income_pct", "parents_no_higher_ed_pct", "pupil
                      "pupils_registered_pct", "pupils_disabled_pct", "pupils_nonnative_pct")
 ASSESSMENT_PATTERN = re.compile(r"^(vpr|oge|ege)\.[a-z_]+\.(4|5|6|7|8|9|10|11)$")
 
-#: The C (libyaml) safe loader when PyYAML has it: ~10× faster, equally safe.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+__all__ = ["DEFAULT_FILE", "PARAMS_DIR", "SAFE_LOADER", "SPEC", "ParamsError", "find_municipality_params",
+           "load_params", "visible"]
 
 #: Folder of the default parameter files shipped with the package (``params/`` of the checkout).
 PARAMS_DIR = params_dir()
@@ -91,12 +92,12 @@ OPTIONAL_TOP = {"base", "municipality", "programme", "title"}
 def _check(value: Any, spec: Any, where: str, problems: list[str]) -> None:
     if isinstance(spec, dict):
         if not isinstance(value, dict):
-            problems.append(f"«{where}»: ожидался раздел (словарь ключей), получено «{value}»")
+            problems.append(f"«{where}»: ожидался раздел (словарь ключей), получено «{shorten(value)}»")
             return
         for key in value:
             if key not in spec:
                 allowed = ", ".join(spec)
-                problems.append(f"«{where}.{key}»: неизвестный ключ; допустимые ключи: {allowed}")
+                problems.append(f"«{where}.{shorten(key)}»: неизвестный ключ; допустимые ключи: {allowed}")
         for key, sub in spec.items():
             if key in value:
                 _check(value[key], sub, f"{where}.{key}", problems)
@@ -107,7 +108,7 @@ def _check(value: Any, spec: Any, where: str, problems: list[str]) -> None:
         ok_type = isinstance(value, int) if kind == "int" else isinstance(value, (int, float))
         if isinstance(value, bool) or not ok_type:
             expected = "целое число" if kind == "int" else "число"
-            problems.append(f"«{where}»: ожидалось {expected}, получено «{value}»")
+            problems.append(f"«{where}»: ожидалось {expected}, получено «{shorten(value)}»")
         elif (lo is not None and value < lo) or (hi is not None and value > hi):
             rng = f"от {lo} до {hi}" if hi is not None else f"не меньше {lo}"
             problems.append(f"«{where}»: значение {value} вне допустимого диапазона ({rng})")
@@ -115,17 +116,17 @@ def _check(value: Any, spec: Any, where: str, problems: list[str]) -> None:
             problems.append(f"«{where}»: допускается не более двух знаков после запятой, получено {value}")
     elif kind == "choice":
         if value not in spec[1]:
-            problems.append(f"«{where}»: ожидалось одно из значений {', '.join(spec[1])}, получено «{value}»")
+            problems.append(f"«{where}»: ожидалось одно из значений {', '.join(spec[1])}, получено «{shorten(value)}»")
     elif kind == "text":
         if not isinstance(value, str) or not value.strip():
-            problems.append(f"«{where}»: ожидался непустой текст, получено «{value}»")
+            problems.append(f"«{where}»: ожидался непустой текст, получено «{shorten(value)}»")
     elif kind == "assessments":
         if not isinstance(value, list) or not value:
             problems.append(f"«{where}»: ожидался непустой список процедур вида vpr.math.5")
             return
         for item in value:
             if not isinstance(item, str) or not ASSESSMENT_PATTERN.match(item):
-                problems.append(f"«{where}»: «{item}» — ожидалась процедура вида "
+                problems.append(f"«{where}»: «{shorten(item)}» — ожидалась процедура вида "
                                 "процедура.предмет.класс, например vpr.math.5 или oge.russian.9")
     elif kind == "weights":
         if not isinstance(value, dict) or not value:
@@ -133,10 +134,10 @@ def _check(value: Any, spec: Any, where: str, problems: list[str]) -> None:
             return
         for key, weight in value.items():
             if key not in SOCIAL_COMPONENTS:
-                problems.append(f"«{where}.{key}»: неизвестный показатель; допустимые: "
+                problems.append(f"«{where}.{shorten(key)}»: неизвестный показатель; допустимые: "
                                 + ", ".join(SOCIAL_COMPONENTS))
             if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
-                problems.append(f"«{where}.{key}»: ожидался неотрицательный вес, получено «{weight}»")
+                problems.append(f"«{where}.{key}»: ожидался неотрицательный вес, получено «{shorten(weight)}»")
         if all(isinstance(w, (int, float)) for w in value.values()) and sum(value.values()) <= 0:
             problems.append(f"«{where}»: сумма весов должна быть больше нуля")
     elif kind == "cuts":
@@ -144,7 +145,7 @@ def _check(value: Any, spec: Any, where: str, problems: list[str]) -> None:
               and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
               and all(a < b for a, b in zip(value, value[1:])))
         if not ok:
-            problems.append(f"«{where}»: ожидался список из {spec[1]} возрастающих чисел, получено «{value}»")
+            problems.append(f"«{where}»: ожидался список из {spec[1]} возрастающих чисел, получено «{shorten(value)}»")
     elif kind == "grid":
         size = spec[1]
         ok = (isinstance(value, list) and len(value) == size
@@ -152,14 +153,14 @@ def _check(value: Any, spec: Any, where: str, problems: list[str]) -> None:
                       and all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 5 for v in row)
                       for row in value))
         if not ok:
-            problems.append(f"«{where}»: ожидалась таблица {size}×{size} из целых чисел 1–5, получено «{value}»")
+            problems.append(f"«{where}»: ожидалась таблица {size}×{size} из целых чисел 1–5, получено «{shorten(value)}»")
     elif kind == "texts":
         if not isinstance(value, dict):
             problems.append(f"«{where}»: ожидался словарь «дефицит: текст рекомендации»")
             return
         for key, text in value.items():
             if key not in spec[1]:
-                problems.append(f"«{where}.{key}»: неизвестный тип дефицита; допустимые: " + ", ".join(spec[1]))
+                problems.append(f"«{where}.{shorten(key)}»: неизвестный тип дефицита; допустимые: " + ", ".join(spec[1]))
             elif not isinstance(text, str) or not text.strip():
                 problems.append(f"«{where}.{key}»: ожидался непустой текст рекомендации")
 
@@ -192,13 +193,7 @@ def _merge(base: dict, override: dict) -> dict:
 def _read_yaml(path: Path) -> dict:
     if not path.is_file():
         raise ParamsError([f"файл параметров не найден: {path}"], str(path))
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (строка {mark.line + 1}, позиция {mark.column + 1})" if mark else ""
-        raise ParamsError([f"файл не является корректным YAML{where}: {getattr(exc, 'problem', exc)}"],
-                          str(path)) from exc
+    data = read_yaml(path)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -254,20 +249,137 @@ def load_params(path: str | Path | None = None) -> dict:
     return merged
 
 
-def find_municipality_params(municipality: str, params_dir: str | Path | None = None) -> Path:
+#: Sub-folders and files of a parameters folder that hold other files, not municipality parameters.
+OTHER_FOLDERS = ("programmes", "roadmaps", "scales")
+OTHER_FILES = ("indicators.yaml",)
+_INVISIBLE = {"Cc", "Cf", "Zl", "Zp", "Zs"}
+
+
+def visible(text: str) -> str:
+    """``text`` with its spaces shown as «␣» and other blank or invisible characters as ``<U+XXXX>``.
+
+    Examples
+    --------
+    >>> visible("Полысаево ")
+    'Полысаево␣'
+    >>> visible("Поly\u00a0саево\u200b")
+    'Поly<U+00A0>саево<U+200B>'
+    """
+    out = []
+    for char in text:
+        if char == " ":
+            out.append("␣")
+        elif unicodedata.category(char) in _INVISIBLE:
+            out.append(f"<U+{ord(char):04X}>")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _squeezed(text: str) -> str:
+    """``text`` without invisible characters and with every run of blanks made one space."""
+    text = "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Cc") or c.isspace())
+    return " ".join(text.split())
+
+
+def _claimed_name(path: Path) -> str | None:
+    """The top-level ``municipality:`` of a file that is not valid YAML, read as plain text."""
+    with open(path, "rb") as fh:
+        text = fh.read(MAX_BYTES).decode("utf-8", errors="replace")
+    match = re.search(r"^municipality[ \t]*:[ \t]*(.*)$", text, re.M)
+    if not match:
+        return None
+    value = match.group(1)
+    if value[:1] in ("'", '"') and value[0] in value[1:]:
+        return value[1:value.index(value[0], 1)]
+    return value.split(" #", 1)[0].strip(" \t") or None
+
+
+def _params_files(folder: Path) -> list[Path]:
+    files = []
+    for path in sorted(folder.rglob("*.yaml")):
+        parts = path.relative_to(folder).parts
+        if len(parts) == 1 and (parts[0] in OTHER_FILES or parts[0] == DEFAULT_FILE.name):
+            continue
+        if len(parts) > 1 and parts[0] in OTHER_FOLDERS:
+            continue
+        if path.is_file():
+            files.append(path)
+    return files
+
+
+def find_municipality_params(municipality: str, params_dir: str | Path | None = None,
+                             known: Iterable[str] = ()) -> Path:
     """The parameters file of a municipality, else the base methodology file.
 
-    Every ``*.yaml`` under ``params_dir`` (default ``params/``) whose ``municipality``
-    key equals the name is a match; without a match the folder's ``methodology.yaml``
-    is used.
+    Every ``*.yaml`` under ``params_dir`` (default ``params/``; the sub-folders
+    :data:`OTHER_FOLDERS`, ``indicators.yaml`` and the base ``methodology.yaml`` itself are
+    not parameters of a municipality) whose top-level ``municipality`` key equals the name is
+    a match; without a match the folder's ``methodology.yaml`` is used.
+
+    A municipality is never moved to the base methodology silently: it is an error when
+    its file is not valid YAML, when two files claim it, when a file names it with other
+    blanks (a trailing space, two spaces, a no-break or zero-width space), or, for a
+    municipality without a file of its own, when a file is not valid YAML and its
+    municipality cannot be read.
+
+    Parameters
+    ----------
+    municipality : str
+        The name as the data write it.
+    params_dir : str or Path, optional
+        The parameters folder.
+    known : iterable of str, optional
+        Every municipality of the region: a file naming another of them exactly is not a
+        look-alike of this one.
+
+    Raises
+    ------
+    ParamsError
+        With a Russian sentence naming the file(s) and, for look-alike names, the name with
+        its blanks shown (:func:`visible`).
     """
     folder = Path(params_dir) if params_dir is not None else PARAMS_DIR
-    for path in sorted(folder.rglob("*.yaml")):
+    others = set(known) - {municipality}
+    wanted = _squeezed(municipality)
+    matches: list[Path] = []
+    problems: list[str] = []
+    unreadable: list[str] = []
+    for path in _params_files(folder):
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-        except yaml.YAMLError:
+            data = read_yaml(path)
+        except ParamsError as exc:
+            reason = "; ".join(exc.problems)
+            claimed = _claimed_name(path)
+            if claimed is None:
+                unreadable.append(f"файл «{path}» не читается ({reason}), и по нему нельзя понять, "
+                                  "к какому муниципалитету он относится")
+            elif claimed not in others and _squeezed(claimed) == wanted:
+                problems.append(f"файл параметров муниципалитета «{municipality}» «{path}» не читается: "
+                                f"{reason}; муниципалитет не рассчитан, чтобы не подменить его параметры "
+                                "базовой методикой")
             continue
-        if isinstance(data, dict) and data.get("municipality") == municipality:
-            return path
+        if not isinstance(data, dict) or "municipality" not in data:
+            continue
+        claimed = data["municipality"]
+        if not isinstance(claimed, str):
+            unreadable.append(f"файл «{path}»: municipality — не текст («{shorten(claimed)}»), "
+                              "и по нему нельзя понять, к какому муниципалитету он относится")
+        elif claimed == municipality:
+            matches.append(path)
+        elif claimed not in others and _squeezed(claimed) == wanted:
+            problems.append(f"файл «{path}»: municipality записан как «{visible(shorten(claimed))}», а в данных "
+                            f"муниципалитет называется «{visible(municipality)}» (␣ — пробел, <U+…> — "
+                            "невидимый символ): исправьте название в файле, уберите лишние пробелы")
+    if len(matches) > 1:
+        problems.append(f"муниципалитет «{municipality}» указан в нескольких файлах параметров: "
+                        + ", ".join(f"«{p}»" for p in matches) + "; оставьте один")
+    if not matches and unreadable:
+        problems += [f"{text}; у муниципалитета «{municipality}» нет своего файла, и без этого файла он был бы "
+                     "рассчитан по базовой методике — исправьте или удалите файл" for text in unreadable]
+    if problems:
+        raise ParamsError(problems, str(matches[0] if len(matches) == 1 else folder))
+    if matches:
+        return matches[0]
     default = folder / "methodology.yaml"
     return default if default.is_file() else DEFAULT_FILE

@@ -11,11 +11,10 @@ import datetime as _dt
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from ..exceptions import ParamsError
-from .params import PARAMS_DIR, SAFE_LOADER
+from .params import PARAMS_DIR
 from .schema import MONITORING
+from .yamlfile import read_yaml
 
 CATALOGUE_FILE = PARAMS_DIR / "indicators.yaml"
 PROGRAMMES_DIR = PARAMS_DIR / "programmes"
@@ -48,10 +47,7 @@ class Programme:
 def _read(path: Path) -> dict:
     if not path.is_file():
         raise ParamsError([f"файл не найден: {path}"], str(path))
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
-    except yaml.YAMLError as exc:
-        raise ParamsError([f"файл не является корректным YAML: {exc}"], str(path)) from exc
+    data = read_yaml(path) or {}
     if not isinstance(data, dict):
         raise ParamsError(["ожидался словарь на верхнем уровне"], str(path))
     return data

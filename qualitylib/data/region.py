@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from .io import TableReadError, file_hash, find_table_file, read_raw
 from .cache import cache_dir, open_cache, prune  # noqa: F401  (cache_dir: used from here too)
@@ -15,6 +14,7 @@ from ..exceptions import DataValidationError, Problem, UnknownMunicipalityError
 from ..resources import package_dir
 from .schema import TABLES, Table
 from .validation import check_school_ids, convert_table
+from .yamlfile import read_yaml
 
 
 @dataclass
@@ -107,10 +107,16 @@ def empty_table(table: Table) -> pd.DataFrame:
 
 
 def read_region_name(folder: Path) -> str:
-    """Region name from ``region.yaml`` (key ``name``), else the folder's name."""
+    """Region name from ``region.yaml`` (key ``name``), else the folder's name.
+
+    Raises
+    ------
+    ParamsError
+        ``region.yaml`` is not safe, valid UTF-8 YAML (see :func:`qualitylib.data.yamlfile.read_yaml`).
+    """
     meta = folder / "region.yaml"
     if meta.is_file():
-        data = yaml.safe_load(meta.read_text(encoding="utf-8")) or {}
+        data = read_yaml(meta) or {}
         if isinstance(data, dict) and data.get("name"):
             return str(data["name"])
     return folder.resolve().name

@@ -32,12 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..exceptions import ParamsError
 from ..resources import params_dir
-from .params import SAFE_LOADER
 from .schema import ROADMAP
+from .yamlfile import read_yaml
 
 #: Name of the road-map folder inside a parameters folder.
 ROADMAPS_FOLDER = "roadmaps"
@@ -118,13 +116,7 @@ def _unknown(data: dict, allowed: tuple[str, ...], where: str, problems: list[st
 def _read(path: Path) -> Any:
     if not path.is_file():
         raise ParamsError([f"файл дорожной карты не найден: {path}"], str(path))
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (строка {mark.line + 1}, позиция {mark.column + 1})" if mark else ""
-        raise ParamsError([f"файл не является корректным YAML{where}: {getattr(exc, 'problem', exc)}"],
-                          str(path)) from exc
+    return read_yaml(path)
 
 
 def load_roadmap(path: str | Path) -> RoadmapPlan:

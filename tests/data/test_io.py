@@ -297,3 +297,26 @@ def test_wrong_separator_guess_reports_rows(tmp_path):
     assert problem.row == 2
     assert errors(info.value.problems) == info.value.problems
 
+
+
+def test_csv_output_neutralises_formula_text_and_keeps_numbers(tmp_path):
+    import csv
+
+    from qualitylib.data.io import write_csv_atomic
+
+    texts = ["=HYPERLINK(\"http://evil.example\")", "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)", "+1+1", "\tx",
+             "\rx", "обычная школа", "-5", None]
+    frame = pd.DataFrame({"school_name": texts, "n": [-5, 1, 2, 3, 4, 5, 6, 7, 8],
+                          "x": [-1.5, "=1", None, 1.0, "+", "a", "b", "c", "d"],
+                          "=header": pd.array(["@a", None, "b", "c", "d", "e", "f", "g", "h"], dtype="string")})
+    before = frame.copy()
+    path = write_csv_atomic(frame, tmp_path / "out.csv")
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["school_name", "n", "x", "'=header"]
+    assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"http://evil.example\")", "'-2+3+cmd|' /C calc'!A0",
+                                        "'@SUM(1+1)", "'+1+1", "'\tx", "'\rx", "обычная школа", "-5", ""]
+    assert [r[1] for r in rows[1:]] == ["-5", "1", "2", "3", "4", "5", "6", "7", "8"]
+    assert [r[2] for r in rows[1:4]] == ["-1.5", "'=1", ""] and rows[5][2] == "'+"
+    assert rows[1][3] == "'@a"
+    pd.testing.assert_frame_equal(frame, before)  # the caller's frame is not changed
