@@ -288,6 +288,16 @@ def plan_jobs(region, year: int, out: Path, params_dir: str | None, municipaliti
     return jobs, failed
 
 
+def _params_path(name: str, params_dir: str | None, known: list[str]) -> str | None:
+    """The parameters file of ``name`` for the manifest; ``None`` when it cannot be told (see plan_jobs)."""
+    from ..data.params import ParamsError, find_municipality_params
+
+    try:
+        return str(find_municipality_params(name, params_dir, known=known))
+    except ParamsError:
+        return None
+
+
 def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", params_dir: str | None = None,
                municipalities: list[str] | None = None, workers: int = 2, public: bool = False,
                executor: str = "local", scheduler: str | None = None, progress: bool = True,
@@ -359,7 +369,7 @@ def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", par
         row["reports"]["registry"] = (folder / "registry.xlsx").is_file()
         row["reports"]["indicators"] = (folder / "indicators.xlsx").is_file()
         try:
-            params = load_params(find_municipality_params(name, params_dir))
+            params = load_params(find_municipality_params(name, params_dir, known=region.municipalities))
             region_params = region_params or params
             ident = present(build_identification(region, name, year, params, objectivity=False))
             row["headline"] = ident.headline
@@ -393,7 +403,7 @@ def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", par
         "executor": executor,
         "seconds": round(time.perf_counter() - started, 2),
         "inputs": {name: {"file": str(path), "sha256": file_hash(path)} for name, path in region.sources.items()},
-        "params": {row["municipality"]: str(find_municipality_params(row["municipality"], params_dir))
+        "params": {row["municipality"]: _params_path(row["municipality"], params_dir, region.municipalities)
                    for row in rows},
         "versions": package_versions(),
         "municipalities": [{k: row[k] for k in ("municipality", "slug", "status", "reasons", "headline",

@@ -273,3 +273,21 @@ def test_papermill_is_the_default_executor():
     for function in (run_job, execute_jobs, run_region):
         assert inspect.signature(function).parameters["execute"].default is runner.execute
     assert inspect.signature(run_region).parameters["executor"].default == "local"
+
+
+def test_unreadable_params_file_fails_its_municipality_in_the_index_and_manifest(region, tmp_path):
+    params = tmp_path / "params"
+    params.mkdir()
+    (params / "methodology.yaml").write_text((ROOT / "params" / "methodology.yaml").read_text(encoding="utf-8"),
+                                             encoding="utf-8")
+    (params / "north.yaml").write_text("base: methodology.yaml\nmunicipality: Северный\nrisk: {\n",
+                                       encoding="utf-8")
+    manifest = run(region, tmp_path / "out", StandIn(), params_dir=str(params))
+    assert manifest["failed"] == ["Северный"]
+    north, south = manifest["municipalities"]
+    assert north["status"] == "failed" and "north.yaml" in north["reasons"][0]
+    assert "не является корректным YAML" in north["reasons"][0] and south["status"] == "ok"
+    assert manifest["params"]["Северный"] is None
+    assert manifest["params"]["Южный"] == str(params / "methodology.yaml")
+    index = (tmp_path / "out" / "testovyy-region" / str(YEAR) / "index.html").read_text(encoding="utf-8")
+    assert "north.yaml" in index
