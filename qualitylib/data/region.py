@@ -10,12 +10,12 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .io import TableReadError, file_hash, find_table_file, read_raw
+from .io import TableReadError, clean_problem, file_hash, find_table_file, locate_table, read_raw
 from .cache import prune, stored
 from ..exceptions import DataValidationError, Problem, UnknownMunicipalityError
 from ..resources import package_dir
 from .schema import TABLES, Table
-from .validation import check_school_ids, convert_table
+from .validation import check_lookalikes, check_school_ids, convert_table
 
 
 @dataclass
@@ -107,12 +107,45 @@ def empty_table(table: Table) -> pd.DataFrame:
     return pd.DataFrame({c.name: pd.Series(dtype=dtypes.get(c.kind, "string")) for c in table.columns})
 
 
-def read_region_name(folder: Path) -> str:
-    """Region name from ``region.yaml`` (key ``name``), else the folder's name."""
+def read_region_name(folder: Path, problems: list[Problem] | None = None) -> str:
+    """Region name from ``region.yaml`` (key ``name``), else the folder's name.
+
+    The file is read as UTF-8, else as Windows-1251 with a warning. A file that cannot be
+    decoded, has a YAML syntax error or is not a mapping is an error; problems are appended
+    to ``problems`` (when given) and the folder's name is used.
+    """
+    problems = [] if problems is None else problems
     meta = folder / "region.yaml"
     if meta.is_file():
-        data = yaml.safe_load(meta.read_text(encoding="utf-8")) or {}
-        if isinstance(data, dict) and data.get("name"):
+        try:
+            data = meta.read_bytes()
+        except OSError as exc:
+            problems.append(Problem(meta.name, f"файл не удалось прочитать ({exc.strerror or type(exc).__name__})"))
+            return folder.resolve().name
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("cp1251")
+            except UnicodeDecodeError:
+                problems.append(Problem(meta.name, "текст файла не читается ни в UTF-8, ни в Windows-1251: "
+                                                   "сохраните его в кодировке UTF-8"))
+                return folder.resolve().name
+            problems.append(Problem(meta.name, "файл в кодировке Windows-1251: прочитан, но сохраните его "
+                                               "в UTF-8", severity="warning"))
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            problems.append(Problem(
+                meta.name, f"ошибка синтаксиса YAML ({getattr(exc, 'problem', None) or 'файл не разобран'}): "
+                           "ожидались строки вида «name: Название региона»",
+                row=None if mark is None else mark.line + 1))
+            return folder.resolve().name
+        if not isinstance(data, dict):
+            problems.append(Problem(meta.name, "ожидались пары «ключ: значение» (например «name: Название "
+                                               f"региона»), а в файле {type(data).__name__}"))
+        elif data.get("name"):
             return str(data["name"])
     return folder.resolve().name
 
@@ -136,12 +169,9 @@ def validate_region(path: str | Path) -> tuple[Region | None, list[Problem]]:
     raws = {}
     sources: dict[str, Path] = {}
     for table in TABLES.values():
-        file = find_table_file(folder, table)
+        file, found = locate_table(folder, table)
+        problems += found
         if file is None:
-            if table.required:
-                problems.append(Problem(
-                    f"{table.name}.csv", f"нет таблицы «{table.title}»: ожидался файл "
-                                         f"{table.name}.csv или {table.name}.xlsx в папке {folder}"))
             continue
         sources[table.name] = file
         try:
@@ -162,7 +192,10 @@ def validate_region(path: str | Path) -> tuple[Region | None, list[Problem]]:
             if name in frames:
                 header = frames[name].attrs["headers"]["school_id"]
                 problems += check_school_ids(frames[name], raws[name], known, header, schools_file)
+    problems += check_lookalikes(frames, raws)
+    name = read_region_name(folder, problems)
 
+    problems = [clean_problem(p) for p in problems]
     problems.sort(key=lambda p: (p.file, p.sheet or "", p.row or 0))
     errors = [p for p in problems if p.severity == "error"]
     if errors or any(t.required and t.name not in frames for t in TABLES.values()):
@@ -173,7 +206,7 @@ def validate_region(path: str | Path) -> tuple[Region | None, list[Problem]]:
         problems.append(Problem("context.csv", "нет таблицы «Контекст»: зона риска (области 1–3) и индекс "
                                                "социального благополучия не вычисляются", severity="warning"))
     region = Region(
-        name=read_region_name(folder), path=folder,
+        name=name, path=folder,
         schools=typed["schools"], results=typed["results"], context=typed["context"],
         monitoring=typed.get("monitoring"), roadmap=typed.get("roadmap"),
         sources=sources, warnings=[p for p in problems if p.severity != "error"],
