@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,7 +147,13 @@ def read_region_name(folder: Path, problems: list[Problem] | None = None) -> str
             problems.append(Problem(meta.name, "ожидались пары «ключ: значение» (например «name: Название "
                                                f"региона»), а в файле {type(data).__name__}"))
         elif data.get("name"):
-            return str(data["name"])
+            name = str(data["name"])
+            if re.search("[\x00-\x1f\x7f-\x9f]", name) or len(name) > 200:
+                problems.append(Problem(meta.name, "название региона (name) длиннее 200 символов или содержит "
+                                                   "управляющие символы: ожидалась одна строка обычного текста",
+                                        column="name", value=name))
+                return folder.resolve().name
+            return name
     return folder.resolve().name
 
 

@@ -110,16 +110,26 @@ def _parse_number(text: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
     ordinary word, which gets the column's plain «ожидалось число»).
     """
     text = text.astype(TEXT)
-    expected = "ожидалось целое число" if kind in ("int", "year") else "ожидалось число"
-    percent = text.str.fullmatch(r".*\d\s*%").fillna(False).astype(bool)
-    body = text.str.replace(r"\s*%$", "", regex=True) if kind == "pct" else text
-    if kind == "int":
+    body = text
+    if kind == "pct" and text.str.contains("%", regex=False).any():
+        body = body.str.replace(r"\s*%$", "", regex=True)
+    if kind == "int" and body.str.contains(_GROUP_SPACES, regex=True).any():
         grouped = body.str.fullmatch(_THOUSANDS).fillna(False).astype(bool)
         body = body.where(~grouped, body.str.replace(_GROUP_SPACES, "", regex=True))
     plain = body.str.fullmatch(_NUMBER).fillna(False).astype(bool)
-    number = pd.to_numeric(body.where(plain).str.replace(",", ".", regex=False),
-                           errors="coerce").astype("float64")
+    number = pd.to_numeric(body.str.replace(",", ".", regex=False), errors="coerce").astype("float64")
+    number = number.where(plain)
     infinite = np.isinf(number)
+    reason = pd.Series(None, index=text.index, dtype=object)
+    odd = (text.notna() & ~plain) | infinite
+    if odd.any():  # the reasons, for the few cells that are no plain number
+        reason[odd] = _number_reasons(text[odd], body[odd], infinite[odd], kind)
+    return number.where(~infinite), reason
+
+
+def _number_reasons(text: pd.Series, body: pd.Series, infinite: pd.Series, kind: str) -> pd.Series:
+    """The Russian message for cells that are no plain number (``None``: an ordinary word)."""
+    expected = "ожидалось целое число" if kind in ("int", "year") else "ожидалось число"
     lower = text.str.lower()
     reasons = [  # the first that applies wins
         (lower.str.fullmatch(_NOT_FINITE) | infinite,
@@ -128,15 +138,22 @@ def _parse_number(text: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
                                           "а если значения нет — пустая ячейка"),
         (text.str.upper().str.fullmatch(_EXCEL_ERROR),
          f"ошибка вычисления формулы Excel: исправьте формулу в исходной таблице ({expected})"),
-        (~plain & body.str.contains(r"\d[\s\u00a0\u202f]+\d", regex=True),
+        (body.str.contains(r"\d[\s\u00a0\u202f]+\d", regex=True),
          f"пробелы внутри числа: {expected} без пробелов" + (
              " (разделители тысяч допускаются: 1 020)" if kind == "int" else "")),
-        (percent & (kind != "pct"), f"знак «%» в столбце, где ожидался не процент: {expected} без знака «%»"),
+        (text.str.fullmatch(r".*\d\s*%") & (kind != "pct"),
+         f"знак «%» в столбце, где ожидался не процент: {expected} без знака «%»"),
     ]
     reason = pd.Series(None, index=text.index, dtype=object)
     for mask, why in reversed(reasons):
         reason = reason.mask(pd.Series(mask, index=text.index).fillna(False).astype(bool), why)
-    return number.where(~infinite), reason
+    return reason
+
+
+#: Control characters no name or text holds (line breaks and tabs of multi-line cells are allowed).
+_CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+_CONTROL_MESSAGE = ("управляющий символ в тексте (в значении он показан как [U+…], например ESC "
+                    "escape-последовательностей терминала): удалите его — ожидался обычный текст")
 
 
 def _normalised(text: pd.Series) -> pd.Series:
@@ -160,7 +177,10 @@ def convert_column(raw: RawTable, header: str, col: Column) -> tuple[pd.Series, 
         problems += _cell_problems(raw, header, lengths > limit, text,
                                    lambda r: f"слишком длинное значение: {int(lengths.loc[r])} символов, "
                                              f"ожидалось не больше {limit}")
-        return text.astype("string").str.strip().where(~(lengths > limit).fillna(False).astype(bool)), problems
+        control = text.astype(TEXT).str.contains(_CONTROL, regex=True).fillna(False).astype(bool)
+        problems += _cell_problems(raw, header, control, text, _CONTROL_MESSAGE)
+        rejected = ((lengths > limit).fillna(False).astype(bool) | control)
+        return text.astype("string").str.strip().where(~rejected), problems
     if kind == "code":
         mapped = _normalised(text).map(col.allowed)
         allowed = ", ".join(sorted(set(col.allowed.values())))
@@ -274,9 +294,9 @@ def check_keys(frame: pd.DataFrame, raw: RawTable, table: Table,
     repeated = keyed[dup].astype(str)
     for row, values in zip(repeated.index, map(tuple, repeated.values)):
         if values in first_row:
-            shown = ", ".join(f"{k}={v}" for k, v in zip(key, values))
+            listed = ", ".join(f"{k}={shown(v, 60)}" for k, v in zip(key, values))
             problems.append(Problem(
-                raw.file, f"повтор ключа ({shown}): такая же строка уже есть в строке {first_row[values]}",
+                raw.file, f"повтор ключа ({listed}): такая же строка уже есть в строке {first_row[values]}",
                 sheet=raw.sheet, row=int(row), column=headers.get(key[-1], key[-1])))
         else:
             first_row[values] = int(row)
@@ -437,27 +457,31 @@ def lookalike_problems(raw: RawTable, header: str, values: pd.Series, what: str,
     groups : bool
         Also report spellings that share a :func:`skeleton` (for the table that defines the values).
     """
-    rows: dict[str, list[int]] = {}
-    for row, value in values.dropna().astype(str).items():
-        rows.setdefault(value, []).append(int(row))
+    present = values.dropna().astype(object)
+
+    def rows(value: str) -> list[int]:
+        return [int(r) for r in present.index[present == value]]
+
+    distinct = [str(v) for v in present.unique()]
     problems: list[Problem] = []
     grouped: set[str] = set()
     if groups:
         by_look: dict[str, list[str]] = {}
-        for value in rows:
+        for value in distinct:
             by_look.setdefault(skeleton(value), []).append(value)
         for spellings in by_look.values():
             if len(spellings) < 2:
                 continue
             grouped.update(spellings)
-            listed = "; ".join(_spelling(v, rows[v]) for v in spellings)
+            listed = "; ".join(_spelling(v, rows(v)) for v in spellings)
             problems.append(Problem(
                 raw.file, f"похожие, но разные написания: {listed} — это {what}; если имелось в виду одно и то же, "
-                          "исправьте написание", sheet=raw.sheet, row=rows[spellings[0]][0], column=header,
+                          "исправьте написание", sheet=raw.sheet, row=rows(spellings[0])[0], column=header,
                 severity="warning"))
-    for value, where in rows.items():
+    for value in distinct:
         odd = oddities(value)
         if odd and value not in grouped:
+            where = rows(value)
             problems.append(Problem(
                 raw.file, f"в значении {', '.join(odd)} ({_rows_text(where)}): такое значение не совпадёт с "
                           "набранным обычными буквами; проверьте написание", sheet=raw.sheet, row=where[0],

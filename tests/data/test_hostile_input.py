@@ -385,3 +385,28 @@ def test_cli_validate_reports_region_yaml_error_without_traceback(tmp_path, caps
     (folder / "region.yaml").write_text("name: [\n", encoding="utf-8")
     assert main(["validate", str(folder)]) == 1
     assert "файл «region.yaml»" in capsys.readouterr().out
+
+
+def test_control_characters_in_a_name_are_an_error(tmp_path, capsys):
+    schools = with_cell(SCHOOLS, 0, "school_name", "Школа\x1b]0;взлом\x07 № 1")
+    folder = write_region(tmp_path / "region", schools=schools)
+    problem = only_error(folder)
+    assert (problem.row, problem.column) == (2, "school_name")
+    assert problem.value == "Школа[U+001B]]0;взлом[U+0007] № 1" and "управляющий символ" in problem.message
+    assert main(["validate", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+
+
+def test_line_break_inside_a_road_map_cell_is_accepted(tmp_path):
+    folder = write_region(tmp_path / "region")
+    write_csv(folder / "roadmap.csv", *with_cell(ROADMAP, 0, "measure", "Создать\nрабочую группу"))
+    region, problems = validate_region(folder)
+    assert region is not None and problems == []
+
+
+def test_region_name_with_an_escape_sequence_is_an_error(tmp_path):
+    folder = write_region(tmp_path / "region")
+    (folder / "region.yaml").write_text('name: "Регион\\e[2J"\n', encoding="utf-8")
+    problem = only_error(folder)
+    assert problem.file == "region.yaml" and problem.value == "Регион[U+001B][2J"
