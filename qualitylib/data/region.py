@@ -137,10 +137,12 @@ def read_region_name(folder: Path, problems: list[Problem] | None = None) -> str
         try:
             data = yaml.safe_load(text) or {}
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
+            mark, context = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
+            opened = f", начало конструкции — строка {context.line + 1}" if context is not None else ""
             problems.append(Problem(
-                meta.name, f"ошибка синтаксиса YAML ({getattr(exc, 'problem', None) or 'файл не разобран'}): "
-                           "ожидались строки вида «name: Название региона»",
+                meta.name, f"ошибка синтаксиса YAML (разборщик: «{getattr(exc, 'problem', None) or exc}»{opened}): "
+                           "проверьте отступы, двоеточия, кавычки и скобки — ожидались строки вида "
+                           "«name: Название региона»",
                 row=None if mark is None else mark.line + 1))
             return folder.resolve().name
         if not isinstance(data, dict):
