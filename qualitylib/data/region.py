@@ -108,6 +108,9 @@ def empty_table(table: Table) -> pd.DataFrame:
     return pd.DataFrame({c.name: pd.Series(dtype=dtypes.get(c.kind, "string")) for c in table.columns})
 
 
+_YAML_KINDS = {list: "список", str: "строка текста", int: "число", float: "число", bool: "логическое значение"}
+
+
 def read_region_name(folder: Path, problems: list[Problem] | None = None) -> str:
     """Region name from ``region.yaml`` (key ``name``), else the folder's name.
 
@@ -147,7 +150,7 @@ def read_region_name(folder: Path, problems: list[Problem] | None = None) -> str
             return folder.resolve().name
         if not isinstance(data, dict):
             problems.append(Problem(meta.name, "ожидались пары «ключ: значение» (например «name: Название "
-                                               f"региона»), а в файле {type(data).__name__}"))
+                                               f"региона»), а в файле {_YAML_KINDS.get(type(data), 'другое значение')}"))
         elif data.get("name"):
             name = str(data["name"])
             if re.search("[\x00-\x1f\x7f-\x9f]", name) or len(name) > 200:

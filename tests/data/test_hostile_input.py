@@ -381,7 +381,7 @@ def test_region_yaml_that_is_not_a_mapping_is_an_error(tmp_path):
     folder = write_region(tmp_path / "region")
     (folder / "region.yaml").write_text("- Регион\n", encoding="utf-8")
     problem = only_error(folder)
-    assert problem.file == "region.yaml" and "ожидались пары «ключ: значение»" in problem.message
+    assert problem.file == "region.yaml" and "ожидались пары «ключ: значение»" in problem.message and "а в файле список" in problem.message
 
 
 def test_cli_validate_reports_region_yaml_error_without_traceback(tmp_path, capsys):
