@@ -11,7 +11,9 @@ import io
 import os
 import re
 import tempfile
+import unicodedata
 import zipfile
+from xml.etree import ElementTree
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..exceptions import Problem, TableReadError
-from .schema import EXTENSIONS, Table
+from .schema import EXTENSIONS, TABLES, Table
 
 _SEPARATORS = (";", ",", "\t")
 #: Dtype of raw text cells read from CSV (pyarrow-backed: vectorised string kernels).
@@ -46,18 +48,135 @@ class RawTable:
     sheet: str | None = None
 
 
-def find_table_file(folder: Path, table: Table) -> Path | None:
-    """Return the file holding ``table`` in a region folder, or ``None``.
+#: Table formats the reader does not open, and what they are called in messages.
+OTHER_FORMATS = {
+    ".xls": "старом формате Excel (.xls)",
+    ".xlsb": "двоичном формате Excel (.xlsb)",
+    ".xlsm": "формате Excel с макросами (.xlsm)",
+    ".ods": "формате OpenDocument (.ods)",
+}
+#: Longest value (in characters) echoed in a message; longer ones are cut.
+SHOWN_LIMIT = 200
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
-    A file matches when its stem, lower-cased, is the table's canonical name or one
-    of its Russian aliases and its extension is ``.csv`` or ``.xlsx``.
+
+def _invisible(char: str) -> bool:
+    """A character a reader cannot see or tell from another: controls, format marks, odd spaces."""
+    if char == " ":
+        return False
+    return unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs")
+
+
+def shown(value, limit: int = SHOWN_LIMIT) -> str:
+    """A value as it may be printed in a message: invisible characters escaped, length cut.
+
+    Control and format characters (zero-width spaces, ESC of ANSI sequences, tabs and line
+    breaks) and spaces other than the ordinary one are written as ``[U+200B]``, so a message
+    never moves the terminal's cursor or hides a difference; a value longer than ``limit``
+    characters is cut and says how long it was.
+
+    Examples
+    --------
+    >>> shown("S1\u200b")
+    'S1[U+200B]'
     """
-    names = {table.name, *table.file_aliases}
-    candidates = sorted(
+    text = str(value)
+    cut = text[:limit]
+    out = "".join(f"[U+{ord(c):04X}]" if _invisible(c) else c for c in cut)
+    if len(text) > limit:
+        out += f"… (обрезано, всего {len(text)} символов)"
+    return out
+
+
+def clean_problem(problem: Problem) -> Problem:
+    """The problem with every text field passed through :func:`shown` (messages cut longer)."""
+    def field(text, limit=SHOWN_LIMIT):
+        return None if text is None else shown(text, limit)
+
+    return Problem(shown(problem.file), shown(problem.message, 4000), sheet=field(problem.sheet),
+                   row=problem.row, column=field(problem.column), value=field(problem.value),
+                   severity=problem.severity)
+
+
+def _names(table: Table) -> set[str]:
+    return {table.name, *table.file_aliases}
+
+
+def table_files(folder: Path, table: Table) -> list[Path]:
+    """Every file of a region folder that may hold ``table``, sorted.
+
+    A file matches when its stem, lower-cased, is the table's canonical name or one of its
+    Russian aliases and its extension is ``.csv`` or ``.xlsx``.
+    """
+    names = _names(table)
+    return sorted(
         p for p in folder.iterdir()
         if p.is_file() and p.suffix.lower() in EXTENSIONS and p.stem.lower() in names
     )
-    return candidates[0] if candidates else None
+
+
+def find_table_file(folder: Path, table: Table) -> Path | None:
+    """Return the file holding ``table`` in a region folder, or ``None``.
+
+    ``None`` also when several files match (``schools.csv`` and ``школы.csv``): which one
+    holds the table is then unknown, and :func:`locate_table` reports it.
+    """
+    candidates = table_files(folder, table)
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _unrecognised(folder: Path) -> list[Path]:
+    """Files of the folder that are no table, no ``region.yaml`` and not hidden or Excel locks."""
+    known = set().union(*(_names(t) for t in TABLES.values()))
+    return sorted(
+        p for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith((".", "~$")) and p.name != "region.yaml"
+        and not (p.suffix.lower() in (*EXTENSIONS, *OTHER_FORMATS) and p.stem.lower() in known)
+    )
+
+
+def locate_table(folder: Path, table: Table) -> tuple[Path | None, list[Problem]]:
+    """Find the file of ``table`` and say what is wrong with the folder around it.
+
+    Returns
+    -------
+    file : Path or None
+        The one file holding the table; ``None`` when there is none or several.
+    problems : list of Problem
+        Several files of the table (an error naming them all); a file of the table in a
+        format that is not read, such as ``.xls`` (an error when it is the only one, else a
+        warning); a missing required table (an error listing the folder's unrecognised files).
+    """
+    candidates = table_files(folder, table)
+    others = sorted(p for p in folder.iterdir()
+                    if p.is_file() and p.suffix.lower() in OTHER_FORMATS and p.stem.lower() in _names(table))
+    problems: list[Problem] = []
+    if len(candidates) > 1:
+        names = ", ".join(f"«{p.name}»" for p in candidates)
+        problems.append(Problem(candidates[0].name, f"найдено несколько файлов таблицы «{table.title}»: {names}; "
+                                                    "оставьте один из них, остальные удалите или переименуйте"))
+        return None, problems
+    if candidates:
+        problems += [Problem(p.name, f"файл не читается (он в {OTHER_FORMATS[p.suffix.lower()]}) и не "
+                                     f"используется: таблица «{table.title}» прочитана из «{candidates[0].name}»",
+                             severity="warning") for p in others]
+        return candidates[0], problems
+    if others:
+        problems += [Problem(p.name, f"таблица «{table.title}» сохранена в {OTHER_FORMATS[p.suffix.lower()]}, "
+                                     "который не читается: откройте файл в Excel и сохраните его как .xlsx или .csv")
+                     for p in others]
+        return None, problems
+    if table.required:
+        message = (f"нет таблицы «{table.title}»: ожидался файл {table.name}.csv или {table.name}.xlsx "
+                   f"(или {'/'.join(table.file_aliases)} .csv/.xlsx) в папке {folder}")
+        strangers = _unrecognised(folder)
+        if strangers:
+            listed = ", ".join(f"«{p.name}»" for p in strangers[:20])
+            more = f" и ещё {len(strangers) - 20}" if len(strangers) > 20 else ""
+            message += (f"; в папке есть файлы, не распознанные как таблицы: {listed}{more} — если таблица "
+                        f"в одном из них, переименуйте его в {table.name}.csv или {table.name}.xlsx")
+        problems.append(Problem(f"{table.name}.csv", message))
+    return None, problems
 
 
 def decode_text(data: bytes) -> str:
@@ -177,8 +296,7 @@ def read_xlsx_raw(path: Path, display: str, table: Table | None = None) -> RawTa
     if path.stat().st_size == 0:
         raise TableReadError(Problem(display, "файл пуст: ожидалась книга Excel с таблицей"))
     if not zipfile.is_zipfile(path):
-        raise TableReadError(Problem(
-            display, "файл не является книгой Excel (.xlsx): сохраните его в формате XLSX или CSV"))
+        raise TableReadError(Problem(display, _not_a_workbook(path)))
     try:
         from python_calamine import CalamineWorkbook
     except ImportError:  # pragma: no cover - calamine is a declared dependency
@@ -199,6 +317,13 @@ def read_xlsx_raw(path: Path, display: str, table: Table | None = None) -> RawTa
         raise TableReadError(Problem(
             display, f"файл не удалось прочитать как книгу Excel ({type(exc).__name__}): "
                      "ожидалась таблица XLSX")) from exc
+    formulas = _formulas_without_values(path, sheet)
+    if formulas:
+        count, first = formulas
+        raise TableReadError(Problem(
+            display, f"файл сохранён без значений формул: откройте и сохраните его в Excel "
+                     f"({_cells(count)}, например {first}, содержат формулу без вычисленного значения; "
+                     "так бывает с файлами, созданными программой, а не Excel)", sheet=sheet))
     cells = [[_xlsx_cell_text(v) for v in row] for row in rows]
     skipped = 0
     while cells and not any(cells[0]):  # empty rows above the header
@@ -220,6 +345,79 @@ def read_xlsx_raw(path: Path, display: str, table: Table | None = None) -> RawTa
     return RawTable(frame, display, sheet)
 
 
+def _not_a_workbook(path: Path) -> str:
+    """Why a ``.xlsx`` that is no zip archive cannot be read: a password, an old ``.xls``, else unknown."""
+    with open(path, "rb") as fh:
+        data = fh.read(64 << 20)
+    if data.startswith(_OLE2):
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            return ("книга Excel защищена паролем и не может быть прочитана: снимите пароль "
+                    "(Файл → Сведения → Защита книги → Зашифровать с использованием пароля, очистите поле) "
+                    "и сохраните книгу снова")
+        return ("файл — книга Excel старого формата (.xls) с расширением .xlsx: откройте его в Excel и "
+                "сохраните как «Книга Excel (.xlsx)» или CSV")
+    return "файл не является книгой Excel (.xlsx): сохраните его в формате XLSX или CSV"
+
+
+def _cells(count: int) -> str:
+    """«1 ячейка», «4 ячейки», «5 ячеек»."""
+    if count % 10 == 1 and count % 100 != 11:
+        word = "ячейка"
+    elif 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
+        word = "ячейки"
+    else:
+        word = "ячеек"
+    return f"{count} {word}"
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _sheet_part(book: zipfile.ZipFile, sheet: str) -> str | None:
+    """The zip member holding the worksheet named ``sheet`` (``None`` when not found)."""
+    try:
+        workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return None
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    for node in workbook.iter(f"{_MAIN}sheet"):
+        if node.get("name") == sheet:
+            target = targets.get(node.get(f"{_REL}id"), "")
+            target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            return re.sub(r"[^/]+/\.\./", "", target)
+    return None
+
+
+def _formulas_without_values(path: Path, sheet: str) -> tuple[int, str] | None:
+    """Count the cells of ``sheet`` with a formula and no cached value, and name the first.
+
+    Programs that write workbooks (openpyxl, many exports) store formulas without their
+    results; a reader sees empty cells. ``None`` when every formula has its value.
+    """
+    with zipfile.ZipFile(path) as book:
+        part = _sheet_part(book, sheet)
+        if part is None or part not in book.namelist():
+            return None
+        with book.open(part) as fh:
+            data = fh.read()
+    if b"<f" not in data and b":f" not in data:
+        return None
+    count, first = 0, None
+    try:
+        for _, node in ElementTree.iterparse(io.BytesIO(data)):
+            if node.tag == f"{_MAIN}c":
+                formula, value = node.find(f"{_MAIN}f"), node.find(f"{_MAIN}v")
+                if formula is not None and (value is None or not (value.text or "").strip()):
+                    count += 1
+                    first = first or node.get("r")
+                node.clear()
+    except ElementTree.ParseError:
+        return None
+    return (count, first or "?") if count else None
+
+
 def _pick_sheet(names: list[str], table: Table | None) -> str:
     if table is not None:
         wanted = {table.name, table.title.lower(), *table.file_aliases}
@@ -239,10 +437,17 @@ def read_raw(path: Path, table: Table | None = None, display: str | None = None)
     """
     path = Path(path)
     display = display or path.name
-    if path.suffix.lower() == ".xlsx":
-        raw = read_xlsx_raw(path, display, table)
-    else:
-        raw = read_csv_raw(path, display)
+    try:
+        if path.suffix.lower() == ".xlsx":
+            raw = read_xlsx_raw(path, display, table)
+        else:
+            raw = read_csv_raw(path, display)
+    except PermissionError:
+        raise TableReadError(Problem(display, "нет прав на чтение файла: проверьте права доступа "
+                                              "или закройте файл в другой программе")) from None
+    except OSError as exc:
+        raise TableReadError(Problem(display, f"файл не удалось прочитать ({exc.strerror or type(exc).__name__}): "
+                                              "проверьте, что он доступен")) from None
     if raw.frame.empty:
         raise TableReadError(Problem(
             display, "в таблице нет ни одной строки данных под заголовком", sheet=raw.sheet))

@@ -3,18 +3,19 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from .io import TableReadError, file_hash, find_table_file, read_raw
+from .io import TableReadError, clean_problem, file_hash, find_table_file, locate_table, read_raw
 from .cache import cache_dir, open_cache, prune  # noqa: F401  (cache_dir: used from here too)
-from ..exceptions import DataValidationError, Problem, UnknownMunicipalityError
+from ..exceptions import DataValidationError, ParamsError, Problem, UnknownMunicipalityError
 from ..resources import package_dir
 from .schema import TABLES, Table
-from .validation import check_school_ids, convert_table
-from .yamlfile import read_yaml
+from .validation import check_lookalikes, check_school_ids, convert_table
+from .yamlfile import parse_yaml
 
 
 @dataclass
@@ -106,19 +107,54 @@ def empty_table(table: Table) -> pd.DataFrame:
     return pd.DataFrame({c.name: pd.Series(dtype=dtypes.get(c.kind, "string")) for c in table.columns})
 
 
-def read_region_name(folder: Path) -> str:
+_YAML_KINDS = {list: "список", str: "строка текста", int: "число", float: "число", bool: "логическое значение"}
+
+
+def read_region_name(folder: Path, problems: list[Problem] | None = None) -> str:
     """Region name from ``region.yaml`` (key ``name``), else the folder's name.
 
-    Raises
-    ------
-    ParamsError
-        ``region.yaml`` is not safe, valid UTF-8 YAML (see :func:`qualitylib.data.yamlfile.read_yaml`).
+    The file is read as UTF-8, else as Windows-1251 with a warning. A file that cannot be
+    decoded, has a YAML syntax error or is not a mapping is an error; problems are appended
+    to ``problems`` (when given) and the folder's name is used.
     """
+    problems = [] if problems is None else problems
     meta = folder / "region.yaml"
     if meta.is_file():
-        data = read_yaml(meta) or {}
-        if isinstance(data, dict) and data.get("name"):
-            return str(data["name"])
+        try:
+            data = meta.read_bytes()
+        except OSError as exc:
+            problems.append(Problem(meta.name, f"файл не удалось прочитать ({exc.strerror or type(exc).__name__})"))
+            return folder.resolve().name
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("cp1251")
+            except UnicodeDecodeError:
+                problems.append(Problem(meta.name, "текст файла не читается ни в UTF-8, ни в Windows-1251: "
+                                                   "сохраните его в кодировке UTF-8"))
+                return folder.resolve().name
+            problems.append(Problem(meta.name, "файл в кодировке Windows-1251: прочитан, но сохраните его "
+                                               "в UTF-8", severity="warning"))
+        try:
+            data = parse_yaml(text, name=meta.name) or {}
+        except ParamsError as exc:
+            mark = getattr(exc.__cause__, "problem_mark", None)
+            problems.append(Problem(meta.name, "; ".join(exc.problems) + " — ожидались строки вида "
+                                                "«name: Название региона»",
+                                    row=None if mark is None else mark.line + 1))
+            return folder.resolve().name
+        if not isinstance(data, dict):
+            problems.append(Problem(meta.name, "ожидались пары «ключ: значение» (например «name: Название "
+                                               f"региона»), а в файле {_YAML_KINDS.get(type(data), 'другое значение')}"))
+        elif data.get("name"):
+            name = str(data["name"])
+            if re.search("[\x00-\x1f\x7f-\x9f]", name) or len(name) > 200:
+                problems.append(Problem(meta.name, "название региона (name) длиннее 200 символов или содержит "
+                                                   "управляющие символы: ожидалась одна строка обычного текста",
+                                        column="name", value=name))
+                return folder.resolve().name
+            return name
     return folder.resolve().name
 
 
@@ -141,12 +177,9 @@ def validate_region(path: str | Path) -> tuple[Region | None, list[Problem]]:
     raws = {}
     sources: dict[str, Path] = {}
     for table in TABLES.values():
-        file = find_table_file(folder, table)
+        file, found = locate_table(folder, table)
+        problems += found
         if file is None:
-            if table.required:
-                problems.append(Problem(
-                    f"{table.name}.csv", f"нет таблицы «{table.title}»: ожидался файл "
-                                         f"{table.name}.csv или {table.name}.xlsx в папке {folder}"))
             continue
         sources[table.name] = file
         try:
@@ -167,7 +200,10 @@ def validate_region(path: str | Path) -> tuple[Region | None, list[Problem]]:
             if name in frames:
                 header = frames[name].attrs["headers"]["school_id"]
                 problems += check_school_ids(frames[name], raws[name], known, header, schools_file)
+    problems += check_lookalikes(frames, raws)
+    name = read_region_name(folder, problems)
 
+    problems = [clean_problem(p) for p in problems]
     problems.sort(key=lambda p: (p.file, p.sheet or "", p.row or 0))
     errors = [p for p in problems if p.severity == "error"]
     if errors or any(t.required and t.name not in frames for t in TABLES.values()):
@@ -178,7 +214,7 @@ def validate_region(path: str | Path) -> tuple[Region | None, list[Problem]]:
         problems.append(Problem("context.csv", "нет таблицы «Контекст»: зона риска (области 1–3) и индекс "
                                                "социального благополучия не вычисляются", severity="warning"))
     region = Region(
-        name=read_region_name(folder), path=folder,
+        name=name, path=folder,
         schools=typed["schools"], results=typed["results"], context=typed["context"],
         monitoring=typed.get("monitoring"), roadmap=typed.get("roadmap"),
         sources=sources, warnings=[p for p in problems if p.severity != "error"],

@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 
 #: Column kinds understood by the validator.
 KINDS = ("id", "text", "int", "year", "float", "pct", "flag", "code")
+#: The longest text cell accepted where a column sets no ``max_length`` (a road-map measure is a paragraph).
+TEXT_LIMIT = 10_000
+#: The largest integer accepted in ``int`` columns (counts of pupils, teachers, marks).
+INT_LIMIT = 999_999_999
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,9 @@ class Column:
         Whether an empty cell is accepted (always true for optional columns).
     aliases : tuple of str
         Further accepted header spellings.
+    max_length : int, optional
+        For ``id`` and ``text`` columns: the longest value accepted, in characters
+        (default :data:`TEXT_LIMIT`).
     """
 
     name: str
@@ -49,6 +56,7 @@ class Column:
     nullable: bool = False
     aliases: tuple[str, ...] = ()
     description: str = ""
+    max_length: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -119,11 +127,11 @@ SCHOOLS = Table(
     file_aliases=("школы",),
     description="Справочник общеобразовательных организаций: одна строка на школу.",
     columns=(
-        Column("school_id", _ID, "id", aliases=("код школы", "логин"),
+        Column("school_id", _ID, "id", aliases=("код школы", "логин"), max_length=100,
                description="Уникальный код школы (например, логин ФИС ОКО sch220206)."),
-        Column("school_name", "Наименование ОО", "text", aliases=("школа", "наименование"),
+        Column("school_name", "Наименование ОО", "text", aliases=("школа", "наименование"), max_length=500,
                description="Краткое наименование школы."),
-        Column("municipality", "Муниципалитет", "text", aliases=("муниципальное образование",),
+        Column("municipality", "Муниципалитет", "text", aliases=("муниципальное образование",), max_length=200,
                description="Муниципалитет (район, городской округ)."),
         Column("locality", "Тип местности", "code", required=False, allowed=LOCALITIES,
                description="«город» или «село»."),

@@ -144,6 +144,11 @@ def read_yaml(path: str | Path, error: type[ParamsError] = ParamsError, display:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise error(["файл не в кодировке UTF-8: сохраните его как текст в UTF-8"], name) from None
+    return parse_yaml(text, error, name)
+
+
+def parse_yaml(text: str, error: type[ParamsError] = ParamsError, name: str = "YAML") -> Any:
+    """Parse YAML text with the limits of :func:`read_yaml` (aliases, recursion); ``name`` names it in errors."""
     loader = SAFE_LOADER(text)
     try:
         node = loader.get_single_node()
@@ -159,7 +164,7 @@ def read_yaml(path: str | Path, error: type[ParamsError] = ParamsError, display:
                          "запишите значения явно"], name)
         return loader.construct_document(node)
     except yaml.YAMLError as exc:
-        raise error([_yaml_problem(exc)], name) from None
+        raise error([_yaml_problem(exc)], name) from exc
     except RecursionError:
         raise error(["слишком глубокая вложенность разделов YAML"], name) from None
     finally:

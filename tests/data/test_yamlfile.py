@@ -27,9 +27,17 @@ BOMB = billion_laughs()
 PARAMS_BOMB = BOMB.replace("i: &i", "identification:\n  threshold_pct: &i")
 
 
+def region_name(path):
+    """``region.yaml`` problems are reported with the region's other problems: raise the errors here."""
+    problems = []
+    read_region_name(path.parent, problems)
+    errors = [p.message for p in problems if p.severity == "error"]
+    if errors:
+        raise ParamsError(errors, path.name)
+
+
 @pytest.mark.parametrize("reader", [
-    load_params, load_catalogue, load_roadmap, read_scales, read_yaml,
-    lambda path: read_region_name(path.parent),
+    load_params, load_catalogue, load_roadmap, read_scales, read_yaml, region_name,
 ], ids=["params", "catalogue", "roadmap", "scales", "read_yaml", "region"])
 def test_billion_laughs_is_refused_quickly_with_a_short_message(tmp_path, reader):
     path = tmp_path / "region.yaml"
@@ -75,10 +83,10 @@ def test_file_too_large_is_refused_before_reading(tmp_path):
 
 
 def test_not_utf8_is_a_russian_message(tmp_path):
-    path = tmp_path / "region.yaml"
+    path = tmp_path / "params.yaml"
     path.write_bytes("name: Кузбасс\n".encode("cp1251"))
     with pytest.raises(ParamsError, match="не в кодировке UTF-8"):
-        read_region_name(tmp_path)
+        read_yaml(path)
 
 
 def test_yaml_error_is_short_and_names_the_line(tmp_path):
