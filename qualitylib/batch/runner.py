@@ -448,6 +448,24 @@ def _execute(jobs: list[Job], workers: int, executor: str, scheduler: str | None
         bar.close()
 
 
+def new_run_dir() -> Path:
+    """A private folder for one run (kernel connection files and sockets, start markers).
+
+    Named ``qlr-<pid>-…`` in the temp folder; the folders of runs whose process no longer
+    exists (a main process killed with SIGKILL cannot remove its own) are removed first.
+    """
+    tmp = Path(tempfile.gettempdir())
+    for folder in tmp.glob("qlr-*-*"):
+        pid = _read_pid(folder.name.split("-")[1])
+        try:
+            mine = folder.is_dir() and (not hasattr(os, "getuid") or folder.stat().st_uid == os.getuid())
+        except OSError:
+            continue
+        if mine and pid is not None and pid != os.getpid() and _pid_alive(pid) is False:
+            shutil.rmtree(folder, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"qlr-{os.getpid()}-", dir=tmp))
+
+
 def execute_jobs(jobs: list[Job], workers: int, executor: str = "local", scheduler: str | None = None,
                  progress: bool = True, execute=execute) -> list[JobResult]:
     """Run jobs in parallel and return their results in job order.
@@ -470,7 +488,7 @@ def execute_jobs(jobs: list[Job], workers: int, executor: str = "local", schedul
     files and sockets live in a private folder removed at the end.
     """
     results: dict[str, JobResult] = {}
-    run_dir = Path(tempfile.mkdtemp(prefix="qlr-"))
+    run_dir = new_run_dir()
     try:
         _execute(jobs, workers, executor, scheduler, progress, execute, results, run_dir)
     finally:
@@ -867,7 +885,7 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
                 "headline": {}, "notebooks": [], "generated": generated}
 
     jobs, params_failed, results, interrupted = [], {}, {}, None
-    run_dir = Path(tempfile.mkdtemp(prefix="qlr-"))
+    run_dir = new_run_dir()
     with _Signals() as stop:
         try:
             _remove_leftovers(base)
@@ -895,8 +913,7 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
 
         by_name = {r.municipality: r for r in results.values()}
         generated = now_text()
-        rows, fresh, kept = [], {}, []
-        region_params = None
+        rows, fresh, kept, params_of = [], {}, [], {}
         catalogue = None
         for name in region.municipalities:
             if name not in chosen:
@@ -922,7 +939,7 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
             row["reports"] = _reports(base / slugs[name], res.notebooks)
             try:
                 params = load_params(find_municipality_params(name, params_dir))
-                region_params = region_params or params
+                params_of[name] = params
                 ident = present(build_identification(region, name, year, params, objectivity=False))
                 row["headline"] = ident.headline
                 if params.get("programme"):
@@ -945,9 +962,12 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
                     parts[name] = tuple(last[key][last[key]["municipality"] == name]
                                         for key in ("shnor", "risk", "pairs"))
         ordered = [parts[name] for name in region.municipalities if name in parts]
-        if ordered and region_params is None:
+        # the Параметры sheet: those of the region's first municipality in the registry, as in a full run
+        first = next((name for name in region.municipalities if name in parts), None)
+        region_params = params_of.get(first)
+        if first is not None and region_params is None:
             try:
-                region_params = load_params(find_municipality_params(kept[0] if kept else selected[0], params_dir))
+                region_params = load_params(find_municipality_params(first, params_dir))
             except QualitylibError:
                 region_params = None
         try:

@@ -458,6 +458,10 @@ def test_workers_die_with_a_killed_main_process(region, tmp_path):
     main.kill()
     main.wait()
     assert wait_dead(worker), "the worker outlived the killed main process"
+    left = list(Path(runner.tempfile.gettempdir()).glob(f"qlr-{main.pid}-*"))
+    assert left  # a killed process cannot remove its run folder: the next run does
+    runner.new_run_dir().rmdir()
+    assert not any(p.exists() for p in left)
 
 
 @pytest.mark.e2e
