@@ -1,7 +1,9 @@
 """Command line of the workbench (messages in Russian).
 
 Each sub-command is a small function; tables are written as UTF-8 CSV atomically.
-Exit codes: 0 success, 1 invalid data or parameters, 2 wrong usage.
+Exit codes: 0 success; 1 any error of the project (invalid data or parameters, an output folder
+locked by another run or not writable, failed municipalities); 2 wrong usage; 128 + the signal
+(130, 143) for a run stopped by SIGINT or SIGTERM.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import sys
 from pathlib import Path
 
 from ..data.params import ParamsError, find_municipality_params, load_params
-from ..exceptions import DataValidationError, UnknownMunicipalityError, UsageError
+from ..exceptions import DataValidationError, QualitylibError, UnknownMunicipalityError, UsageError
 
 
 def _print(text: str = "", file=None) -> None:
@@ -96,21 +98,33 @@ def cmd_risk(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from .runner import region_folder, run_region
+    import signal
+
+    from . import runner
 
     try:
-        manifest = run_region(args.data, args.year, args.out, params_dir=args.params_dir,
-                              municipalities=args.municipality, workers=args.workers, public=args.public,
-                              executor=args.executor, scheduler=args.scheduler, progress=not args.quiet)
+        manifest = runner.run_region(args.data, args.year, args.out, params_dir=args.params_dir,
+                                     municipalities=args.municipality, workers=args.workers, public=args.public,
+                                     executor=args.executor, scheduler=args.scheduler, progress=not args.quiet)
     except UnknownMunicipalityError as exc:
         raise UsageError(str(exc)) from exc
-    base = region_folder(Path(args.out), manifest["region"], args.year)
-    total = len(manifest["municipalities"])
+    base = runner.region_folder(Path(args.out), manifest["region"], args.year)
+    run = manifest.get("run") or [item["municipality"] for item in manifest["municipalities"]]
     failed = manifest["failed"]
-    _print(f"Готово за {manifest['seconds']:.0f} с: муниципалитетов — {total}, с ошибками — {len(failed)}.")
     for item in manifest["municipalities"]:
-        if item["status"] != "ok":
+        if item["municipality"] in failed and item["status"] != "interrupted":
             _print(f"  ✗ {item['municipality']}: " + " | ".join(item["reasons"]), file=sys.stderr)
+    if manifest.get("interrupted"):
+        name = manifest["interrupted"]
+        done = sum(1 for item in manifest["municipalities"]
+                   if item["municipality"] in run and item["status"] != "interrupted")
+        _print(f"Прогон прерван ({name}) через {manifest['seconds']:.0f} с: рабочие процессы и ядра остановлены; "
+               f"обработано муниципалитетов — {done} из {len(run)}, остальные отмечены в оглавлении «прервано». "
+               f"Оглавление: {base / 'index.html'}", file=sys.stderr)
+        return 128 + getattr(signal, name, signal.SIGINT)
+    kept = len(manifest["municipalities"]) - len(run)
+    _print(f"Готово за {manifest['seconds']:.0f} с: муниципалитетов — {len(run)}, с ошибками — {len(failed)}"
+           + (f"; остальные {kept} — в оглавлении с результатами прошлых прогонов." if kept > 0 else "."))
     _print(f"Оглавление: {base / 'index.html'}")
     return 1 if failed else 0
 
@@ -265,12 +279,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.func(args)
-    except DataValidationError as exc:
-        _print(str(exc), file=sys.stderr)
-        return 1
-    except ParamsError as exc:
-        _print(str(exc), file=sys.stderr)
-        return 1
     except UsageError as exc:
         _print(f"Ошибка: {exc}", file=sys.stderr)
         return 2
+    except (DataValidationError, ParamsError) as exc:
+        _print(str(exc), file=sys.stderr)
+        return 1
+    except QualitylibError as exc:  # every other error the user can fix: a message, never a traceback
+        _print(f"Ошибка: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        _print("Прервано пользователем.", file=sys.stderr)
+        return 130

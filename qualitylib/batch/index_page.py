@@ -14,6 +14,7 @@ tr:nth-child(even) td{background:#f7f7f7}
 .ok{color:#1e6b1e;font-weight:bold} .fail{color:#b00020;font-weight:bold}
 .reason{color:#b00020;font-size:12px;white-space:pre-wrap}
 .legend{color:#555;font-size:12px;margin-top:10px}
+.when{color:#555;font-size:12px} .warn{color:#b00020;font-weight:bold;margin-bottom:12px}
 @page{size:A4 landscape;margin:12mm} @media print{a{color:#000;text-decoration:none}}
 """
 
@@ -22,17 +23,31 @@ def _e(text) -> str:
     return html.escape(str(text))
 
 
+#: The state of a municipality's reports as the index shows it.
+STATUS_TITLES = {
+    "ok": "готово",
+    "failed": "ошибка",
+    "interrupted": "прервано",
+    "running": "не завершено",
+    "not_run": "не запускался",
+}
+
+
 def render_index(region_name: str, year: int, rows: list[dict], generated: str, public: bool,
-                 notebook_titles: dict[str, str]) -> str:
+                 notebook_titles: dict[str, str], note: str = "") -> str:
     """Render the index page.
 
     Parameters
     ----------
     rows : list of dict
-        Per municipality: ``municipality``, ``slug``, ``status`` (ok/failed), ``reasons``
-        (list of str), ``reports`` (notebook -> bool present), ``headline`` (dict with
-        ``schools``, ``shnor``, ``shnor_prev``, ``risk``, ``shnsu`` and optionally
-        ``indicators_met``/``indicators_total``).
+        Per municipality: ``municipality``, ``slug``, ``status`` (a key of
+        :data:`STATUS_TITLES`), ``reasons`` (list of str), ``reports`` (notebook -> bool
+        present), ``headline`` (dict with ``schools``, ``shnor``, ``shnor_prev``, ``risk``,
+        ``shnsu`` and optionally ``indicators_met``/``indicators_total``) and optionally
+        ``generated``: the date of the row's results, shown when it is not ``generated``
+        (a municipality kept from an earlier run).
+    note : str, optional
+        A warning shown above the table (an interrupted or unfinished run).
     """
     head = ("<tr><th>Муниципалитет</th><th>Школ</th><th>ШНОР</th><th>ШНОР год назад</th>"
             "<th>В зоне риска</th><th>ШНСУ</th><th>Показатели выполнены</th><th>Отчёты</th>"
@@ -49,9 +64,14 @@ def render_index(region_name: str, year: int, rows: list[dict], generated: str, 
         if row["reports"].get("indicators"):
             links.append(f'<a href="{_e(row["slug"])}/indicators.xlsx">Показатели (Excel)</a>')
         met = (f'{h["indicators_met"]} из {h["indicators_total"]}' if h.get("indicators_total") else "—")
-        status = ('<span class="ok">готово</span>' if row["status"] == "ok"
-                  else '<span class="fail">ошибка</span><div class="reason">'
-                  + "<br>".join(_e(r) for r in row.get("reasons", [])) + "</div>")
+        title = STATUS_TITLES.get(row["status"], row["status"])
+        if row["status"] == "ok":
+            status = f'<span class="ok">{_e(title)}</span>'
+        else:
+            status = (f'<span class="fail">{_e(title)}</span><div class="reason">'
+                      + "<br>".join(_e(r) for r in row.get("reasons", [])) + "</div>")
+        if row.get("generated") and row["generated"] != generated:
+            status += f'<div class="when">результаты прогона {_e(row["generated"])}</div>'
 
         def num(key):
             return f'<td class="num">{_e(h[key])}</td>' if key in h else '<td class="num">—</td>'
@@ -59,7 +79,10 @@ def render_index(region_name: str, year: int, rows: list[dict], generated: str, 
         body.append(f"<tr><td>{_e(row['municipality'])}</td>{num('schools')}{num('shnor')}{num('shnor_prev')}"
                     f"{num('risk')}{num('shnsu')}<td class='num'>{_e(met)}</td><td>{'<br>'.join(links)}</td>"
                     f"<td>{status}</td></tr>")
-    failed = sum(1 for r in rows if r["status"] != "ok")
+    failed = sum(1 for r in rows if r["status"] == "failed")
+    others = "".join(f"; {STATUS_TITLES[key]}: {count}" for key in ("interrupted", "running", "not_run")
+                     if (count := sum(1 for r in rows if r["status"] == key)))
+    warning = f'<div class="warn">{_e(note)}</div>\n' if note else ""
     mode = "публичный (малые группы скрыты)" if public else "внутренний (малые группы отмечены)"
     region_links = ('<a href="registry.xlsx">Реестр региона (Excel)</a> · '
                     '<a href="manifest.json">Сведения о прогоне (manifest.json)</a>')
@@ -68,9 +91,9 @@ def render_index(region_name: str, year: int, rows: list[dict], generated: str, 
 <title>{_e(region_name)} — отчёты за {int(year)} год</title><style>{PAGE_CSS}</style></head>
 <body>
 <h1>{_e(region_name)}: отчёты за {int(year)} год</h1>
-<div class="sub">Муниципалитетов: {len(rows)}; с ошибками: {failed}. Режим: {mode}. Сформировано: {_e(generated)}.<br>
+<div class="sub">Муниципалитетов: {len(rows)}; с ошибками: {failed}{others}. Режим: {mode}. Сформировано: {_e(generated)}.<br>
 {region_links}</div>
-<table><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>
+{warning}<table><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>
 <p class="legend">ШНОР — школы с низкими образовательными результатами (правило: не менее 30 % участников
 с «2» или ниже минимального порога не менее чем в двух процедурах за год либо хотя бы в одной в каждом
 из двух лет); в зоне риска — школы с рисками снижения результатов по четырём областям; ШНСУ — школы в

@@ -1,10 +1,20 @@
 """The batch: every notebook for every municipality of a region, HTML and Excel, an index page.
 
 One job is one municipality: its notebooks are executed with papermill (a fresh kernel
-each) into a private temporary folder, converted to HTML, and only then moved file by file
-into ``<out>/<region>/<year>/<slug>/`` with :func:`os.replace`, so a crash never leaves a
+each) into a private temporary folder, converted to HTML, checked (no empty or unreadable
+file is ever published), and only then moved file by file into
+``<out>/<region>/<year>/<slug>/`` with :func:`os.replace`, so a crash never leaves a
 half-written report. Jobs run in worker processes that import papermill and nbconvert
-once; a failing municipality is reported and the others go on.
+once; a failing municipality is reported and the others go on, even when its worker
+process dies (the other jobs go to a fresh pool).
+
+A run holds an exclusive lock on the region's folder (:func:`output_lock`): a second run
+into it stops at once. The region's outputs (index, registry, manifest) always describe
+every municipality of the region: a run of some municipalities keeps the others' last
+results and dates from the previous manifest, and folder names (slugs) are derived from
+the whole region and kept from run to run. SIGINT and SIGTERM stop the workers and their
+kernels and write the index and the manifest marked «прервано»; workers die with the main
+process (``PR_SET_PDEATHSIG`` on Linux, a watchdog thread elsewhere).
 """
 from __future__ import annotations
 
@@ -15,18 +25,29 @@ import multiprocessing
 import os
 import platform
 import shutil
+import signal
 import sys
+import tempfile
+import threading
 import time
 import traceback
+import zipfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
 from ..data.io import atomic_path, file_hash
-from ..exceptions import UnknownMunicipalityError
+from ..exceptions import QualitylibError, UnknownMunicipalityError, UsageError
 from ..resources import notebooks_dir
-from .slug import slugify, unique_slugs
+from .slug import slugify, stable_slugs, unique_slugs
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: the portable lock below
+    fcntl = None
 
 NOTEBOOKS_DIR = notebooks_dir()
 logger = logging.getLogger(__name__)
@@ -37,6 +58,14 @@ NOTEBOOKS = {
     "02_dynamics": "Динамика результатов",
     "03_monitoring": "Мониторинг показателей и дорожной карты",
 }
+#: What a notebook saves into ``output_dir`` besides itself (see ``tools/make_notebooks.py``):
+#: published only when the notebook succeeded, removed when it failed.
+NOTEBOOK_FILES = {"01_identification": ("registry.xlsx",), "03_monitoring": ("indicators.xlsx",)}
+#: The lock file of a region's output folder (removed at the end of the run).
+LOCK_NAME = ".qualitylib-run.lock"
+#: Reasons shown for municipalities a run did not finish.
+INTERRUPTED_REASON = "прогон прерван до завершения этого муниципалитета"
+RUNNING_REASON = "идёт прогон (или он был остановлен, не успев записать итог)"
 
 
 @dataclass
@@ -73,8 +102,60 @@ def available_notebooks(folder: Path = NOTEBOOKS_DIR) -> list[str]:
     return [str(folder / f"{name}.ipynb") for name in NOTEBOOKS if (folder / f"{name}.ipynb").is_file()]
 
 
-def warm_up() -> None:
-    """Worker initializer: pay the heavy imports once per process, not once per notebook."""
+# --- worker processes ---------------------------------------------------------------------------
+
+_CURRENT_TMP: list[Path] = []  # the private folder of the job a worker is running
+
+
+def _stop_worker(signum=None, frame=None) -> None:
+    """In a worker: kill its kernels, remove its private folder and exit at once."""
+    from .kernels import kill_kernels
+
+    kill_kernels()
+    for tmp in _CURRENT_TMP:
+        shutil.rmtree(tmp, ignore_errors=True)
+    os._exit(128 + signal.SIGTERM)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Make this worker stop (via :func:`_stop_worker`) when the process ``parent_pid`` dies."""
+    bound = False
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            PR_SET_PDEATHSIG = 1
+            bound = libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) == 0
+        except (OSError, AttributeError):  # pragma: no cover - no prctl
+            bound = False
+    if os.getppid() != parent_pid:  # the parent died before we could watch it
+        _stop_worker()
+    if not bound:  # pragma: no cover - macOS, Windows: poll
+        def watch():
+            while True:
+                time.sleep(1.0)
+                if os.getppid() != parent_pid:
+                    _stop_worker()
+
+        threading.Thread(target=watch, name="qualitylib-parent-watchdog", daemon=True).start()
+
+
+def warm_up(parent_pid: int | None = None, run_dir: str | None = None) -> None:
+    """Worker initializer: pay the heavy imports once per process, not once per notebook.
+
+    Parameters
+    ----------
+    parent_pid : int, optional
+        The main process: the worker ignores SIGINT (the main process decides what an
+        interrupt does), stops its kernels on SIGTERM and dies when the main process dies.
+    run_dir : str, optional
+        The run's private folder: kernels put their connection files and sockets there.
+    """
+    if parent_pid is not None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, _stop_worker)
+        _die_with_parent(parent_pid)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -82,7 +163,10 @@ def warm_up() -> None:
     import papermill  # noqa: F401
 
     from .htmlreport import exporter
+    from .kernels import set_kernel_dir
 
+    if run_dir is not None:
+        set_kernel_dir(run_dir)
     exporter()
 
 
@@ -113,10 +197,34 @@ def execute(path: str, executed: Path, job: Job, output_dir: Path, attempts: int
                 raise
 
 
+def readable(path: Path) -> bool:
+    """Whether a produced file may be published: not empty and readable as what its suffix says."""
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return False
+        if path.suffix == ".ipynb":
+            import nbformat
+
+            nbformat.read(path, as_version=4)
+        elif path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as book:
+                return "[Content_Types].xml" in book.namelist()
+        return True
+    except Exception:
+        return False
+
+
+def _broken(name: str) -> str:
+    return (f"файл «{name}» пуст или повреждён (не хватило места на диске?): он не опубликован; "
+            "освободите место и повторите прогон")
+
+
 def run_job(job: Job, execute=execute) -> JobResult:
     """Execute one municipality's notebooks and move its files into place.
 
-    Never raises: every failure is recorded in the returned :class:`JobResult`.
+    Never raises an :class:`Exception`: every failure is recorded in the returned
+    :class:`JobResult`. Only files that are not empty and can be read are moved into the
+    final folder; a failed notebook's report and workbooks of an earlier run are removed.
 
     Parameters
     ----------
@@ -132,10 +240,11 @@ def run_job(job: Job, execute=execute) -> JobResult:
     result = JobResult(job.municipality, job.slug)
     final = Path(job.out_dir)
     tmp = final.parent / f".tmp-{job.slug}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    _CURRENT_TMP[:] = [tmp]
     produced: list[str] = []
     try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
         for path in job.notebooks:
             name = Path(path).stem
             started = time.perf_counter()
@@ -143,28 +252,46 @@ def run_job(job: Job, execute=execute) -> JobResult:
             executed = tmp / f"{name}.ipynb"
             try:
                 execute(path, executed, job, tmp)
+                if not readable(executed):
+                    raise QualitylibError(_broken(executed.name))
                 title = f"{NOTEBOOKS.get(name, name)} — {job.municipality}, {job.year}"
                 html = notebook_to_html(nbformat.read(executed, as_version=4), title)
                 (tmp / f"{name}.html").write_text(html, encoding="utf-8")
+                if not readable(tmp / f"{name}.html"):
+                    raise QualitylibError(_broken(f"{name}.html"))
                 produced.append(f"{name}.html")
-            except Exception as exc:  # a failing cell, a kernel that died, bad data
+            except Exception as exc:  # a failing cell, a kernel that died, bad data, a full disk
                 entry["status"] = "failed"
-                entry["reason"] = _reason(exc)
-            if executed.exists():
+                entry["reason"] = str(exc) if isinstance(exc, QualitylibError) else _reason(exc)
+            if readable(executed):
                 produced.append(executed.name)
             entry["seconds"] = round(time.perf_counter() - started, 2)
             result.notebooks.append(entry)
-        produced += [p.name for p in tmp.glob("*.xlsx")]
+        owned = {file: entry for entry in result.notebooks for file in NOTEBOOK_FILES.get(entry["notebook"], ())}
+        for book in sorted(tmp.glob("*.xlsx")):
+            entry = owned.get(book.name)
+            if entry is not None and entry["status"] != "ok":
+                continue  # a failed notebook publishes nothing
+            if readable(book):
+                produced.append(book.name)
+            elif entry is not None:
+                entry.update(status="failed", reason=_broken(book.name))
+                produced.remove(f"{entry['notebook']}.html")
         final.mkdir(parents=True, exist_ok=True)
-        for entry in result.notebooks:  # a failed report must not leave last run's HTML behind
+        for entry in result.notebooks:  # a failed report must not leave last run's files behind
             if entry["status"] != "ok":
-                (final / f"{entry['notebook']}.html").unlink(missing_ok=True)
+                stale = [f"{entry['notebook']}.html", *NOTEBOOK_FILES.get(entry["notebook"], ())]
+                if f"{entry['notebook']}.ipynb" not in produced:
+                    stale.append(f"{entry['notebook']}.ipynb")
+                for name in stale:
+                    (final / name).unlink(missing_ok=True)
         for name in produced:
             os.replace(tmp / name, final / name)
-    except Exception as exc:  # pragma: no cover - unexpected (disk full, permissions)
+    except Exception as exc:  # unexpected (disk full, permissions)
         result.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        _CURRENT_TMP.clear()
     return result
 
 
@@ -188,6 +315,157 @@ def write_json_atomic(data, target: Path) -> Path:
     return target
 
 
+# --- executing jobs -----------------------------------------------------------------------------
+
+CRASH_REASON = ("процесс-исполнитель аварийно завершился во время этого муниципалитета ({error}; например, "
+                "не хватило памяти); остальные муниципалитеты обработаны в новых процессах")
+
+
+def _pool_task(job: Job, execute, run_dir: str) -> JobResult:
+    """A job in a pool worker: mark it started (the main process learns who was running) and run it."""
+    (Path(run_dir) / f"started-{job.slug}").write_text(str(os.getpid()), encoding="utf-8")
+    return run_job(job, execute=execute)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: SIGTERM to every worker (each kills its kernels), SIGKILL to the slow ones."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public API lists the workers
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    deadline = time.monotonic() + 5
+    for process in processes:
+        process.join(max(0.1, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join(1)
+
+
+def _pool_round(batch: list[Job], size: int, task, run_dir: Path, results: dict, bar) -> tuple[list[Job], set[str]]:
+    """Run ``batch`` in a fresh pool of ``size`` workers; return the jobs lost to a dead worker and the
+    slugs of the jobs that had started."""
+    context = multiprocessing.get_context("spawn")  # no inherited zmq/asyncio state in workers
+    pool = ProcessPoolExecutor(max_workers=max(1, size), mp_context=context, initializer=warm_up,
+                               initargs=(os.getpid(), str(run_dir)))
+    lost: list[Job] = []
+    try:
+        futures = {pool.submit(task, job): job for job in batch}
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                res = future.result()
+            except BrokenProcessPool:
+                lost.append(job)
+                continue
+            except Exception as exc:  # the job could not be sent or its result not returned
+                res = JobResult(job.municipality, job.slug, error=f"{type(exc).__name__}: {exc}")
+            results[res.slug] = res
+            bar.set_postfix_str(job.municipality[:20])
+            bar.update(1)
+    except BaseException:
+        _stop_pool(pool)
+        raise
+    if lost:
+        _stop_pool(pool)
+    else:
+        pool.shutdown(wait=True)
+    started = {}
+    for marker in run_dir.glob("started-*"):
+        started[marker.name[len("started-"):]] = marker.read_text(encoding="utf-8").strip()
+        marker.unlink(missing_ok=True)
+    for job in lost:  # a dead worker could not remove its private folder
+        if job.slug in started:
+            shutil.rmtree(Path(job.out_dir).parent / f".tmp-{job.slug}-{started[job.slug]}", ignore_errors=True)
+    return lost, set(started)
+
+
+def _execute(jobs: list[Job], workers: int, executor: str, scheduler: str | None, progress: bool, execute,
+             results: dict, run_dir: Path) -> None:
+    """Run ``jobs``, filling ``results`` (slug -> :class:`JobResult`) as they finish.
+
+    An interruption (KeyboardInterrupt) stops every worker and propagates; ``results``
+    then holds what finished.
+    """
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(jobs), desc="Муниципалитеты", unit="мун.", disable=not progress,
+               file=sys.stderr, dynamic_ncols=True)
+    try:
+        if executor == "inline":
+            from .kernels import set_kernel_dir
+
+            set_kernel_dir(str(run_dir))
+            try:
+                for job in jobs:
+                    res = run_job(job, execute=execute)
+                    results[res.slug] = res
+                    bar.update(1)
+            finally:
+                set_kernel_dir(None)
+        elif executor == "dask":
+            from dask.distributed import Client, LocalCluster, as_completed as dask_completed
+
+            task = partial(run_job, execute=execute)
+            cluster = None
+            if scheduler is None:
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+            client = Client(scheduler or cluster)
+            try:
+                client.run(warm_up)
+                futures = [client.submit(task, job, pure=False) for job in jobs]
+                for future in dask_completed(futures):
+                    res = future.result()
+                    results[res.slug] = res
+                    bar.update(1)
+            finally:
+                client.close()
+                if cluster is not None:
+                    cluster.close()
+        else:
+            # A dead worker breaks the whole pool: the jobs that were running go again one by one
+            # (alone, so that only the one that kills its worker fails), the others to a fresh pool.
+            task = partial(_pool_task, execute=execute, run_dir=str(run_dir))
+            pending, suspects = list(jobs), []
+            while pending or suspects:
+                isolated = bool(suspects)
+                batch, size = ([suspects.pop(0)], 1) if isolated else (pending, workers)
+                if not isolated:
+                    pending = []
+                lost, started = _pool_round(batch, size, task, run_dir, results, bar)
+                if not lost:
+                    continue
+                if isolated or not started & {job.slug for job in lost}:
+                    for job in lost:  # the culprit, or workers that could not even start
+                        error = CRASH_REASON.format(error="BrokenProcessPool")
+                        results[job.slug] = JobResult(job.municipality, job.slug, error=error)
+                        bar.update(1)
+                    continue
+                suspects += [job for job in lost if job.slug in started]
+                pending += [job for job in lost if job.slug not in started]
+    finally:
+        bar.close()
+
+
+def new_run_dir() -> Path:
+    """A private folder for one run (kernel connection files and sockets, start markers).
+
+    Named ``qlr-<pid>-…`` in the temp folder; the folders of runs whose process no longer
+    exists (a main process killed with SIGKILL cannot remove its own) are removed first.
+    """
+    tmp = Path(tempfile.gettempdir())
+    for folder in tmp.glob("qlr-*-*"):
+        pid = _read_pid(folder.name.split("-")[1])
+        try:
+            mine = folder.is_dir() and (not hasattr(os, "getuid") or folder.stat().st_uid == os.getuid())
+        except OSError:
+            continue
+        if mine and pid is not None and pid != os.getpid() and _pid_alive(pid) is False:
+            shutil.rmtree(folder, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"qlr-{os.getpid()}-", dir=tmp))
+
+
 def execute_jobs(jobs: list[Job], workers: int, executor: str = "local", scheduler: str | None = None,
                  progress: bool = True, execute=execute) -> list[JobResult]:
     """Run jobs in parallel and return their results in job order.
@@ -203,51 +481,18 @@ def execute_jobs(jobs: list[Job], workers: int, executor: str = "local", schedul
     execute : callable, optional
         How one notebook is executed, passed to :func:`run_job` (papermill by default);
         it must be picklable for the ``local`` and ``dask`` executors.
+
+    Notes
+    -----
+    A local worker that dies fails only the job it was running. The kernels' connection
+    files and sockets live in a private folder removed at the end.
     """
-    from tqdm.auto import tqdm
-
-    task = partial(run_job, execute=execute)
     results: dict[str, JobResult] = {}
-    bar = tqdm(total=len(jobs), desc="Муниципалитеты", unit="мун.", disable=not progress,
-               file=sys.stderr, dynamic_ncols=True)
-    if executor == "inline":
-        for job in jobs:
-            res = task(job)
-            results[res.slug] = res
-            bar.update(1)
-    elif executor == "dask":
-        from dask.distributed import Client, LocalCluster, as_completed as dask_completed
-
-        cluster = None
-        if scheduler is None:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
-        client = Client(scheduler or cluster)
-        try:
-            client.run(warm_up)
-            futures = [client.submit(task, job, pure=False) for job in jobs]
-            for future in dask_completed(futures):
-                res = future.result()
-                results[res.slug] = res
-                bar.update(1)
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
-    else:
-        context = multiprocessing.get_context("spawn")  # no inherited zmq/asyncio state in workers
-        with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context, initializer=warm_up) as pool:
-            futures = {pool.submit(task, job): job for job in jobs}
-            for future in as_completed(futures):
-                job = futures[future]
-                try:
-                    res = future.result()
-                except Exception as exc:  # the worker process died
-                    res = JobResult(job.municipality, job.slug, error=f"{type(exc).__name__}: {exc}")
-                results[res.slug] = res
-                bar.set_postfix_str(job.municipality[:20])
-                bar.update(1)
-    bar.close()
+    run_dir = new_run_dir()
+    try:
+        _execute(jobs, workers, executor, scheduler, progress, execute, results, run_dir)
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
     return [results[job.slug] for job in jobs]
 
 
@@ -288,14 +533,237 @@ def plan_jobs(region, year: int, out: Path, params_dir: str | None, municipaliti
     return jobs, failed
 
 
-def _params_path(name: str, params_dir: str | None, known: list[str]) -> str | None:
-    """The parameters file of ``name`` for the manifest; ``None`` when it cannot be told (see plan_jobs)."""
-    from ..data.params import ParamsError, find_municipality_params
+# --- the region's output folder: lock, leftovers, the previous run ------------------------------
 
-    try:
-        return str(find_municipality_params(name, params_dir, known=known))
-    except ParamsError:
+def _unwritable(folder: Path, exc: OSError) -> QualitylibError:
+    return QualitylibError(f"Папка результатов «{folder}» недоступна для записи ({exc.strerror or exc}): "
+                           "укажите другую папку (--out) или проверьте права на неё.")
+
+
+def _busy(folder: Path, pid: int | None, lock_file: Path | None = None) -> QualitylibError:
+    text = (f"Папка результатов «{folder}» занята другим прогоном (процесс {pid if pid else 'неизвестен'}): "
+            "дождитесь его окончания или укажите другую папку (--out).")
+    if lock_file is not None:
+        text += f" Если такого прогона нет, удалите файл «{lock_file}»."
+    return QualitylibError(text)
+
+
+def _pid_alive(pid: int) -> bool | None:
+    """Whether a process exists (``None``: cannot tell on this platform)."""
+    if os.name != "posix":  # pragma: no cover - os.kill(pid, 0) would terminate it on Windows
         return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _read_pid(text: str) -> int | None:
+    try:
+        return int(text.strip())
+    except ValueError:
+        return None
+
+
+def _acquire_flock(folder: Path, path: Path) -> int:
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.lseek(fd, 0, os.SEEK_SET)
+            pid = _read_pid(os.read(fd, 64).decode("ascii", "replace"))
+            os.close(fd)
+            raise _busy(folder, pid) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)  # the holder removed the file between our open and our lock: once more
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+    return fd
+
+
+def _acquire_exclusive(folder: Path, path: Path) -> int:
+    """The portable lock: the lock file is created exclusively; a dead holder's file is taken over."""
+    for _ in range(3):
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            try:
+                pid = _read_pid(path.read_text(encoding="ascii", errors="replace"))
+            except FileNotFoundError:
+                continue
+            if pid is not None and _pid_alive(pid) is False:
+                path.unlink(missing_ok=True)
+                continue
+            raise _busy(folder, pid, path) from None
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        return fd
+    raise _busy(folder, None, path)
+
+
+@contextmanager
+def output_lock(folder: str | Path):
+    """Hold the exclusive lock of an output folder (created if needed) for one run.
+
+    ``fcntl.flock`` on ``<folder>/.qualitylib-run.lock`` where available (released by the
+    system when the holder dies), else a file created exclusively (a file left by a process
+    that no longer exists is taken over). The file holds the holder's process id and is
+    removed on release.
+
+    Raises
+    ------
+    qualitylib.exceptions.QualitylibError
+        When another run holds the folder (the message names the folder and its process
+        id) or the folder cannot be written.
+    """
+    folder = Path(folder)
+    path = folder / LOCK_NAME
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = _acquire_flock(folder, path) if fcntl is not None else _acquire_exclusive(folder, path)
+    except QualitylibError:
+        raise
+    except OSError as exc:
+        raise _unwritable(folder, exc) from exc
+    try:
+        yield path
+    finally:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        os.close(fd)
+
+
+def _remove_leftovers(base: Path) -> None:
+    """Private folders and temporary files of runs that were killed (we hold the lock: none is live)."""
+    for path in base.glob(".tmp-*"):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    for pattern in (".*.tmp", "*/.*.tmp"):
+        for path in base.glob(pattern):
+            if path.is_file():
+                path.unlink(missing_ok=True)
+
+
+class _Signals:
+    """While armed, SIGINT and SIGTERM raise :class:`KeyboardInterrupt` once; the first is remembered.
+
+    Only the main thread can handle signals: elsewhere nothing is installed.
+    """
+
+    def __init__(self):
+        self.name: str | None = None
+        self.armed = True
+        self._saved = {}
+
+    def _handle(self, signum, frame):
+        self.name = self.name or signal.Signals(signum).name
+        if self.armed:
+            self.armed = False  # one interruption: the rest of the run writes what finished
+            raise KeyboardInterrupt
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._saved[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        for signum, old in self._saved.items():
+            signal.signal(signum, signal.SIG_DFL if old is None else old)
+        return False
+
+
+def _previous_manifest(base: Path, region_name: str, year: int) -> dict | None:
+    """The manifest of the last run into ``base`` (``None`` when there is none or it is not ours)."""
+    path = base / "manifest.json"
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        logger.warning(f"Прошлый «{path}» не читается ({exc}): муниципалитеты, не вошедшие в этот прогон, "
+                       "будут показаны как не запускавшиеся.")
+        return None
+    if (not isinstance(data, dict) or data.get("region") != region_name or data.get("year") != int(year)
+            or not isinstance(data.get("municipalities"), list)):
+        return None
+    entries = {item["municipality"]: item for item in data["municipalities"]
+               if isinstance(item, dict) and isinstance(item.get("municipality"), str)}
+    params = data.get("params") if isinstance(data.get("params"), dict) else {}
+    return {"public": bool(data.get("public")), "generated": str(data.get("generated", "")),
+            "entries": entries, "params": params}
+
+
+def _reports(folder: Path, notebooks: list) -> dict[str, bool]:
+    """Which reports of a municipality the index may link: the file is there and its notebook succeeded."""
+    ok = {n.get("notebook") for n in notebooks if isinstance(n, dict) and n.get("status") == "ok"}
+    out = {nb: nb in ok and (folder / f"{nb}.html").is_file() for nb in NOTEBOOKS}
+    for nb, names in NOTEBOOK_FILES.items():
+        for name in names:
+            out[Path(name).stem] = nb in ok and (folder / name).is_file()
+    return out
+
+
+def _kept_row(name: str, slug: str, entry: dict, generated: str, folder: Path) -> dict:
+    """The row of a municipality not in this run: its last results, as the previous manifest has them."""
+    status = entry.get("status")
+    reasons = [str(r) for r in entry.get("reasons") or [] if isinstance(r, str)]
+    if status == "running":  # that run was killed before it finished this municipality
+        status, reasons = "interrupted", [INTERRUPTED_REASON]
+    if status not in ("ok", "failed", "interrupted", "not_run"):
+        status = "failed"
+    notebooks = [n for n in entry.get("notebooks") or [] if isinstance(n, dict)]
+    headline = entry.get("headline") if isinstance(entry.get("headline"), dict) else {}
+    reports = _reports(folder, notebooks) if status in ("ok", "failed") else {}
+    return {"municipality": name, "slug": slug, "status": status, "reasons": reasons, "reports": reports,
+            "headline": headline, "notebooks": notebooks, "generated": str(entry.get("generated") or generated)}
+
+
+def _previous_registry(path: Path):
+    """The ШНОР, Риск and Пары sheets of the last region registry as tables, or ``None``."""
+    import openpyxl
+    import pandas as pd
+
+    from ..views.labels import COLUMN_TITLES
+    from .excel import REGISTRY_COLUMNS
+
+    if not path.is_file():
+        return None
+    out = {}
+    try:
+        book = openpyxl.load_workbook(path, read_only=True)
+        try:
+            for key, title in (("shnor", "ШНОР"), ("risk", "Риск"), ("pairs", "Пары")):
+                columns = REGISTRY_COLUMNS[key]
+                rows = list(book[title].iter_rows(values_only=True))
+                if not rows or list(rows[0][:len(columns)]) != [COLUMN_TITLES.get(c, c) for c in columns]:
+                    return None
+                body = [list(r[:len(columns)]) for r in rows[1:] if any(v is not None for v in r)]
+                out[key] = pd.DataFrame(body, columns=columns)
+        finally:
+            book.close()
+    except Exception as exc:
+        logger.warning(f"Прошлый реестр региона «{path}» не читается ({exc}): в новом реестре только "
+                       "муниципалитеты этого прогона.")
+        return None
+    out["shnor"]["shnor"] = 1  # the registry lists flagged schools only
+    out["risk"]["risk"] = 1
+    return out
 
 
 def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", params_dir: str | None = None,
@@ -307,11 +775,22 @@ def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", par
     ``executor`` and ``execute`` are passed to :func:`execute_jobs`: ``execute`` runs one
     notebook (papermill by default; tests pass a stand-in that starts no kernel).
 
+    The region's outputs describe every municipality of the region: those not in
+    ``municipalities`` keep their last results, date and registry rows (from the previous
+    manifest and registry), or are listed as not run. Folder names come from the whole
+    region and are kept from the previous manifest. The region folder is locked for the
+    run; at its start the index and manifest already mark its municipalities «не
+    завершено» (so a killed run claims nothing). SIGINT or SIGTERM stops the workers and
+    their kernels; the index and manifest are then written for what finished, the rest
+    marked «прервано», and the function returns with ``manifest["interrupted"]`` set to
+    the signal's name.
+
     Returns
     -------
     dict
-        The manifest (also written to ``manifest.json``); ``manifest["failed"]`` lists
-        municipalities with a failure.
+        The manifest (also written to ``manifest.json``); ``manifest["run"]`` lists the
+        municipalities of this run, ``manifest["failed"]`` those of them with a failure
+        or not finished, ``manifest["interrupted"]`` is ``None`` or ``"SIGINT"``/``"SIGTERM"``.
 
     Raises
     ------
@@ -319,96 +798,198 @@ def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", par
         When the region's data are invalid (nothing is written then).
     qualitylib.exceptions.UnknownMunicipalityError
         For a municipality not in the data.
+    qualitylib.exceptions.UsageError
+        For a year without results in the data, or a partial rerun in the other privacy
+        mode than the folder's previous run (nothing is run then).
+    qualitylib.exceptions.QualitylibError
+        When the output folder is locked by another run or cannot be written.
     """
+    started = time.perf_counter()
+    from ..data.region import load_region
+
+    region = load_region(data_dir)
+    if municipalities:
+        unknown = [m for m in municipalities if m not in region.municipalities]
+        if unknown:
+            raise UnknownMunicipalityError(unknown, region.municipalities)
+    if int(year) not in region.years:
+        raise UsageError(f"В данных «{data_dir}» нет результатов за {int(year)} год: прогон не запущен. "
+                         f"Есть годы: {', '.join(map(str, region.years))}.")
+    base = region_folder(Path(out), region.name, year)
+    with output_lock(base):
+        return _run_locked(region, int(year), Path(out), base, params_dir, municipalities, workers, public,
+                           executor, scheduler, progress, execute, started)
+
+
+def _run_locked(region, year, out, base, params_dir, municipalities, workers, public, executor, scheduler,
+                progress, execute, started) -> dict:
+    """:func:`run_region` once the region folder is locked."""
     import pandas as pd
 
     from .excel import write_registry
     from .index_page import render_index
     from ..data.params import find_municipality_params, load_params
     from ..data.programmes import programme_for
-    from ..data.region import load_region
     from ..reports.identification import build_identification
     from ..views.identification import present
     from ..reports.monitoring import indicators_table
 
-    started = time.perf_counter()
-    region = load_region(data_dir)
-    if municipalities:
-        unknown = [m for m in municipalities if m not in region.municipalities]
-        if unknown:
-            raise UnknownMunicipalityError(unknown, region.municipalities)
-    jobs, params_failed = plan_jobs(region, year, Path(out), params_dir, municipalities, public)
-    base = region_folder(Path(out), region.name, year)
-    base.mkdir(parents=True, exist_ok=True)
-    logger.info(f"Регион «{region.name}», {year} год: муниципалитетов — {len(jobs) + len(params_failed)}, "
-        f"блокнотов — {len(jobs) * len(available_notebooks())}, процессов — {workers}.")
-    results = {r.municipality: r for r in execute_jobs(jobs, workers, executor, scheduler, progress, execute)}
+    selected = list(dict.fromkeys(municipalities or region.municipalities))
+    chosen = set(selected)
+    previous = _previous_manifest(base, region.name, year)
+    entries = previous["entries"] if previous else {}
+    if previous and chosen != set(region.municipalities) and previous["public"] != public:
+        raise UsageError(
+            f"Прошлый прогон в папке «{base}» был {'публичным' if previous['public'] else 'внутренним'}, "
+            f"а этот — {'публичный' if public else 'внутренний'}: в одном оглавлении режимы не смешиваются. "
+            "Запустите все муниципалитеты (без --municipality) или укажите другую папку (--out).")
+    slugs = stable_slugs(region.municipalities, {n: e.get("slug") for n, e in entries.items()})
 
-    rows, frames = [], {"shnor": [], "risk": [], "pairs": []}
-    names = municipalities or region.municipalities
-    slugs = unique_slugs(names)
-    region_params = None
-    catalogue = None
-    for name in names:
-        row = {"municipality": name, "slug": slugs[name], "status": "ok", "reasons": [], "reports": {},
-               "headline": {}, "notebooks": []}
-        if name in params_failed:
-            row.update(status="failed", reasons=[params_failed[name]])
-            rows.append(row)
-            continue
-        res = results[name]
-        row["notebooks"] = res.notebooks
-        if not res.ok:
-            row["status"] = "failed"
-            row["reasons"] = [f"{n['notebook']}: {n['reason']}" for n in res.notebooks if n["status"] != "ok"]
-            if res.error:
-                row["reasons"].append(res.error)
-        folder = base / slugs[name]
-        row["reports"] = {nb: (folder / f"{nb}.html").is_file() and any(
-            n["notebook"] == nb and n["status"] == "ok" for n in res.notebooks) for nb in NOTEBOOKS}
-        row["reports"]["registry"] = (folder / "registry.xlsx").is_file()
-        row["reports"]["indicators"] = (folder / "indicators.xlsx").is_file()
+    def params_path(name: str, run: bool) -> str | None:
+        if not run and isinstance((previous or {}).get("params", {}).get(name), str):
+            return previous["params"][name]
         try:
-            params = load_params(find_municipality_params(name, params_dir, known=region.municipalities))
-            region_params = region_params or params
-            ident = present(build_identification(region, name, year, params, objectivity=False))
-            row["headline"] = ident.headline
-            if params.get("programme"):
-                programme, catalogue = programme_for(params, catalogue)
-                table = indicators_table(region, name, year, params, programme, catalogue)
-                row["headline"]["indicators_met"] = int((table["status"] == "met").sum())
-                row["headline"]["indicators_total"] = int((table["status"] != "no_target").sum())
-            frames["shnor"].append(ident.shnor)
-            frames["risk"].append(ident.risk)
-            frames["pairs"].append(ident.pairs)
-        except Exception as exc:  # the notebook failed for the same reason; keep the index honest
-            row["status"] = "failed"
-            row["reasons"].append(_reason(exc))
-        rows.append(row)
+            return str(find_municipality_params(name, params_dir, known=region.municipalities))
+        except QualitylibError:  # recorded as the municipality's failure by plan_jobs
+            return None
 
-    if region_params is not None and frames["shnor"]:
-        write_registry(base / "registry.xlsx", pd.concat(frames["shnor"], ignore_index=True),
-                       pd.concat(frames["risk"], ignore_index=True),
-                       pd.concat(frames["pairs"], ignore_index=True), region_params)
-    generated = now_text()
-    index = render_index(region.name, year, rows, generated, public, NOTEBOOKS)
-    with atomic_path(base / "index.html") as tmp:
-        tmp.write_text(index, encoding="utf-8")
-    manifest = {
-        "region": region.name,
-        "year": int(year),
-        "generated": generated,
-        "public": public,
-        "workers": workers,
-        "executor": executor,
-        "seconds": round(time.perf_counter() - started, 2),
-        "inputs": {name: {"file": str(path), "sha256": file_hash(path)} for name, path in region.sources.items()},
-        "params": {row["municipality"]: _params_path(row["municipality"], params_dir, region.municipalities)
-                   for row in rows},
-        "versions": package_versions(),
-        "municipalities": [{k: row[k] for k in ("municipality", "slug", "status", "reasons", "headline",
-                                                "notebooks")} for row in rows],
-        "failed": [row["municipality"] for row in rows if row["status"] != "ok"],
-    }
-    write_json_atomic(manifest, base / "manifest.json")
-    return manifest
+    def publish(rows: list[dict], generated: str, note: str, interrupted: str | None, seconds: float) -> dict:
+        index = render_index(region.name, year, rows, generated, public, NOTEBOOKS, note=note)
+        manifest = {
+            "region": region.name,
+            "year": int(year),
+            "generated": generated,
+            "public": public,
+            "workers": workers,
+            "executor": executor,
+            "seconds": seconds,
+            "interrupted": interrupted,
+            "inputs": {name: {"file": str(path), "sha256": file_hash(path)} for name, path in region.sources.items()},
+            "params": {row["municipality"]: params_path(row["municipality"], row["municipality"] in chosen)
+                       for row in rows},
+            "versions": package_versions(),
+            "run": selected,
+            "municipalities": [{k: row[k] for k in ("municipality", "slug", "status", "reasons", "headline",
+                                                    "notebooks", "generated")} for row in rows],
+            "failed": [row["municipality"] for row in rows
+                       if row["municipality"] in chosen and row["status"] != "ok"],
+        }
+        try:
+            with atomic_path(base / "index.html") as tmp:
+                tmp.write_text(index, encoding="utf-8")
+            write_json_atomic(manifest, base / "manifest.json")
+        except OSError as exc:
+            raise _unwritable(base, exc) from exc
+        return manifest
+
+    def other_row(name: str, generated: str) -> dict:
+        if name in entries:
+            return _kept_row(name, slugs[name], entries[name], previous["generated"], base / slugs[name])
+        return {"municipality": name, "slug": slugs[name], "status": "not_run", "reasons": [], "reports": {},
+                "headline": {}, "notebooks": [], "generated": ""}
+
+    def empty_row(name: str, status: str, reasons: list[str], generated: str) -> dict:
+        return {"municipality": name, "slug": slugs[name], "status": status, "reasons": reasons, "reports": {},
+                "headline": {}, "notebooks": [], "generated": generated}
+
+    jobs, params_failed, results, interrupted = [], {}, {}, None
+    run_dir = new_run_dir()
+    with _Signals() as stop:
+        try:
+            _remove_leftovers(base)
+            jobs, params_failed = plan_jobs(region, year, out, params_dir, selected, public)
+            # folder names of the whole region, kept from the previous run (plan_jobs sees the selection only)
+            jobs = [replace(job, slug=slugs[job.municipality],
+                            out_dir=str((base / slugs[job.municipality]).resolve())) for job in jobs]
+            logger.info(f"Регион «{region.name}», {year} год: муниципалитетов — {len(jobs) + len(params_failed)}, "
+                        f"блокнотов — {len(jobs) * len(available_notebooks())}, процессов — {workers}.")
+            begun = now_text()
+            publish([empty_row(n, "running", [RUNNING_REASON], begun) if n in chosen else other_row(n, begun)
+                     for n in region.municipalities], begun,
+                    f"Идёт прогон (начат {begun}): муниципалитеты с пометкой «не завершено» ещё не готовы; "
+                    "если прогон был остановлен, запустите его снова.", None, 0.0)
+            _execute(jobs, workers, executor, scheduler, progress, execute, results, run_dir)
+        except KeyboardInterrupt:
+            interrupted = stop.name or "SIGINT"
+        finally:
+            stop.armed = False  # from here on a signal only waits for the outputs to be written
+            shutil.rmtree(run_dir, ignore_errors=True)
+            _remove_leftovers(base)
+        if interrupted:
+            logger.info(f"Прогон прерван ({interrupted}): рабочие процессы и ядра остановлены, "
+                        "записываются оглавление и manifest.json для завершённых муниципалитетов.")
+
+        by_name = {r.municipality: r for r in results.values()}
+        generated = now_text()
+        rows, fresh, kept, params_of = [], {}, [], {}
+        catalogue = None
+        for name in region.municipalities:
+            if name not in chosen:
+                row = other_row(name, generated)
+                if name in entries:
+                    kept.append(name)
+                rows.append(row)
+                continue
+            if name in params_failed:
+                rows.append(empty_row(name, "failed", [params_failed[name]], generated))
+                continue
+            if name not in by_name:
+                rows.append(empty_row(name, "interrupted", [INTERRUPTED_REASON], generated))
+                continue
+            res = by_name[name]
+            row = empty_row(name, "ok", [], generated)
+            row["notebooks"] = res.notebooks
+            if not res.ok:
+                row["status"] = "failed"
+                row["reasons"] = [f"{n['notebook']}: {n['reason']}" for n in res.notebooks if n["status"] != "ok"]
+                if res.error:
+                    row["reasons"].append(res.error)
+            row["reports"] = _reports(base / slugs[name], res.notebooks)
+            try:
+                params = load_params(find_municipality_params(name, params_dir, known=region.municipalities))
+                params_of[name] = params
+                # the region registry is published like the reports: public mode hides what they hide
+                ident = present(build_identification(region, name, year, params, public=public, objectivity=False))
+                row["headline"] = ident.headline
+                if params.get("programme"):
+                    programme, catalogue = programme_for(params, catalogue)
+                    table = indicators_table(region, name, year, params, programme, catalogue)
+                    row["headline"]["indicators_met"] = int((table["status"] == "met").sum())
+                    row["headline"]["indicators_total"] = int((table["status"] != "no_target").sum())
+                fresh[name] = (ident.shnor, ident.risk, ident.pairs)
+            except Exception as exc:  # the notebook failed for the same reason; keep the index honest
+                row["status"] = "failed"
+                row["reasons"].append(_reason(exc))
+            rows.append(row)
+
+        # the region registry: this run's tables and the kept municipalities' rows of the last registry
+        parts = dict(fresh)
+        if kept:
+            last = _previous_registry(base / "registry.xlsx")
+            if last is not None:
+                for name in kept:
+                    parts[name] = tuple(last[key][last[key]["municipality"] == name]
+                                        for key in ("shnor", "risk", "pairs"))
+        ordered = [parts[name] for name in region.municipalities if name in parts]
+        # the Параметры sheet: those of the region's first municipality in the registry, as in a full run
+        first = next((name for name in region.municipalities if name in parts), None)
+        region_params = params_of.get(first)
+        if first is not None and region_params is None:
+            try:
+                region_params = load_params(find_municipality_params(first, params_dir, known=region.municipalities))
+            except QualitylibError:
+                region_params = None
+        try:
+            if ordered and region_params is not None:
+                write_registry(base / "registry.xlsx", *(pd.concat([p[i] for p in ordered], ignore_index=True)
+                                                         for i in range(3)), region_params)
+            else:
+                (base / "registry.xlsx").unlink(missing_ok=True)  # never leave a registry of an older run
+        except OSError as exc:
+            raise _unwritable(base, exc) from exc
+        note = ""
+        if interrupted:
+            done = sum(1 for row in rows if row["municipality"] in chosen and row["status"] != "interrupted")
+            note = (f"Прогон прерван ({interrupted}) {generated}: обработано муниципалитетов — {done} из "
+                    f"{len(selected)}; остальные отмечены «прервано», их прежние отчёты не показаны.")
+        return publish(rows, generated, note, interrupted, round(time.perf_counter() - started, 2))

@@ -4,7 +4,7 @@
 planning, :func:`run_job` (private folder, HTML conversion, moving files into place),
 the index page and the manifest; only the execution of a notebook is replaced by a
 function that writes a small executed notebook (and the Excel files the real notebooks
-write), or raises like papermill does.
+write, as small real workbooks), or raises like papermill does.
 
 The region is the hand-written one of ``conftest.py`` plus one row: in 2024 school S2
 (Северный) has low results in two procedures (ВПР математика 5: 3 of 10 = 30 %, ВПР русский
@@ -19,6 +19,7 @@ import shutil
 from pathlib import Path
 
 import nbformat
+import openpyxl
 import pytest
 from conftest import RESULTS, write_region
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
@@ -63,7 +64,9 @@ class StandIn:
         if exc is not None:
             raise exc
         if name in WORKBOOKS:
-            (Path(output_dir) / WORKBOOKS[name]).write_bytes(f"{job.municipality} {name}".encode())
+            book = openpyxl.Workbook()
+            book.active["A1"] = f"{job.municipality} {name}"
+            book.save(Path(output_dir) / WORKBOOKS[name])
 
 
 def cell_error(ename, evalue):
@@ -125,14 +128,15 @@ def test_reports_are_the_converted_executed_notebooks(failing_run):
     assert "<title>Динамика результатов — Северный, 2024</title>" in html
     assert "Отчёт 02_dynamics: Северный, 2024" in html
     assert "print(municipality)" not in html  # code cells are hidden
-    assert (base / "yuzhnyy" / "registry.xlsx").read_bytes() == "Южный 01_identification".encode()
+    assert openpyxl.load_workbook(base / "yuzhnyy" / "registry.xlsx").active["A1"].value == "Южный 01_identification"
 
 
 def test_manifest_contents(failing_run, region):
     manifest, base, _ = failing_run
     assert json.loads((base / "manifest.json").read_text(encoding="utf-8")) == manifest
     assert list(manifest) == ["region", "year", "generated", "public", "workers", "executor", "seconds",
-                              "inputs", "params", "versions", "municipalities", "failed"]
+                              "interrupted", "inputs", "params", "versions", "run", "municipalities", "failed"]
+    assert manifest["interrupted"] is None and manifest["run"] == ["Северный", "Южный"]
     assert (manifest["region"], manifest["year"], manifest["public"], manifest["workers"], manifest["executor"]) \
         == ("Тестовый регион", 2024, False, 1, "inline")
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", manifest["generated"])
@@ -145,7 +149,8 @@ def test_manifest_contents(failing_run, region):
     assert {"python", "qualitylib", "pandas", "papermill", "nbconvert"} <= set(manifest["versions"])
     north, south = manifest["municipalities"]
     assert [(m["municipality"], m["slug"]) for m in (north, south)] == [("Северный", "severnyy"), ("Южный", "yuzhnyy")]
-    assert set(north) == {"municipality", "slug", "status", "reasons", "headline", "notebooks"}
+    assert set(north) == {"municipality", "slug", "status", "reasons", "headline", "notebooks", "generated"}
+    assert north["generated"] == manifest["generated"]
     assert north["headline"]["schools"] == 2 and north["headline"]["shnor"] == 1 and north["headline"]["shnor_prev"] == 0
     assert south["headline"]["schools"] == 1 and south["headline"]["shnor"] == 0
     assert [n["notebook"] for n in north["notebooks"]] == NOTEBOOK_NAMES
@@ -250,7 +255,10 @@ def test_unknown_municipality_writes_nothing(region, tmp_path):
 
 def test_one_municipality_only(region, tmp_path):
     manifest = run(region, tmp_path, StandIn(), municipalities=["Южный"])
-    assert [m["municipality"] for m in manifest["municipalities"]] == ["Южный"] and manifest["failed"] == []
+    # the region's outputs describe the whole region (tests/batch/test_faults.py: partial reruns)
+    assert [(m["municipality"], m["status"]) for m in manifest["municipalities"]] == [("Северный", "not_run"),
+                                                                                       ("Южный", "ok")]
+    assert manifest["run"] == ["Южный"] and manifest["failed"] == []
     assert files(tmp_path / "testovyy-region" / str(YEAR)) == ["index.html", "manifest.json", "registry.xlsx",
                                                                "yuzhnyy"]
 
