@@ -10,14 +10,30 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import unicodedata
 from pathlib import Path
 
 from ..data.params import ParamsError, find_municipality_params, load_params
 from ..exceptions import DataValidationError, QualitylibError, UnknownMunicipalityError, UsageError
 
 
+def terminal_safe(text: str) -> str:
+    """The text with control and format characters (ESC of ANSI sequences, zero-width spaces) shown as
+    ``[U+001B]``; line breaks are kept. Whatever a data or parameters file holds, a message printed to
+    the terminal never moves its cursor, recolours it or hides a difference."""
+    return "".join(c if c == "\n" or unicodedata.category(c) not in ("Cc", "Cf") else f"[U+{ord(c):04X}]"
+                   for c in str(text))
+
+
+class _SafeFormatter(logging.Formatter):
+    """The library's log messages, printed as :func:`terminal_safe` text."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_safe(super().format(record))
+
+
 def _print(text: str = "", file=None) -> None:
-    print(text, file=file or sys.stdout, flush=True)
+    print(terminal_safe(text), file=file or sys.stdout, flush=True)
 
 
 def cmd_validate(args) -> int:
@@ -263,7 +279,7 @@ def _log_to_stdout() -> None:
     package = logging.getLogger("qualitylib")
     if not any(getattr(h, "qualitylib_cli", False) for h in package.handlers):
         handler = logging.StreamHandler(sys.stdout)
-        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.setFormatter(_SafeFormatter("%(message)s"))
         handler.qualitylib_cli = True
         package.addHandler(handler)
     package.setLevel(logging.INFO)

@@ -90,3 +90,13 @@ def test_indicators_without_programme_is_a_clear_error(tmp_path, capsys):
     code = main(["indicators", "--data", SAMPLE, "--year", "2026", "--municipality", "Элиста",
                  "--params", str(ROOT / "params" / "methodology.yaml"), "--out", str(out)])
     assert code == 1 and "не указана программа" in capsys.readouterr().err and not out.exists()
+
+
+def test_messages_never_print_terminal_control_characters(tmp_path, capsys):
+    """An unknown municipality named with an ANSI escape and a zero-width space is echoed escaped."""
+    code = main(["identify", "--data", str(ROOT / "data" / "sample"), "--year", "2026",
+                 "--municipality", "\x1b[31mКрасный\u200b", "--out", str(tmp_path / "out.csv")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "\x1b" not in err and "\u200b" not in err
+    assert "[U+001B][31mКрасный[U+200B]" in err
