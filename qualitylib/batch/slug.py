@@ -32,16 +32,7 @@ def slugify(name: str, max_length: int = 60) -> str:
 
 def unique_slugs(names: list[str]) -> dict[str, str]:
     """Map each name to a slug, adding ``-2``, ``-3`` … where two names give the same slug."""
-    out: dict[str, str] = {}
-    used: set[str] = set()
-    for name in names:
-        base = slugify(name)
-        slug, k = base, 2
-        while slug in used:
-            slug, k = f"{base}-{k}", k + 1
-        used.add(slug)
-        out[name] = slug
-    return out
+    return stable_slugs(names)
 
 
 _SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")

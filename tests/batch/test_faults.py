@@ -16,8 +16,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import RESULTS, SCHOOLS, write_region
-from test_orchestration import NOTEBOOK_NAMES, YEAR, StandIn, cell_error, files, index_rows, run
+from conftest import SCHOOLS, write_region
+from test_orchestration import NOTEBOOK_NAMES, YEAR, StandIn, cell_error, files, index_rows, make_region, run
 
 from qualitylib.batch import cli, runner
 from qualitylib.batch.runner import Job, execute_jobs, run_region
@@ -28,11 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def region(tmp_path_factory):
-    columns, rows = RESULTS
-    rows = rows + [[2024, "S2", "vpr", "russian", 5, 10, 4, 3, 2, 1, 10.0]]
-    folder = write_region(tmp_path_factory.mktemp("faults") / "region", results=(columns, rows))
-    (folder / "region.yaml").write_text("name: Тестовый регион\n", encoding="utf-8")
-    return folder
+    return make_region(tmp_path_factory, "faults")
 
 
 def base_of(out: Path) -> Path:

@@ -73,13 +73,18 @@ def cell_error(ename, evalue):
     return PapermillExecutionError(3, 3, "raise", ename, evalue, [])
 
 
-@pytest.fixture(scope="module")
-def region(tmp_path_factory):
+def make_region(tmp_path_factory, label: str) -> Path:
+    """The two-municipality region the runner tests use (Северный, Южный), named «Тестовый регион»."""
     columns, rows = RESULTS
     rows = rows + [[2024, "S2", "vpr", "russian", 5, 10, 4, 3, 2, 1, 10.0]]
-    folder = write_region(tmp_path_factory.mktemp("orchestration") / "region", results=(columns, rows))
+    folder = write_region(tmp_path_factory.mktemp(label) / "region", results=(columns, rows))
     (folder / "region.yaml").write_text("name: Тестовый регион\n", encoding="utf-8")
     return folder
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory):
+    return make_region(tmp_path_factory, "orchestration")
 
 
 def run(region, out, execute, **kwargs):
