@@ -49,12 +49,17 @@ class Dynamics:
     def funnel_with_limits(self, region: Region, assessment: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         """The funnel points of one assessment this year and the limit curves around their rate.
 
-        The curves are ``None`` when no school has participants.
+        The curves are ``None`` when no school has participants. When the schools are
+        overdispersed (:func:`qualitylib.rules.stats.overdispersion`) the points are flagged
+        against, and the curves are, the limits widened by the random-effects :math:`\\tau^2`;
+        the exact limits stay in the ``exact_*`` and ``*_exact`` columns.
         """
         points = self.funnel(region, assessment)
         if points.empty:
             return points, None
-        return points, dyn.funnel_curves(points["p0"].iloc[0] / 100, int(points["participants"].max()))
+        return points, dyn.funnel_curves(points["p0"].iloc[0] / 100, int(points["participants"].max()),
+                                         dispersion=dyn.funnel_dispersion(points),
+                                         method=str(points["method"].iloc[0]))
 
 
 def build_dynamics(region: Region, municipality: str | None, year: int, params: dict,

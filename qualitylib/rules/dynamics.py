@@ -18,6 +18,7 @@ import pandas as pd
 
 from .identification import assessment_ids
 from .stats import funnel_limits, outside_funnel, two_proportion_test, verdict, wilson_interval
+from .stats import Overdispersion, adjusted_funnel_limits, outside_adjusted_funnel, overdispersion
 
 #: Codes of the groups of :func:`mean_score_trends`: all schools of the scope and its ШНОР.
 TREND_GROUPS = ("all", "shnor")
@@ -286,14 +287,23 @@ def status_change_grid(change_table: pd.DataFrame, params: dict) -> pd.DataFrame
     return out
 
 
-def funnel(results: pd.DataFrame, schools: pd.DataFrame, year: int, assessment: str) -> pd.DataFrame:
+def funnel(results: pd.DataFrame, schools: pd.DataFrame, year: int, assessment: str,
+           method: str = "additive") -> pd.DataFrame:
     """Funnel-plot data for one assessment and year: each school against the area's rate.
+
+    The schools' spread around the pooled rate is tested for overdispersion
+    (:func:`qualitylib.rules.stats.overdispersion`); when the schools differ more than chance
+    allows, the flags are taken against the limits widened by ``method`` (the additive
+    random-effects :math:`\\tau^2` by default), otherwise against the exact binomial limits.
 
     Returns
     -------
     pandas.DataFrame
         ``school_id``, ``school_name``, ``participants``, ``low_count``, ``share`` (percent),
-        ``p0`` (the pooled rate, percent), ``outside_95``, ``outside_998`` (+1 above, −1 below).
+        ``p0`` (the pooled rate, percent), ``outside_95``, ``outside_998`` (+1 above, −1 below,
+        against the limits in use), ``exact_95``, ``exact_998`` (the same against the exact
+        limits), and, the same on every row, ``phi``, ``tau2``, ``adjusted`` (1 when the limits
+        are widened) and ``method``.
     """
     frame = _with_assessment(results[(results["year"] == year) & results["school_id"].isin(schools["school_id"])])
     frame = frame[(frame["assessment"] == assessment) & (frame["participants"] > 0)]
@@ -302,14 +312,40 @@ def funnel(results: pd.DataFrame, schools: pd.DataFrame, year: int, assessment: 
     out["share"] = out["low_count"] * 100.0 / out["participants"]
     out["p0"] = p0 * 100
     k, n = out["low_count"].to_numpy(), out["participants"].to_numpy()
-    out["outside_95"] = outside_funnel(k, n, p0, 0.95) if len(out) else []
-    out["outside_998"] = outside_funnel(k, n, p0, 0.998) if len(out) else []
+    dispersion = overdispersion(k, n, p0) if len(out) else Overdispersion.none()
+    for level, confidence in (("95", 0.95), ("998", 0.998)):
+        out[f"outside_{level}"] = outside_adjusted_funnel(k, n, p0, confidence, dispersion, method) if len(out) else []
+        out[f"exact_{level}"] = outside_funnel(k, n, p0, confidence) if len(out) else []
+    out["phi"] = dispersion.phi
+    out["tau2"] = dispersion.tau2
+    out["adjusted"] = int(dispersion.overdispersed)
+    out["method"] = method
     return out.merge(schools[["school_id", "school_name"]], on="school_id", how="left")
 
 
-def funnel_curves(p0: float, n_max: int, points: int = 200) -> pd.DataFrame:
-    """The 95 % and 99.8 % limits (percent) over group sizes 1..``n_max`` for drawing."""
+def funnel_dispersion(points: pd.DataFrame) -> Overdispersion:
+    """The overdispersion estimate behind a :func:`funnel` table (recomputed from its counts)."""
+    if points.empty:
+        return Overdispersion.none()
+    return overdispersion(points["low_count"].to_numpy(), points["participants"].to_numpy(),
+                          points["p0"].iloc[0] / 100)
+
+
+def funnel_curves(p0: float, n_max: int, points: int = 200, dispersion: Overdispersion | None = None,
+                  method: str = "additive") -> pd.DataFrame:
+    """The 95 % and 99.8 % limits (percent) over group sizes 1..``n_max`` for drawing.
+
+    ``lo95``, ``hi95``, ``lo998``, ``hi998`` are the limits in use: widened for
+    overdispersion by ``method`` when ``dispersion.overdispersed``, the exact binomial ones
+    otherwise; ``*_exact`` columns always hold the exact limits.
+    """
+    dispersion = dispersion if dispersion is not None else Overdispersion.none()
     n = np.unique(np.linspace(1, max(2, n_max), points).round().astype(int))
-    lo95, hi95 = funnel_limits(p0, n, 0.95)
-    lo998, hi998 = funnel_limits(p0, n, 0.998)
-    return pd.DataFrame({"n": n, "lo95": lo95 * 100, "hi95": hi95 * 100, "lo998": lo998 * 100, "hi998": hi998 * 100})
+    columns = {"n": n}
+    for level, confidence in (("95", 0.95), ("998", 0.998)):
+        lo, hi = adjusted_funnel_limits(p0, n, confidence, dispersion, method)
+        columns[f"lo{level}"], columns[f"hi{level}"] = lo * 100, hi * 100
+    for level, confidence in (("95", 0.95), ("998", 0.998)):
+        lo, hi = funnel_limits(p0, n, confidence)
+        columns[f"lo{level}_exact"], columns[f"hi{level}_exact"] = lo * 100, hi * 100
+    return pd.DataFrame(columns)

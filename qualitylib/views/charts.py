@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 import numpy as np
 import pandas as pd
 
-from .dynamics import TREND_GROUP_TITLES
+from .dynamics import TREND_GROUP_TITLES, funnel_limits_note
 from .labels import ru_number
 
 #: The reports' matplotlib style: fonts with Cyrillic, sizes, reproducible output.
@@ -295,14 +295,23 @@ def slope_charts(panels: dict[str, pd.DataFrame], year: int) -> plt.Figure | Non
 def funnel_panel(points: pd.DataFrame, curves: pd.DataFrame, title: str, ax=None):
     """One assessment: fail share against participants with the 95 % and 99.8 % limits.
 
-    Returns the axes drawn into (a new figure's when ``ax`` is not given).
+    When the limits are widened for overdispersion (``points["adjusted"]``), the title's
+    second line says so with φ and τ² (:func:`qualitylib.views.dynamics.funnel_limits_note`),
+    the legend names the lines «с поправкой» and the exact 99.8 % limits are drawn dotted
+    for comparison. Returns the axes drawn into (a new figure's when ``ax`` is not given).
     """
+    adjusted = "adjusted" in points and bool(points["adjusted"].iloc[0])
+    suffix = " с поправкой" if adjusted else ""
     with theme():
         _, ax, _ = _axes(ax, (6.2, 4.4))
-        ax.plot(curves["n"], curves["hi95"], color="#555555", lw=1, ls="--", label="95 %")
+        ax.plot(curves["n"], curves["hi95"], color="#555555", lw=1, ls="--", label=f"95 %{suffix}")
         ax.plot(curves["n"], curves["lo95"], color="#555555", lw=1, ls="--")
-        ax.plot(curves["n"], curves["hi998"], color="black", lw=1.2, label="99,8 %")
+        ax.plot(curves["n"], curves["hi998"], color="black", lw=1.2, label=f"99,8 %{suffix}")
         ax.plot(curves["n"], curves["lo998"], color="black", lw=1.2)
+        if adjusted and "hi998_exact" in curves:
+            ax.plot(curves["n"], curves["hi998_exact"], color="#999999", lw=0.8, ls=":",
+                    label="99,8 % без поправки")
+            ax.plot(curves["n"], curves["lo998_exact"], color="#999999", lw=0.8, ls=":")
         p0 = points["p0"].iloc[0]
         ax.axhline(p0, color="#1f77b4", lw=1, label=f"средняя доля {ru_number(p0, 1)} %")
         inside = points["outside_998"] == 0
@@ -320,7 +329,7 @@ def funnel_panel(points: pd.DataFrame, curves: pd.DataFrame, title: str, ax=None
         ax.set_xlabel("Число участников")
         ax.set_ylabel("Доля низких результатов, %")
         ax.set_ylim(0, min(100, max(points["share"].max(), curves["hi998"].max()) * 1.1 + 1))
-        ax.set_title(title, fontsize=9)
+        ax.set_title(f"{title}\n{funnel_limits_note(points)}", fontsize=9)
         ax.legend(fontsize=6.5, frameon=False, loc="upper right")
         _russian_ticks(ax)
     return ax

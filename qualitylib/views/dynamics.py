@@ -158,3 +158,26 @@ def change_counts_message(changes: pd.DataFrame, year: int, out) -> str:
             f"ухудшились — {int(counts.get('declined', 0))}, без значимых изменений — "
             f"{int(counts.get('no_change', 0))}, недостаточно данных — {int(counts.get('insufficient_data', 0))}. "
             f"Таблица записана в «{out}».")
+
+
+def funnel_limits_note(points: pd.DataFrame) -> str:
+    """Which limits a funnel chart draws: widened for overdispersion (with φ and τ²) or exact.
+
+    ``points`` is :func:`qualitylib.rules.dynamics.funnel`; a table without its ``adjusted``
+    column is read as drawn with the exact limits. The between-school spread in percentage
+    points is τ taken back from the arcsine scale at the mean share
+    (:math:`\\tau \\cdot 2\\sqrt{p_0(1-p_0)}`, the delta method).
+    """
+    first = points.iloc[0] if len(points) else pd.Series(dtype=object)
+    phi = first.get("phi", np.nan)
+    phi_text = f"φ = {ru_number(phi, 2)}" if pd.notna(phi) else ""
+    if not int(first.get("adjusted", 0) or 0):
+        if not phi_text:
+            return "точные биномиальные пределы"
+        return f"точные биномиальные пределы: сверхдисперсии нет ({phi_text})"
+    if first.get("method", "additive") == "multiplicative":
+        return f"пределы с поправкой на сверхдисперсию: расширены в √φ раз ({phi_text})"
+    p0 = float(first["p0"]) / 100
+    spread = np.sqrt(float(first["tau2"])) * 2 * np.sqrt(p0 * (1 - p0)) * 100
+    return (f"пределы с поправкой на сверхдисперсию ({phi_text}, τ² = {ru_number(first['tau2'], 4)}: "
+            f"межшкольный разброс ≈ {ru_number(spread, 1)} п. п.)")

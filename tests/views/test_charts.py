@@ -74,6 +74,38 @@ def test_panels_take_ax():
     assert "средняя доля 12,5 %" in ax2.get_legend_handles_labels()[1]
 
 
+def _funnel_points(adjusted):
+    return pd.DataFrame({"school_name": ["А", "Б"], "participants": [40, 200], "share": [12.5, 30.0],
+                         "p0": [20.0, 20.0], "outside_998": [0, 0], "exact_998": [0, 1], "phi": [3.456 if adjusted else 1.104] * 2,
+                         "tau2": [0.0100 if adjusted else 0.0] * 2, "adjusted": [int(adjusted)] * 2,
+                         "method": ["additive"] * 2})
+
+
+def _funnel_curves():
+    limits = {"n": [1, 200], "lo95": [0.0, 5.0], "hi95": [90.0, 35.0], "lo998": [0.0, 2.0], "hi998": [99.0, 40.0]}
+    limits.update({f"{key}_exact": value for key, value in limits.items() if key != "n"})
+    return pd.DataFrame(limits)
+
+
+def test_funnel_panel_says_the_limits_are_adjusted_for_overdispersion_with_phi_and_tau2():
+    fig, ax = plt.subplots()
+    charts.funnel_panel(_funnel_points(True), _funnel_curves(), "ВПР", ax=ax)
+    title = ax.get_title()
+    # tau = 0.1 on the arcsine scale is 0.1 * 2 * sqrt(0.2 * 0.8) * 100 = 8 percentage points at 20 %
+    assert title == ("ВПР\nпределы с поправкой на сверхдисперсию (φ = 3,46, τ² = 0,0100: "
+                     "межшкольный разброс ≈ 8,0 п. п.)")
+    labels = ax.get_legend_handles_labels()[1]
+    assert "95 % с поправкой" in labels and "99,8 % с поправкой" in labels and "99,8 % без поправки" in labels
+
+
+def test_funnel_panel_says_when_the_limits_are_exact():
+    fig, ax = plt.subplots()
+    charts.funnel_panel(_funnel_points(False), _funnel_curves(), "ВПР", ax=ax)
+    assert ax.get_title() == "ВПР\nточные биномиальные пределы: сверхдисперсии нет (φ = 1,10)"
+    labels = ax.get_legend_handles_labels()[1]
+    assert "95 %" in labels and not any("поправк" in label for label in labels)
+
+
 def test_tick_labels_have_a_decimal_comma():
     fig, ax = plt.subplots()
     ax.plot([0, 1], [0, 1])
