@@ -70,6 +70,7 @@ SPEC: dict[str, Any] = {
     },
     "dynamics": {
         "alpha": _number(0, 1),
+        "min_change_pp": _number(0, 100),
         "exact_below": _number(0, None),
         "min_participants": _number(1, None, integer=True),
         "gia_math": ("assessments",),

@@ -17,7 +17,8 @@ from ..rules.privacy import public_mask, small_mask
 from ..data.region import Region
 
 #: Columns of the change table hidden for a small group in a public report.
-HIDDEN_COLUMNS = ["share_prev", "share_now", "lo_prev", "hi_prev", "lo_now", "hi_now", "change_pp", "p_value"]
+HIDDEN_COLUMNS = ["share_prev", "share_now", "lo_prev", "hi_prev", "lo_now", "hi_now", "change_pp", "p_value",
+                  "q_value"]
 
 
 @dataclass
@@ -70,9 +71,13 @@ def build_dynamics(region: Region, municipality: str | None, year: int, params: 
     them during the year and their dynamics is what it monitors. With ``public``, results of
     groups below ``privacy.min_group`` and of uniform groups (0 % or 100 % low:
     :func:`qualitylib.rules.privacy.uniform_mask`) are removed from the series, and the shares, their
-    intervals, the change and the p-value of a change with such a group in either year are
-    hidden (NaN) in ``changes`` and ``grid``; the verdicts and the indicators, computed
+    intervals, the change, the p-value and the q-value of a change with such a group in either
+    year are hidden (NaN) in ``changes`` and ``grid``; the verdicts and the indicators, computed
     before, stay.
+
+    The q-values of ``changes`` are Benjamini–Hochberg adjusted over the tested rows of this
+    report's scope (the municipality, or the region): one report, one family of tests
+    (:func:`qualitylib.rules.dynamics.changes`). :func:`change_tests` counts them.
     """
     scope = region.subset(municipality)
     shnor_prev = identify_shnor(scope.results, scope.schools, year - 1, params)
@@ -102,3 +107,31 @@ def build_dynamics(region: Region, municipality: str | None, year: int, params: 
     grid["hidden"] = hidden
     return Dynamics(municipality, year, params, shnor_ids, series, change_table, cohort_table, indicators, gap,
                     trends, grid, public)
+
+
+@dataclass(frozen=True)
+class ChangeTests:
+    """How many changes of a report were tested and how many came out significant.
+
+    ``tested``: rows with a q-value (enough participants in both years); ``expected_by_chance``:
+    ``alpha × tested``, the number of «significant» changes expected without any true change
+    had each test been read at ``alpha`` alone; ``significant``: the verdicts
+    ``improved`` or ``declined`` (``q_value < alpha`` and ``abs(change_pp) >= min_change_pp``).
+    """
+
+    tested: int
+    expected_by_chance: float
+    significant: int
+    alpha: float
+    min_change_pp: float
+
+
+def change_tests(d: Dynamics) -> ChangeTests:
+    """Count the change tests of ``d`` from its verdicts (which a public report keeps)."""
+    dp = d.params["dynamics"]
+    table = d.changes
+    tested = table["verdict"] != "insufficient_data"
+    n = int(tested.sum())
+    return ChangeTests(tested=n, expected_by_chance=float(dp["alpha"]) * n,
+                       significant=int(table["verdict"].isin(["improved", "declined"]).sum()),
+                       alpha=float(dp["alpha"]), min_change_pp=float(dp["min_change_pp"]))

@@ -7,6 +7,8 @@ The functions here say whether a change is real and whether a share stands out:
 * :func:`wilson_interval` -- Wilson score confidence interval of a proportion;
 * :func:`two_proportion_test` -- two-sided test of p1 == p2 (Fisher's exact test
   for small tables, pooled z-test otherwise);
+* :func:`benjamini_hochberg` -- adjusted p-values (q) of a family of tests, controlling
+  the false discovery rate (Benjamini & Hochberg 1995);
 * :func:`verdict` -- ``"improved"`` / ``"declined"`` / ``"no_change"`` /
   ``"insufficient_data"`` for a change of a fail share;
 * :func:`funnel_limits` and :func:`outside_funnel` -- exact binomial control limits
@@ -25,6 +27,7 @@ from scipy import special  # not scipy.stats: importing it costs ~0.4 s in every
 
 __all__ = [
     "FISHER_CHUNK_CELLS",
+    "benjamini_hochberg",
     "funnel_limits",
     "outside_funnel",
     "two_proportion_test",
@@ -285,11 +288,72 @@ def two_proportion_test(k1, n1, k2, n2, exact_below: float = 5.0) -> tuple[np.nd
 
 
 # ---------------------------------------------------------------------------
+# False discovery rate
+# ---------------------------------------------------------------------------
+
+def benjamini_hochberg(p_value) -> np.ndarray:
+    """Benjamini–Hochberg adjusted p-values (q-values) of one family of tests.
+
+    Parameters
+    ----------
+    p_value : array_like
+        p-values of the family (any shape). NaN entries (tests not made) are kept out
+        of the family: they neither count in ``m`` nor get a q-value.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        Adjusted p-values ``q`` of the same shape, in [0, 1]; NaN where ``p_value`` is
+        NaN. Rejecting the hypotheses with ``q < alpha`` controls the false discovery
+        rate (the expected share of false findings among the findings) at ``alpha``.
+
+    Notes
+    -----
+    With the :math:`m` finite p-values sorted, :math:`p_{(1)} \\le \\dots \\le p_{(m)}`,
+
+    .. math::
+
+        q_{(i)} = \\min_{j \\ge i} \\min\\left(1, \\frac{m\\,p_{(j)}}{j}\\right),
+
+    and each test gets the q of its rank (ties share the smallest). This is the
+    step-up procedure of Benjamini & Hochberg (1995), valid for independent or
+    positively dependent tests, and equals
+    ``statsmodels.stats.multitest.multipletests(p, method="fdr_bh")[1]`` on the finite
+    p-values.
+
+    Unlike a per-test level, where about ``alpha × m`` tests come out "significant" when
+    nothing has changed, the procedure keeps the share of false findings at ``alpha``.
+
+    References
+    ----------
+    Benjamini, Y., Hochberg, Y. (1995). Controlling the false discovery rate: a practical
+    and powerful approach to multiple testing. *Journal of the Royal Statistical Society,
+    Series B*, 57(1), 289–300.
+
+    Examples
+    --------
+    >>> benjamini_hochberg([0.01, 0.04, 0.03, np.nan]).round(3).tolist()
+    [0.03, 0.04, 0.04, nan]
+    """
+    p = _as_float(p_value)
+    shape = p.shape
+    flat = p.ravel()
+    q = np.full(flat.shape, np.nan)
+    finite = np.flatnonzero(np.isfinite(flat))
+    m = len(finite)
+    if m:
+        order = finite[np.argsort(flat[finite], kind="stable")]
+        ranked = flat[order] * m / np.arange(1, m + 1)
+        q[order] = np.minimum(np.minimum.accumulate(ranked[::-1])[::-1], 1.0)
+    return q.reshape(shape)
+
+
+# ---------------------------------------------------------------------------
 # Verdict
 # ---------------------------------------------------------------------------
 
 def verdict(share_prev, share_now, p_value, n_prev, n_now,
-            alpha: float = 0.05, min_n: float = 10) -> np.ndarray:
+            alpha: float = 0.05, min_n: float = 10, min_change: float = 0.0) -> np.ndarray:
     """Classify the change of a fail share between two years.
 
     Parameters
@@ -305,6 +369,10 @@ def verdict(share_prev, share_now, p_value, n_prev, n_now,
         Significance level.
     min_n : float, default 10
         Smallest number of participants, in each year, for a verdict.
+    min_change : float, default 0.0
+        Smallest practical change, ``abs(share_now - share_prev)`` on the scale of the
+        shares (percentage points for percent shares), for a significant verdict;
+        smaller significant changes are ``"no_change"``. 0 keeps every significant change.
 
     Returns
     -------
@@ -313,10 +381,14 @@ def verdict(share_prev, share_now, p_value, n_prev, n_now,
 
         * ``"insufficient_data"`` -- either n is NaN or below ``min_n``, the
           p-value is NaN, or either share is NaN;
-        * ``"improved"`` -- ``p_value < alpha`` and ``share_now < share_prev``
-          (a falling fail share is an improvement);
-        * ``"declined"`` -- ``p_value < alpha`` and ``share_now > share_prev``;
+        * ``"improved"`` -- ``p_value < alpha``, ``share_now < share_prev`` (a falling
+          fail share is an improvement) and ``share_prev - share_now >= min_change``;
+        * ``"declined"`` -- ``p_value < alpha`` and ``share_now - share_prev >= min_change``
+          (and ``share_now > share_prev``);
         * ``"no_change"`` -- otherwise.
+
+        Pass adjusted p-values (:func:`benjamini_hochberg`) as ``p_value`` when the
+        verdicts of a family of tests are shown together.
 
     Examples
     --------
@@ -331,7 +403,8 @@ def verdict(share_prev, share_now, p_value, n_prev, n_now,
             ~(n_prev >= min_n) | ~(n_now >= min_n)  # NaN compares False: insufficient
             | np.isnan(p_value) | np.isnan(share_prev) | np.isnan(share_now)
         )
-        significant = p_value < alpha
+        # a tiny tolerance: 5.0 pp computed as a difference of two percentages may be 4.999...
+        significant = (p_value < alpha) & (np.abs(share_now - share_prev) >= min_change - 1e-9)
     out = np.full(share_prev.shape, "no_change", dtype="<U17")
     out[significant & (share_now < share_prev)] = "improved"
     out[significant & (share_now > share_prev)] = "declined"

@@ -11,6 +11,7 @@ import pandas as pd
 
 from .labels import assessment_title
 from ..reports.dynamics import Dynamics
+from ..reports.dynamics import change_tests
 from .labels import plural
 from .labels import ru_number
 
@@ -101,6 +102,33 @@ def grid_labels(grid: pd.DataFrame) -> pd.Series:
     return labels
 
 
+def q_value_text(q: float) -> str:
+    """A q-value as the tables show p-values: three decimals, «<0,001» below that, «—» when not tested."""
+    if pd.isna(q):
+        return "—"
+    return "<0,001" if q < 0.001 else ru_number(float(q), 3)
+
+
+def correction_sentence(d: Dynamics) -> str:
+    """One plain sentence: changes tested, «significant» ones expected by chance, significant after correction.
+
+    «Проверено 582 изменения; если читать каждую проверку отдельно при уровне значимости 5 %,
+    около 29 из них оказались бы «значимыми» случайно, даже без реальных изменений, поэтому
+    выводы скорректированы на множественность сравнений (поправка Бенджамини — Хохберга,
+    q < 0,05) и требуют изменения не меньше 5 п.п.: значимых изменений — 3.»
+    """
+    t = change_tests(d)
+    expected = ru_number(t.expected_by_chance, 0 if t.expected_by_chance >= 10 else 1, trim=True)
+    tested = plural(t.tested, "изменение", "изменения", "изменений")
+    return (f"Проверено {tested} доли низких результатов (пары «школа — процедура» с достаточным числом "
+            f"участников в обоих годах); если читать каждую проверку отдельно при уровне значимости "
+            f"{ru_number(t.alpha * 100, 1, trim=True)} %, около {expected} из них оказались бы «значимыми» "
+            f"случайно, даже без реальных изменений, поэтому выводы скорректированы на множественность "
+            f"сравнений (поправка Бенджамини — Хохберга, q < {f'{t.alpha:g}'.replace('.', ',')}) "
+            f"и требуют изменения не меньше {ru_number(t.min_change_pp, 1, trim=True)} п.п.: "
+            f"значимых изменений — {t.significant}.")
+
+
 def verdict_table(d: Dynamics, school_ids=None, assessments=None) -> pd.DataFrame:
     """Changes of the given schools (default: ШНОР) and assessments (default: all), with titles."""
     ids = d.shnor_ids if school_ids is None else list(school_ids)
@@ -110,6 +138,7 @@ def verdict_table(d: Dynamics, school_ids=None, assessments=None) -> pd.DataFram
     table["assessment_title"] = table["assessment"].map(assessment_title)
     table["verdict_title"] = table["verdict"].map(VERDICT_TITLES)
     table["method_title"] = table["method"].map(METHOD_TITLES).fillna("—")
+    table["q_value_title"] = table["q_value"].map(q_value_text)
     return table.sort_values(["school_name", "assessment"])
 
 
@@ -135,6 +164,7 @@ def summary_sentences(d: Dynamics) -> list[str]:
                f"значимое улучшение — {int(counts.get('improved', 0))}, значимое ухудшение — "
                f"{int(counts.get('declined', 0))}, без значимых изменений — {int(counts.get('no_change', 0))}, "
                f"недостаточно данных — {int(counts.get('insufficient_data', 0))}.")
+    out.append(correction_sentence(d))
     cohort = indicators.loc["norilsk.3.3.3.1"]
     if cohort["denominator"]:
         out.append(f"Когорта 4 → 5 класс по математике: доля «2» снизилась в {int(cohort['numerator'])} из "

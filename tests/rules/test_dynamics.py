@@ -150,3 +150,84 @@ def test_gia_gap_has_codes_not_titles(params):
     rows = [(2026, f"S{i}", "oge", "math", 9, 20, 1, float(i)) for i in range(1, 3)]
     gap = dyn.gia_gap(results(rows), schools(["S1", "S2"]), params)
     assert gap["assessment"].tolist() == ["oge.math.9"] and "title" not in gap
+
+
+def test_changes_q_value_is_benjamini_hochberg_over_the_tested_rows(params):
+    from statsmodels.stats.multitest import multipletests
+    table = dyn.changes(results([
+        (2025, "A", "oge", "math", 9, 200, 60), (2026, "A", "oge", "math", 9, 200, 20),   # 30 % -> 10 %
+        (2025, "B", "oge", "math", 9, 200, 40), (2026, "B", "oge", "math", 9, 200, 58),   # 20 % -> 29 %
+        (2025, "C", "vpr", "math", 5, 6, 3), (2026, "C", "vpr", "math", 5, 6, 1),         # a class of 6: not tested
+        (2025, "E", "vpr", "math", 5, 20, 3), (2026, "E", "vpr", "math", 5, 22, 4),
+    ]), schools(["A", "B", "C", "E"]), 2026, params).set_index("school_id")
+    tested = ["A", "B", "E"]
+    expected = multipletests(table.loc[tested, "p_value"], method="fdr_bh")[1]
+    np.testing.assert_allclose(table.loc[tested, "q_value"], expected)
+    assert np.isnan(table.loc["C", "q_value"]) and np.isfinite(table.loc["C", "p_value"])
+    assert table.loc["B", "p_value"] < 0.05 < table.loc["B", "q_value"]  # significant alone, not in the family
+    assert table.loc[tested, "verdict"].tolist() == ["improved", "no_change", "no_change"]
+
+
+def test_changes_needs_the_practical_threshold(params):
+    # 2000 pupils, 10 % -> 12 %: p ≈ 0.04 (a single test, so q = p), but only 2 pp
+    rows = [(2025, "A", "oge", "math", 9, 2000, 200), (2026, "A", "oge", "math", 9, 2000, 240)]
+    row = dyn.changes(results(rows), schools(["A"]), 2026, params).iloc[0]
+    assert row["q_value"] == pytest.approx(row["p_value"]) and row["q_value"] < 0.05
+    assert params["dynamics"]["min_change_pp"] == 5
+    assert row["verdict"] == "no_change"
+    lenient = {**params, "dynamics": {**params["dynamics"], "min_change_pp": 0}}
+    assert dyn.changes(results(rows), schools(["A"]), 2026, lenient).iloc[0]["verdict"] == "declined"
+
+
+SIMULATED_ASSESSMENTS = [("vpr", "math", 4), ("vpr", "russian", 4), ("vpr", "math", 5), ("vpr", "russian", 5),
+                         ("oge", "math", 9), ("oge", "russian", 9)]
+
+
+def simulated_region(seed, changed=None, n_schools=300):
+    """``n_schools`` × 6 assessments, groups of 20–120 pupils, the same true fail rate (5–35 %) both years.
+
+    ``changed`` maps (school index, assessment index) to the true rates (last year, this year)
+    of a row that does change; such a row has 60–120 pupils each year (a 30-point change in a
+    group of 20 is not clear-cut: Fisher's p of 50 % -> 20 % of 20 pupils is about 0.1).
+    """
+    rng = np.random.default_rng(seed)
+    changed = changed or {}
+    rows = []
+    ids = [f"S{i:03d}" for i in range(n_schools)]
+    for i, school in enumerate(ids):
+        for j, (procedure, subject, grade) in enumerate(SIMULATED_ASSESSMENTS):
+            rate = rng.uniform(0.05, 0.35)
+            for year, p in zip((2025, 2026), changed.get((i, j), (rate, rate))):
+                n = int(rng.integers(60 if (i, j) in changed else 20, 121))
+                rows.append((year, school, procedure, subject, grade, n, int(rng.binomial(n, p))))
+    return results(rows), schools(ids)
+
+
+def significant_rows(table):
+    return table["verdict"].isin(["improved", "declined"])
+
+
+def test_simulation_without_true_change_gives_almost_no_significant_verdicts(params):
+    frame, sch = simulated_region(seed=2026)
+    table = dyn.changes(frame, sch, 2026, params)
+    assert len(table) == 1800 and (table["verdict"] != "insufficient_data").all()
+    assert significant_rows(table).mean() <= 0.01
+    # the per-test reading this replaces: about alpha of the rows
+    assert (table["p_value"] < params["dynamics"]["alpha"]).mean() > 0.03
+
+
+def test_simulation_with_clear_changes_still_finds_them(params):
+    rng = np.random.default_rng(7)
+    picked = rng.choice(300, 20, replace=False)
+    # 30 pp changes in 20 schools, in all six assessments: 10 schools fall 50 % -> 20 %, 10 rise 10 % -> 40 %
+    changed = {(int(i), j): ((0.50, 0.20) if k % 2 == 0 else (0.10, 0.40))
+               for k, i in enumerate(picked) for j in range(6)}
+    frame, sch = simulated_region(seed=2027, changed=changed)
+    table = dyn.changes(frame, sch, 2026, params)
+    keys = [(int(s[1:]), SIMULATED_ASSESSMENTS.index((p, sub, g)))
+            for s, p, sub, g in zip(table["school_id"], table["procedure"], table["subject"], table["grade"])]
+    is_changed = np.array([key in changed for key in keys])
+    expected = ["improved" if changed[key][1] < changed[key][0] else "declined" for key in keys if key in changed]
+    found = (table.loc[is_changed, "verdict"] == expected).mean()
+    assert found >= 0.8
+    assert significant_rows(table[~is_changed]).mean() <= 0.01

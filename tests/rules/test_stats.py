@@ -256,3 +256,48 @@ def test_two_hundred_thousand_rows():
     lower, upper = wilson_interval(k1, n1)
     assert lower.shape == upper.shape == (size,)
     assert outside_funnel(k2, n2, 0.15, 0.998).shape == (size,)
+
+
+# ---------------------------------------------------------------------------
+# Benjamini–Hochberg
+# ---------------------------------------------------------------------------
+
+def test_benjamini_hochberg_hand_computed():
+    # m = 8 finite p-values; m·p/rank = .008 .032 .104 .082 .0672 .08 .0846 .205, then the running
+    # minimum from the largest rank down; the NaN is no test and stays out of the family
+    p = [0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205, np.nan]
+    q = stats.benjamini_hochberg(p)
+    np.testing.assert_allclose(q, [0.008, 0.032, 0.0672, 0.0672, 0.0672, 0.08, 0.074 * 8 / 7, 0.205, np.nan])
+    np.testing.assert_allclose(stats.benjamini_hochberg([0.01, 0.04, 0.03, np.nan]), [0.03, 0.04, 0.04, np.nan])
+    np.testing.assert_allclose(stats.benjamini_hochberg([0.5, 0.9]), [0.9, 0.9])
+
+
+def test_benjamini_hochberg_matches_statsmodels():
+    from statsmodels.stats.multitest import multipletests
+    rng = np.random.default_rng(14)
+    p = np.concatenate([rng.uniform(size=400), rng.uniform(0, 0.01, size=40), [0.02, 0.02, 0.02, 1.0, 0.0]])
+    p = rng.permutation(p)
+    with_nan = p.copy()
+    with_nan[rng.choice(len(p), 30, replace=False)] = np.nan
+    finite = np.isfinite(with_nan)
+    q = stats.benjamini_hochberg(with_nan)
+    np.testing.assert_allclose(q[finite], multipletests(with_nan[finite], method="fdr_bh")[1], rtol=1e-12)
+    assert np.isnan(q[~finite]).all()
+
+
+def test_benjamini_hochberg_shapes_and_empty_families():
+    assert stats.benjamini_hochberg([]).shape == (0,)
+    assert np.isnan(stats.benjamini_hochberg([np.nan, np.nan])).all()
+    q = stats.benjamini_hochberg(pd.Series([0.01, None, 0.02], dtype="Float64"))
+    np.testing.assert_allclose(q, [0.02, np.nan, 0.02])
+    grid = stats.benjamini_hochberg(np.array([[0.01, 0.04], [0.03, 0.5]]))
+    assert grid.shape == (2, 2)
+    np.testing.assert_allclose(grid, [[0.04, 0.16 / 3], [0.16 / 3, 0.5]])
+
+
+def test_verdict_needs_the_practical_change():
+    # both changes significant; the 2-point one is below the 5-point threshold
+    out = verdict([12.0, 30.0, 10.0], [10.0, 10.0, 15.0], [0.001, 0.001, 0.001], [500] * 3, [500] * 3,
+                  min_change=5.0)
+    assert out.tolist() == ["no_change", "improved", "declined"]  # exactly 5 pp counts
+    assert verdict([12.0], [10.0], [0.001], [500], [500]).tolist() == ["improved"]  # default: no threshold

@@ -84,3 +84,56 @@ def test_verdict_table(dynamics):
     assert table["verdict_title"].tolist() == ["без значимых изменений", "значимое улучшение"]
     assert table["method_title"].tolist() == ["z-критерий", "z-критерий"]
     assert table["assessment_title"].tolist() == ["ОГЭ математика"] * 2
+
+
+def test_summary_says_how_many_changes_were_tested_and_corrected(dynamics):
+    # two tested changes (ОГЭ math of A and B; the other rows lack a year); A: 30 % -> 10 % is significant
+    assert texts.correction_sentence(dynamics) == (
+        "Проверено 2 изменения доли низких результатов (пары «школа — процедура» с достаточным числом "
+        "участников в обоих годах); если читать каждую проверку отдельно при уровне значимости 5 %, около 0,1 "
+        "из них оказались бы «значимыми» случайно, даже без реальных изменений, поэтому выводы скорректированы "
+        "на множественность сравнений (поправка Бенджамини — Хохберга, q < 0,05) и требуют изменения не меньше "
+        "5 п.п.: значимых изменений — 1.")
+    assert texts.correction_sentence(dynamics) in texts.summary_sentences(dynamics)
+
+
+def test_correction_sentence_counts_a_large_family():
+    d = build_dynamics_with_rows(40)
+    text = texts.correction_sentence(d)
+    assert text.startswith("Проверено 40 изменений доли низких результатов")
+    assert "около 2 из них оказались бы «значимыми» случайно" in text  # 0,05 × 40
+
+
+def build_dynamics_with_rows(n):
+    ids = [f"S{i:02d}" for i in range(n)]
+    schools = pd.DataFrame({"school_id": ids, "school_name": ids, "municipality": ["М"] * n})
+    results = pd.DataFrame([(year, s, "oge", "math", 9, 50, 10, 15.0) for s in ids for year in (2025, 2026)],
+                           columns=COLUMNS)
+    region = Region("Р", Path("."), schools, results, pd.DataFrame({"year": [], "school_id": []}))
+    return build_dynamics(region, "М", 2026, load_params())
+
+
+def test_verdict_table_shows_the_q_value(dynamics):
+    table = texts.verdict_table(dynamics, school_ids=["A", "B"], assessments=["oge.math.9"])
+    assert table["q_value_title"].tolist()[1] == "<0,001"                    # A: 30 % -> 10 % of 200
+    b = table.iloc[0]
+    assert b["q_value"] >= b["p_value"]                                       # B: the larger p of the two
+    assert b["q_value_title"] == texts.q_value_text(b["q_value"])
+    assert texts.q_value_text(0.0456) == "0,046" and texts.q_value_text(np.nan) == "—"
+    from qualitylib.views.labels import COLUMN_TITLES
+    assert COLUMN_TITLES["q_value_title"] == "q (с поправкой на множественность)"
+
+
+def test_public_report_hides_the_q_value_of_a_uniform_group():
+    schools = pd.DataFrame({"school_id": ["A", "B"], "school_name": ["A", "B"], "municipality": ["М", "М"]})
+    # A: nobody low in 2025 (a uniform group, hidden in a public report), 4 of 12 in 2026
+    results = pd.DataFrame([(2025, "A", "oge", "math", 9, 12, 0, 15.0), (2026, "A", "oge", "math", 9, 12, 4, 15.0),
+                            (2025, "B", "oge", "math", 9, 80, 20, 15.0), (2026, "B", "oge", "math", 9, 80, 22, 15.0)],
+                           columns=COLUMNS)
+    region = Region("Р", Path("."), schools, results, pd.DataFrame({"year": [], "school_id": []}))
+    params = load_params()
+    internal = build_dynamics(region, "М", 2026, params).changes.set_index("school_id")
+    assert np.isfinite(internal.loc["A", "q_value"])
+    changes = build_dynamics(region, "М", 2026, params, public=True).changes.set_index("school_id")
+    assert np.isnan(changes.loc["A", "q_value"]) and np.isfinite(changes.loc["B", "q_value"])
+    assert changes.loc["A", "verdict"] == "no_change"
