@@ -28,10 +28,15 @@ so do all three signs here).
 Departures from the method text, stated in the report: sign 2 needs at least
 ``min_pupils`` (:data:`MIN_PUPILS`, 5) pupils with both a mark and a score (a rank
 correlation of fewer pupils says nothing); the quartile limits of sign 3 are taken over the
-schools of the region only (ФИОКО takes them over the country's schools, whose K the export
-does not contain). Of the method's signs only these four can be computed from a school's
-ВПР export; the others need data it lacks (other procedures, the federal distributions,
-answer sheets and observers' reports).
+schools of the region only (the method takes them over its whole sample of schools, whose K
+the region's export does not contain).
+
+The method lists 14 signs: an inflated mean in ВПР math and Russian of grades 4 and 5 and in
+ОГЭ math and Russian (6), results not matching marks in the four ВПР works (4; the method's
+list names Russian grade 4 twice and omits Russian grade 5, read here as the four works), and
+a sharp rise or fall from grade 4 to 5 in math and Russian (4). The ВПР export allows the 12
+ВПР signs — the four kinds of :data:`SIGNS`; the two ОГЭ signs need the pupils' ОГЭ scores,
+which it does not contain.
 """
 from __future__ import annotations
 
