@@ -57,7 +57,7 @@ def identification() -> nbformat.NotebookNode:
         new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
         new_code_cell(SETUP + '''
 from qualitylib.reports.identification import build_identification
-from qualitylib.views.identification import heatmap, present, summary_sentences
+from qualitylib.views.identification import heatmap, objectivity_method, present, summary_sentences
 
 ident = present(build_identification(region, municipality, year, params, public=public))
 display(html.title_block(region.name, municipality, year, params))'''),
@@ -130,6 +130,7 @@ display(html.title_block(region.name, municipality, year, params))'''),
                       '    display(html.paragraphs(["Данных об учениках (выгрузки ФИС ОКО) для этого региона нет: '
                       'признаки необъективности не вычисляются."]))\n'
                       'else:\n'
+                      '    display(html.paragraphs(objectivity_method()))\n'
                       '    display(html.table(ident.objectivity[ident.objectivity["marked"] == 1],\n'
                       '                       ["school_name", "inflated", "marks_mismatch", "sharp_rise", '
                       '"sharp_fall", "signs"],\n'

@@ -74,8 +74,11 @@ def build_identification(region: Region, municipality: str | None, year: int, pa
                          public: bool = False, objectivity: bool = True) -> Identification:
     """Compute ШНОР (this and last year), risk schools, social context, pairs and the heatmap.
 
-    The social index and leader search use the whole region; everything else is restricted
-    to ``municipality`` (``None``: the whole region). With ``public``, small groups are
+    The social index and the leader pairs use the whole region; everything else is restricted
+    to ``municipality`` (``None``: the whole region). The pairs are assigned once for all the
+    region's ШНОР (:func:`qualitylib.rules.pairing.leader_pairs` over the region, memoised without
+    the municipality), so a leader's capacity ``pairing.max_per_leader`` counts over the region;
+    a municipality's report shows its own ШНОР's rows of that assignment. With ``public``, small groups are
     marked for suppression by the rule of :mod:`qualitylib.rules.privacy` (once, here). With
     ``objectivity`` false the signs of biased results (which read the pupil table) are skipped.
 
@@ -127,9 +130,13 @@ def _identification(region: Region, municipality: str | None, year: int, params:
             social["participants"] < min_group)
         social.loc[small_school, ["share", "expected_share", "difference"]] = float("nan")
         social.loc[small_school, "reading_code"] = "hidden"
-    # Leaders are searched in the whole region (own municipality first); no ШНОР leads.
-    pairs = leader_pairs(region.results, region.schools, shnor, year, params,
-                         exclude=region_shnor.loc[region_shnor["shnor"] == 1, "school_id"])
+    # Leaders are paired once for the region's ШНОР (own municipality first; no ШНОР leads), so that a
+    # leader's capacity counts over the whole region; each municipality shows its ШНОР's rows.
+    region_pairs = memoised(region, "region_pairs",
+                            {"year": int(year), "identification": params["identification"],
+                             "pairing": params["pairing"]},
+                            lambda: leader_pairs(region.results, region.schools, region_shnor, year, params))
+    pairs = region_pairs[region_pairs["school_id"].isin(ids)].reset_index(drop=True)
     # the heatmap: ШНОР and risk schools first, then the others
     order = pd.concat([shnor.loc[shnor["shnor"] == 1, "school_id"], risk.loc[risk["risk"] == 1, "school_id"],
                        scope.schools["school_id"]]).drop_duplicates()

@@ -19,6 +19,24 @@ Signs, for ВПР math and Russian in grades 4 and 5:
 
 The region's objectivity index is 100 minus the percentage of schools marked by at least
 one sign (among the schools with ВПР 4/5 data).
+
+*Participants* are the pupils of the importer's rule (:mod:`qualitylib.data.fisoko`): present,
+with a primary score, and a score not above the work's maximum ``max_scores[(year, work)]``
+(a larger score is an input error; the importer counts such pupils as non-participants and
+so do all three signs here).
+
+Departures from the method text, stated in the report: sign 2 needs at least
+``min_pupils`` (:data:`MIN_PUPILS`, 5) pupils with both a mark and a score (a rank
+correlation of fewer pupils says nothing); the quartile limits of sign 3 are taken over the
+schools of the region only (the method takes them over its whole sample of schools, whose K
+the region's export does not contain).
+
+The method lists 14 signs: an inflated mean in ВПР math and Russian of grades 4 and 5 and in
+ОГЭ math and Russian (6), results not matching marks in the four ВПР works (4; the method's
+list names Russian grade 4 twice and omits Russian grade 5, read here as the four works), and
+a sharp rise or fall from grade 4 to 5 in math and Russian (4). The ВПР export allows the 12
+ВПР signs — the four kinds of :data:`SIGNS`; the two ОГЭ signs need the pupils' ОГЭ scores,
+which it does not contain.
 """
 from __future__ import annotations
 
@@ -28,20 +46,42 @@ import pandas as pd
 WORKS = ("math.4", "math.5", "russian.4", "russian.5")
 #: The signs, in report order (their Russian names are in :mod:`qualitylib.views.identification`).
 SIGNS = ("inflated", "marks_mismatch", "sharp_rise", "sharp_fall")
+#: Fewest pupils with a school mark and a score for Spearman's correlation of sign 2.
+MIN_PUPILS = 5
 
 
-def _participants(pupils: pd.DataFrame) -> pd.DataFrame:
-    """Present pupils with a score in the works of the method; numbers as plain floats (NaN, not NA)."""
+def _participants(pupils: pd.DataFrame, max_scores: dict[tuple[int, str], float] | None = None) -> pd.DataFrame:
+    """Participants in the works of the method; numbers as plain floats (NaN, not NA).
+
+    A participant is present, has a score and, when ``max_scores`` is given, a score not above
+    the work's maximum: the importer's rule (:mod:`qualitylib.data.fisoko`). A work missing from
+    ``max_scores`` keeps all its scores.
+    """
     frame = pupils[pupils["work"].isin(WORKS)].copy()
     for col in ("score", "school_mark"):
         frame[col] = frame[col].astype("float64")
     frame["year"] = frame["year"].astype("int64")
     absent = frame["absent"].astype("boolean").fillna(False).astype(bool)
-    return frame[~absent & frame["score"].notna()]
+    keep = ~absent & frame["score"].notna()
+    if max_scores:
+        maxima = pd.Series({(int(y), w): float(m) for (y, w), m in max_scores.items()}, dtype="float64")
+        keys = pd.MultiIndex.from_arrays([frame["year"], frame["work"]])
+        top = maxima.reindex(keys).to_numpy() if len(maxima) else np.full(len(frame), np.nan)
+        keep &= ~(frame["score"].to_numpy() > top)
+    return frame[keep]
 
 
-def inflated_means(pupils: pd.DataFrame, z: float = 1.96) -> pd.DataFrame:
+def inflated_means(pupils: pd.DataFrame, z: float = 1.96,
+                   max_scores: dict[tuple[int, str], float] | None = None) -> pd.DataFrame:
     """Sign 1 per school × year × work: ``school_lo`` above the region's ``region_hi``.
+
+    Parameters
+    ----------
+    pupils : pandas.DataFrame
+    z : float
+        Normal quantile of the intervals (1.96: 95 %).
+    max_scores : dict, optional
+        ``(year, work) -> maximum primary score``: pupils above it are not participants.
 
     Returns
     -------
@@ -49,7 +89,7 @@ def inflated_means(pupils: pd.DataFrame, z: float = 1.96) -> pd.DataFrame:
         ``year``, ``work``, ``school_id``, ``n``, ``mean``, ``school_lo``, ``school_hi``,
         ``region_mean``, ``region_hi``, ``inflated`` (0/1).
     """
-    frame = _participants(pupils)
+    frame = _participants(pupils, max_scores)
     school = frame.groupby(["year", "work", "school_id"])["score"].agg(n="size", mean="mean", sd="std").reset_index()
     region = frame.groupby(["year", "work"])["score"].agg(rn="size", region_mean="mean", rsd="std").reset_index()
     out = school.merge(region, on=["year", "work"])
@@ -61,12 +101,15 @@ def inflated_means(pupils: pd.DataFrame, z: float = 1.96) -> pd.DataFrame:
                 "inflated"]]
 
 
-def marks_mismatch(pupils: pd.DataFrame, min_pupils: int = 5) -> pd.DataFrame:
+def marks_mismatch(pupils: pd.DataFrame, min_pupils: int = MIN_PUPILS,
+                   max_scores: dict[tuple[int, str], float] | None = None) -> pd.DataFrame:
     """Sign 2 per school × year × work: Spearman's correlation of school marks and scores below zero.
 
     Spearman's ρ is computed vectorised: both variables are ranked within each school
     (average ranks for ties) and Pearson's correlation of the ranks is taken from group
-    sums. Schools whose marks or scores do not vary get no ρ (and no sign).
+    sums. Schools whose marks or scores do not vary get no ρ (and no sign); schools with
+    fewer than ``min_pupils`` such pupils get a ρ but no sign. ``max_scores`` as in
+    :func:`inflated_means`.
 
     Returns
     -------
@@ -74,7 +117,7 @@ def marks_mismatch(pupils: pd.DataFrame, min_pupils: int = 5) -> pd.DataFrame:
         ``year``, ``work``, ``school_id``, ``n`` (pupils with a school mark), ``spearman``,
         ``marks_mismatch`` (0/1).
     """
-    frame = _participants(pupils)
+    frame = _participants(pupils, max_scores)
     frame = frame[frame["school_mark"].notna()].copy()
     keys = ["year", "work", "school_id"]
     groups = frame.groupby(keys)
@@ -101,7 +144,8 @@ def cohort_jumps(pupils: pd.DataFrame, max_scores: dict[tuple[int, str], float],
     Parameters
     ----------
     max_scores : dict
-        ``(year, work) -> maximum primary score`` of each work.
+        ``(year, work) -> maximum primary score`` of each work; pupils above it are not
+        participants.
 
     Returns
     -------
@@ -111,7 +155,7 @@ def cohort_jumps(pupils: pd.DataFrame, max_scores: dict[tuple[int, str], float],
     """
     maxima = pd.DataFrame([(int(y), w, float(m)) for (y, w), m in max_scores.items()],
                           columns=["year", "work", "max"])
-    frame = _participants(pupils).merge(maxima, on=["year", "work"], how="left")
+    frame = _participants(pupils, max_scores).merge(maxima, on=["year", "work"], how="left")
     frame["completion"] = frame["score"] * 100.0 / frame["max"]
     frame["subject"] = frame["work"].str.split(".").str[0]
     means = frame.groupby(["year", "work", "subject", "school_id"])["completion"].mean().reset_index()
@@ -135,13 +179,15 @@ def cohort_jumps(pupils: pd.DataFrame, max_scores: dict[tuple[int, str], float],
 
 
 def objectivity(pupils: pd.DataFrame, schools: pd.DataFrame, max_scores: dict[tuple[int, str], float],
-                cohort_from: int | None = None, min_pupils: int = 5,
+                cohort_from: int | None = None, min_pupils: int = MIN_PUPILS,
                 year: int | None = None) -> tuple[pd.DataFrame, float]:
     """All signs per school and the region's objectivity index.
 
     With ``year``, signs 1 and 2 use that year's works and sign 3 the cohort from
     ``year − 1`` (grade 4) to ``year`` (grade 5): the index of one assessment year, as
-    ФИОКО publishes it. Without it, every year in the table counts.
+    ФИОКО publishes it. Without it, every year in the table counts. ``max_scores`` gives the
+    maximum of each work: the completion of sign 3 and the participant rule of all signs
+    (a score above the maximum is not a participant, as in the importer).
 
     Returns
     -------
@@ -153,8 +199,8 @@ def objectivity(pupils: pd.DataFrame, schools: pd.DataFrame, max_scores: dict[tu
         index (100 − % of marked schools among those with data).
     """
     current = pupils if year is None else pupils[pupils["year"] == year]
-    inflated = inflated_means(current)
-    mismatch = marks_mismatch(current, min_pupils)
+    inflated = inflated_means(current, max_scores=max_scores)
+    mismatch = marks_mismatch(current, min_pupils, max_scores=max_scores)
     years = sorted(int(y) for y in pupils["year"].unique())
     if cohort_from is not None:
         start = cohort_from

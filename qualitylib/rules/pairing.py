@@ -14,6 +14,12 @@ Method:
    ``pairing.max_per_leader`` ШНОР). A ШНОР with no candidate gets none, said plainly.
 
 Steps 1–3 are vectorised joins; step 4 walks the ШНОР list only (tens per municipality).
+
+Capacity is counted over the ШНОР of one call. The reports call it once for the whole
+region's ШНОР (:func:`qualitylib.reports.identification.build_identification`), so that
+``load(l) = #{w : leader(w) = l} ≤ max_per_leader`` holds over the region, not per
+municipality: pairing each municipality separately would let a leader near a municipal
+border serve up to ``max_per_leader`` ШНОР of *every* municipality.
 """
 from __future__ import annotations
 
@@ -32,7 +38,9 @@ def leader_pairs(results: pd.DataFrame, schools: pd.DataFrame, shnor: pd.DataFra
         Tables of the area searched for leaders (a municipality's ШНОР are matched among
         the schools passed in; pass the region to allow other municipalities).
     shnor : pandas.DataFrame
-        Output of :func:`qualitylib.identification.identify_shnor` for the same year.
+        Output of :func:`qualitylib.rules.identification.identify_shnor` for the same year:
+        every school flagged ``shnor`` is paired and none of them leads. Pass all the ШНОР
+        that share the leaders (the region's) so that the capacity counts over all of them.
     year : int
     params : dict
     exclude : iterable of str, optional

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..reports.identification import Identification
 from ..rules.identification import join_within
+from ..rules.objectivity import MIN_PUPILS
 from ..rules.risk import DEFICITS, LABS, join_labels
 from .labels import assessment_title, assessment_titles, plural, ru_number
 
@@ -173,6 +174,33 @@ def sign_texts(codes: pd.Series) -> pd.Series:
 def objectivity_texts(table: pd.DataFrame) -> pd.DataFrame:
     """The objectivity table with ``signs`` in words."""
     return table.assign(signs=sign_texts(table["sign_codes"]))
+
+
+def objectivity_method(min_pupils: int = MIN_PUPILS) -> list[str]:
+    """How the objectivity signs are computed and where they depart from the ФИОКО method, in words.
+
+    Parameters
+    ----------
+    min_pupils : int
+        The fewest pupils with a mark and a score for Spearman's correlation
+        (:func:`qualitylib.rules.objectivity.marks_mismatch`).
+    """
+    return [
+        "Участники — ученики, присутствовавшие на работе и получившие первичный балл не выше "
+        "максимального балла работы; балл выше максимума — ошибка ввода, такие ученики не учитываются "
+        "(как и при загрузке выгрузки ФИС ОКО).",
+        f"Несоответствие школьным отметкам проверяется только в школах, где не меньше "
+        f"{plural(min_pupils, 'ученика', 'учеников', 'учеников')} имеют и школьную отметку, и балл за "
+        "работу: корреляция по меньшему числу учеников ничего не говорит (в методике ФИОКО такого "
+        "минимума нет).",
+        "Границы резкого роста и резкого падения (25-й процентиль минус 3 межквартильных размаха и "
+        "75-й процентиль плюс 3 межквартильных размаха отношения K) вычислены только по школам этого "
+        "региона: данных о школах других регионов в выгрузке нет.",
+        "Из 14 признаков федеральной методики по выгрузке ВПР вычисляются 12: завышенный средний балл "
+        "ВПР, несоответствие школьным отметкам, резкий рост и резкое падение результатов параллели "
+        "4 → 5 (по математике и русскому языку). Два признака завышенного среднего балла ОГЭ (математика "
+        "и русский язык) не вычисляются: баллов учеников за ОГЭ в выгрузке нет.",
+    ]
 
 
 def present(ident: Identification) -> Identification:

@@ -66,3 +66,42 @@ def test_objectivity_index():
     assert "marks_mismatch(math.4 2021)" in codes.split(";")
     assert "несоответствие школьным отметкам (math.4 2021)" in sign_texts(pd.Series([codes])).iloc[0]
     assert index == 90.0
+
+
+def test_scores_above_the_maximum_are_not_participants():
+    """The importer's rule: a score above the work's maximum is an input error, not a participant."""
+    valid = [(5, 2), (8, 3), (11, 3), (14, 4), (17, 5)]       # Spearman ≈ 0.97
+    errors = [(40, 2), (45, 2), (50, 2)]                       # above the maximum 20: with them ρ ≈ −0.29
+    rows = [(2021, "ERR", "math.4", float(s), float(m)) for s, m in valid + errors]
+    rows += [(2021, f"S{i}", "math.4", float(s), float(m)) for i in range(9) for s, m in valid]
+    maxima = {(2021, "math.4"): 20}
+    kept = marks_mismatch(pupils(rows)).set_index("school_id")
+    assert kept.loc["ERR", "marks_mismatch"] == 1 and kept.loc["ERR", "n"] == 8   # the old reading
+    ruled = marks_mismatch(pupils(rows), max_scores=maxima).set_index("school_id")
+    assert ruled.loc["ERR", "n"] == 5 and ruled.loc["ERR", "marks_mismatch"] == 0
+    assert ruled.loc["ERR", "spearman"] == pytest.approx(spearmanr([m for _, m in valid], [s for s, _ in valid])[0],
+                                                         abs=1e-4)
+    # sign 1: the errors no longer raise the school's mean (nor the region's)
+    means = inflated_means(pupils(rows), max_scores=maxima).set_index("school_id")
+    assert means.loc["ERR", "n"] == 5 and means.loc["ERR", "mean"] == pytest.approx(11.0)
+    assert means.loc["ERR", "region_mean"] == pytest.approx(11.0)
+    # a score equal to the maximum is a participant; a work without a known maximum keeps its scores
+    edge = pupils([(2021, "E", "math.4", 20.0, 5.0), (2021, "E", "russian.4", 99.0, 5.0)])
+    assert inflated_means(edge, max_scores=maxima)["n"].tolist() == [1, 1]
+    # the index: the school is no longer marked
+    schools = pd.DataFrame({"school_id": ["ERR"] + [f"S{i}" for i in range(9)], "school_name": list("абвгдежзик"),
+                            "municipality": ["М"] * 10})
+    table, index = objectivity(pupils(rows), schools, maxima, cohort_from=None)
+    assert table["marked"].sum() == 0 and index == 100.0
+
+
+def test_sign_3_drops_scores_above_the_maximum():
+    rows = []
+    for s in range(12):
+        rows += [(2020, f"S{s}", "math.4", 12.0 + s % 3, 4.0)] * 5 + [(2021, f"S{s}", "math.5", 11.0 + s % 2, 4.0)] * 5
+    # one entry error (score 200 of 20) would make the school's grade 4 completion 280 % and K a "fall"
+    rows += [(2020, "ERR", "math.4", 12.0, 4.0)] * 4 + [(2020, "ERR", "math.4", 200.0, 4.0)]
+    rows += [(2021, "ERR", "math.5", 11.0, 4.0)] * 5
+    maxima = {(2020, "math.4"): 20, (2021, "math.5"): 20}
+    out = cohort_jumps(pupils(rows), maxima, 2020).set_index("school_id")
+    assert out.loc["ERR", "s4"] == pytest.approx(60.0) and out.loc["ERR", "sharp_fall"] == 0
