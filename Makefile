@@ -31,11 +31,11 @@ run: setup
 
 ## Тесты: контракт архитектуры (этажи пакета), затем все тесты; быстрый цикл — make test-fast
 test: setup
-	$(VENV)/bin/lint-imports
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest
 
 test-fast: setup
-	$(VENV)/bin/lint-imports
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -m "not e2e"
 
 ## Колесо: собрать, установить в чистое окружение и выпустить отчёты из пустой папки

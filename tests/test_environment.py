@@ -44,7 +44,7 @@ def test_plain_pytest_runs_everything_and_e2e_is_registered():
     assert [m.split(":")[0] for m in options["markers"]] == ["e2e"]
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     # the architecture contract first, then every test
-    assert re.search(r"^test: setup\n\t\$\(VENV\)/bin/lint-imports\n\t\$\(PY\) -m pytest$", makefile, re.M)
+    assert re.search(r"^test: setup\n\t\$\(VENV\)/bin/lint-imports --no-cache\n\t\$\(PY\) -m pytest$", makefile, re.M)
 
 
 def test_ci_checks_the_contract_and_the_wheel():

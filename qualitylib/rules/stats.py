@@ -448,6 +448,17 @@ def _interpolated_quantile(q: float, n: np.ndarray, p0: np.ndarray) -> np.ndarra
     return r - a
 
 
+def _funnel_inputs(p0, n, confidence: float):
+    """Checked funnel inputs: the mask of usable points, and ``n`` and ``p0`` with placeholders elsewhere."""
+    _check_confidence(confidence)
+    p0_arr, n = _broadcast(p0, n)
+    with np.errstate(invalid="ignore"):
+        if np.any((p0_arr < 0) | (p0_arr > 1)):
+            raise ValueError("p0 must be in [0, 1]")
+        valid = np.isfinite(n) & (n > 0) & np.isfinite(p0_arr)
+    return valid, np.where(valid, n, 1.0), np.where(valid, p0_arr, 0.5)
+
+
 def funnel_limits(p0, n, confidence) -> tuple[np.ndarray, np.ndarray]:
     """Exact binomial control limits of a funnel plot (Spiegelhalter 2005).
 
@@ -492,14 +503,7 @@ def funnel_limits(p0, n, confidence) -> tuple[np.ndarray, np.ndarray]:
     >>> round(float(lower[0]), 4), round(float(upper[0]), 4)
     (0.1324, 0.7676)
     """
-    _check_confidence(confidence)
-    p0_arr, n = _broadcast(p0, n)
-    with np.errstate(invalid="ignore"):
-        if np.any((p0_arr < 0) | (p0_arr > 1)):
-            raise ValueError("p0 must be in [0, 1]")
-        valid = np.isfinite(n) & (n > 0) & np.isfinite(p0_arr)
-    nn = np.where(valid, n, 1.0)
-    pp = np.where(valid, p0_arr, 0.5)
+    valid, nn, pp = _funnel_inputs(p0, n, confidence)
     alpha = (1.0 - confidence) / 2.0
     lower = _interpolated_quantile(alpha, nn, pp) / nn
     upper = _interpolated_quantile(1.0 - alpha, nn, pp) / nn
@@ -764,18 +768,12 @@ def adjusted_funnel_limits(p0, n, confidence, dispersion: Overdispersion,
         raise ValueError(f"method must be one of {OVERDISPERSION_METHODS}, got {method!r}")
     if not dispersion.overdispersed:
         return funnel_limits(p0, n, confidence)
-    _check_confidence(confidence)
-    p0_arr, n = _broadcast(p0, n)
-    with np.errstate(invalid="ignore"):
-        if np.any((p0_arr < 0) | (p0_arr > 1)):
-            raise ValueError("p0 must be in [0, 1]")
-        valid = np.isfinite(n) & (n > 0) & np.isfinite(p0_arr)
-    nn = np.where(valid, n, 1.0)
-    theta0 = np.arcsin(np.sqrt(np.where(valid, p0_arr, 0.5)))
+    valid, nn, pp = _funnel_inputs(p0, n, confidence)
+    theta0 = np.arcsin(np.sqrt(pp))
     s = 1.0 / (2.0 * np.sqrt(nn))
     z = -special.ndtri((1.0 - confidence) / 2.0)
     half = z * (np.sqrt(s ** 2 + dispersion.tau2) if method == "additive" else np.sqrt(dispersion.phi) * s)
-    exact_lower, exact_upper = funnel_limits(p0_arr, nn, confidence)
+    exact_lower, exact_upper = funnel_limits(pp, nn, confidence)
     lower = np.minimum(np.sin(np.clip(theta0 - half, 0.0, np.pi / 2)) ** 2, exact_lower)
     upper = np.maximum(np.sin(np.clip(theta0 + half, 0.0, np.pi / 2)) ** 2, exact_upper)
     return np.where(valid, lower, np.nan), np.where(valid, upper, np.nan)
