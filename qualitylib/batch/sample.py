@@ -114,10 +114,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy.special import ndtr, ndtri
 
-from ..data.params import SAFE_LOADER, load_params
+from ..data.params import load_params
+from ..data.yamlfile import read_yaml
 from ..data.roadmaps import load_roadmaps
 from ..data.schema import CONTEXT, MONITORING, RESULTS, ROADMAP, SCHOOLS, TABLES
 from ..exceptions import ParamsError
@@ -198,7 +198,7 @@ def sample_spec(path: str | Path | None = None) -> SampleSpec:
         The file is missing a section or a value of the expected shape.
     """
     path = Path(path) if path is not None else SPEC_FILE
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+    data = read_yaml(path)
     try:
         return SampleSpec(
             region=str(data["region"]),

@@ -20,6 +20,7 @@ from ..reports.identification import Identification
 from ..rules.identification import join_within
 from ..rules.objectivity import MIN_PUPILS
 from ..rules.risk import DEFICITS, LABS, join_labels
+from .heatmaps import fail_share_table
 from .labels import assessment_title, assessment_titles, plural, ru_number
 
 #: Laboratory column -> subject, as the risk table names what is missing.
@@ -281,8 +282,6 @@ def summary_sentences(ident: Identification) -> list[str]:
 
 def heatmap(ident: Identification):
     """The fail-share heatmap of the identification: schools by name, assessments by title."""
-    from .heatmaps import fail_share_table
-
     names = ident.shnor.set_index("school_id")["school_name"]
 
     def labelled(frame: pd.DataFrame) -> pd.DataFrame:
