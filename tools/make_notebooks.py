@@ -188,6 +188,11 @@ display(html.title_block(region.name, municipality, year, params))'''),
         new_markdown_cell("## Показатели мониторинга динамики (Норильск 2.3.1 и 3.3.3)"),
         new_code_cell('html.table(texts.indicator_table(d.indicators, year), ["id", "title", "numerator", "denominator",\n'
                       '           "value", "note"])'),
+        new_markdown_cell("## Положительная динамика ШНОР: одна проверка на школу"),
+        new_code_cell("html.paragraphs([texts.group_test_sentence(params)])"),
+        new_code_cell('html.table(texts.group_table(d), ["group_title", "school_name", "procedures", "n_prev", '
+                      '"share_prev",\n           "n_now", "share_now", "change_pp", "q_value_title", "verdict_title"],\n'
+                      '           empty="ШНОР прошлого года нет.")'),
         new_markdown_cell("## ШНОР: доля низких результатов по годам"),
         new_code_cell("shnor_schools = region.subset(municipality).schools.query('school_id in @d.shnor_ids')\n"
                       "fig = charts.shnor_series(d.series, shnor_schools, params['identification']['assessments'],\n"
@@ -247,7 +252,8 @@ def monitoring() -> nbformat.NotebookNode:
         new_code_cell(SETUP + '''
 from qualitylib.batch.excel import write_indicators_workbook
 from qualitylib.reports.monitoring import build_monitoring
-from qualitylib.views.monitoring import note_view, summary_sentences
+from qualitylib.views.dynamics import group_test_sentence
+from qualitylib.views.monitoring import note_view, school_tests_frame, summary_sentences
 
 m = build_monitoring(region, municipality, year, params, as_of=as_of, public=public)
 note = note_view(m)
@@ -265,6 +271,12 @@ display(html.title_block(region.name, municipality, year, params))'''),
         new_code_cell("display(htmlbars.indicator_legend(year))\n"
                       "for _, part in note.indicators.groupby(['group', 'unit'], sort=False):\n"
                       "    display(htmlbars.indicator_table(part, year))"),
+        new_code_cell('tests = school_tests_frame(m)  # only for programmes that count a school\'s positive dynamics\n'
+                      'if len(tests):\n'
+                      '    display(html.heading("Положительная динамика ШНОР: одна проверка на школу"))\n'
+                      '    display(html.paragraphs([group_test_sentence(params)]))\n'
+                      '    display(html.table(tests, ["title", "school_name", "procedures", "share_prev", "share_now",\n'
+                      '                               "change_pp", "q_value_title", "verdict_title"]))'),
         new_markdown_cell("## Дорожная карта"),
         new_code_cell('if m.roadmap is None:\n'
                       '    display(html.paragraphs(["Дорожной карты муниципалитета в данных нет."]))\n'

@@ -20,7 +20,8 @@ from IPython.display import display
 
 from ..views import html
 from ..reports.dynamics import build_dynamics
-from ..views.dynamics import indicator_table, summary_sentences as dynamics_sentences, verdict_table
+from ..views.dynamics import (group_table, indicator_table, summary_sentences as dynamics_sentences,
+                              verdict_table)
 from .excel import write_workbook
 from ..data.region import Region
 from ..reports.identification import build_identification
@@ -161,8 +162,12 @@ def dynamics_view(region: Region, municipality, year, params) -> dict[str, pd.Da
     display(html.paragraphs(dynamics_sentences(d)))
     table = verdict_table(d, assessments=params["identification"]["assessments"])
     display(html.table(table, ["school_name", "assessment_title", "n_prev", "share_prev", "n_now", "share_now",
-                               "change_pp", "p_value", "verdict_title"], empty="ШНОР прошлого года нет."))
-    return {"Динамика ШНОР": table, "Показатели": indicator_table(d.indicators, d.year)}
+                               "change_pp", "p_value", "q_value_title", "verdict_title"],
+                       empty="ШНОР прошлого года нет."))
+    display(html.table(group_table(d), ["group_title", "school_name", "procedures", "share_prev", "share_now",
+                                        "change_pp", "q_value_title", "verdict_title"], empty="ШНОР прошлого года нет."))
+    return {"Динамика ШНОР": table, "Положительная динамика ШНОР": group_table(d),
+            "Показатели": indicator_table(d.indicators, d.year)}
 
 
 def monitoring_view(region: Region, municipality, year, params) -> dict[str, pd.DataFrame]:

@@ -25,6 +25,11 @@ HIDDEN_COLUMNS = ["share_prev", "share_now", "lo_prev", "hi_prev", "lo_now", "hi
 class Dynamics:
     """The dynamics of one municipality (or the region) up to one year.
 
+    ``group_changes`` is the one test per ШНОР over each group of procedures of Norilsk
+    2.3.1 (:func:`qualitylib.rules.dynamics.group_changes`), with its own ``hidden`` column
+    (a public report hides a pooled share of 0 % or 100 % and a pooled group below
+    ``privacy.min_group``).
+
     ``changes`` and ``grid`` carry a column ``hidden`` (1 where a public report hides the
     row's shares because a year has fewer than ``privacy.min_group`` participants; always 0
     in an internal report).
@@ -41,6 +46,7 @@ class Dynamics:
     gap: pd.DataFrame
     trends: pd.DataFrame
     grid: pd.DataFrame
+    group_changes: pd.DataFrame
     public: bool = False
 
     def funnel(self, region: Region, assessment: str) -> pd.DataFrame:
@@ -61,6 +67,24 @@ class Dynamics:
         return points, dyn.funnel_curves(points["p0"].iloc[0] / 100, int(points["participants"].max()),
                                          dispersion=dyn.funnel_dispersion(points),
                                          method=str(points["method"].iloc[0]))
+
+
+def hide_pooled(table: pd.DataFrame, params: dict, public: bool) -> pd.DataFrame:
+    """A school-level test table with its ``hidden`` column (privacy of the pooled shares).
+
+    In a public report a pooled group below ``privacy.min_group`` or a pooled share of 0 %
+    or 100 % in either year has its shares, change, p and q hidden (NaN); the verdicts stay.
+    """
+    table = table.copy()
+    hidden = np.zeros(len(table), dtype=int)
+    if public:
+        min_group = int(params["privacy"]["min_group"])
+        hidden = (small_mask(table[["n_prev", "n_now"]], min_group).any(axis=1)
+                  | table["share_prev"].isin([0.0, 100.0]) | table["share_now"].isin([0.0, 100.0]))
+        hidden = hidden.to_numpy().astype(int)
+        table.loc[hidden == 1, ["share_prev", "share_now", "change_pp", "p_value", "q_value"]] = np.nan
+    table["hidden"] = hidden
+    return table
 
 
 def build_dynamics(region: Region, municipality: str | None, year: int, params: dict,
@@ -85,7 +109,8 @@ def build_dynamics(region: Region, municipality: str | None, year: int, params: 
     series = dyn.fail_series(scope.results, scope.schools)
     change_table = dyn.changes(scope.results, scope.schools, year, params)
     cohort_table = dyn.cohort(scope.results, scope.schools, year, params)
-    indicators = pd.concat([dyn.norilsk_231(change_table, shnor_ids, params),
+    group_table = dyn.group_changes(scope.results, scope.schools, year, params, shnor_ids)
+    indicators = pd.concat([dyn.norilsk_231(group_table, shnor_ids),
                             dyn.norilsk_333(cohort_table, scope.results, scope.schools, year)], ignore_index=True)
     gap = dyn.gia_gap(scope.results, scope.schools, params)
     trends = dyn.mean_score_trends(scope.results, scope.schools, shnor_ids,
@@ -105,8 +130,9 @@ def build_dynamics(region: Region, municipality: str | None, year: int, params: 
         grid.loc[small, HIDDEN_COLUMNS + ["status_level", "change_level", "level"]] = np.nan
     change_table["hidden"] = hidden
     grid["hidden"] = hidden
+    group_table = hide_pooled(group_table, params, public)
     return Dynamics(municipality, year, params, shnor_ids, series, change_table, cohort_table, indicators, gap,
-                    trends, grid, public)
+                    trends, grid, group_table, public)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ from ..data.cache import memoised
 from ..data.deadlines import read_roadmap
 from ..data.programmes import Programme, programme_for
 from ..data.region import Region
-from ..rules.indicators import INDICATOR_COLUMNS, IndicatorTables, compute_indicators
+from ..rules.indicators import INDICATOR_COLUMNS, IndicatorTables, compute_indicators, school_tests
 from ..rules.roadmap import overdue_items, roadmap_status, roadmap_summary
+from .dynamics import hide_pooled
 from .identification import Identification, build_identification
 
 STATE_ORDER = ["done", "in_progress", "overdue", "not_started", "unparsed_deadline"]
@@ -34,6 +35,9 @@ class Monitoring:
     roadmap_by_body: pd.DataFrame | None
     overdue: pd.DataFrame | None
     recommendations: pd.DataFrame
+    #: The one test per ШНОР behind the indicators that count a school's verdict
+    #: (:func:`qualitylib.rules.indicators.school_tests`), privacy applied.
+    school_tests: pd.DataFrame | None = None
 
 
 def indicator_tables(region: Region, municipality: str | None, ident: Identification | None = None
@@ -123,8 +127,11 @@ def build_monitoring(region: Region, municipality: str | None, year: int, params
     if params.get("programme"):
         programme, catalogue = programme_for(params)
         indicators = indicators_table(region, municipality, year, params, programme, catalogue, ident=ident)
+        tests = hide_pooled(school_tests(indicator_tables(region, municipality, ident), year, params, programme,
+                                         catalogue),
+                            params, public)
     else:  # no programme named: the note still gives the road map and the recommendations
-        programme, indicators = None, pd.DataFrame(columns=INDICATOR_COLUMNS)
+        programme, indicators, tests = None, pd.DataFrame(columns=INDICATOR_COLUMNS), None
     date = report_date(year, programme, as_of)
     scope = region.subset(municipality)
     roadmap = total = by_direction = by_body = overdue = None
@@ -135,4 +142,4 @@ def build_monitoring(region: Region, municipality: str | None, year: int, params
         by_body = roadmap_summary(roadmap, by="responsible")
         overdue = overdue_items(roadmap)
     return Monitoring(municipality, year, params, programme, indicators, ident, date, roadmap, total,
-                      by_direction, by_body, overdue, addressed_recommendations(ident))
+                      by_direction, by_body, overdue, addressed_recommendations(ident), tests)

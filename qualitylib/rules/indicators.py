@@ -157,12 +157,61 @@ def _generic(ctx: Context, compute: dict, year: int) -> tuple[float, float, floa
 
 # --- builtins: (ctx, year) -> (numerator, denominator, value) --------------------------------
 
-def _positive(group_key):
+#: Builtins that count a verdict of one school-level test per ШНОР, and the ``dynamics`` key of
+#: the group of procedures they test (``None``: the identification assessments).
+SCHOOL_TEST_BUILTINS = {"shnor_positive_gia_math": "gia_math", "shnor_positive_gia_russian": "gia_russian",
+                        "shnor_positive_diagnostics": "diagnostics", "shnor_improved": None}
+
+
+def _group_assessments(params: dict, group_key: str | None) -> list[str]:
+    return list(params["identification"]["assessments"] if group_key is None else params["dynamics"][group_key])
+
+
+def _school_tests(ctx: Context, year: int, group_key: str | None) -> pd.DataFrame:
+    """:func:`qualitylib.rules.dynamics.school_changes` of the programme year's ШНОР over a group."""
+    return ctx.cached(("school_tests", year, group_key), lambda: dyn.school_changes(
+        ctx.tables.results, ctx.tables.schools, year, ctx.params, _group_assessments(ctx.params, group_key),
+        ctx.shnor_ids(year)))
+
+
+def _improved_share(group_key: str | None):
+    """ШНОР whose one test over the group finds a significant fall of the low share (2.3.1, Kavkazsky).
+
+    The school-level test of :func:`qualitylib.rules.dynamics.school_changes` (Cochran–
+    Mantel–Haenszel over the procedures, Benjamini–Hochberg over the ШНОР, the practical
+    threshold); schools that cannot be tested count in the denominator only.
+    """
     def compute(ctx: Context, year: int):
         ids = ctx.shnor_ids(year)
-        flags = dyn.positive_dynamics(ctx.changes(year), ids, ctx.params["dynamics"][group_key])
-        return _result(int(flags.fillna(0).sum()), len(ids))
+        if not ids:
+            return _result(0, 0)
+        tests = _school_tests(ctx, year, group_key)
+        return _result(int((tests["verdict"] == "improved").sum()), len(ids))
     return compute
+
+
+def school_tests(tables: IndicatorTables, year: int, params: dict, programme: Programme,
+                 catalogue: dict) -> pd.DataFrame:
+    """The school-level tests behind the programme's indicators that count a school's verdict.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`qualitylib.rules.dynamics.school_changes` and ``indicator``
+        (the indicator id), one row per ШНОР of the programme year and such indicator; empty
+        when the programme has none.
+    """
+    ctx = Context(tables, year, params)
+    parts = []
+    for indicator_id in programme.indicators:
+        compute = catalogue[indicator_id]["compute"]
+        if compute["kind"] == "builtin" and compute["name"] in SCHOOL_TEST_BUILTINS:
+            part = _school_tests(ctx, year, SCHOOL_TEST_BUILTINS[compute["name"]])
+            parts.append(part.assign(indicator=indicator_id))
+    if not parts:
+        return pd.DataFrame(columns=["indicator", "school_id", "school_name", "procedures", "n_prev", "n_now",
+                                     "share_prev", "share_now", "change_pp", "p_value", "q_value", "verdict"])
+    return pd.concat(parts, ignore_index=True)
 
 
 def _shnor_count(ctx: Context, year: int):
@@ -245,24 +294,6 @@ def _shnor_gia_pass(ctx: Context, year: int):
     return _result(int((part["participants"] - part["low_count"]).sum()), int(part["participants"].sum()))
 
 
-def _shnor_improved(ctx: Context, year: int):
-    """ШНОР whose pooled fail share over the identification assessments fell significantly."""
-    from .social import school_shares
-    from .stats import two_proportion_test, verdict
-
-    ids = ctx.shnor_ids(year)
-    if not ids:
-        return _result(0, 0)
-    now = school_shares(ctx.tables.results, year, ctx.params).set_index("school_id").reindex(ids)
-    prev = school_shares(ctx.tables.results, year - 1, ctx.params).set_index("school_id").reindex(ids)
-    dp = ctx.params["dynamics"]
-    p, _ = two_proportion_test(prev["low_count"], prev["participants"], now["low_count"], now["participants"],
-                               exact_below=dp["exact_below"])
-    v = verdict(prev["share"].to_numpy(), now["share"].to_numpy(), p, prev["participants"].to_numpy(),
-                now["participants"].to_numpy(), alpha=dp["alpha"], min_n=dp["min_participants"])
-    return _result(int((v == "improved").sum()), len(ids))
-
-
 def _analysis_coverage(ctx: Context, year: int):
     ids = set(ctx.tables.schools["school_id"])
     res = ctx.tables.results
@@ -281,9 +312,9 @@ def _gia_gap(ctx: Context, year: int):
 
 
 BUILTINS = {
-    "shnor_positive_gia_math": _positive("gia_math"),
-    "shnor_positive_gia_russian": _positive("gia_russian"),
-    "shnor_positive_diagnostics": _positive("diagnostics"),
+    "shnor_positive_gia_math": _improved_share("gia_math"),
+    "shnor_positive_gia_russian": _improved_share("gia_russian"),
+    "shnor_positive_diagnostics": _improved_share("diagnostics"),
     "shnor_count": _shnor_count,
     "risk_share": _risk_share,
     "risk_removed": _removed(["risk"]),
@@ -296,7 +327,7 @@ BUILTINS = {
     "vpr_score_index": _score_index(["vpr"]),
     "gia_score_index": _score_index(["oge", "ege"]),
     "shnor_gia_pass": _shnor_gia_pass,
-    "shnor_improved": _shnor_improved,
+    "shnor_improved": _improved_share(None),
     "analysis_coverage": _analysis_coverage,
     "gia_gap": _gia_gap,
 }

@@ -142,6 +142,43 @@ def verdict_table(d: Dynamics, school_ids=None, assessments=None) -> pd.DataFram
     return table.sort_values(["school_name", "assessment"])
 
 
+#: Titles of the groups of procedures a ШНОР is judged over (Norilsk 2.3.1).
+GROUP_TITLES = {"gia_math": "ГИА по математике", "gia_russian": "ГИА по русскому языку",
+                "diagnostics": "Диагностические работы 4, 6, 7, 8 классов (по данным ВПР)"}
+
+
+def school_test_frame(tests: pd.DataFrame) -> pd.DataFrame:
+    """A table of school-level tests (:func:`qualitylib.rules.dynamics.school_changes`) with
+    ``school_name`` filled, ``q_value_title`` and ``verdict_title``."""
+    table = tests.copy()
+    table["school_name"] = table["school_name"].fillna(table["school_id"])
+    table["verdict_title"] = table["verdict"].map(VERDICT_TITLES)
+    table["q_value_title"] = table["q_value"].map(q_value_text)
+    return table
+
+
+def group_table(d: Dynamics) -> pd.DataFrame:
+    """The one test per ШНОР and group of procedures, with ``group_title``, ``q_value_title``, ``verdict_title``."""
+    table = school_test_frame(d.group_changes)
+    table["group_title"] = table["group"].map(GROUP_TITLES)
+    order = {key: i for i, key in enumerate(GROUP_TITLES)}
+    return table.sort_values(["group", "school_name"], key=lambda s: s.map(order) if s.name == "group" else s)
+
+
+def group_test_sentence(params: dict) -> str:
+    """How «positive dynamics» of a ШНОР is decided, in one plain sentence with the report's parameters."""
+    dp = params["dynamics"]
+    alpha = f"{dp['alpha']:g}".replace(".", ",")
+    return ("Положительная динамика ШНОР оценивается одной проверкой на школу по всей "
+            "группе процедур (критерий Кохрана — Мантеля — Хензеля по таблицам 2×2 процедур; изменение — "
+            "общая разница долей по Мантелю — Хензелю), а не по отдельным процедурам: иначе при восьми "
+            "работах до 17 % школ получали бы «положительную динамику» случайно. Школа засчитывается, если "
+            f"доля низких результатов снизилась значимо (q < {alpha} с поправкой "
+            "Бенджамини — Хохберга по ШНОР) и не меньше чем на "
+            f"{ru_number(float(dp['min_change_pp']), 1, trim=True)} п.п.; в проверку входят процедуры, где в "
+            f"обоих годах не меньше {int(dp['min_participants'])} участников.")
+
+
 def summary_sentences(d: Dynamics) -> list[str]:
     """The summary of notebook 02, worded from the report's numbers."""
     y = d.year

@@ -147,3 +147,9 @@ def params_table(params: dict) -> HTML:
     """The parameters in force as a two-column table."""
     frame = params_frame(params)
     return table(frame, list(frame.columns))
+
+
+def heading(text: str, level: int = 3) -> HTML:
+    """An escaped heading, for a section a cell shows only when it has something to show."""
+    level = min(max(int(level), 1), 6)
+    return HTML(f"<h{level}>{html.escape(text)}</h{level}>")

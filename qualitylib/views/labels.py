@@ -114,6 +114,8 @@ COLUMN_TITLES: dict[str, str] = {
     "p_value": "p-значение",
     "q_value": "q (с поправкой на множественность)",
     "q_value_title": "q (с поправкой на множественность)",
+    "procedures": "Процедур в проверке",
+    "group_title": "Группа процедур",
     "method": "Критерий",
     "method_title": "Критерий",
     "verdict": "Вывод",

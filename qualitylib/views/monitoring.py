@@ -305,6 +305,22 @@ class NoteView:
     recommendations: pd.DataFrame
 
 
+def school_tests_frame(m: Monitoring) -> pd.DataFrame:
+    """The school-level tests behind the note's «positive dynamics» indicators, with the indicator's ``title``.
+
+    Empty when the programme has no indicator that counts a school's verdict.
+    """
+    from .dynamics import school_test_frame
+
+    if m.school_tests is None or m.school_tests.empty:
+        return pd.DataFrame(columns=["title", "school_name", "procedures", "share_prev", "share_now", "change_pp",
+                                     "q_value_title", "verdict_title"])
+    table = school_test_frame(m.school_tests)
+    titles = m.indicators.set_index("id")["title"]
+    table["title"] = table["indicator"].map(titles)
+    return table.sort_values(["indicator", "school_name"])
+
+
 def note_view(m: Monitoring) -> NoteView:
     """The tables notebook 03 and ``indicators.xlsx`` show: indicators, road map, summaries, recommendations."""
     from .identification import present

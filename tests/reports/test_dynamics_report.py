@@ -54,3 +54,22 @@ def test_funnel_with_limits(region):
     assert curves["n"].max() == 200
     empty, none = d.funnel_with_limits(region, "vpr.math.5")
     assert empty.empty and none is None
+
+
+def test_school_level_tests_of_the_shnor_and_their_privacy():
+    from qualitylib.reports.dynamics import hide_pooled
+    from qualitylib.rules.dynamics import school_changes
+    params = load_params()
+    schools = pd.DataFrame({"school_id": ["A", "B"], "school_name": ["Школа А", "Школа Б"], "municipality": ["М"] * 2})
+    res = pd.DataFrame([
+        (2025, "A", "oge", "math", 9, 40, 12, np.nan), (2026, "A", "oge", "math", 9, 40, 0, np.nan),     # 30 % -> 0 %
+        (2025, "B", "oge", "math", 9, 40, 12, np.nan), (2026, "B", "oge", "math", 9, 40, 10, np.nan),
+    ], columns=COLUMNS)
+    tests = school_changes(res, schools, 2026, params, params["dynamics"]["gia_math"])
+    internal, public = hide_pooled(tests, params, False), hide_pooled(tests, params, True)
+    assert internal["hidden"].tolist() == [0, 0] and internal.loc[0, "share_now"] == 0.0
+    # a pooled share of 0 % tells of every pupil: hidden in public, the verdict stays
+    assert public["hidden"].tolist() == [1, 0]
+    assert public.loc[0, ["share_prev", "share_now", "change_pp", "p_value", "q_value"]].isna().all()
+    assert public.loc[0, "verdict"] == internal.loc[0, "verdict"] == "improved"
+    assert public.loc[1, "share_now"] == pytest.approx(25.0)

@@ -83,3 +83,16 @@ def test_indicators_reusing_the_identification_are_the_same(public, region, monk
         alone = indicators_table(region, name, 2026, params, programme, catalogue)
         lent = indicators_table(region, name, 2026, params, programme, catalogue, ident=ident)
         pd.testing.assert_frame_equal(alone, lent)
+
+
+def test_the_note_carries_the_school_level_tests_behind_its_indicators(region):
+    from qualitylib.rules.indicators import SCHOOL_TEST_BUILTINS
+    params = load_params(find_municipality_params("Кавказский район"))
+    m = build_monitoring(region, "Кавказский район", 2026, params)
+    tests = m.school_tests
+    # Kavkazsky counts «ШНОР с лучшими результатами»: one test per ШНОР of the programme year
+    assert set(tests["indicator"]) == {"kavkazsky.3"}
+    assert sorted(tests["school_id"]) == sorted(m.ident.shnor_prev.query("shnor == 1")["school_id"])
+    row = m.indicators.set_index("id").loc["kavkazsky.3"]
+    assert row["numerator"] == (tests["verdict"] == "improved").sum() and row["denominator"] == len(tests)
+    assert "shnor_improved" in SCHOOL_TEST_BUILTINS

@@ -5,6 +5,7 @@ import pytest
 from scipy.stats import fisher_exact
 
 from qualitylib.rules import dynamics as dyn
+from qualitylib.rules.stats import benjamini_hochberg
 from qualitylib.data.params import load_params
 
 COLUMNS = ["year", "school_id", "procedure", "subject", "grade", "participants", "low_count", "mean_score"]
@@ -81,22 +82,59 @@ def test_norilsk_333_numerators_and_denominators(params):
     assert np.isnan(ind.loc["norilsk.3.3.3.4", "significant"])
 
 
-def test_norilsk_231_counts_only_significant_positive_dynamics(params):
+def test_school_changes_one_test_over_the_group(params):
     res = results([
-        (2025, "A", "oge", "math", 9, 200, 60), (2026, "A", "oge", "math", 9, 200, 20),   # improved
-        (2025, "B", "oge", "math", 9, 200, 60), (2026, "B", "oge", "math", 9, 200, 55),   # not significant
-        (2025, "C", "oge", "math", 9, 5, 3), (2026, "C", "oge", "math", 9, 5, 0),         # too small
-        (2025, "A", "ege", "math_base", 11, 100, 10), (2026, "A", "ege", "math_base", 11, 100, 30),  # A declined here
+        # A: ОГЭ 60/200 -> 20/200 and ЕГЭ base 10/100 -> 10/100: one strong fall, one flat
+        (2025, "A", "oge", "math", 9, 200, 60), (2026, "A", "oge", "math", 9, 200, 20),
+        (2025, "A", "ege", "math_base", 11, 100, 10), (2026, "A", "ege", "math_base", 11, 100, 10),
+        # B: the ОГЭ fall is offset by an ЕГЭ rise: 60/200 -> 20/200 and 10/100 -> 50/100
+        (2025, "B", "oge", "math", 9, 200, 60), (2026, "B", "oge", "math", 9, 200, 20),
+        (2025, "B", "ege", "math_base", 11, 100, 10), (2026, "B", "ege", "math_base", 11, 100, 50),
+        # C: too small both works; its ЕГЭ is not in the group
+        (2025, "C", "oge", "math", 9, 5, 3), (2026, "C", "oge", "math", 9, 5, 0),
+        (2025, "C", "ege", "russian", 11, 50, 25), (2026, "C", "ege", "russian", 11, 50, 0),
     ])
-    table = dyn.changes(res, schools(list("ABC")), 2026, params)
-    ind = dyn.norilsk_231(table, ["A", "B", "C"], params).set_index("id")
-    # A improved in ОГЭ but declined in ЕГЭ base math: not positive; B no change; C untestable
-    assert ind.loc["norilsk.2.3.1.1", ["numerator", "denominator"]].tolist() == [0, 3]
-    assert ind.loc["norilsk.2.3.1.1", "untestable"] == 1   # C
+    table = dyn.school_changes(res, schools(list("ABC")), 2026, params, params["dynamics"]["gia_math"])
+    table = table.set_index("school_id")
+    # A: w = 100 and 50; RD = (100·(−0,2) + 50·0) / 150 = −13,33 п.п.
+    assert table.loc["A", "change_pp"] == pytest.approx(-20 * 100 / 150)
+    assert table.loc["A", "procedures"] == 2 and table.loc["A", ["n_prev", "n_now"]].tolist() == [300, 300]
+    assert table.loc["A", "share_prev"] == pytest.approx(70 / 3) and table.loc["A", "share_now"] == pytest.approx(10)
+    # B: RD = (100·(−0,2) + 50·0,4) / 150 = 0
+    assert table.loc["B", "change_pp"] == pytest.approx(0.0)
+    assert table.loc[["A", "B", "C"], "verdict"].tolist() == ["improved", "no_change", "insufficient_data"]
+    assert table.loc["C", "procedures"] == 0 and np.isnan(table.loc["C", "q_value"])
+    # the family is the two tested schools
+    assert table.loc[["A", "B"], "q_value"].tolist() == pytest.approx(
+        benjamini_hochberg(table.loc[["A", "B"], "p_value"].to_numpy()).tolist())
+
+
+def test_school_changes_needs_the_practical_threshold(params):
+    # 400 pupils a year in each of the eight works, 20 % -> 17 %: significant at 5 %, but 3 pp < 5 pp
+    res = results([(y, "A", "vpr", s, g, 400, k) for g in (4, 6, 7, 8) for s in ("math", "russian")
+                   for y, k in ((2025, 80), (2026, 68))])
+    loose = {**params, "dynamics": {**params["dynamics"], "min_change_pp": 0}}
+    strict = dyn.school_changes(res, schools(["A"]), 2026, params, params["dynamics"]["diagnostics"])
+    free = dyn.school_changes(res, schools(["A"]), 2026, loose, params["dynamics"]["diagnostics"])
+    assert strict["p_value"].iloc[0] < 0.05 and strict["change_pp"].iloc[0] == pytest.approx(-3.0)
+    assert strict["verdict"].iloc[0] == "no_change" and free["verdict"].iloc[0] == "improved"
+
+
+def test_norilsk_231_counts_the_school_level_verdicts(params):
+    res = results([
+        (2025, "A", "oge", "math", 9, 200, 60), (2026, "A", "oge", "math", 9, 200, 20),     # improved
+        (2025, "B", "oge", "math", 9, 200, 60), (2026, "B", "oge", "math", 9, 200, 55),     # not significant
+        (2025, "C", "oge", "math", 9, 5, 3), (2026, "C", "oge", "math", 9, 5, 0),           # too small
+        (2025, "A", "oge", "russian", 9, 200, 20), (2026, "A", "oge", "russian", 9, 200, 60),  # A declined
+    ])
+    group = dyn.group_changes(res, schools(list("ABCD")), 2026, params, ["A", "B", "C"])
+    assert sorted(group["group"].unique()) == ["diagnostics", "gia_math", "gia_russian"]
+    ind = dyn.norilsk_231(group, ["A", "B", "C"]).set_index("id")
+    assert ind.loc["norilsk.2.3.1.1", ["numerator", "denominator", "untestable"]].tolist() == [1, 3, 1]
+    assert ind.loc["norilsk.2.3.1.2", ["numerator", "denominator", "untestable"]].tolist() == [0, 3, 2]
+    assert ind.loc["norilsk.2.3.1.3", ["numerator", "untestable"]].tolist() == [0, 3]
+    assert ind.loc["norilsk.2.3.1.1", "value"] == pytest.approx(33.3)
     assert np.isnan(ind.loc["norilsk.2.3.1.1", "significant"])
-    res2 = res[~((res["school_id"] == "A") & (res["procedure"] == "ege"))]
-    ind2 = dyn.norilsk_231(dyn.changes(res2, schools(list("ABC")), 2026, params), ["A", "B", "C"], params)
-    assert ind2.set_index("id").loc["norilsk.2.3.1.1", "numerator"] == 1
 
 
 def test_gia_gap_best_and_worst_ten_percent(params):
@@ -231,3 +269,58 @@ def test_simulation_with_clear_changes_still_finds_them(params):
     found = (table.loc[is_changed, "verdict"] == expected).mean()
     assert found >= 0.8
     assert significant_rows(table[~is_changed]).mean() <= 0.01
+
+
+DIAGNOSTICS = [("vpr", s, g) for g in (4, 6, 7, 8) for s in ("math", "russian")]
+
+
+def simulated_diagnostics(seed, n_schools=600, improved=(), rates=(0.5, 0.25)):
+    """Schools × the eight diagnostic works, classes of 8–60 pupils (a few below the minimum of 10).
+
+    Without a true change a work has the same fail rate (5–40 %) both years; a school in
+    ``improved`` has ``rates`` (last year, this year) in every work.
+    """
+    rng = np.random.default_rng(seed)
+    rows, ids = [], [f"S{i:03d}" for i in range(n_schools)]
+    for i, school in enumerate(ids):
+        size = rng.integers(8, 61)  # one class size per school, each work varies around it
+        for procedure, subject, grade in DIAGNOSTICS:
+            rate = rng.uniform(0.05, 0.40)
+            for year, p in zip((2025, 2026), rates if i in improved else (rate, rate)):
+                n = int(max(1, size + rng.integers(-3, 4)))
+                rows.append((year, school, procedure, subject, grade, n, int(rng.binomial(n, p))))
+    return results(rows), schools(ids)
+
+
+def old_rule_positive(table):
+    """The rule the school-level test replaces: one work improved at p < 0.05, none declined."""
+    tested = table[(table["n_prev"] >= 10) & (table["n_now"] >= 10)]
+    improved = (tested["p_value"] < 0.05) & (tested["change_pp"] < 0)
+    declined = (tested["p_value"] < 0.05) & (tested["change_pp"] > 0)
+    flags = tested.assign(i=improved, d=declined).groupby("school_id")[["i", "d"]].any()
+    return (flags["i"] & ~flags["d"]).mean()
+
+
+def test_school_level_positive_dynamics_without_true_change_is_rare(params):
+    frame, sch = simulated_diagnostics(seed=31)
+    group = params["dynamics"]["diagnostics"]
+    table = dyn.school_changes(frame, sch, 2026, params, group)
+    tested = table[table["verdict"] != "insufficient_data"]
+    assert len(tested) >= 550
+    alpha = params["dynamics"]["alpha"]
+    assert (tested["verdict"] == "improved").mean() <= alpha
+    assert (tested["verdict"] == "declined").mean() <= alpha
+    # even before the correction over the schools, one test per school keeps «improved» near alpha / 2
+    assert ((tested["p_value"] < alpha) & (tested["change_pp"] < 0)).mean() <= alpha
+    # the replaced reading of the same data: far above alpha
+    assert old_rule_positive(dyn.changes(frame, sch, 2026, params)) > alpha
+
+
+def test_school_level_positive_dynamics_finds_clear_improvements(params):
+    improved = set(range(0, 600, 20))  # 30 schools: 50 % -> 25 % in every work
+    frame, sch = simulated_diagnostics(seed=32, improved=improved)
+    table = dyn.school_changes(frame, sch, 2026, params, params["dynamics"]["diagnostics"])
+    is_improved = table["school_id"].str[1:].astype(int).isin(improved)
+    assert (table.loc[is_improved, "verdict"] == "improved").mean() >= 0.9
+    others = table[~is_improved & (table["verdict"] != "insufficient_data")]
+    assert (others["verdict"] == "improved").mean() <= params["dynamics"]["alpha"]

@@ -143,3 +143,20 @@ def test_adopted_tables_are_used(params):
 
 def test_builtin_names_of_the_catalogue_are_the_functions():
     assert set(BUILTINS) == set(BUILTIN_NAMES)
+
+
+def test_shnor_improved_is_one_test_over_the_identification_assessments(params):
+    spec = {"better": {"kind": "builtin", "name": "shnor_improved"}}
+    # W: 8/20 -> 2/20 and 8/20 -> 7/20 — Σ(a − E) = 3 + 0,5, V = 1,923 + 2,404, χ² = 3²/4,327 = 2,08, p = 0,15
+    out = run(params, spec)
+    assert out.loc["better", ["numerator", "denominator"]].tolist() == [0, 1]
+    # W: 8/20 -> 0/20 and 8/20 -> 1/20 — Σ(a − E) = 4 + 3,5, χ² = 7²/3,429 = 14,3, p < 0,001, change −37,5 п.п.
+    tables = tiny_tables()
+    res = tables.results.copy()
+    res.loc[(res["year"] == 2026) & (res["school_id"] == "W"), "low_count"] = [0, 1]
+    catalogue = {"better": {"title": "ШНОР с лучшими результатами", "group": "г", "unit": "%", "period": "год",
+                            "compute": spec["better"], "target": {"direction": "increase"}}}
+    programme = Programme("p", "Программа", None, ["better"], {})
+    out = compute_indicators(IndicatorTables(tables.schools, res, tables.context, tables.monitoring, res), 2026,
+                             params, programme, catalogue).set_index("id")
+    assert out.loc["better", ["numerator", "denominator", "value"]].tolist() == [1, 1, 100.0]

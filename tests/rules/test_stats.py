@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats as sps
+from scipy.stats import chi2
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from qualitylib.rules import stats
@@ -301,3 +302,50 @@ def test_verdict_needs_the_practical_change():
                   min_change=5.0)
     assert out.tolist() == ["no_change", "improved", "declined"]  # exactly 5 pp counts
     assert verdict([12.0], [10.0], [0.001], [500], [500]).tolist() == ["improved"]  # default: no threshold
+
+
+# --- Cochran–Mantel–Haenszel: one test per school over its procedures -----------------------
+
+def test_mantel_haenszel_hand_computed():
+    # school A: 30/100 -> 15/100 and 20/80 -> 10/80
+    out = stats.mantel_haenszel([30, 20], [100, 80], [15, 10], [100, 80], ["A", "A"])
+    # w = 100·100/200 = 50 and 80·80/160 = 40; RD = (50·(−0,15) + 40·(−0,125)) / 90
+    assert out["risk_difference"][0] == pytest.approx((50 * -0.15 + 40 * -0.125) / 90)
+    # deviation Σ(a − E) = (30 − 22,5) + (20 − 15) = 12,5
+    # V = 100·100·45·155/(200²·199) + 80·80·30·130/(160²·159)
+    var = 100 * 100 * 45 * 155 / (200 ** 2 * 199) + 80 * 80 * 30 * 130 / (160 ** 2 * 159)
+    assert out["statistic"][0] == pytest.approx((12.5 - 0.5) ** 2 / var)
+    assert out["p_value"][0] == pytest.approx(chi2.sf((12.5 - 0.5) ** 2 / var, 1))
+    assert out["strata"].tolist() == [2] and out["n1"].tolist() == [180] and out["n2"].tolist() == [180]
+
+
+@pytest.mark.parametrize("correction", [True, False])
+def test_mantel_haenszel_matches_statsmodels(correction):
+    from statsmodels.stats.contingency_tables import StratifiedTable
+    rng = np.random.default_rng(11)
+    for _ in range(30):
+        strata = int(rng.integers(1, 9))
+        n1, n2 = rng.integers(10, 80, strata), rng.integers(10, 80, strata)
+        k1, k2 = rng.binomial(n1, rng.uniform(0.05, 0.5, strata)), rng.binomial(n2, rng.uniform(0.05, 0.5, strata))
+        out = stats.mantel_haenszel(k1, n1, k2, n2, np.zeros(strata, dtype=int), correction=correction)
+        tables = np.stack([[[a, n - a], [b, m - b]] for a, n, b, m in zip(k1, n1, k2, n2)], axis=2)
+        ref = StratifiedTable(tables.astype(float)).test_null_odds(correction=correction)
+        deviation = (k1 - n1 * (k1 + k2) / (n1 + n2)).sum()
+        if correction and abs(deviation) < 0.5:
+            # R's rule, which statsmodels does not apply: no correction below 1/2
+            plain = StratifiedTable(tables.astype(float)).test_null_odds(correction=False)
+            assert out["statistic"][0] == pytest.approx(plain.statistic, rel=1e-9)
+            continue
+        assert out["statistic"][0] == pytest.approx(ref.statistic, rel=1e-9)
+        assert out["p_value"][0] == pytest.approx(ref.pvalue, rel=1e-9)
+
+
+def test_mantel_haenszel_groups_and_degenerate_cases():
+    out = stats.mantel_haenszel([3, 0, 5, 4], [10, 10, 0, 10], [1, 0, 0, 4], [10, 10, 10, 10], ["B", "B", "C", "A"])
+    assert out["group"].tolist() == ["A", "B", "C"]
+    # A: 4/10 both years — no change, deviation 0
+    assert out["risk_difference"][0] == 0.0 and out["p_value"][0] == 1.0
+    # B: the second stratum (none low in either year) adds weight, no variance
+    assert out["strata"][1] == 2 and out["risk_difference"][1] == pytest.approx((5 * -0.2 + 5 * 0.0) / 10)
+    # C: no pupils last year — nothing to test
+    assert out["strata"][2] == 0 and np.isnan(out["p_value"][2]) and np.isnan(out["risk_difference"][2])
