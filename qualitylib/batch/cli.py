@@ -121,7 +121,8 @@ def cmd_run(args) -> int:
     try:
         manifest = runner.run_region(args.data, args.year, args.out, params_dir=args.params_dir,
                                      municipalities=args.municipality, workers=args.workers, public=args.public,
-                                     executor=args.executor, scheduler=args.scheduler, progress=not args.quiet)
+                                     executor=args.executor, scheduler=args.scheduler, progress=not args.quiet,
+                                     force=args.force)
     except UnknownMunicipalityError as exc:
         raise UsageError(str(exc)) from exc
     base = runner.region_folder(Path(args.out), manifest["region"], args.year)
@@ -139,8 +140,11 @@ def cmd_run(args) -> int:
                f"Оглавление: {base / 'index.html'}", file=sys.stderr)
         return 128 + getattr(signal, name, signal.SIGINT)
     kept = len(manifest["municipalities"]) - len(run)
+    reused = len(manifest.get("reused") or [])
     _print(f"Готово за {manifest['seconds']:.0f} с: муниципалитетов — {len(run)}, с ошибками — {len(failed)}"
+           + (f", без пересчёта (входные данные не изменились) — {reused}" if reused else "")
            + (f"; остальные {kept} — в оглавлении с результатами прошлых прогонов." if kept > 0 else "."))
+    _print(f"Что изменилось: {base / 'changes.html'}")
     _print(f"Оглавление: {base / 'index.html'}")
     return 1 if failed else 0
 
@@ -270,6 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="local — процессы этой машины; dask — кластер Dask")
     p.add_argument("--scheduler", help="адрес планировщика Dask (tcp://host:8786)")
     p.add_argument("--quiet", action="store_true", help="без индикатора выполнения")
+    p.add_argument("--force", action="store_true",
+                   help="пересчитать все муниципалитеты, даже если их входные данные не изменились")
     p.set_defaults(func=cmd_run)
     return parser
 

@@ -70,7 +70,10 @@ def render_index(region_name: str, year: int, rows: list[dict], generated: str, 
         else:
             status = (f'<span class="fail">{_e(title)}</span><div class="reason">'
                       + "<br>".join(_e(r) for r in row.get("reasons", [])) + "</div>")
-        if row.get("generated") and row["generated"] != generated:
+        if row.get("reused"):
+            status += (f'<div class="when">отчёты прогона {_e(row["generated"])}: входные данные с тех пор '
+                       'не изменились</div>')
+        elif row.get("generated") and row["generated"] != generated:
             status += f'<div class="when">результаты прогона {_e(row["generated"])}</div>'
 
         def num(key):
@@ -85,6 +88,7 @@ def render_index(region_name: str, year: int, rows: list[dict], generated: str, 
     warning = f'<div class="warn">{_e(note)}</div>\n' if note else ""
     mode = "публичный (малые группы скрыты)" if public else "внутренний (малые группы отмечены)"
     region_links = ('<a href="registry.xlsx">Реестр региона (Excel)</a> · '
+                    '<a href="changes.html">Что изменилось</a> · '
                     '<a href="manifest.json">Сведения о прогоне (manifest.json)</a>')
     return f"""<!DOCTYPE html>
 <html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1.0">

@@ -706,7 +706,7 @@ def _previous_manifest(base: Path, region_name: str, year: int) -> dict | None:
                if isinstance(item, dict) and isinstance(item.get("municipality"), str)}
     params = data.get("params") if isinstance(data.get("params"), dict) else {}
     return {"public": bool(data.get("public")), "generated": str(data.get("generated", "")),
-            "entries": entries, "params": params}
+            "entries": entries, "params": params, "raw": data}
 
 
 def _reports(folder: Path, notebooks: list) -> dict[str, bool]:
@@ -731,7 +731,9 @@ def _kept_row(name: str, slug: str, entry: dict, generated: str, folder: Path) -
     headline = entry.get("headline") if isinstance(entry.get("headline"), dict) else {}
     reports = _reports(folder, notebooks) if status in ("ok", "failed") else {}
     return {"municipality": name, "slug": slug, "status": status, "reasons": reasons, "reports": reports,
-            "headline": headline, "notebooks": notebooks, "generated": str(entry.get("generated") or generated)}
+            "headline": headline, "notebooks": notebooks, "generated": str(entry.get("generated") or generated),
+            "fingerprint": entry.get("fingerprint") if isinstance(entry.get("fingerprint"), dict) else None,
+            "state": entry.get("state") if isinstance(entry.get("state"), dict) else None}
 
 
 def _previous_registry(path: Path):
@@ -769,7 +771,7 @@ def _previous_registry(path: Path):
 def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", params_dir: str | None = None,
                municipalities: list[str] | None = None, workers: int = 2, public: bool = False,
                executor: str = "local", scheduler: str | None = None, progress: bool = True,
-               execute=execute) -> dict:
+               execute=execute, force: bool = False) -> dict:
     """Run the whole batch for a region and write the index, the region registry and the manifest.
 
     ``executor`` and ``execute`` are passed to :func:`execute_jobs`: ``execute`` runs one
@@ -784,6 +786,13 @@ def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", par
     their kernels; the index and manifest are then written for what finished, the rest
     marked «прервано», and the function returns with ``manifest["interrupted"]`` set to
     the signal's name.
+
+    A municipality whose reports of the previous run succeeded and whose inputs are unchanged
+    (:func:`qualitylib.batch.fingerprint.fingerprint`: its data, what it reads of the region,
+    its parameters, the library's code, the notebooks) is not executed again: its reports are
+    kept with their date (``manifest["reused"]``); ``force`` reruns everything. The region's
+    outputs are rebuilt from all municipalities, and ``changes.html`` / ``changes.xlsx`` say
+    what changed since the previous run (:mod:`qualitylib.batch.changes`).
 
     Returns
     -------
@@ -818,14 +827,63 @@ def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", par
     base = region_folder(Path(out), region.name, year)
     with output_lock(base):
         return _run_locked(region, int(year), Path(out), base, params_dir, municipalities, workers, public,
-                           executor, scheduler, progress, execute, started)
+                           executor, scheduler, progress, execute, started, force)
+
+
+def _reusable(job: Job, entry: dict | None, current: dict[str, str], folder: Path, public_before: bool | None,
+              public: bool) -> list[str]:
+    """Why ``job`` must run again (Russian reasons); empty when its last reports can be kept."""
+    from .fingerprint import PARTS, changed_parts
+
+    if not entry:
+        return ["в прошлых прогонах его не было"]
+    if entry.get("status") != "ok":
+        return ["в прошлый раз отчёты не были готовы"]
+    if public_before is not None and public_before != public:
+        return ["сменился режим (публичный или внутренний)"]
+    reports = _reports(folder, entry.get("notebooks") or [])
+    if not all(reports.get(Path(nb).stem) for nb in job.notebooks):
+        return ["не хватает файлов прошлых отчётов"]
+    return [PARTS[part] for part in changed_parts(entry.get("fingerprint"), current)]
+
+
+def _plan_reuse(region, year: int, jobs: list[Job], entries: dict, previous: dict | None, params_dir,
+                public: bool, force: bool, base: Path) -> tuple[dict, dict, dict]:
+    """Fingerprint every job and decide which can keep their last reports.
+
+    Returns the fingerprints (municipality -> digests), the reused municipalities (-> their
+    previous manifest entry) and the Russian reasons of those that run again.
+    """
+    from ..data.params import load_params
+    from .fingerprint import fingerprint
+
+    fingerprints, reused, rerun = {}, {}, {}
+    for job in jobs:
+        name = job.municipality
+        try:
+            fingerprints[name] = fingerprint(region, name, year, load_params(job.params_file), job.params_file,
+                                             params_dir, job.notebooks, NOTEBOOKS_DIR, public)
+        except Exception as exc:  # the notebooks will meet and report the same problem
+            rerun[name] = [f"входные данные не удалось сравнить с прошлым прогоном ({_reason(exc)})"]
+            continue
+        if force:
+            rerun[name] = ["задан пересчёт всех муниципалитетов (--force)"]
+            continue
+        why = _reusable(job, entries.get(name), fingerprints[name], base / job.slug,
+                        previous["public"] if previous else None, public)
+        if why:
+            rerun[name] = why
+        else:
+            reused[name] = entries[name]
+    return fingerprints, reused, rerun
 
 
 def _run_locked(region, year, out, base, params_dir, municipalities, workers, public, executor, scheduler,
-                progress, execute, started) -> dict:
+                progress, execute, started, force=False) -> dict:
     """:func:`run_region` once the region folder is locked."""
     import pandas as pd
 
+    from .changes import compare, municipality_state, write_changes
     from .excel import write_registry
     from .index_page import render_index
     from ..data.params import find_municipality_params, load_params
@@ -869,8 +927,11 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
                        for row in rows},
             "versions": package_versions(),
             "run": selected,
-            "municipalities": [{k: row[k] for k in ("municipality", "slug", "status", "reasons", "headline",
-                                                    "notebooks", "generated")} for row in rows],
+            "reused": [row["municipality"] for row in rows if row.get("reused")],
+            "municipalities": [{**{k: row[k] for k in ("municipality", "slug", "status", "reasons", "headline",
+                                                       "notebooks", "generated")},
+                                **{k: row[k] for k in ("fingerprint", "state", "reused") if row.get(k) is not None}}
+                               for row in rows],
             "failed": [row["municipality"] for row in rows
                        if row["municipality"] in chosen and row["status"] != "ok"],
         }
@@ -893,6 +954,7 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
                 "headline": {}, "notebooks": [], "generated": generated}
 
     jobs, params_failed, results, interrupted = [], {}, {}, None
+    fingerprints, reused = {}, {}
     run_dir = new_run_dir()
     with _Signals() as stop:
         try:
@@ -901,14 +963,22 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
             # folder names of the whole region, kept from the previous run (plan_jobs sees the selection only)
             jobs = [replace(job, slug=slugs[job.municipality],
                             out_dir=str((base / slugs[job.municipality]).resolve())) for job in jobs]
+            fingerprints, reused, rerun = _plan_reuse(region, year, jobs, entries, previous, params_dir, public,
+                                                      force, base)
+            to_run = [job for job in jobs if job.municipality not in reused]
             logger.info(f"Регион «{region.name}», {year} год: муниципалитетов — {len(jobs) + len(params_failed)}, "
-                        f"блокнотов — {len(jobs) * len(available_notebooks())}, процессов — {workers}.")
+                        f"блокнотов — {len(to_run) * len(available_notebooks())}, процессов — {workers}.")
+            if reused:
+                logger.info(f"Отчёты {len(reused)} муниципалитетов оставлены без пересчёта: их данные, параметры, "
+                            "библиотека и блокноты не изменились (пересчитать всё — --force).")
+            for name, why in rerun.items():
+                logger.info(f"Пересчитывается «{name}»: {'; '.join(why)}.")
             begun = now_text()
-            publish([empty_row(n, "running", [RUNNING_REASON], begun) if n in chosen else other_row(n, begun)
-                     for n in region.municipalities], begun,
+            publish([empty_row(n, "running", [RUNNING_REASON], begun) if n in chosen and n not in reused
+                     else other_row(n, begun) for n in region.municipalities], begun,
                     f"Идёт прогон (начат {begun}): муниципалитеты с пометкой «не завершено» ещё не готовы; "
                     "если прогон был остановлен, запустите его снова.", None, 0.0)
-            _execute(jobs, workers, executor, scheduler, progress, execute, results, run_dir)
+            _execute(to_run, workers, executor, scheduler, progress, execute, results, run_dir)
         except KeyboardInterrupt:
             interrupted = stop.name or "SIGINT"
         finally:
@@ -933,30 +1003,39 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
             if name in params_failed:
                 rows.append(empty_row(name, "failed", [params_failed[name]], generated))
                 continue
-            if name not in by_name:
+            if name in reused:  # its last reports stand: the row is rebuilt, the notebooks are not run
+                entry = reused[name]
+                row = empty_row(name, "ok", [], str(entry.get("generated") or previous["generated"]))
+                row["notebooks"] = [n for n in entry.get("notebooks") or [] if isinstance(n, dict)]
+                row["reused"] = True
+            elif name not in by_name:
                 rows.append(empty_row(name, "interrupted", [INTERRUPTED_REASON], generated))
                 continue
-            res = by_name[name]
-            row = empty_row(name, "ok", [], generated)
-            row["notebooks"] = res.notebooks
-            if not res.ok:
-                row["status"] = "failed"
-                row["reasons"] = [f"{n['notebook']}: {n['reason']}" for n in res.notebooks if n["status"] != "ok"]
-                if res.error:
-                    row["reasons"].append(res.error)
-            row["reports"] = _reports(base / slugs[name], res.notebooks)
+            else:
+                res = by_name[name]
+                row = empty_row(name, "ok", [], generated)
+                row["notebooks"] = res.notebooks
+                if not res.ok:
+                    row["status"] = "failed"
+                    row["reasons"] = [f"{n['notebook']}: {n['reason']}" for n in res.notebooks if n["status"] != "ok"]
+                    if res.error:
+                        row["reasons"].append(res.error)
+            row["reports"] = _reports(base / slugs[name], row["notebooks"])
+            row["fingerprint"] = fingerprints.get(name)
             try:
                 params = load_params(find_municipality_params(name, params_dir, known=region.municipalities))
                 params_of[name] = params
                 # the region registry is published like the reports: public mode hides what they hide
                 ident = present(build_identification(region, name, year, params, public=public, objectivity=False))
                 row["headline"] = ident.headline
+                table = None
                 if params.get("programme"):
                     programme, catalogue = programme_for(params, catalogue)
                     table = indicators_table(region, name, year, params, programme, catalogue)
                     row["headline"]["indicators_met"] = int((table["status"] == "met").sum())
                     row["headline"]["indicators_total"] = int((table["status"] != "no_target").sum())
                 fresh[name] = (ident.shnor, ident.risk, ident.pairs)
+                row["state"] = municipality_state(ident.shnor_list, ident.risk_list, table, params)
             except Exception as exc:  # the notebook failed for the same reason; keep the index honest
                 row["status"] = "failed"
                 row["reasons"].append(_reason(exc))
@@ -992,4 +1071,10 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
             done = sum(1 for row in rows if row["municipality"] in chosen and row["status"] != "interrupted")
             note = (f"Прогон прерван ({interrupted}) {generated}: обработано муниципалитетов — {done} из "
                     f"{len(selected)}; остальные отмечены «прервано», их прежние отчёты не показаны.")
-        return publish(rows, generated, note, interrupted, round(time.perf_counter() - started, 2))
+        manifest = publish(rows, generated, note, interrupted, round(time.perf_counter() - started, 2))
+        try:
+            write_changes(base, region.name, year, compare(previous["raw"] if previous else None, manifest),
+                          generated, previous["generated"] if previous else "")
+        except OSError as exc:
+            raise _unwritable(base, exc) from exc
+        return manifest
