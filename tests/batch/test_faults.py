@@ -45,7 +45,8 @@ def test_partial_rerun_keeps_every_municipality_of_the_region(region, tmp_path, 
     monkeypatch.setattr(runner, "now_text", lambda: "2026-01-01 10:00")
     run(region, tmp_path, StandIn())
     monkeypatch.setattr(runner, "now_text", lambda: "2026-02-02 12:00")
-    manifest = run(region, tmp_path, StandIn(), municipalities=["Южный"])
+    # forced: with unchanged inputs Южный's reports would be kept (tests/batch/test_reruns.py)
+    manifest = run(region, tmp_path, StandIn(), municipalities=["Южный"], force=True)
     assert [m["municipality"] for m in manifest["municipalities"]] == ["Северный", "Южный"]
     assert manifest["run"] == ["Южный"] and manifest["failed"] == []
     north, south = manifest["municipalities"]

@@ -88,7 +88,9 @@ def region(tmp_path_factory):
 
 
 def run(region, out, execute, **kwargs):
+    """A run that executes every municipality (reuse of unchanged ones: tests/batch/test_reruns.py)."""
     kwargs.setdefault("workers", 1)
+    kwargs.setdefault("force", True)
     return run_region(region, YEAR, out, executor="inline", execute=execute, progress=False, **kwargs)
 
 
@@ -118,7 +120,8 @@ def test_one_failing_notebook_does_not_stop_the_others(failing_run):
         ("02_dynamics", "failed", "ValueError: Нет данных за 2023 год"),
         ("03_monitoring", "ok", ""),
     ]
-    assert files(base) == ["index.html", "manifest.json", "registry.xlsx", "severnyy", "yuzhnyy"]
+    assert files(base) == ["changes.html", "changes.xlsx", "index.html", "manifest.json", "registry.xlsx",
+                           "severnyy", "yuzhnyy"]
     assert files(base / "severnyy") == sorted([f"{n}.{ext}" for n in NOTEBOOK_NAMES for ext in ("html", "ipynb")]
                                               + ["indicators.xlsx", "registry.xlsx"])
     # the failed notebook keeps its executed copy (to read the traceback) but has no report
@@ -140,7 +143,8 @@ def test_manifest_contents(failing_run, region):
     manifest, base, _ = failing_run
     assert json.loads((base / "manifest.json").read_text(encoding="utf-8")) == manifest
     assert list(manifest) == ["region", "year", "generated", "public", "workers", "executor", "seconds",
-                              "interrupted", "inputs", "params", "versions", "run", "municipalities", "failed"]
+                              "interrupted", "inputs", "params", "versions", "run", "reused", "municipalities",
+                              "failed"]
     assert manifest["interrupted"] is None and manifest["run"] == ["Северный", "Южный"]
     assert (manifest["region"], manifest["year"], manifest["public"], manifest["workers"], manifest["executor"]) \
         == ("Тестовый регион", 2024, False, 1, "inline")
@@ -154,7 +158,10 @@ def test_manifest_contents(failing_run, region):
     assert {"python", "qualitylib", "pandas", "papermill", "nbconvert"} <= set(manifest["versions"])
     north, south = manifest["municipalities"]
     assert [(m["municipality"], m["slug"]) for m in (north, south)] == [("Северный", "severnyy"), ("Южный", "yuzhnyy")]
-    assert set(north) == {"municipality", "slug", "status", "reasons", "headline", "notebooks", "generated"}
+    assert set(north) == {"municipality", "slug", "status", "reasons", "headline", "notebooks", "generated",
+                          "fingerprint", "state"}
+    assert set(north["fingerprint"]) == {"data", "region", "params", "code", "notebooks"}
+    assert list(north["state"]["shnor"]) == ["S2"] and sorted(north["state"]["risk"]) == ["S1", "S2"]
     assert north["generated"] == manifest["generated"]
     assert north["headline"]["schools"] == 2 and north["headline"]["shnor"] == 1 and north["headline"]["shnor_prev"] == 0
     assert south["headline"]["schools"] == 1 and south["headline"]["shnor"] == 0
@@ -248,7 +255,8 @@ def test_bad_parameters_skip_the_municipality_but_not_the_batch(region, tmp_path
     assert "вне допустимого диапазона (от 0 до 100)" in south["reasons"][0]
     assert manifest["params"]["Южный"] == str(params / "south.yaml")
     base = tmp_path / "out" / "testovyy-region" / str(YEAR)
-    assert files(base) == ["index.html", "manifest.json", "registry.xlsx", "severnyy"]
+    assert files(base) == ["changes.html", "changes.xlsx", "index.html", "manifest.json", "registry.xlsx",
+                           "severnyy"]
 
 
 def test_unknown_municipality_writes_nothing(region, tmp_path):
@@ -264,8 +272,8 @@ def test_one_municipality_only(region, tmp_path):
     assert [(m["municipality"], m["status"]) for m in manifest["municipalities"]] == [("Северный", "not_run"),
                                                                                        ("Южный", "ok")]
     assert manifest["run"] == ["Южный"] and manifest["failed"] == []
-    assert files(tmp_path / "testovyy-region" / str(YEAR)) == ["index.html", "manifest.json", "registry.xlsx",
-                                                               "yuzhnyy"]
+    assert files(tmp_path / "testovyy-region" / str(YEAR)) == ["changes.html", "changes.xlsx", "index.html",
+                                                               "manifest.json", "registry.xlsx", "yuzhnyy"]
 
 
 def test_run_job_and_execute_jobs_with_a_stand_in(tmp_path):

@@ -1,0 +1,163 @@
+"""What a municipality's reports are made from, as digests: decide whether a rerun can reuse them.
+
+A municipality's reports depend on
+
+* ``data`` -- its own rows of every table of the region (schools, results, context,
+  monitoring, road map), whatever file they come from: a corrected school in another
+  municipality leaves this digest alone;
+* ``region`` -- what its reports read from the rest of the region: the social reading of its
+  schools (fitted over the whole region), the leader pairs of its ШНОР (assigned over the
+  region), the region's mean scores per work and year (the score indices), the pupils' file
+  (the objectivity limits come from the region's schools); values are taken as the reports
+  round them, so a change too small to show does not rerun a municipality;
+* ``params`` -- its parameters as loaded (the chain of ``base:`` files merged) and every
+  shared parameter file of the package (programmes, indicator catalogue, road maps, scales);
+* ``code`` -- the library's source files and report templates;
+* ``notebooks`` -- the notebooks executed, and the run's mode (year, public).
+
+:func:`fingerprint` gives the digests; :func:`changed_parts` says which differ from a
+previous run's. Nothing here writes a file.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from ..data.io import file_hash
+from ..data.pupils import PUPILS_FILE
+from ..data.region import Region, code_digest
+from ..resources import package_dir, params_dir
+
+#: The parts of a fingerprint, in the order the runner names them, with their Russian reasons.
+PARTS = {
+    "data": "изменились данные муниципалитета",
+    "region": "изменились данные региона, которые читают его отчёты",
+    "params": "изменились параметры",
+    "code": "изменилась версия библиотеки",
+    "notebooks": "изменились блокноты или режим прогона",
+}
+
+#: Decimals the reports show: values are rounded to them before hashing.
+_DECIMALS = 1
+
+
+def _digest(*chunks) -> str:
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk if isinstance(chunk, bytes) else str(chunk).encode("utf-8"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def frame_digest(frame: pd.DataFrame | None) -> str:
+    """A digest of a table's content that ignores the order of its rows and columns."""
+    if frame is None:
+        return "none"
+    frame = frame.reindex(columns=sorted(frame.columns))
+    if len(frame):
+        frame = frame.sort_values(list(frame.columns), kind="mergesort", na_position="last")
+    hashed = pd.util.hash_pandas_object(frame.reset_index(drop=True), index=False).to_numpy()
+    return _digest(",".join(map(str, frame.columns)), ",".join(map(str, frame.dtypes)), hashed.tobytes())
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """The library's source files (:func:`qualitylib.data.region.code_digest`) and its templates."""
+    package = package_dir()
+    templates = sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in (".html", ".css", ".j2",
+                                                                                       ".tpl", ".yaml"))
+    return _digest(code_digest(), *(f"{p.relative_to(package).as_posix()}|{file_hash(p)}" for p in templates))
+
+
+def _shared_params(params_dirs: list[Path], own: Path | None) -> str:
+    """Every parameter file that is not a municipality's own: programmes, catalogue, road maps, scales."""
+    chunks = []
+    for folder in params_dirs:
+        if not folder.is_dir():
+            continue
+        for file in sorted(folder.rglob("*.yaml")) + sorted(folder.rglob("*.yml")) + sorted(folder.rglob("*.csv")):
+            if "municipalities" in file.relative_to(folder).parts or (own is not None and file == own):
+                continue
+            chunks.append(f"{file.relative_to(folder).as_posix()}|{file_hash(file)}")
+    return _digest(*chunks)
+
+
+def params_fingerprint(params: dict, params_file: str | Path | None, params_folder: str | Path | None) -> str:
+    """The parameters as loaded and the shared parameter files of the package.
+
+    The loaded parameters hold the municipality's own file and every ``base:`` file it
+    builds on (merged), wherever they are; the shared files are the package's programmes,
+    indicator catalogue, road maps and scales. Another municipality's file changes neither.
+    """
+    loaded = json.dumps({k: v for k, v in params.items() if not k.startswith("_")}, sort_keys=True,
+                        ensure_ascii=False, default=str)
+    own = Path(params_file).resolve() if params_file else None
+    return _digest(loaded, _shared_params([params_dir()], own))
+
+
+def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].round(_DECIMALS)
+    return out
+
+
+def region_fingerprint(region: Region, municipality: str, year: int, params: dict, public: bool) -> str:
+    """What the municipality's reports read from the rest of the region, as they round it.
+
+    Computes the identification of the municipality (:func:`qualitylib.reports.identification
+    .build_identification`, memoised: the notebooks of the run reuse it) for its social reading
+    and its leader pairs.
+    """
+    from ..reports.identification import build_identification
+
+    ident = build_identification(region, municipality, year, params, public=public, objectivity=False)
+    social = ident.social[ident.social["school_id"].isin(region.subset(municipality).schools["school_id"])]
+    res = region.results
+    scores = res[res["year"].isin([year - 1, year]) & res["mean_score"].notna() & (res["participants"] > 0)]
+    scores = scores.assign(points=scores["mean_score"] * scores["participants"]).groupby(
+        ["year", "procedure", "subject", "grade"])[["points", "participants"]].sum()
+    means = (scores["points"] / scores["participants"]).round(2).reset_index(name="mean")
+    pupils = Path(region.path) / PUPILS_FILE
+    return _digest(frame_digest(_rounded(social)), frame_digest(_rounded(ident.pairs)), frame_digest(means),
+                   file_hash(pupils) if pupils.is_file() else "none")
+
+
+def data_fingerprint(region: Region, municipality: str) -> str:
+    """The municipality's own rows of every table of the region."""
+    scope = region.subset(municipality)
+    tables = {name: getattr(scope, name) for name in ("schools", "results", "context", "monitoring", "roadmap")}
+    for name, value in vars(scope).items():  # tables added to the region later are hashed too
+        if isinstance(value, pd.DataFrame) and name not in tables:
+            tables[name] = value
+    return _digest(*(f"{name}|{frame_digest(frame)}" for name, frame in sorted(tables.items())))
+
+
+def fingerprint(region: Region, municipality: str, year: int, params: dict, params_file: str | Path | None,
+                params_folder: str | Path | None, notebooks: list[str], notebooks_folder: Path,
+                public: bool) -> dict[str, str]:
+    """The digests of :data:`PARTS` for one municipality's reports of ``year``.
+
+    ``notebooks`` are notebook files, or names looked up in ``notebooks_folder``.
+    """
+    notebook_files = [Path(nb) if str(nb).endswith(".ipynb") else notebooks_folder / f"{nb}.ipynb" for nb in notebooks]
+    return {
+        "data": data_fingerprint(region, municipality),
+        "region": region_fingerprint(region, municipality, year, params, public),
+        "params": params_fingerprint(params, params_file, params_folder),
+        "code": code_fingerprint(),
+        "notebooks": _digest(int(year), bool(public),
+                             *(f"{p.name}|{file_hash(p) if p.is_file() else 'missing'}" for p in notebook_files)),
+    }
+
+
+def changed_parts(previous: dict | None, current: dict[str, str]) -> list[str]:
+    """The parts of :data:`PARTS` whose digest differs from ``previous`` (all when there is none)."""
+    if not isinstance(previous, dict):
+        return list(PARTS)
+    return [part for part in PARTS if previous.get(part) != current.get(part)]
