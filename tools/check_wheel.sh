@@ -22,11 +22,12 @@ BIN="$WORK/venv/bin"
 "$BIN/qualitylib" run --data region --year 2026 --out out --quiet
 base="out/sinteticheskiy-region-obrazets/2026"
 missing=0
-for f in index.html registry.xlsx manifest.json; do
+for f in index.html registry.xlsx manifest.json changes.html changes.xlsx _region/00_region.html _region/region.xlsx; do
   [ -s "$base/$f" ] || { echo "нет файла $base/$f"; missing=1; }
 done
 count=0
 for m in "$base"/*/; do
+  [ "$(basename "$m")" = "_region" ] && continue
   for f in 01_identification.html 02_dynamics.html 03_monitoring.html registry.xlsx indicators.xlsx; do
     [ -s "$m$f" ] || { echo "нет файла $m$f"; missing=1; }
   done

@@ -312,11 +312,69 @@ display(html.title_block(region.name, municipality, year, params))'''),
     return notebook(cells)
 
 
+REGION_PARAMETERS = '''# Параметры (papermill подставляет свои значения при пакетном запуске)
+data_dir = "../data/sample"      # папка региона
+year = 2026                      # год результатов
+params_dir = None                # папка файлов параметров муниципалитетов; None — params/
+output_dir = None                # куда сохранить Excel; None — не сохранять
+public = False                   # публичный режим'''
+
+
+def region() -> nbformat.NotebookNode:
+    cells = [
+        new_markdown_cell(
+            "# Школы с низкими результатами: муниципалитеты региона рядом\n\n"
+            "Обзор для регионального министерства: в каждом муниципалитете — число школ, ШНОР (число, доля "
+            "школ, изменение к прошлому году), школы в зоне риска, школы в неблагоприятных социальных "
+            "условиях (ШНСУ), индекс объективности результатов ВПР, показатели программы; доля низких "
+            "результатов муниципалитета на воронке; итоги по региону. Каждый муниципалитет считается по "
+            "своей методике, как в его собственных отчётах."),
+        new_code_cell(REGION_PARAMETERS, metadata={"tags": ["parameters"]}),
+        new_code_cell('''from pathlib import Path
+
+from IPython.display import display
+
+from qualitylib import load_region
+from qualitylib.batch.region_outputs import municipality_links, write_region_workbook
+from qualitylib.reports.region import build_region_report, region_params
+from qualitylib.views import charts, html
+from qualitylib.views.region import REGION_TITLES, funnel_chart, region_frame, region_sentences
+
+charts.configure_inline()
+region = load_region(data_dir)
+params_of, problems = region_params(region, params_dir)
+report = build_region_report(region, year, params_of, public=public, problems=problems)
+display(html.paragraphs([f"Регион: {region.name} · Год: {int(year)}"]))'''),
+        new_markdown_cell("## Итоги"),
+        new_code_cell("html.paragraphs(region_sentences(report))"),
+        new_markdown_cell(
+            "## Муниципалитеты\n\n"
+            "Показатели программы — сколько из показателей с целевым значением выполнено и не выполнено "
+            "(по программе муниципалитета). Индекс объективности — 100 минус доля школ с признаками "
+            "необъективности результатов ВПР (если в данных есть результаты учеников). Положение на воронке — "
+            "выходит ли доля низких результатов за 99,8 % пределы при таком числе участников."),
+        new_code_cell("html.table(region_frame(report).rename(columns=REGION_TITLES))"),
+        new_markdown_cell(
+            "## Воронка: доля низких результатов и число участников\n\n"
+            "Каждая точка — муниципалитет: доля низких результатов по процедурам правила ШНОР против числа "
+            "участников. Линии — 95 % и 99,8 % пределы вокруг доли региона; если муниципалитеты различаются "
+            "сильнее, чем объясняет случай, пределы расширены на этот разброс (под заголовком сказано, "
+            "сделана ли поправка)."),
+        new_code_cell("fig = funnel_chart(report)"),
+        new_markdown_cell("## Отчёты муниципалитетов"),
+        new_code_cell("from qualitylib.batch.runner import NOTEBOOKS\n"
+                      "municipality_links(output_dir, NOTEBOOKS)"),
+        new_code_cell('if output_dir:\n'
+                      '    saved = write_region_workbook(Path(output_dir) / "region.xlsx", report)'),
+    ]
+    return notebook(cells)
+
+
 def build_notebooks() -> dict[str, nbformat.NotebookNode]:
-    """The three workbench notebooks by file name, with stable cell ids, without writing them."""
+    """The workbench notebooks by file name, with stable cell ids, without writing them."""
     out = {}
-    for name, build in (("01_identification.ipynb", identification), ("02_dynamics.ipynb", dynamics),
-                        ("03_monitoring.ipynb", monitoring)):
+    for name, build in (("00_region.ipynb", region), ("01_identification.ipynb", identification),
+                        ("02_dynamics.ipynb", dynamics), ("03_monitoring.ipynb", monitoring)):
         nb = build()
         for i, cell in enumerate(nb.cells):
             cell["id"] = f"cell-{i:02d}"

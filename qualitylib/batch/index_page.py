@@ -34,7 +34,7 @@ STATUS_TITLES = {
 
 
 def render_index(region_name: str, year: int, rows: list[dict], generated: str, public: bool,
-                 notebook_titles: dict[str, str], note: str = "") -> str:
+                 notebook_titles: dict[str, str], note: str = "", region_report: dict | None = None) -> str:
     """Render the index page.
 
     Parameters
@@ -48,6 +48,9 @@ def render_index(region_name: str, year: int, rows: list[dict], generated: str, 
         (a municipality kept from an earlier run).
     note : str, optional
         A warning shown above the table (an interrupted or unfinished run).
+    region_report : dict, optional
+        The region's report as the manifest records it (``status``, ``reasons``, ``folder``,
+        ``reports``): linked above the table when built, its reasons shown when it failed.
     """
     head = ("<tr><th>Муниципалитет</th><th>Школ</th><th>ШНОР</th><th>ШНОР год назад</th>"
             "<th>В зоне риска</th><th>ШНСУ</th><th>Показатели выполнены</th><th>Отчёты</th>"
@@ -87,7 +90,17 @@ def render_index(region_name: str, year: int, rows: list[dict], generated: str, 
                      if (count := sum(1 for r in rows if r["status"] == key)))
     warning = f'<div class="warn">{_e(note)}</div>\n' if note else ""
     mode = "публичный (малые группы скрыты)" if public else "внутренний (малые группы отмечены)"
-    region_links = ('<a href="registry.xlsx">Реестр региона (Excel)</a> · '
+    overview = ""
+    if region_report:
+        files = region_report.get("reports") or {}
+        folder = _e(region_report.get("folder", ""))
+        parts = [f'<a href="{folder}/{_e(name)}">{title}</a>' for name, title in
+                 (("00_region.html", "Обзор по региону"), ("region.xlsx", "Обзор по региону (Excel)"))
+                 if files.get(name)]
+        if region_report.get("status") != "ok":
+            parts.append('<span class="fail">обзор по региону не построен</span>')
+        overview = " · ".join(parts) + " · " if parts else ""
+    region_links = (overview + '<a href="registry.xlsx">Реестр региона (Excel)</a> · '
                     '<a href="changes.html">Что изменилось</a> · '
                     '<a href="manifest.json">Сведения о прогоне (manifest.json)</a>')
     return f"""<!DOCTYPE html>

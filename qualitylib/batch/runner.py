@@ -60,7 +60,10 @@ NOTEBOOKS = {
 }
 #: What a notebook saves into ``output_dir`` besides itself (see ``tools/make_notebooks.py``):
 #: published only when the notebook succeeded, removed when it failed.
-NOTEBOOK_FILES = {"01_identification": ("registry.xlsx",), "03_monitoring": ("indicators.xlsx",)}
+NOTEBOOK_FILES = {"01_identification": ("registry.xlsx",), "03_monitoring": ("indicators.xlsx",),
+                  "00_region": ("region.xlsx",)}
+#: The region's report: its notebook (run once per region) and its title.
+REGION_NOTEBOOK, REGION_TITLE = "00_region", "Обзор по региону"
 #: The lock file of a region's output folder (removed at the end of the run).
 LOCK_NAME = ".qualitylib-run.lock"
 #: Reasons shown for municipalities a run did not finish.
@@ -81,6 +84,9 @@ class Job:
     notebooks: list[str]
     public: bool = False
     kernel_name: str = "python3"
+    #: The region's report: its notebook takes the folder of parameters instead of one file.
+    region_report: bool = False
+    params_dir: str | None = None
 
 
 @dataclass
@@ -187,6 +193,9 @@ def execute(path: str, executed: Path, job: Job, output_dir: Path, attempts: int
     parameters = {"data_dir": job.data_dir, "municipality": job.municipality, "year": job.year,
                   "params_file": job.params_file, "output_dir": str(output_dir), "public": job.public,
                   "interactive": False}
+    if job.region_report:
+        parameters = {"data_dir": job.data_dir, "year": job.year, "params_dir": job.params_dir,
+                      "output_dir": str(output_dir), "public": job.public}
     for attempt in range(attempts):
         try:
             pm.execute_notebook(path, str(executed), parameters=parameters, kernel_name=job.kernel_name,
@@ -254,7 +263,8 @@ def run_job(job: Job, execute=execute) -> JobResult:
                 execute(path, executed, job, tmp)
                 if not readable(executed):
                     raise QualitylibError(_broken(executed.name))
-                title = f"{NOTEBOOKS.get(name, name)} — {job.municipality}, {job.year}"
+                title = (f"{REGION_TITLE}, {job.year}" if job.region_report
+                         else f"{NOTEBOOKS.get(name, name)} — {job.municipality}, {job.year}")
                 html = notebook_to_html(nbformat.read(executed, as_version=4), title)
                 (tmp / f"{name}.html").write_text(html, encoding="utf-8")
                 if not readable(tmp / f"{name}.html"):
@@ -847,6 +857,36 @@ def _reusable(job: Job, entry: dict | None, current: dict[str, str], folder: Pat
     return [PARTS[part] for part in changed_parts(entry.get("fingerprint"), current)]
 
 
+def _region_report(region, year: int, base: Path, params_dir, public: bool, execute,
+                   interrupted: str | None) -> dict | None:
+    """Execute the region's notebook once into ``<base>/_region`` (after the municipalities).
+
+    Returns what the manifest and the index record: ``status``, ``reasons``, ``folder``,
+    ``reports`` (file -> present); ``None`` when the notebook is not shipped or the run was
+    interrupted.
+    """
+    from .region_outputs import REGION_FOLDER
+
+    path = NOTEBOOKS_DIR / f"{REGION_NOTEBOOK}.ipynb"
+    if interrupted or not path.is_file():
+        return None
+    job = Job("", REGION_FOLDER, str(Path(region.path).resolve()), int(year), "", str((base / REGION_FOLDER).resolve()),
+              [str(path)], public, region_report=True,
+              params_dir=str(Path(params_dir).resolve()) if params_dir else None)
+    result = run_job(job, execute=execute)
+    folder = base / REGION_FOLDER
+    reasons = [f"{n['notebook']}: {n['reason']}" for n in result.notebooks if n["status"] != "ok"]
+    if result.error:
+        reasons.append(result.error)
+    if reasons:
+        logger.info("Обзор по региону не построен: " + " | ".join(reasons))
+    ok = {n["notebook"] for n in result.notebooks if n["status"] == "ok"}
+    reports = {f"{REGION_NOTEBOOK}.html": REGION_NOTEBOOK in ok and (folder / f"{REGION_NOTEBOOK}.html").is_file(),
+               "region.xlsx": REGION_NOTEBOOK in ok and (folder / "region.xlsx").is_file()}
+    return {"status": "ok" if not reasons else "failed", "reasons": reasons, "folder": REGION_FOLDER,
+            "reports": reports}
+
+
 def _plan_reuse(region, year: int, jobs: list[Job], entries: dict, previous: dict | None, params_dir,
                 public: bool, force: bool, base: Path) -> tuple[dict, dict, dict]:
     """Fingerprint every job and decide which can keep their last reports.
@@ -911,8 +951,10 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
         except QualitylibError:  # recorded as the municipality's failure by plan_jobs
             return None
 
-    def publish(rows: list[dict], generated: str, note: str, interrupted: str | None, seconds: float) -> dict:
-        index = render_index(region.name, year, rows, generated, public, NOTEBOOKS, note=note)
+    def publish(rows: list[dict], generated: str, note: str, interrupted: str | None, seconds: float,
+                region_report: dict | None = None) -> dict:
+        index = render_index(region.name, year, rows, generated, public, NOTEBOOKS, note=note,
+                             region_report=region_report)
         manifest = {
             "region": region.name,
             "year": int(year),
@@ -934,6 +976,7 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
                                for row in rows],
             "failed": [row["municipality"] for row in rows
                        if row["municipality"] in chosen and row["status"] != "ok"],
+            "region_report": region_report,
         }
         try:
             with atomic_path(base / "index.html") as tmp:
@@ -1041,6 +1084,8 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
                 row["reasons"].append(_reason(exc))
             rows.append(row)
 
+        region_report = _region_report(region, year, base, params_dir, public, execute, interrupted)
+
         # the region registry: this run's tables and the kept municipalities' rows of the last registry
         parts = dict(fresh)
         if kept:
@@ -1071,7 +1116,8 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
             done = sum(1 for row in rows if row["municipality"] in chosen and row["status"] != "interrupted")
             note = (f"Прогон прерван ({interrupted}) {generated}: обработано муниципалитетов — {done} из "
                     f"{len(selected)}; остальные отмечены «прервано», их прежние отчёты не показаны.")
-        manifest = publish(rows, generated, note, interrupted, round(time.perf_counter() - started, 2))
+        manifest = publish(rows, generated, note, interrupted, round(time.perf_counter() - started, 2),
+                           region_report)
         try:
             write_changes(base, region.name, year, compare(previous["raw"] if previous else None, manifest),
                           generated, previous["generated"] if previous else "")

@@ -429,8 +429,24 @@ def funnel(results: pd.DataFrame, schools: pd.DataFrame, year: int, assessment: 
     """
     frame = _with_assessment(results[(results["year"] == year) & results["school_id"].isin(schools["school_id"])])
     frame = frame[(frame["assessment"] == assessment) & (frame["participants"] > 0)]
-    p0 = frame["low_count"].sum() / frame["participants"].sum() if len(frame) else np.nan
-    out = frame[["school_id", "participants", "low_count"]].copy()
+    out = funnel_units(frame[["school_id", "participants", "low_count"]], method)
+    return out.merge(schools[["school_id", "school_name"]], on="school_id", how="left")
+
+
+def funnel_units(units: pd.DataFrame, method: str = "additive") -> pd.DataFrame:
+    """Funnel-plot data of any units with ``participants`` and ``low_count`` (schools, municipalities).
+
+    The rate is the units' pooled rate; overdispersion and the flags as in :func:`funnel`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``units`` (rows with participants) and the columns :func:`funnel` adds: ``share``,
+        ``p0``, ``outside_95``, ``outside_998``, ``exact_95``, ``exact_998``, ``phi``,
+        ``tau2``, ``adjusted``, ``method``.
+    """
+    out = units[units["participants"] > 0].copy()
+    p0 = out["low_count"].sum() / out["participants"].sum() if len(out) else np.nan
     out["share"] = out["low_count"] * 100.0 / out["participants"]
     out["p0"] = p0 * 100
     k, n = out["low_count"].to_numpy(), out["participants"].to_numpy()
@@ -442,7 +458,7 @@ def funnel(results: pd.DataFrame, schools: pd.DataFrame, year: int, assessment: 
     out["tau2"] = dispersion.tau2
     out["adjusted"] = int(dispersion.overdispersed)
     out["method"] = method
-    return out.merge(schools[["school_id", "school_name"]], on="school_id", how="left")
+    return out
 
 
 def funnel_dispersion(points: pd.DataFrame) -> Overdispersion:

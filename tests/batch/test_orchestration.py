@@ -49,6 +49,11 @@ class StandIn:
         self.failures = failures or {}
         self.calls = []
 
+    @property
+    def municipality_calls(self) -> list[dict]:
+        """The calls for municipalities' notebooks (the region's report is run after them)."""
+        return [call for call in self.calls if not call["job"].region_report]
+
     def __call__(self, path, executed, job, output_dir):
         name = Path(path).stem
         self.calls.append({"notebook": name, "executed": Path(executed), "job": job,
@@ -109,7 +114,8 @@ def files(folder: Path) -> list[str]:
 
 def test_one_failing_notebook_does_not_stop_the_others(failing_run):
     manifest, base, stand_in = failing_run
-    assert len(stand_in.calls) == 6  # every notebook of both municipalities was tried
+    assert len(stand_in.municipality_calls) == 6  # every notebook of both municipalities was tried
+    assert [c["notebook"] for c in stand_in.calls[6:]] == ["00_region"]  # then the region's report, once
     assert manifest["failed"] == ["Южный"]
     north, south = manifest["municipalities"]
     assert north["status"] == "ok" and north["reasons"] == []
@@ -120,8 +126,9 @@ def test_one_failing_notebook_does_not_stop_the_others(failing_run):
         ("02_dynamics", "failed", "ValueError: Нет данных за 2023 год"),
         ("03_monitoring", "ok", ""),
     ]
-    assert files(base) == ["changes.html", "changes.xlsx", "index.html", "manifest.json", "registry.xlsx",
-                           "severnyy", "yuzhnyy"]
+    assert files(base) == ["_region", "changes.html", "changes.xlsx", "index.html", "manifest.json",
+                           "registry.xlsx", "severnyy", "yuzhnyy"]
+    assert files(base / "_region") == ["00_region.html", "00_region.ipynb"]
     assert files(base / "severnyy") == sorted([f"{n}.{ext}" for n in NOTEBOOK_NAMES for ext in ("html", "ipynb")]
                                               + ["indicators.xlsx", "registry.xlsx"])
     # the failed notebook keeps its executed copy (to read the traceback) but has no report
@@ -144,7 +151,9 @@ def test_manifest_contents(failing_run, region):
     assert json.loads((base / "manifest.json").read_text(encoding="utf-8")) == manifest
     assert list(manifest) == ["region", "year", "generated", "public", "workers", "executor", "seconds",
                               "interrupted", "inputs", "params", "versions", "run", "reused", "municipalities",
-                              "failed"]
+                              "failed", "region_report"]
+    assert manifest["region_report"] == {"status": "ok", "reasons": [], "folder": "_region",
+                                         "reports": {"00_region.html": True, "region.xlsx": False}}
     assert manifest["interrupted"] is None and manifest["run"] == ["Северный", "Южный"]
     assert (manifest["region"], manifest["year"], manifest["public"], manifest["workers"], manifest["executor"]) \
         == ("Тестовый регион", 2024, False, 1, "inline")
@@ -195,7 +204,7 @@ def test_index_page_rows(failing_run):
 
 def test_stand_in_gets_the_jobs_of_the_batch(failing_run, region):
     _, base, stand_in = failing_run
-    assert [(c["job"].municipality, c["notebook"]) for c in stand_in.calls] == [
+    assert [(c["job"].municipality, c["notebook"]) for c in stand_in.municipality_calls] == [
         (m, n) for m in ("Северный", "Южный") for n in NOTEBOOK_NAMES]
     first = stand_in.calls[0]
     job = first["job"]
@@ -248,15 +257,15 @@ def test_bad_parameters_skip_the_municipality_but_not_the_batch(region, tmp_path
         "base: methodology.yaml\nmunicipality: Южный\nidentification:\n  threshold_pct: 130\n", encoding="utf-8")
     stand_in = StandIn()
     manifest = run(region, tmp_path / "out", stand_in, params_dir=str(params))
-    assert {c["job"].municipality for c in stand_in.calls} == {"Северный"}  # never executed
+    assert {c["job"].municipality for c in stand_in.municipality_calls} == {"Северный"}  # never executed
     assert manifest["failed"] == ["Южный"]
     south = manifest["municipalities"][1]
     assert south["notebooks"] == [] and len(south["reasons"]) == 1
     assert "вне допустимого диапазона (от 0 до 100)" in south["reasons"][0]
     assert manifest["params"]["Южный"] == str(params / "south.yaml")
     base = tmp_path / "out" / "testovyy-region" / str(YEAR)
-    assert files(base) == ["changes.html", "changes.xlsx", "index.html", "manifest.json", "registry.xlsx",
-                           "severnyy"]
+    assert files(base) == ["_region", "changes.html", "changes.xlsx", "index.html", "manifest.json",
+                           "registry.xlsx", "severnyy"]
 
 
 def test_unknown_municipality_writes_nothing(region, tmp_path):
@@ -272,7 +281,7 @@ def test_one_municipality_only(region, tmp_path):
     assert [(m["municipality"], m["status"]) for m in manifest["municipalities"]] == [("Северный", "not_run"),
                                                                                        ("Южный", "ok")]
     assert manifest["run"] == ["Южный"] and manifest["failed"] == []
-    assert files(tmp_path / "testovyy-region" / str(YEAR)) == ["changes.html", "changes.xlsx", "index.html",
+    assert files(tmp_path / "testovyy-region" / str(YEAR)) == ["_region", "changes.html", "changes.xlsx", "index.html",
                                                                "manifest.json", "registry.xlsx", "yuzhnyy"]
 
 

@@ -62,7 +62,7 @@ def test_failure_of_one_municipality_does_not_stop_the_others(batch):
 def test_hostile_names_stay_inside_outputs_and_show_as_text(batch):
     _, base, out = batch
     folders = sorted(p.name for p in base.iterdir() if p.is_dir())
-    assert folders == ["evil-script-alert-1-script", "polysaevo"]
+    assert folders == ["_region", "evil-script-alert-1-script", "polysaevo"]
     for path in out.rglob("*"):
         assert out.resolve() in path.resolve().parents
     report = (base / "evil-script-alert-1-script" / "01_identification.html").read_text(encoding="utf-8")
@@ -71,6 +71,19 @@ def test_hostile_names_stay_inside_outputs_and_show_as_text(batch):
         "&lt;script&gt;alert(\"школа\")&lt;/script&gt;" in report
     index = (base / "index.html").read_text(encoding="utf-8")
     assert "<script>" not in index and "../evil &lt;script&gt;alert(1)&lt;/script&gt;" in index
+
+
+def test_the_region_report_covers_the_region_and_names_what_it_left_out(batch):
+    manifest, base, _ = batch
+    assert manifest["region_report"]["status"] == "ok"
+    page = (base / "_region" / "00_region.html").read_text(encoding="utf-8")
+    assert "Муниципалитет «Сломанный» не включён" in page and "<script>alert" not in page
+    assert '../polysaevo/01_identification.html' in page
+    book = openpyxl.load_workbook(base / "_region" / "region.xlsx")
+    rows = list(book["Муниципалитеты"].iter_rows(values_only=True))
+    assert rows[0][0] == "Муниципалитет" and rows[-1][0] == "Регион в целом"
+    index = (base / "index.html").read_text(encoding="utf-8")
+    assert 'href="_region/00_region.html"' in index and 'href="changes.html"' in index
 
 
 def test_reports_are_offline_and_without_code(batch):

@@ -1,0 +1,91 @@
+"""Russian texts, tables and the chart of the region's report (:mod:`qualitylib.reports.region`)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..reports.region import RegionReport
+from .labels import plural, ru_number
+
+#: Russian titles of the region table's columns (the page and ``region.xlsx``).
+REGION_TITLES = {
+    "municipality": "Муниципалитет",
+    "schools": "Школ",
+    "shnor": "ШНОР",
+    "shnor_share": "Доля ШНОР, %",
+    "shnor_prev": "ШНОР год назад",
+    "shnor_change": "Изменение числа ШНОР",
+    "risk": "В зоне риска",
+    "shnsu": "ШНСУ",
+    "objectivity_index": "Индекс объективности",
+    "indicators_met": "Показатели выполнены",
+    "indicators_not_met": "Не выполнены",
+    "indicators_total": "Показателей с целью",
+    "indicators": "Показатели программы: выполнено из",
+    "participants": "Участников процедур",
+    "share": "Доля низких результатов, %",
+    "funnel": "Положение на воронке",
+}
+
+#: Columns shown, in order.
+SHOWN = ["municipality", "schools", "shnor", "shnor_share", "shnor_change", "risk", "shnsu",
+         "objectivity_index", "indicators", "share", "funnel"]
+
+FUNNEL_WORDS = {1: "выше пределов (особое внимание)", -1: "ниже пределов", 0: "в пределах"}
+
+
+def region_frame(report: RegionReport) -> pd.DataFrame:
+    """The municipalities and the region's total row, with the funnel reading in words."""
+    table = report.table.copy()
+    reading = report.funnel.set_index("municipality")["outside_998"] if len(report.funnel) else pd.Series(dtype=float)
+    table["funnel"] = table["municipality"].map(reading).map(FUNNEL_WORDS).fillna("нет данных")
+    table["indicators"] = [f"{int(m)} из {int(t)}" if pd.notna(t) and t else "—"
+                           for m, t in zip(table["indicators_met"], table["indicators_total"])]
+    total = {**report.totals, "municipality": "Регион в целом", "funnel": "—", "indicators": "—"}
+    table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+    for col in ("schools", "shnor", "shnor_prev", "shnor_change", "risk", "shnsu", "participants"):
+        table[col] = table[col].astype("Int64")
+    table["shnor_change"] = table["shnor_change"].map(lambda v: f"{int(v):+d}".replace("-", "−") if v else "0")
+    return table[SHOWN]
+
+
+def funnel_chart(report: RegionReport):
+    """The municipalities on the funnel, every point named; ``None`` without participants."""
+    import matplotlib.pyplot as plt
+
+    from .charts import ThemedFigure, funnel_panel, theme
+
+    if report.curves is None or report.funnel.empty:
+        return None
+    with theme():
+        fig, ax = plt.subplots(figsize=(9.0, 5.2), FigureClass=ThemedFigure)
+        funnel_panel(report.funnel, report.curves, f"Муниципалитеты, {int(report.year)}", ax=ax)
+        for row in report.funnel.itertuples():
+            if row.outside_998 == 0:  # the panel names the points outside the limits itself
+                ax.annotate(str(row.municipality), (row.participants, row.share), fontsize=8,
+                            xytext=(4, 4), textcoords="offset points")
+        fig.tight_layout()
+    return fig
+
+
+def region_sentences(report: RegionReport) -> list[str]:
+    """The summary of the region's report, worded from its numbers."""
+    t, y = report.totals, report.year
+    out = [f"{y} год: в регионе {plural(t['schools'], 'школа', 'школы', 'школ')} в "
+           f"{plural(len(report.table), 'муниципалитете', 'муниципалитетах', 'муниципалитетах')}; ШНОР — "
+           f"{t['shnor']} ({ru_number(t['shnor_share'], 1)} % школ), год назад — {t['shnor_prev']}; в зоне риска — "
+           f"{t['risk']}, ШНСУ — {t['shnsu']}."]
+    if pd.notna(t.get("objectivity_index")):
+        out.append(f"Индекс объективности результатов ВПР по региону — {ru_number(t['objectivity_index'], 1)}.")
+    if len(report.table):
+        top = report.table.sort_values(["shnor_share", "municipality"], ascending=[False, True]).iloc[0]
+        out.append(f"Наибольшая доля ШНОР — {top['municipality']} ({ru_number(top['shnor_share'], 1)} %).")
+    above = report.funnel[report.funnel["outside_998"] > 0]["municipality"].tolist() if len(report.funnel) else []
+    if above:
+        out.append("Доля низких результатов выше пределов воронки (отличие вряд ли случайно): "
+                   + ", ".join(above) + ".")
+    elif len(report.funnel):
+        out.append("Ни один муниципалитет не выходит за верхний предел воронки: различия долей низких "
+                   "результатов между муниципалитетами объяснимы случайностью и обычным разбросом.")
+    for name, reason in report.problems.items():
+        out.append(f"Муниципалитет «{name}» не включён: {reason}")
+    return out
