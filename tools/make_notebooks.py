@@ -247,7 +247,7 @@ def monitoring() -> nbformat.NotebookNode:
         new_code_cell(SETUP + '''
 from qualitylib.batch.excel import write_indicators_workbook
 from qualitylib.reports.monitoring import build_monitoring
-from qualitylib.views.monitoring import note_view, summary_sentences
+from qualitylib.views.monitoring import note_view, period_sentences, summary_sentences
 
 m = build_monitoring(region, municipality, year, params, as_of=as_of, public=public)
 note = note_view(m)
@@ -265,28 +265,47 @@ display(html.title_block(region.name, municipality, year, params))'''),
         new_code_cell("display(htmlbars.indicator_legend(year))\n"
                       "for _, part in note.indicators.groupby(['group', 'unit'], sort=False):\n"
                       "    display(htmlbars.indicator_table(part, year))"),
-        new_markdown_cell("## Дорожная карта"),
+        new_markdown_cell("## Дорожная карта\n\n"
+                          "Состояние каждого плана муниципалитета на дату мониторинга. Повторяющийся срок "
+                          "(«ежегодно», «Сентябрь, январь, апрель», месяц без года) считается отдельно для "
+                          "каждого года программы или раза; пункт, выполненный позже даты мониторинга, на эту "
+                          "дату не выполнен."),
         new_code_cell('if m.roadmap is None:\n'
                       '    display(html.paragraphs(["Дорожной карты муниципалитета в данных нет."]))\n'
                       'else:\n'
-                      '    display(html.paragraphs([f"Состояние на {m.as_of:%d.%m.%Y}."]))\n'
-                      '    display(html.table(m.roadmap_total, ["total", "done", "in_progress", "overdue", '
-                      '"not_started",\n'
-                      '                       "unparsed_deadline", "done_on_time", "share_done_on_time"]))'),
+                      '    display(html.paragraphs(period_sentences(m)[-1:]))\n'
+                      '    display(html.table(note.plans, ["plan_title", "items", "total", "done", "in_progress", '
+                      '"overdue",\n'
+                      '                       "not_started", "unparsed_deadline", "share_done_on_time"]))'),
+        new_markdown_cell("### Не выполнено на дату мониторинга\n\n"
+                          "Просроченные, выполняемые, не начатые пункты и пункты с нераспознанным сроком — "
+                          "по названиям."),
+        new_code_cell('if m.roadmap is not None:\n'
+                      '    display(html.table(note.pending, ["plan_title", "item", "measure", "deadline", '
+                      '"occurrence_title",\n'
+                      '                       "state_title", "responsible", "expected_result"],\n'
+                      '                       empty="Все мероприятия, срок которых наступил, выполнены."))'),
+        new_markdown_cell("### Пункты планов: ожидаемый результат и подтверждение"),
+        new_code_cell('if m.roadmap is not None:\n'
+                      '    for title, part in note.roadmap.groupby("plan_title", sort=False):\n'
+                      '        display(html.paragraphs([title]))\n'
+                      '        display(html.table(part, ["item", "measure", "deadline", "occurrence_title", '
+                      '"state_title",\n'
+                      '                           "expected_result", "evidence", "restored"]))'),
         new_markdown_cell("### По направлениям и ответственным"),
         new_code_cell('if m.roadmap is not None:\n'
-                      '    display(html.table(note.roadmap_by_direction, ["direction", "total", "done", "in_progress", '
+                      '    display(html.table(note.roadmap_by_direction, ["plan_title", "direction", "total", "done", '
+                      '"in_progress", '
                       '"overdue",\n'
                       '                       "not_started", "share_done_on_time"]))\n'
                       '    display(html.table(note.roadmap_by_body, ["responsible", "total", "done", "in_progress", '
                       '"overdue",\n'
                       '                       "not_started", "share_done_on_time"]))'),
-        new_markdown_cell("### Просроченные мероприятия и нераспознанные сроки"),
+        new_markdown_cell("### Нераспознанные сроки"),
         new_code_cell('if m.roadmap is not None:\n'
-                      '    display(html.table(m.overdue, ["item", "measure", "deadline", "responsible"],\n'
-                      '                       empty="Просроченных мероприятий нет."))\n'
-                      '    unparsed = note.roadmap[note.roadmap["state"] == "unparsed_deadline"]\n'
-                      '    display(html.table(unparsed, ["item", "measure", "deadline", "problem"],\n'
+                      '    unparsed = note.roadmap[note.roadmap["deadline_kind"] == "unparsed"]\n'
+                      '    display(html.table(unparsed, ["plan_title", "item", "measure", "deadline", "state_title", '
+                      '"problem"],\n'
                       '                       empty="Все сроки распознаны."))'),
         new_markdown_cell("## Адресные рекомендации"),
         new_code_cell('html.table(note.recommendations, ["school_name", "kind", "reasons", "recommendation"],\n'

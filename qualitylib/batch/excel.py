@@ -130,7 +130,7 @@ def write_registry(path: str | Path, shnor: pd.DataFrame, risk: pd.DataFrame, pa
 
 
 def write_indicators_workbook(path: str | Path, m) -> Path:
-    """``indicators.xlsx``: Показатели, Дорожная карта, Просрочено, Рекомендации, Параметры.
+    """``indicators.xlsx``: Показатели, Дорожная карта, Не выполнено, Просрочено, Рекомендации, Параметры.
 
     ``m`` is a :class:`qualitylib.reports.monitoring.Monitoring`.
     """
@@ -139,9 +139,12 @@ def write_indicators_workbook(path: str | Path, m) -> Path:
                         "change", "target", "status_title", "target_note", "period"]]
     sheets = [("Показатели", ind, ())]
     if v.roadmap is not None:
-        cols = ["item", "direction", "measure", "deadline", "responsible", "state_title", "due", "completed_on",
-                "evidence", "problem"]
+        cols = ["plan_title", "item", "direction", "measure", "deadline", "occurrence_title", "responsible",
+                "bodies", "expected_result", "state_title", "due", "completed_on", "evidence", "problem", "restored"]
         sheets.append(("Дорожная карта", v.roadmap[[c for c in cols if c in v.roadmap]], ()))
+        pending = ["plan_title", "item", "measure", "deadline", "occurrence_title", "due", "state_title",
+                   "responsible", "expected_result"]
+        sheets.append(("Не выполнено", v.pending[[c for c in pending if c in v.pending]], ()))
         sheets.append(("Просрочено", v.overdue, ()))
     sheets.append(("Рекомендации", v.recommendations, ()))
     sheets.append(("Параметры", params_frame(m.params), ()))

@@ -252,7 +252,7 @@ def load_params(path: str | Path | None = None) -> dict:
 
 #: Sub-folders and files of a parameters folder that hold other files, not municipality parameters.
 OTHER_FOLDERS = ("programmes", "roadmaps", "scales")
-OTHER_FILES = ("indicators.yaml",)
+OTHER_FILES = ("indicators.yaml", "bodies.yaml")
 _INVISIBLE = {"Cc", "Cf", "Zl", "Zp", "Zs"}
 
 

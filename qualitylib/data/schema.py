@@ -283,12 +283,15 @@ MONITORING = Table(
 ROADMAP = Table(
     name="roadmap",
     title="Дорожная карта",
-    key=("municipality", "item"),
+    key=("municipality", "plan", "item"),
     required=False,
     file_aliases=("дорожная карта", "дорожная_карта"),
-    description="Мероприятия дорожной карты: одна строка на пункт.",
+    description=("Мероприятия дорожной карты: одна строка на пункт. У муниципалитета может быть несколько "
+                 "планов: столбец «План» отличает их (без него все пункты муниципалитета — один план)."),
     columns=(
         Column("municipality", "Муниципалитет", "text"),
+        Column("plan", "План", "text", required=False, aliases=("дорожная карта",),
+               description="Ключ или название плана, если у муниципалитета их несколько."),
         Column("item", "№ п/п", "text", aliases=("номер", "пункт")),
         Column("direction", "Направление", "text", required=False),
         Column("measure", "Мероприятие", "text"),
@@ -298,6 +301,8 @@ ROADMAP = Table(
         Column("status", "Статус", "text", required=False),
         Column("completed_on", "Дата выполнения", "text", required=False),
         Column("evidence", "Подтверждение", "text", required=False),
+        Column("restored", "Восстановлено в тексте", "text", required=False,
+               description="Что в тексте пункта восстановлено по искажённому оригиналу."),
     ),
 )
 
