@@ -139,9 +139,11 @@ display(html.title_block(region.name, municipality, year, params))'''),
         new_code_cell("html.params_table(params)"),
         new_code_cell('if output_dir:\n'
                       '    from qualitylib.batch.excel import write_registry\n'
+                      '    mine_social = ident.social if municipality is None else '
+                      'ident.social[ident.social["municipality"] == municipality]\n'
                       '    saved = write_registry(Path(output_dir) / "registry.xlsx", ident.shnor, ident.risk, '
                       'ident.pairs, params,\n'
-                      '                           objectivity=ident.objectivity)\n'
+                      '                           objectivity=ident.objectivity, social=mine_social)\n'
                       '    display(html.paragraphs([f"Реестр сохранён в файл {saved.name}."]))'),
     ]
     return notebook(cells)

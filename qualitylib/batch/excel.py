@@ -105,14 +105,19 @@ REGISTRY_COLUMNS = {
              "pupils_sum_pct", "vpr_high", "pupils_failing_pct", "deficits", "recommendations"],
     "pairs": ["school_id", "school_name", "municipality", "weak_assessments", "leader_id", "leader_name",
               "leader_municipality", "covered", "note"],
+    "shnsu": ["school_id", "school_name", "municipality", "social_index", "share", "expected_share",
+              "difference", "reading"],
 }
 
 
 def write_registry(path: str | Path, shnor: pd.DataFrame, risk: pd.DataFrame, pairs: pd.DataFrame,
-                   params: dict, objectivity: pd.DataFrame | None = None) -> Path:
-    """Write ``registry.xlsx``: sheets ШНОР, Риск, Пары, Параметры (and Объективность when given).
+                   params: dict, objectivity: pd.DataFrame | None = None,
+                   social: pd.DataFrame | None = None) -> Path:
+    """Write ``registry.xlsx``: sheets ШНОР, Риск, ШНСУ (when ``social`` is given), Пары, Параметры
+    (and Объективность when given).
 
-    Only flagged schools are listed on ШНОР and Риск (the registry is the list).
+    Only flagged schools are listed on ШНОР, Риск and ШНСУ (the registry is the list); ``social`` is
+    the identification's social table in words (:func:`qualitylib.views.identification.present`).
     """
     shnor_rows = shnor.loc[shnor["shnor"] == 1, REGISTRY_COLUMNS["shnor"]]
     risk_rows = risk.loc[risk["risk"] == 1, REGISTRY_COLUMNS["risk"]]
@@ -122,6 +127,9 @@ def write_registry(path: str | Path, shnor: pd.DataFrame, risk: pd.DataFrame, pa
         ("Пары", pairs[REGISTRY_COLUMNS["pairs"]], ()),
         ("Параметры", params_frame(params), ()),
     ]
+    if social is not None:
+        shnsu_rows = social.loc[social["shnsu"] == 1, [c for c in REGISTRY_COLUMNS["shnsu"] if c in social]]
+        sheets.insert(2, ("ШНСУ", shnsu_rows, ()))
     if objectivity is not None:
         cols = ["school_id", "school_name", "municipality", "inflated", "marks_mismatch", "sharp_rise", "sharp_fall",
                 "signs", "marked"]

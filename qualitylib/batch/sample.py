@@ -86,6 +86,7 @@ parents_surveyed               Родителей, участвовавших в
                                (<= pupils_total)
 parents_satisfied              Из них удовлетворены качеством образования / of them satisfied
                                (<= parents_surveyed)
+pupils_total                   Обучающихся всего / pupils of the school (the schools table's count)
 pupils_modern_conditions       Обучающихся, обеспеченных современными условиями обучения
                                (Чаа-Холь) / pupils with modern learning conditions (<= total)
 pupils_municipal_events        Обучающихся — участников муниципальных мероприятий / pupils in
@@ -508,6 +509,7 @@ def _make_monitoring(rng: np.random.Generator, latent: pd.DataFrame, context: pd
                                                - 3 * t - s["overload"]), 70, 100)),
                 parents_surveyed=surveyed,
                 parents_satisfied=share(surveyed, 0.86 + 0.05 * mu),
+                pupils_total=pupils,
                 pupils_modern_conditions=share(pupils, (0.5 if rural else 0.75)
                                                + 0.07 * (year - 2022)),
                 pupils_municipal_events=share(pupils, rng.uniform(0.15, 0.45)),

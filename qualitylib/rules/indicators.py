@@ -50,6 +50,9 @@ class IndicatorTables:
         for some years with the same parameters, reused instead of computed again.
     risk : mapping of int to pandas.DataFrame
         Risk tables (:func:`qualitylib.rules.risk.identify_risk`) likewise.
+    region_context : pandas.DataFrame, optional
+        The CONTEXT of the whole region: ШНСУ are the schools with the lowest social index among
+        the region's (:func:`qualitylib.rules.social.social_index`); without it, among ``context``.
     """
 
     schools: pd.DataFrame
@@ -59,6 +62,7 @@ class IndicatorTables:
     region_results: pd.DataFrame
     shnor: Mapping[int, pd.DataFrame] = field(default_factory=dict)
     risk: Mapping[int, pd.DataFrame] = field(default_factory=dict)
+    region_context: pd.DataFrame | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,8 +72,9 @@ class IndicatorTables:
 class Context:
     """Lazily computed tables shared by the indicators of one municipality and one year."""
 
-    def __init__(self, tables: IndicatorTables, year: int, params: dict):
+    def __init__(self, tables: IndicatorTables, year: int, params: dict, registry: tuple[str, ...] = ()):
         self.tables, self.year, self.params = tables, year, params
+        self.registry = tuple(registry)
         self._cache: dict = {}
         for y, table in tables.shnor.items():
             self._cache[("shnor_table", int(y))] = table
@@ -105,12 +110,42 @@ class Context:
         return self.cached(("cohort", year), lambda: dyn.cohort(
             self.tables.results, self.tables.schools, year, self.params))
 
+    def shnsu_ids(self, year: int) -> list[str]:
+        """ШНСУ the programme works with in ``year``: identified on the context of ``year − 1``
+        among the region's schools, restricted to the scope's."""
+        def compute():
+            from .social import social_index
+            context = self.tables.region_context if self.tables.region_context is not None else self.tables.context
+            index = social_index(context, year - 1, self.params)
+            mine = set(self.tables.schools["school_id"])
+            return [i for i in index.loc[index["shnsu"] == 1, "school_id"] if i in mine]
+        return self.cached(("shnsu", year), compute)
+
+    def registry_ids(self, year: int) -> list[str]:
+        """The programme's registry of schools: the schools it names (by code or name) when it names
+        any, else the ШНОР of ``year`` (:meth:`shnor_ids`)."""
+        if not self.registry:
+            return self.shnor_ids(year)
+        schools = self.tables.schools
+        named = set(self.registry)
+        hit = schools["school_id"].astype(str).isin(named) | schools["school_name"].astype(str).isin(named)
+        return schools.loc[hit, "school_id"].tolist()
+
     def scope_ids(self, scope: str, year: int) -> list[str]:
+        """The schools of a scope: ``all``, ``shnor``, ``risk``, ``shnsu``, ``shnor_shnsu`` (ШНОР and/or
+        ШНСУ) or ``registry``."""
         if scope == "shnor":
             return self.shnor_ids(year)
         if scope == "risk":
             risk = self.risk(year)
             return risk.loc[risk["risk"] == 1, "school_id"].tolist()
+        if scope == "shnsu":
+            return self.shnsu_ids(year)
+        if scope == "shnor_shnsu":
+            shnor = self.shnor_ids(year)
+            return shnor + [i for i in self.shnsu_ids(year) if i not in set(shnor)]
+        if scope == "registry":
+            return self.registry_ids(year)
         return self.tables.schools["school_id"].tolist()
 
     def monitoring(self, year: int) -> pd.DataFrame:
@@ -272,6 +307,17 @@ def _analysis_coverage(ctx: Context, year: int):
     return _result(len(ids & with_results & with_context), len(ids))
 
 
+def _gia_gap_of(assessment: str):
+    """The gap between the best and the worst 10 % of schools in one ГИА assessment, on its own scale."""
+    def compute(ctx: Context, year: int):
+        gap = ctx.cached("gap", lambda: dyn.gia_gap(ctx.tables.results, ctx.tables.schools, ctx.params))
+        part = gap[(gap["year"] == year) & (gap["assessment"] == assessment)]
+        if part.empty:
+            return np.nan, np.nan, np.nan
+        return np.nan, np.nan, round(float(part["gap"].iloc[0]), 2)
+    return compute
+
+
 def _gia_gap(ctx: Context, year: int):
     gap = ctx.cached("gap", lambda: dyn.gia_gap(ctx.tables.results, ctx.tables.schools, ctx.params))
     part = gap[gap["year"] == year]
@@ -299,6 +345,10 @@ BUILTINS = {
     "shnor_improved": _shnor_improved,
     "analysis_coverage": _analysis_coverage,
     "gia_gap": _gia_gap,
+    "gia_gap_oge_russian": _gia_gap_of("oge.russian.9"),
+    "gia_gap_oge_math": _gia_gap_of("oge.math.9"),
+    "gia_gap_ege_russian": _gia_gap_of("ege.russian.11"),
+    "gia_gap_ege_math_base": _gia_gap_of("ege.math_base.11"),
 }
 
 
@@ -357,7 +407,7 @@ def compute_indicators(tables: IndicatorTables, year: int, params: dict, program
         ``target_direction``, ``target_value`` (NaN when none) and ``target_relative`` (bool),
         ``target_note``, ``status`` (one of :data:`STATUSES`) and ``programme``.
     """
-    ctx = Context(tables, year, params)
+    ctx = Context(tables, year, params, getattr(programme, "registry", ()))
     rows = []
     for indicator_id in programme.indicators:
         spec = catalogue[indicator_id]
