@@ -21,7 +21,7 @@ from ..rules.identification import join_within
 from ..rules.objectivity import MIN_PUPILS
 from ..rules.risk import DEFICITS, LABS, join_labels
 from .heatmaps import fail_share_table
-from .labels import assessment_title, assessment_titles, plural, ru_number
+from .labels import assessment_title, assessment_titles, plural, programme_period_note, ru_number
 
 #: Laboratory column -> subject, as the risk table names what is missing.
 LAB_TITLES = {"lab_physics": "физика", "lab_chemistry": "химия", "lab_biology": "биология",
@@ -230,7 +230,8 @@ def summary_sentences(ident: Identification) -> list[str]:
     where = f"в муниципалитете «{ident.municipality}»" if ident.municipality else "в регионе"
     total = len(ident.shnor)
     names = ident.shnor.set_index("school_id")["school_name"]
-    out = [f"В {y} году {where} по правилу выявления ШНОР (порог "
+    out = [note for note in (programme_period_note(ident.params, y),) if note]
+    out += [f"В {y} году {where} по правилу выявления ШНОР (порог "
            f"{ident.params['identification']['threshold_pct']:g} %) отобрано "
            f"{plural(c['count'], 'школа', 'школы', 'школ')} с низкими образовательными результатами "
            f"из {total}; в {y - 1} году — {c['count_prev']}."]

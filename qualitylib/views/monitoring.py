@@ -18,7 +18,7 @@ import pandas as pd
 from ..data.deadlines import Deadline, text_column
 from .labels import plural
 from ..reports.monitoring import Monitoring
-from .labels import ru_number
+from .labels import period_years, ru_number
 
 #: Russian titles of the indicator status codes.
 STATUS_TITLES = {"met": "выполнен", "not_met": "не выполнен", "no_data": "нет данных", "no_target": "цель не задана"}
@@ -76,11 +76,6 @@ def indicator_frame(indicators: pd.DataFrame) -> pd.DataFrame:
     return out[INDICATOR_VIEW_COLUMNS]
 
 
-def _years(period) -> str:
-    start, end = period
-    return f"{start.year}" if start.year == end.year else f"{start.year}–{end.year}"
-
-
 def period_sentences(m: Monitoring) -> list[str]:
     """What the top of the note says about the programme period and the monitoring date.
 
@@ -90,8 +85,8 @@ def period_sentences(m: Monitoring) -> list[str]:
     """
     out = []
     if m.programme is not None and m.programme.period is not None and m.year_in_period is False:
-        out.append(f"Отчётный год {m.year} вне периода программы {_years(m.programme.period)}: показатели "
-                   f"вычислены по данным {m.year} года, но цели программы относятся к её периоду.")
+        out.append(f"Отчётный год {m.year} вне периода программы {period_years(m.programme.period)}: показатели "
+                   f"вычислены по данным {m.year} года, но цели и мероприятия программы относятся к её периоду.")
     if m.roadmap is not None:
         if m.as_of_basis == "period_end":
             out.append(f"Дорожная карта прочитана на конец периода программы — {m.as_of:%d.%m.%Y}: "
