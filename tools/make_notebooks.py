@@ -57,7 +57,8 @@ def identification() -> nbformat.NotebookNode:
         new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
         new_code_cell(SETUP + '''
 from qualitylib.reports.identification import build_identification
-from qualitylib.views.identification import heatmap, objectivity_method, present, summary_sentences
+from qualitylib.views.identification import (heatmap, objectivity_method, present, reconciliation_frame,
+                                             reconciliation_sentences, summary_sentences)
 
 ident = present(build_identification(region, municipality, year, params, public=public))
 display(html.title_block(region.name, municipality, year, params))'''),
@@ -74,6 +75,18 @@ display(html.title_block(region.name, municipality, year, params))'''),
                       '"low_results", "low_results_prev", "reasons"],\n'
                       '           flags={"criterion_1": "да", "criterion_2": "да"}, '
                       'empty="ШНОР в этом году не выявлено.")'),
+        new_markdown_cell(
+            "### Сверка с официальным списком ШНОР\n\n"
+            "Если в данных есть список ШНОР, опубликованный ФИОКО или регионом, вычисленный список сверяется с "
+            "ним: школы в обоих списках, только в вычисленном (с причинами по правилу) и только в официальном "
+            "(с тем, почему правило их не отбирает)."),
+        new_code_cell('reconciliation = reconciliation_frame(ident)\n'
+                      'if reconciliation is None:\n'
+                      '    display(html.paragraphs(["Официального списка ШНОР за этот год в данных нет."]))\n'
+                      'else:\n'
+                      '    display(html.paragraphs(reconciliation_sentences(ident)))\n'
+                      '    display(html.table(reconciliation, ["school_name", "listed_title", "source", '
+                      '"explanation"]))'),
         new_markdown_cell(
             "## Доли низких результатов по процедурам\n\n"
             "Строки — школы (сначала ШНОР и школы в зоне риска), столбцы — процедуры. Ячейки не ниже "

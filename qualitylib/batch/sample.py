@@ -108,6 +108,7 @@ from __future__ import annotations
 import functools
 import os
 import tempfile
+import dataclasses
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -120,7 +121,7 @@ from scipy.special import ndtr, ndtri
 from ..data.params import load_params
 from ..data.yamlfile import read_yaml
 from ..data.roadmaps import load_roadmaps
-from ..data.schema import CONTEXT, MONITORING, RESULTS, ROADMAP, SCHOOLS, TABLES
+from ..data.schema import CONTEXT, MONITORING, OFFICIAL, RESULTS, ROADMAP, SCHOOLS, TABLES
 from ..exceptions import ParamsError
 from ..rules.identification import identify_shnor
 
@@ -159,6 +160,9 @@ class SampleSpec:
     assessments : dict
         ``(procedure, subject, grade)`` -> ``(max points, cut for mark 3 (= minimum), cut 4,
         cut 5, median score share, ability at the minimum)``; cuts 4 and 5 are ``None`` for ЕГЭ.
+    official : dict
+        The published ШНОР list of the sample: ``years``, ``roles`` (the schools of these roles
+        are on the list of each of those years) and ``source``; empty for none.
     """
 
     region: str
@@ -168,6 +172,7 @@ class SampleSpec:
     roles: dict[str, dict[str, tuple[float, float]]]
     municipalities: tuple[dict[str, Any], ...]
     assessments: dict[tuple[str, str, int], tuple]
+    official: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def _expand_schools(entries: list[dict]) -> list[tuple]:
@@ -213,6 +218,9 @@ def sample_spec(path: str | Path | None = None) -> SampleSpec:
                      schools=_expand_schools(m["schools"]))
                 for m in data["municipalities"]),
             assessments=dict(_assessment(key, scale) for key, scale in data["assessments"].items()),
+            official=dict(years=tuple(int(y) for y in data["official"]["years"]),
+                          roles=tuple(data["official"]["roles"]), source=str(data["official"]["source"]))
+            if data.get("official") else {},
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ParamsError([f"спецификация образца не соответствует формату: {exc!r}"], str(path)) from exc
@@ -538,8 +546,16 @@ def _sort_by_key(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     key = list(TABLES[name].key)
     if name == "roadmap":
         return (frame.assign(_n=frame["item"].astype(int))
-                .sort_values(["municipality", "_n"]).drop(columns="_n").reset_index(drop=True))
+                .sort_values(["municipality", "plan", "_n"], kind="stable").drop(columns="_n")
+                .reset_index(drop=True))
     return frame.sort_values(key).reset_index(drop=True)
+
+
+def _make_official(latent: pd.DataFrame, official: dict) -> pd.DataFrame:
+    """The published ШНОР list: the schools of the given roles, every given year (no random draw)."""
+    ids = [school for school, s in latent.iterrows() if s["role"] in official["roles"]]
+    rows = [dict(year=year, school_id=school, source=official["source"]) for year in official["years"] for school in ids]
+    return pd.DataFrame(rows, columns=OFFICIAL.column_names)
 
 
 def make_sample(seed: int = 2026, params: dict | None = None) -> dict[str, pd.DataFrame]:
@@ -556,7 +572,8 @@ def make_sample(seed: int = 2026, params: dict | None = None) -> dict[str, pd.Da
     Returns
     -------
     dict of str to pandas.DataFrame
-        Tables ``schools``, ``results``, ``context``, ``monitoring`` and ``roadmap`` with
+        Tables ``schools``, ``results``, ``context``, ``monitoring``, ``roadmap`` and (when the
+        specification gives one) ``official`` with
         the canonical columns of :mod:`qualitylib.data.schema` in schema order (monitoring:
         ``year``, ``school_id`` and :data:`MONITORING_COLUMNS`), rows sorted by table key.
 
@@ -564,7 +581,7 @@ def make_sample(seed: int = 2026, params: dict | None = None) -> dict[str, pd.Da
     --------
     >>> tables = make_sample(2026)
     >>> sorted(tables)
-    ['context', 'monitoring', 'results', 'roadmap', 'schools']
+    ['context', 'monitoring', 'official', 'results', 'roadmap', 'schools']
     """
     spec = sample_spec()
     params = load_params() if params is None else params
@@ -577,6 +594,8 @@ def make_sample(seed: int = 2026, params: dict | None = None) -> dict[str, pd.Da
     monitoring = _make_monitoring(monitoring_rng, latent, context, shnor, graduates, spec.years)
     tables = dict(schools=schools, results=results, context=context, monitoring=monitoring,
                   roadmap=_make_roadmap(spec.roadmaps))
+    if spec.official:
+        tables["official"] = _make_official(latent, spec.official)
     return {name: _sort_by_key(frame, name) for name, frame in tables.items()}
 
 

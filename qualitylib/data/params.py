@@ -48,6 +48,7 @@ SPEC: dict[str, Any] = {
         "min_participants": _number(1, None, integer=True),
         "criterion_2": ("choice", ("any", "same")),
         "assessments": ("assessments",),
+        "addressed_list": ("choice", ("computed", "official")),
     },
     "risk": {
         "overload_pct": _number(0, 100),

@@ -307,7 +307,23 @@ ROADMAP = Table(
     ),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (SCHOOLS, RESULTS, CONTEXT, MONITORING, ROADMAP)}
+OFFICIAL = Table(
+    name="official",
+    title="Официальный список ШНОР",
+    key=("year", "school_id"),
+    required=False,
+    file_aliases=("официальный список шнор", "официальный_список", "перечень шнор"),
+    description=("Список ШНОР, опубликованный ФИОКО или регионом: одна строка на школу списка года. "
+                 "Отчёт о выявлении сверяет с ним вычисленный список."),
+    columns=(
+        Column("year", "Год", "year"),
+        Column("school_id", _ID, "id", aliases=("код школы", "логин")),
+        Column("source", "Источник", "text", required=False,
+               description="Кто опубликовал список: ФИОКО, министерство образования региона и т. п."),
+    ),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (SCHOOLS, RESULTS, CONTEXT, MONITORING, ROADMAP, OFFICIAL)}
 
 #: Extensions a table file may have, in the order they are looked up.
 EXTENSIONS = (".csv", ".xlsx")

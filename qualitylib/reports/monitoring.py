@@ -132,22 +132,30 @@ def addressed_recommendations(ident: Identification) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``school_id``, ``school_name``, ``kind`` (``shnor`` or ``risk``) and ``leader_name``
-        (the leader school of a ШНОР's network pair; NaN when none). The reasons and the
+        ``school_id``, ``school_name``, ``kind`` (``shnor`` or ``risk``), ``leader_name``
+        (the leader school of a ШНОР's network pair; NaN when none) and ``list``: ``official`` when the
+        ШНОР are those of the official list -- the parameters say ``identification.addressed_list:
+        official`` and the data hold the list of the year -- else ``computed``. The reasons and the
         recommendations in words are added by :func:`qualitylib.views.monitoring.recommendation_frame`.
     """
     rows = []
     pairs = ident.pairs.set_index("school_id") if len(ident.pairs) else pd.DataFrame()
-    for row in ident.shnor_list.itertuples():
+    shnor = ident.shnor_list[["school_id", "school_name"]]
+    official = ident.params["identification"].get("addressed_list") == "official" and ident.reconciliation is not None
+    if official:  # the programme works with the published list (Norilsk 2.1)
+        listed = ident.reconciliation[ident.reconciliation["listed"] != "computed_only"]
+        shnor = listed[["school_id", "school_name"]].assign(
+            school_name=listed["school_name"].where(listed["school_name"].notna(), listed["school_id"]))
+    for row in shnor.itertuples():
         leader = None
         if row.school_id in pairs.index and pd.notna(pairs.loc[row.school_id, "leader_name"]):
             leader = pairs.loc[row.school_id, "leader_name"]
         rows.append({"school_id": row.school_id, "school_name": row.school_name, "kind": "shnor",
-                     "leader_name": leader})
+                     "leader_name": leader, "list": "official" if official else "computed"})
     for row in ident.risk_list.itertuples():
         rows.append({"school_id": row.school_id, "school_name": row.school_name, "kind": "risk",
-                     "leader_name": None})
-    return pd.DataFrame(rows, columns=["school_id", "school_name", "kind", "leader_name"])
+                     "leader_name": None, "list": "computed"})
+    return pd.DataFrame(rows, columns=["school_id", "school_name", "kind", "leader_name", "list"])
 
 
 def build_monitoring(region: Region, municipality: str | None, year: int, params: dict,

@@ -372,6 +372,11 @@ def recommendation_frame(recommendations: pd.DataFrame, shnor: pd.DataFrame, ris
     out = recommendations.copy()
     out["kind"] = recommendations["kind"].map(RECOMMENDATION_KINDS).astype(object)
     out["reasons"] = ids.map(shnor["reasons"]).where(is_shnor, ids.map(risk["deficits"])).astype(object)
+    if "list" in recommendations:  # a school of the official list the rule does not select has no reasons
+        official = is_shnor & (recommendations["list"] == "official")
+        blank = out["reasons"].isna() | (out["reasons"].astype(str).str.strip() == "")
+        out.loc[official & blank, "reasons"] = "В официальном списке ШНОР; правило выявления школу не отбирает."
+        out.loc[official & ~blank, "reasons"] = "В официальном списке ШНОР. " + out.loc[official & ~blank, "reasons"]
     out["recommendation"] = pd.Series(shnor_text, index=out.index, dtype=object).where(
         is_shnor, ids.map(risk["recommendations"]))
     recommendations = out.assign(recommendation=out["recommendation"].astype(object))

@@ -10,7 +10,7 @@ from qualitylib.batch.sample import MONITORING_COLUMNS, make_sample, write_sampl
 from qualitylib.data.schema import TABLES
 
 SEED = 2026
-FILES = ("schools.csv", "results.csv", "context.csv", "monitoring.csv", "roadmap.csv",
+FILES = ("schools.csv", "results.csv", "context.csv", "monitoring.csv", "roadmap.csv", "official.csv",
          "region.yaml")
 SHNOR_PROCEDURES = {
     ("vpr", "math", 5), ("vpr", "math", 6), ("vpr", "russian", 5), ("vpr", "russian", 6),
