@@ -19,7 +19,7 @@ from .yamlfile import read_yaml
 CATALOGUE_FILE = PARAMS_DIR / "indicators.yaml"
 PROGRAMMES_DIR = PARAMS_DIR / "programmes"
 KINDS = ("builtin", "school_share", "school_count", "sum_ratio", "sum", "mean")
-SCOPES = ("all", "shnor", "risk", "shnsu", "shnor_shnsu", "registry")
+SCOPES = ("all", "shnor", "shnor_current", "risk", "shnsu", "shnor_shnsu", "registry")
 DIRECTIONS = ("increase", "decrease", "at_least", "at_most", "equals", "increase_by", "decrease_by", "none")
 MONITORING_COLUMNS = set(MONITORING.column_names[2:])
 
@@ -164,3 +164,10 @@ def programme_for(params: dict, catalogue: dict | None = None) -> tuple[Programm
         raise ParamsError(["не указана программа (ключ programme: norilsk, elista, polysaevo, kavkazsky, "
                            "chaa-khol или своя из params/programmes/)"], source)
     return load_programme(name, catalogue), catalogue
+
+
+def programme_titles(folder: str | Path | None = None) -> dict[str, str]:
+    """The titles of the programmes of a folder (default ``params/programmes/``) by their key."""
+    folder = Path(folder or PROGRAMMES_DIR)
+    return {path.stem: str(_read(path).get("title", path.stem)) for path in sorted(folder.glob("*.yaml"))}
+

@@ -30,7 +30,8 @@ STATUSES = ("met", "not_met", "no_data", "no_target")
 #: Columns of :func:`compute_indicators`, in order.
 INDICATOR_COLUMNS = ["id", "title", "group", "unit", "period", "numerator", "denominator", "value",
                      "prev_numerator", "prev_denominator", "prev_value", "change", "target_direction",
-                     "target_value", "target_relative", "target_note", "status", "programme"]
+                     "target_value", "target_relative", "target_note", "status", "programme", "source",
+                     "target_own"]
 
 @dataclass(frozen=True)
 class IndicatorTables:
@@ -132,8 +133,8 @@ class Context:
         return schools.loc[hit, "school_id"].tolist()
 
     def scope_ids(self, scope: str, year: int) -> list[str]:
-        """The schools of a scope: ``all``, ``shnor``, ``risk``, ``shnsu``, ``shnor_shnsu`` (ШНОР and/or
-        ШНСУ) or ``registry``."""
+        """The schools of a scope: ``all``, ``shnor`` (the list of ``year − 1``), ``shnor_current`` (the
+        list of ``year``), ``risk``, ``shnsu``, ``shnor_shnsu`` (ШНОР and/or ШНСУ) or ``registry``."""
         if scope == "shnor":
             return self.shnor_ids(year)
         if scope == "risk":
@@ -146,6 +147,9 @@ class Context:
             return shnor + [i for i in self.shnsu_ids(year) if i not in set(shnor)]
         if scope == "registry":
             return self.registry_ids(year)
+        if scope == "shnor_current":  # the list identified in the year itself (Norilsk 2.3.3.6)
+            table = self.shnor_table(year)
+            return table.loc[table["shnor"] == 1, "school_id"].tolist()
         return self.tables.schools["school_id"].tolist()
 
     def monitoring(self, year: int) -> pd.DataFrame:
@@ -405,7 +409,9 @@ def compute_indicators(tables: IndicatorTables, year: int, params: dict, program
         ``unit``, ``period`` (from the catalogue), ``numerator``, ``denominator``, ``value``,
         ``prev_numerator``, ``prev_denominator``, ``prev_value``, ``change``, the target as
         ``target_direction``, ``target_value`` (NaN when none) and ``target_relative`` (bool),
-        ``target_note``, ``status`` (one of :data:`STATUSES`) and ``programme``.
+        ``target_note``, ``status`` (one of :data:`STATUSES`), ``programme``, ``source`` (the programme
+        the catalogue takes the indicator from: another one's for a borrowed indicator) and
+        ``target_own`` (the programme sets the target itself).
     """
     ctx = Context(tables, year, params, getattr(programme, "registry", ()))
     rows = []
@@ -427,5 +433,6 @@ def compute_indicators(tables: IndicatorTables, year: int, params: dict, program
             "target_value": float(target["value"]) if target.get("value") is not None else np.nan,
             "target_relative": bool(target.get("relative", False)),
             "target_note": spec.get("target_note", ""), "status": status, "programme": programme.name,
+            "source": spec["programme"], "target_own": indicator_id in programme.targets,
         })
     return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)

@@ -26,7 +26,7 @@ STATUS_TITLES = {"met": "выполнен", "not_met": "не выполнен", 
 #: Columns of :func:`indicator_frame`, in order.
 INDICATOR_VIEW_COLUMNS = ["id", "title", "group", "unit", "period", "numerator", "denominator", "value",
                           "prev_numerator", "prev_denominator", "prev_value", "change", "target", "target_note",
-                          "status", "status_title", "programme"]
+                          "status", "status_title", "programme", "source", "source_title"]
 
 
 def _target_number(value: float) -> str:
@@ -70,6 +70,21 @@ def indicator_frame(indicators: pd.DataFrame) -> pd.DataFrame:
     (:func:`target_text`), ``status`` gains ``status_title`` (:data:`STATUS_TITLES`).
     """
     out = indicators.copy()
+    if "source" not in out:
+        out["source"] = out["programme"]
+    borrowed = out["source"] != out["programme"]
+    titles = {}
+    if borrowed.any():
+        from ..data.programmes import programme_titles
+        titles = programme_titles()
+    out["source_title"] = pd.Series(
+        [f"из программы «{titles.get(src, src)}»" if other else "" for src, other in zip(out["source"], borrowed)],
+        index=out.index, dtype=object)
+    # a borrowed indicator says where it comes from; the other programme's notes on its target do not apply
+    own = out["target_own"] if "target_own" in out else pd.Series(False, index=out.index)
+    out["target_note"] = out["target_note"].where(~borrowed, [
+        f"Показатель каталога {label}; " + ("цель задана программой муниципалитета" if mine else
+                                            "цель — как в каталоге") for label, mine in zip(out["source_title"], own)])
     out["target"] = pd.Series([target_text(r.target_direction, r.target_value, bool(r.target_relative), r.unit)
                                for r in indicators.itertuples()], index=indicators.index, dtype=object)
     out["status_title"] = indicators["status"].map(STATUS_TITLES).astype(object)

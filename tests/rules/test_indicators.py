@@ -213,3 +213,36 @@ def test_gia_gap_per_mandatory_subject_on_its_own_scale(params):
     # base maths on the marks' own scale (3.0 − 1.0 = 2.0, then 3.0 − 1.2 = 1.8), never mixed with ОГЭ points
     assert out.loc["math", ["prev_value", "value"]].tolist() == [2.0, 1.8]
     assert out.loc["no_data", "status"] == "no_data"
+
+
+def test_current_year_list_scope(params):
+    # A has two low ОГЭ in 2026: on the list identified in 2026 ({W, A}), not on 2025's ({W}) that the
+    # programme works with in 2026; Norilsk 2.3.3.6 counts "of those identified in the current year"
+    tables = tiny_tables()
+    results = tables.results.copy()
+    results.loc[(results["school_id"] == "A") & (results["procedure"] == "oge"), "low_count"] = 15
+    tables = IndicatorTables(tables.schools, results, tables.context, tables.monitoring, results)
+    spec = {"prev": {"kind": "sum", "scope": "shnor", "column": "teachers_total"},
+            "now": {"kind": "sum", "scope": "shnor_current", "column": "teachers_total"}}
+    out = _run_on(tables, params, spec)
+    assert out.loc["prev", "value"] == 10        # W
+    assert out.loc["now", "value"] == 30         # W + A
+
+
+def test_a_borrowed_indicator_carries_its_source_not_its_notes(params):
+    from qualitylib.data.programmes import load_catalogue, programme_titles
+    from qualitylib.views.monitoring import indicator_frame
+
+    catalogue = load_catalogue()
+    programme = Programme("polysaevo", "П", None, ["chaa-khol.1", "chaa-khol.2"],
+                          {"chaa-khol.2": {"direction": "equals", "value": 100}})
+    out = indicator_frame(compute_indicators(tiny_tables(), 2026, params, programme, catalogue)).set_index("id")
+    title = programme_titles()["chaa-khol"]
+    assert out.loc["chaa-khol.1", "source_title"] == f"из программы «{title}»"
+    assert catalogue["chaa-khol.1"]["target_note"] not in out.loc["chaa-khol.1", "target_note"]
+    assert out.loc["chaa-khol.1", "target_note"].endswith("цель — как в каталоге")
+    assert out.loc["chaa-khol.2", "target_note"].endswith("цель задана программой муниципалитета")
+    own = Programme("chaa-khol", "Ч", None, ["chaa-khol.1"], {})
+    mine = indicator_frame(compute_indicators(tiny_tables(), 2026, params, own, catalogue)).set_index("id")
+    assert mine.loc["chaa-khol.1", "source_title"] == ""
+    assert mine.loc["chaa-khol.1", "target_note"] == catalogue["chaa-khol.1"]["target_note"]
