@@ -143,7 +143,7 @@ def write_indicators_workbook(path: str | Path, m) -> Path:
     ``m`` is a :class:`qualitylib.reports.monitoring.Monitoring`.
     """
     v = note_view(m)
-    ind = v.indicators[["id", "group", "title", "unit", "numerator", "denominator", "value", "prev_value",
+    ind = v.indicators[["id", "group", "title", "round", "unit", "numerator", "denominator", "value", "prev_value",
                         "change", "target", "status_title", "target_note", "period"]]
     sheets = [("Показатели", ind, ())]
     if v.roadmap is not None:

@@ -131,7 +131,7 @@ __all__ = ["make_sample", "write_sample", "sample_spec", "SampleSpec", "MONITORI
 SPEC_FILE = Path(str(files(__package__))) / "sample.yaml"
 
 #: Columns of the monitoring table beyond its key, in file order (the data contract's order).
-MONITORING_COLUMNS = tuple(MONITORING.column_names[2:])
+MONITORING_COLUMNS = tuple(c for c in MONITORING.column_names[2:] if c != "round")
 
 
 # --------------------------------------------------------------------------------------
@@ -163,6 +163,10 @@ class SampleSpec:
     official : dict
         The published ШНОР list of the sample: ``years``, ``roles`` (the schools of these roles
         are on the list of each of those years) and ``source``; empty for none.
+    rounds : dict
+        Monitoring rounds within a year: municipality -> {round: share}; each round's row repeats
+        the year's prevention columns (Norilsk 4.3), the counts of pupils with an ИОМ and at extra
+        lessons scaled by the round's share (no random draw).
     """
 
     region: str
@@ -173,6 +177,7 @@ class SampleSpec:
     municipalities: tuple[dict[str, Any], ...]
     assessments: dict[tuple[str, str, int], tuple]
     official: dict[str, Any] = dataclasses.field(default_factory=dict)
+    rounds: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)
 
 
 def _expand_schools(entries: list[dict]) -> list[tuple]:
@@ -221,6 +226,8 @@ def sample_spec(path: str | Path | None = None) -> SampleSpec:
             official=dict(years=tuple(int(y) for y in data["official"]["years"]),
                           roles=tuple(data["official"]["roles"]), source=str(data["official"]["source"]))
             if data.get("official") else {},
+            rounds={str(town): {str(r): float(v) for r, v in shares.items()}
+                    for town, shares in (data.get("rounds") or {}).items()},
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ParamsError([f"спецификация образца не соответствует формату: {exc!r}"], str(path)) from exc
@@ -548,7 +555,34 @@ def _sort_by_key(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         return (frame.assign(_n=frame["item"].astype(int))
                 .sort_values(["municipality", "plan", "_n"], kind="stable").drop(columns="_n")
                 .reset_index(drop=True))
-    return frame.sort_values(key).reset_index(drop=True)
+    key = [k for k in key if k in frame]
+    return frame.sort_values(key, na_position="first", kind="stable").reset_index(drop=True)
+
+
+#: Columns a monitoring round repeats (Norilsk 4.3: twice a year, January and June).
+ROUND_COLUMNS = ("prevention_system", "weak_pupils", "weak_pupils_with_iom", "failing_pupils",
+                 "failing_pupils_extra_lessons")
+
+
+def _make_rounds(monitoring: pd.DataFrame, schools: pd.DataFrame, rounds: dict) -> pd.DataFrame:
+    """The rows of the monitoring rounds within a year (no random draw): the prevention columns of the
+    year, the pupils with an ИОМ and at extra lessons scaled by the round's share."""
+    town = schools.set_index("school_id")["municipality"]
+    parts = []
+    for name, shares in rounds.items():
+        mine = monitoring[monitoring["school_id"].map(town) == name]
+        for label, share in shares.items():
+            part = pd.DataFrame({"year": mine["year"], "school_id": mine["school_id"]})
+            for column in ROUND_COLUMNS:
+                values = mine[column]
+                if column in ("weak_pupils_with_iom", "failing_pupils_extra_lessons"):
+                    values = np.floor(values * share).astype("int64")
+                part[column] = values
+            part["round"] = label
+            parts.append(part)
+    if not parts:
+        return monitoring.iloc[0:0]
+    return pd.concat(parts, ignore_index=True).reindex(columns=MONITORING.column_names)
 
 
 def _make_official(latent: pd.DataFrame, official: dict) -> pd.DataFrame:
@@ -592,6 +626,11 @@ def make_sample(seed: int = 2026, params: dict | None = None) -> dict[str, pd.Da
     context = _make_context(context_rng, latent, spec.years)
     shnor = _shnor_flags(results, schools, spec.years, params)
     monitoring = _make_monitoring(monitoring_rng, latent, context, shnor, graduates, spec.years)
+    if spec.rounds:
+        rounds = _make_rounds(monitoring, schools, spec.rounds)
+        monitoring = pd.concat([monitoring, rounds], ignore_index=True)
+        for column in MONITORING_COLUMNS:   # the round rows leave the other columns empty
+            monitoring[column] = monitoring[column].astype("Int64")
     tables = dict(schools=schools, results=results, context=context, monitoring=monitoring,
                   roadmap=_make_roadmap(spec.roadmaps))
     if spec.official:

@@ -21,7 +21,7 @@ PROGRAMMES_DIR = PARAMS_DIR / "programmes"
 KINDS = ("builtin", "school_share", "school_count", "sum_ratio", "sum", "mean")
 SCOPES = ("all", "shnor", "shnor_current", "risk", "shnsu", "shnor_shnsu", "registry")
 DIRECTIONS = ("increase", "decrease", "at_least", "at_most", "equals", "increase_by", "decrease_by", "none")
-MONITORING_COLUMNS = set(MONITORING.column_names[2:])
+MONITORING_COLUMNS = set(MONITORING.column_names[2:]) - {"round"}
 
 #: Names of the indicators computed by a function of their own (``compute: {kind: builtin, name: …}``);
 #: the functions are :data:`qualitylib.rules.indicators.BUILTINS`, which has exactly these keys.
@@ -94,7 +94,8 @@ def load_catalogue(path: str | Path | None = None) -> dict[str, dict]:
         for key in ("title", "unit", "group", "programme", "period", "compute", "target"):
             if key not in spec:
                 problems.append(f"«{where}»: нет ключа {key}")
-        unknown = set(spec) - {"title", "unit", "group", "programme", "period", "compute", "target", "target_note"}
+        unknown = set(spec) - {"title", "unit", "group", "programme", "period", "compute", "target", "target_note",
+                               "rounds"}
         if unknown:
             problems.append(f"«{where}»: неизвестные ключи {', '.join(sorted(unknown))}")
         compute = spec.get("compute", {})
@@ -112,6 +113,12 @@ def load_catalogue(path: str | Path | None = None) -> dict[str, dict]:
                     problems.append(f"«{where}.compute.{key}»: столбца «{compute[key]}» нет в таблице мониторинга")
         if "target" in spec:
             _check_target(spec["target"], where, problems)
+        rounds = spec.get("rounds")
+        if rounds is not None and (not isinstance(rounds, list) or not rounds
+                                   or not all(isinstance(r, str) and r.strip() for r in rounds)):
+            problems.append(f"«{where}.rounds»: ожидался список раундов мониторинга (текст), например [январь, июнь]")
+        elif rounds is not None and kind == "builtin":
+            problems.append(f"«{where}.rounds»: раунды задаются только показателям из таблицы мониторинга")
     if problems:
         raise ParamsError(problems, str(path))
     return data

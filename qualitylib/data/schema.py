@@ -223,7 +223,7 @@ CONTEXT = Table(
 MONITORING = Table(
     name="monitoring",
     title="Мониторинг",
-    key=("year", "school_id"),
+    key=("year", "school_id", "round"),
     required=False,
     extra_numeric=True,
     file_aliases=("мониторинг",),
@@ -278,6 +278,9 @@ MONITORING = Table(
             ("in_network", "Сетевое взаимодействие «сильный — слабому»", "flag", "Чаа-Холь, Элиста, Полысаево."),
             ("equal_access", "Условия равного доступа к качественному образованию", "flag", "Кавказский район."),
         )),
+        Column("round", "Раунд мониторинга", "text", required=False, aliases=("раунд", "срез"),
+               description=("Раунд мониторинга внутри года («январь», «июнь»; Норильск 4.4, Элиста): пусто — "
+                            "годовые данные. Показатель с раундами считается для каждого раунда по его строкам.")),
     ),
 )
 

@@ -31,7 +31,7 @@ STATUSES = ("met", "not_met", "no_data", "no_target")
 INDICATOR_COLUMNS = ["id", "title", "group", "unit", "period", "numerator", "denominator", "value",
                      "prev_numerator", "prev_denominator", "prev_value", "change", "target_direction",
                      "target_value", "target_relative", "target_note", "status", "programme", "source",
-                     "target_own"]
+                     "target_own", "round"]
 
 @dataclass(frozen=True)
 class IndicatorTables:
@@ -152,11 +152,18 @@ class Context:
             return table.loc[table["shnor"] == 1, "school_id"].tolist()
         return self.tables.schools["school_id"].tolist()
 
-    def monitoring(self, year: int) -> pd.DataFrame:
+    def monitoring(self, year: int, round_: str = "") -> pd.DataFrame:
+        """The monitoring rows of ``year`` and one round (``""``: the yearly rows, without a round)."""
         mon = self.tables.monitoring
         if mon is None:
             return pd.DataFrame(columns=MONITORING.column_names)
-        return mon[mon["year"] == year]
+        rows = mon[mon["year"] == year]
+        if "round" in rows:
+            rounds = rows["round"].astype(object).where(rows["round"].notna(), "").astype(str).str.strip()
+            rows = rows[rounds.str.casefold() == round_.strip().casefold()]
+        elif round_:
+            rows = rows.iloc[0:0]
+        return rows
 
 
 def _result(numerator, denominator, percent=True) -> tuple[float, float, float]:
@@ -167,10 +174,10 @@ def _result(numerator, denominator, percent=True) -> tuple[float, float, float]:
     return float(numerator), float(denominator), round(float(value), 2)
 
 
-def _generic(ctx: Context, compute: dict, year: int) -> tuple[float, float, float]:
+def _generic(ctx: Context, compute: dict, year: int, round_: str = "") -> tuple[float, float, float]:
     kind = compute["kind"]
     ids = ctx.scope_ids(compute["scope"], year)
-    mon = ctx.monitoring(year)
+    mon = ctx.monitoring(year, round_)
     rows = mon[mon["school_id"].isin(ids)]
     if kind in ("school_share", "school_count"):
         col = compute["column"]
@@ -411,20 +418,24 @@ def compute_indicators(tables: IndicatorTables, year: int, params: dict, program
         ``target_direction``, ``target_value`` (NaN when none) and ``target_relative`` (bool),
         ``target_note``, ``status`` (one of :data:`STATUSES`), ``programme``, ``source`` (the programme
         the catalogue takes the indicator from: another one's for a borrowed indicator) and
-        ``target_own`` (the programme sets the target itself).
+        ``target_own`` (the programme sets the target itself) and ``round``: an indicator with
+        ``rounds`` in the catalogue (``[январь, июнь]``) gives one row per round, computed from the
+        monitoring rows of that round and compared with the same round of last year; ``""`` for the
+        yearly rows.
     """
     ctx = Context(tables, year, params, getattr(programme, "registry", ()))
     rows = []
-    for indicator_id in programme.indicators:
+    for indicator_id, round_ in ((i, r) for i in programme.indicators for r in (catalogue[i].get("rounds") or [""])):
         spec = catalogue[indicator_id]
         compute = spec["compute"]
         func = BUILTINS[compute["name"]] if compute["kind"] == "builtin" else (
-            lambda c, y, _compute=compute: _generic(c, _compute, y))
+            lambda c, y, _compute=compute, _round=round_: _generic(c, _compute, y, _round))
         num, den, value = func(ctx, year)
-        p_num, p_den, p_value = func(ctx, year - 1)
+        p_num, p_den, p_value = func(ctx, year - 1)   # a round is compared with the same round last year
         target = programme.targets.get(indicator_id, spec["target"])
         status = evaluate_target(value, p_value, target)
         rows.append({
+            "round": round_,
             "id": indicator_id, "title": spec["title"], "group": spec["group"], "unit": spec["unit"],
             "period": spec["period"], "numerator": num, "denominator": den, "value": value,
             "prev_numerator": p_num, "prev_denominator": p_den, "prev_value": p_value,

@@ -187,6 +187,7 @@ COLUMN_TITLES: dict[str, str] = {
     "total": "Всего сроков исполнения",
     "items": "Пунктов плана",
     "listed_title": "Где в списках",
+    "round": "Раунд мониторинга",
     "source": "Источник списка",
     "explanation": "Пояснение",
     "plan_title": "План",

@@ -26,7 +26,7 @@ STATUS_TITLES = {"met": "выполнен", "not_met": "не выполнен", 
 #: Columns of :func:`indicator_frame`, in order.
 INDICATOR_VIEW_COLUMNS = ["id", "title", "group", "unit", "period", "numerator", "denominator", "value",
                           "prev_numerator", "prev_denominator", "prev_value", "change", "target", "target_note",
-                          "status", "status_title", "programme", "source", "source_title"]
+                          "status", "status_title", "programme", "source", "source_title", "round"]
 
 
 def _target_number(value: float) -> str:
@@ -70,6 +70,11 @@ def indicator_frame(indicators: pd.DataFrame) -> pd.DataFrame:
     (:func:`target_text`), ``status`` gains ``status_title`` (:data:`STATUS_TITLES`).
     """
     out = indicators.copy()
+    if "round" not in out:
+        out["round"] = ""
+    if "round" in out:  # a round of a monitoring held several times a year is named in the title
+        named = out["round"].fillna("").astype(str) != ""
+        out.loc[named, "title"] = out.loc[named, "title"] + " — " + out.loc[named, "round"].astype(str)
     if "source" not in out:
         out["source"] = out["programme"]
     borrowed = out["source"] != out["programme"]

@@ -107,7 +107,8 @@ def test_unique_keys_and_sorted(tables):
     for name in ("schools", "results", "context", "monitoring"):
         frame = tables[name]
         key = list(TABLES[name].key)
-        assert frame.equals(frame.sort_values(key).reset_index(drop=True)), name
+        # monitoring: a year's own row (no round) before its rounds
+        assert frame.equals(frame.sort_values(key, na_position="first", kind="stable").reset_index(drop=True)), name
 
 
 def test_results_are_consistent(tables):
@@ -147,8 +148,21 @@ def test_context_ranges(tables):
     assert len(c) == len(tables["schools"]) * 5
 
 
+def test_monitoring_rounds(tables):
+    m = tables["monitoring"]
+    rounds = m[m["round"].notna()]
+    towns = rounds["school_id"].map(tables["schools"].set_index("school_id")["municipality"])
+    assert set(towns) == {"Норильск"} and set(rounds["round"]) == {"январь", "июнь"}
+    yearly = m[m["round"].isna()].set_index(["year", "school_id"])
+    june = rounds[rounds["round"] == "июнь"].set_index(["year", "school_id"])
+    january = rounds[rounds["round"] == "январь"].set_index(["year", "school_id"])
+    assert (june["weak_pupils_with_iom"] == yearly.loc[june.index, "weak_pupils_with_iom"]).all()
+    assert (january["weak_pupils_with_iom"] <= june["weak_pupils_with_iom"].loc[january.index]).all()
+
+
 def test_monitoring_parts_within_wholes(tables):
-    m = tables["monitoring"].merge(tables["schools"][["school_id", "pupils_total"]])
+    m = tables["monitoring"]
+    m = m[m["round"].isna()].drop(columns="round").merge(tables["schools"][["school_id", "pupils_total"]])
     values = m[list(MONITORING_COLUMNS)]
     assert (values >= 0).all().all()
     assert all(pd.api.types.is_integer_dtype(values[c]) for c in values)

@@ -246,3 +246,30 @@ def test_a_borrowed_indicator_carries_its_source_not_its_notes(params):
     mine = indicator_frame(compute_indicators(tiny_tables(), 2026, params, own, catalogue)).set_index("id")
     assert mine.loc["chaa-khol.1", "source_title"] == ""
     assert mine.loc["chaa-khol.1", "target_note"] == catalogue["chaa-khol.1"]["target_note"]
+
+
+def test_rounds_within_a_year_are_computed_each_for_its_round(params):
+    tables = tiny_tables()
+    mon = tables.monitoring.copy()
+    mon["round"] = None
+    extra = []
+    for year, values in ((2025, {"январь": (2, 10), "июнь": (5, 10)}), (2026, {"январь": (4, 10), "июнь": (4, 10)})):
+        for label, (with_iom, weak) in values.items():
+            extra.append({"year": year, "school_id": "A", "round": label, "weak_pupils": weak,
+                          "weak_pupils_with_iom": with_iom})
+    mon = pd.concat([mon, pd.DataFrame(extra)], ignore_index=True)
+    mon.loc[mon["round"].isna() & (mon["year"] == 2026), ["weak_pupils", "weak_pupils_with_iom"]] = [[10, 9]] * 3
+    tables = IndicatorTables(tables.schools, tables.results, tables.context, mon, tables.results)
+    compute = {"kind": "sum_ratio", "scope": "all", "numerator": "weak_pupils_with_iom", "denominator": "weak_pupils"}
+    catalogue = {"r": {"title": "Доля с ИОМ", "unit": "%", "group": "г", "programme": "p", "period": "январь и июнь",
+                       "compute": compute, "target": {"direction": "increase"}, "rounds": ["январь", "июнь"]},
+                 "y": {"title": "Доля с ИОМ за год", "unit": "%", "group": "г", "programme": "p", "period": "ежегодно",
+                       "compute": compute, "target": {"direction": "increase"}}}
+    out = compute_indicators(tables, 2026, params, Programme("p", "П", None, ["r", "y"], {}), catalogue)
+    assert out["round"].tolist() == ["январь", "июнь", ""]
+    # January: 4 of 10 against last January's 2 of 10 (met); June: 4 of 10 against 5 of 10 (not met)
+    assert out[["value", "prev_value", "status"]].values.tolist()[:2] == [[40.0, 20.0, "met"], [40.0, 50.0, "not_met"]]
+    # the yearly rows ignore the rounds: 27 of 30 over the three schools
+    assert out.loc[2, ["numerator", "denominator"]].tolist() == [27, 30]
+    from qualitylib.views.monitoring import indicator_frame
+    assert indicator_frame(out)["title"].tolist()[:2] == ["Доля с ИОМ — январь", "Доля с ИОМ — июнь"]
