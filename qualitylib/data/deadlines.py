@@ -39,6 +39,18 @@ Deadline forms (case, «ё», hyphen/en dash/em dash and spaces do not matter)
     2021-08-31), else the period end; ``None`` when neither is known.
 ``unparsed``
     Anything else, including an empty cell. Abbreviated month names («окт.») are not read.
+    Also, with their own reasons: a schedule that is not in the data («По отдельному графику
+    ТИРО и ПК», «по графику БУ ДПО «КРИПКРО»» -- ``schedule_not_given``; «ежегодно по отдельному
+    графику» is yearly), a date set by events («По мере проведения процедур…» --
+    ``event_driven``), and a dated deadline before the calendar year in which the period starts
+    («Февраль, 2019 г.» in a plan for 2021–2024 -- ``before_period``).
+
+Recurring deadlines (:func:`deadline_occurrences`)
+--------------------------------------------------
+A recurring deadline -- months without a year, «ежегодно», «в течение года», «N раз в год» --
+becomes one occurrence per programme year (or round) with its own due date; :func:`read_roadmap`
+with ``occurrences=True`` gives one row per occurrence, the k-th completion date of the item
+(dates separated by «;») belonging to its k-th occurrence.
 
 Statuses and completion dates (:func:`read_roadmap`)
 ----------------------------------------------------

@@ -336,6 +336,10 @@ def roadmap_frame(status: pd.DataFrame, as_of: date) -> pd.DataFrame:
     if "occurrence" in status:
         out["occurrence_title"] = pd.Series([occurrence_title(k, n, due) for k, n, due in zip(
             status["occurrence"], status["occurrences"], status["due"])], index=status.index, dtype=object)
+        if "completed_on" in status:  # an occurrence shows its own completion date, not the item's list
+            repeated = status["occurrences"] > 1
+            own = status["completed_date"].map(lambda d: "" if pd.isna(d) else f"{d:%Y-%m-%d}")
+            out["completed_on"] = out["completed_on"].astype(object).where(~repeated, own.where(own != "", None))
     if "plan_title" in status:
         out["plan_title"] = status["plan_title"].map(plan_title).astype(object)
     return out
