@@ -57,7 +57,8 @@ def identification() -> nbformat.NotebookNode:
         new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
         new_code_cell(SETUP + '''
 from qualitylib.reports.identification import build_identification
-from qualitylib.views.identification import heatmap, objectivity_method, present, summary_sentences
+from qualitylib.views.identification import (heatmap, objectivity_method, present, reconciliation_frame,
+                                             reconciliation_sentences, summary_sentences)
 
 ident = present(build_identification(region, municipality, year, params, public=public))
 display(html.title_block(region.name, municipality, year, params))'''),
@@ -74,6 +75,18 @@ display(html.title_block(region.name, municipality, year, params))'''),
                       '"low_results", "low_results_prev", "reasons"],\n'
                       '           flags={"criterion_1": "да", "criterion_2": "да"}, '
                       'empty="ШНОР в этом году не выявлено.")'),
+        new_markdown_cell(
+            "### Сверка с официальным списком ШНОР\n\n"
+            "Если в данных есть список ШНОР, опубликованный ФИОКО или регионом, вычисленный список сверяется с "
+            "ним: школы в обоих списках, только в вычисленном (с причинами по правилу) и только в официальном "
+            "(с тем, почему правило их не отбирает)."),
+        new_code_cell('reconciliation = reconciliation_frame(ident)\n'
+                      'if reconciliation is None:\n'
+                      '    display(html.paragraphs(["Официального списка ШНОР за этот год в данных нет."]))\n'
+                      'else:\n'
+                      '    display(html.paragraphs(reconciliation_sentences(ident)))\n'
+                      '    display(html.table(reconciliation, ["school_name", "listed_title", "source", '
+                      '"explanation"]))'),
         new_markdown_cell(
             "## Доли низких результатов по процедурам\n\n"
             "Строки — школы (сначала ШНОР и школы в зоне риска), столбцы — процедуры. Ячейки не ниже "
@@ -139,9 +152,11 @@ display(html.title_block(region.name, municipality, year, params))'''),
         new_code_cell("html.params_table(params)"),
         new_code_cell('if output_dir:\n'
                       '    from qualitylib.batch.excel import write_registry\n'
+                      '    mine_social = ident.social if municipality is None else '
+                      'ident.social[ident.social["municipality"] == municipality]\n'
                       '    saved = write_registry(Path(output_dir) / "registry.xlsx", ident.shnor, ident.risk, '
                       'ident.pairs, params,\n'
-                      '                           objectivity=ident.objectivity)\n'
+                      '                           objectivity=ident.objectivity, social=mine_social)\n'
                       '    display(html.paragraphs([f"Реестр сохранён в файл {saved.name}."]))'),
     ]
     return notebook(cells)
@@ -253,7 +268,7 @@ def monitoring() -> nbformat.NotebookNode:
 from qualitylib.batch.excel import write_indicators_workbook
 from qualitylib.reports.monitoring import build_monitoring
 from qualitylib.views.dynamics import group_test_sentence
-from qualitylib.views.monitoring import note_view, school_tests_frame, summary_sentences
+from qualitylib.views.monitoring import note_view, period_sentences, school_tests_frame, summary_sentences
 
 m = build_monitoring(region, municipality, year, params, as_of=as_of, public=public)
 note = note_view(m)
@@ -277,28 +292,47 @@ display(html.title_block(region.name, municipality, year, params))'''),
                       '    display(html.paragraphs([group_test_sentence(params)]))\n'
                       '    display(html.table(tests, ["title", "school_name", "procedures", "share_prev", "share_now",\n'
                       '                               "change_pp", "q_value_title", "verdict_title"]))'),
-        new_markdown_cell("## Дорожная карта"),
+        new_markdown_cell("## Дорожная карта\n\n"
+                          "Состояние каждого плана муниципалитета на дату мониторинга. Повторяющийся срок "
+                          "(«ежегодно», «Сентябрь, январь, апрель», месяц без года) считается отдельно для "
+                          "каждого года программы или раза; пункт, выполненный позже даты мониторинга, на эту "
+                          "дату не выполнен."),
         new_code_cell('if m.roadmap is None:\n'
                       '    display(html.paragraphs(["Дорожной карты муниципалитета в данных нет."]))\n'
                       'else:\n'
-                      '    display(html.paragraphs([f"Состояние на {m.as_of:%d.%m.%Y}."]))\n'
-                      '    display(html.table(m.roadmap_total, ["total", "done", "in_progress", "overdue", '
-                      '"not_started",\n'
-                      '                       "unparsed_deadline", "done_on_time", "share_done_on_time"]))'),
+                      '    display(html.paragraphs(period_sentences(m)[-1:]))\n'
+                      '    display(html.table(note.plans, ["plan_title", "items", "total", "done", "in_progress", '
+                      '"overdue",\n'
+                      '                       "not_started", "unparsed_deadline", "share_done_on_time"]))'),
+        new_markdown_cell("### Не выполнено на дату мониторинга\n\n"
+                          "Просроченные, выполняемые, не начатые пункты и пункты с нераспознанным сроком — "
+                          "по названиям."),
+        new_code_cell('if m.roadmap is not None:\n'
+                      '    display(html.table(note.pending, ["plan_title", "item", "measure", "deadline", '
+                      '"occurrence_title",\n'
+                      '                       "state_title", "responsible", "expected_result"],\n'
+                      '                       empty="Все мероприятия, срок которых наступил, выполнены."))'),
+        new_markdown_cell("### Пункты планов: ожидаемый результат и подтверждение"),
+        new_code_cell('if m.roadmap is not None:\n'
+                      '    for title, part in note.roadmap.groupby("plan_title", sort=False):\n'
+                      '        display(html.paragraphs([title]))\n'
+                      '        display(html.table(part, ["item", "measure", "deadline", "occurrence_title", '
+                      '"state_title",\n'
+                      '                           "expected_result", "evidence", "restored"]))'),
         new_markdown_cell("### По направлениям и ответственным"),
         new_code_cell('if m.roadmap is not None:\n'
-                      '    display(html.table(note.roadmap_by_direction, ["direction", "total", "done", "in_progress", '
+                      '    display(html.table(note.roadmap_by_direction, ["plan_title", "direction", "total", "done", '
+                      '"in_progress", '
                       '"overdue",\n'
                       '                       "not_started", "share_done_on_time"]))\n'
                       '    display(html.table(note.roadmap_by_body, ["responsible", "total", "done", "in_progress", '
                       '"overdue",\n'
                       '                       "not_started", "share_done_on_time"]))'),
-        new_markdown_cell("### Просроченные мероприятия и нераспознанные сроки"),
+        new_markdown_cell("### Нераспознанные сроки"),
         new_code_cell('if m.roadmap is not None:\n'
-                      '    display(html.table(m.overdue, ["item", "measure", "deadline", "responsible"],\n'
-                      '                       empty="Просроченных мероприятий нет."))\n'
-                      '    unparsed = note.roadmap[note.roadmap["state"] == "unparsed_deadline"]\n'
-                      '    display(html.table(unparsed, ["item", "measure", "deadline", "problem"],\n'
+                      '    unparsed = note.roadmap[note.roadmap["deadline_kind"] == "unparsed"]\n'
+                      '    display(html.table(unparsed, ["plan_title", "item", "measure", "deadline", "state_title", '
+                      '"problem"],\n'
                       '                       empty="Все сроки распознаны."))'),
         new_markdown_cell("## Адресные рекомендации"),
         new_code_cell('html.table(note.recommendations, ["school_name", "kind", "reasons", "recommendation"],\n'

@@ -105,14 +105,19 @@ REGISTRY_COLUMNS = {
              "pupils_sum_pct", "vpr_high", "pupils_failing_pct", "deficits", "recommendations"],
     "pairs": ["school_id", "school_name", "municipality", "weak_assessments", "leader_id", "leader_name",
               "leader_municipality", "covered", "note"],
+    "shnsu": ["school_id", "school_name", "municipality", "social_index", "share", "expected_share",
+              "difference", "reading"],
 }
 
 
 def write_registry(path: str | Path, shnor: pd.DataFrame, risk: pd.DataFrame, pairs: pd.DataFrame,
-                   params: dict, objectivity: pd.DataFrame | None = None) -> Path:
-    """Write ``registry.xlsx``: sheets ШНОР, Риск, Пары, Параметры (and Объективность when given).
+                   params: dict, objectivity: pd.DataFrame | None = None,
+                   social: pd.DataFrame | None = None) -> Path:
+    """Write ``registry.xlsx``: sheets ШНОР, Риск, ШНСУ (when ``social`` is given), Пары, Параметры
+    (and Объективность when given).
 
-    Only flagged schools are listed on ШНОР and Риск (the registry is the list).
+    Only flagged schools are listed on ШНОР, Риск and ШНСУ (the registry is the list); ``social`` is
+    the identification's social table in words (:func:`qualitylib.views.identification.present`).
     """
     shnor_rows = shnor.loc[shnor["shnor"] == 1, REGISTRY_COLUMNS["shnor"]]
     risk_rows = risk.loc[risk["risk"] == 1, REGISTRY_COLUMNS["risk"]]
@@ -122,6 +127,9 @@ def write_registry(path: str | Path, shnor: pd.DataFrame, risk: pd.DataFrame, pa
         ("Пары", pairs[REGISTRY_COLUMNS["pairs"]], ()),
         ("Параметры", params_frame(params), ()),
     ]
+    if social is not None:
+        shnsu_rows = social.loc[social["shnsu"] == 1, [c for c in REGISTRY_COLUMNS["shnsu"] if c in social]]
+        sheets.insert(2, ("ШНСУ", shnsu_rows, ()))
     if objectivity is not None:
         cols = ["school_id", "school_name", "municipality", "inflated", "marks_mismatch", "sharp_rise", "sharp_fall",
                 "signs", "marked"]
@@ -130,18 +138,21 @@ def write_registry(path: str | Path, shnor: pd.DataFrame, risk: pd.DataFrame, pa
 
 
 def write_indicators_workbook(path: str | Path, m) -> Path:
-    """``indicators.xlsx``: Показатели, Дорожная карта, Просрочено, Рекомендации, Параметры.
+    """``indicators.xlsx``: Показатели, Дорожная карта, Не выполнено, Просрочено, Рекомендации, Параметры.
 
     ``m`` is a :class:`qualitylib.reports.monitoring.Monitoring`.
     """
     v = note_view(m)
-    ind = v.indicators[["id", "group", "title", "unit", "numerator", "denominator", "value", "prev_value",
+    ind = v.indicators[["id", "group", "title", "round", "unit", "numerator", "denominator", "value", "prev_value",
                         "change", "target", "status_title", "target_note", "period"]]
     sheets = [("Показатели", ind, ())]
     if v.roadmap is not None:
-        cols = ["item", "direction", "measure", "deadline", "responsible", "state_title", "due", "completed_on",
-                "evidence", "problem"]
+        cols = ["plan_title", "item", "direction", "measure", "deadline", "occurrence_title", "responsible",
+                "bodies", "expected_result", "state_title", "due", "completed_on", "evidence", "problem", "restored"]
         sheets.append(("Дорожная карта", v.roadmap[[c for c in cols if c in v.roadmap]], ()))
+        pending = ["plan_title", "item", "measure", "deadline", "occurrence_title", "due", "state_title",
+                   "responsible", "expected_result"]
+        sheets.append(("Не выполнено", v.pending[[c for c in pending if c in v.pending]], ()))
         sheets.append(("Просрочено", v.overdue, ()))
     sheets.append(("Рекомендации", v.recommendations, ()))
     sheets.append(("Параметры", params_frame(m.params), ()))

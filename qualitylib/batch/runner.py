@@ -747,7 +747,7 @@ def _kept_row(name: str, slug: str, entry: dict, generated: str, folder: Path) -
 
 
 def _previous_registry(path: Path):
-    """The ШНОР, Риск and Пары sheets of the last region registry as tables, or ``None``."""
+    """The ШНОР, Риск, Пары and ШНСУ sheets of the last region registry as tables, or ``None``."""
     import openpyxl
     import pandas as pd
 
@@ -760,8 +760,11 @@ def _previous_registry(path: Path):
     try:
         book = openpyxl.load_workbook(path, read_only=True)
         try:
-            for key, title in (("shnor", "ШНОР"), ("risk", "Риск"), ("pairs", "Пары")):
+            for key, title in (("shnor", "ШНОР"), ("risk", "Риск"), ("pairs", "Пары"), ("shnsu", "ШНСУ")):
                 columns = REGISTRY_COLUMNS[key]
+                if title not in book.sheetnames and key == "shnsu":  # a registry written before the sheet
+                    out[key] = pd.DataFrame(columns=columns)
+                    continue
                 rows = list(book[title].iter_rows(values_only=True))
                 if not rows or list(rows[0][:len(columns)]) != [COLUMN_TITLES.get(c, c) for c in columns]:
                     return None
@@ -775,6 +778,7 @@ def _previous_registry(path: Path):
         return None
     out["shnor"]["shnor"] = 1  # the registry lists flagged schools only
     out["risk"]["risk"] = 1
+    out["shnsu"]["shnsu"] = 1
     return out
 
 
@@ -1077,7 +1081,8 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
                     table = indicators_table(region, name, year, params, programme, catalogue)
                     row["headline"]["indicators_met"] = int((table["status"] == "met").sum())
                     row["headline"]["indicators_total"] = int((table["status"] != "no_target").sum())
-                fresh[name] = (ident.shnor, ident.risk, ident.pairs)
+                fresh[name] = (ident.shnor, ident.risk, ident.pairs,
+                               ident.social[ident.social["municipality"] == name])
                 row["state"] = municipality_state(ident.shnor_list, ident.risk_list, table, params)
             except Exception as exc:  # the notebook failed for the same reason; keep the index honest
                 row["status"] = "failed"
@@ -1093,7 +1098,7 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
             if last is not None:
                 for name in kept:
                     parts[name] = tuple(last[key][last[key]["municipality"] == name]
-                                        for key in ("shnor", "risk", "pairs"))
+                                        for key in ("shnor", "risk", "pairs", "shnsu"))
         ordered = [parts[name] for name in region.municipalities if name in parts]
         # the Параметры sheet: those of the region's first municipality in the registry, as in a full run
         first = next((name for name in region.municipalities if name in parts), None)
@@ -1105,8 +1110,9 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
                 region_params = None
         try:
             if ordered and region_params is not None:
-                write_registry(base / "registry.xlsx", *(pd.concat([p[i] for p in ordered], ignore_index=True)
-                                                         for i in range(3)), region_params)
+                shnor, risk, pairs, social = (pd.concat([p[i] for p in ordered], ignore_index=True)
+                                              for i in range(4))
+                write_registry(base / "registry.xlsx", shnor, risk, pairs, region_params, social=social)
             else:
                 (base / "registry.xlsx").unlink(missing_ok=True)  # never leave a registry of an older run
         except OSError as exc:

@@ -86,6 +86,7 @@ parents_surveyed               Родителей, участвовавших в
                                (<= pupils_total)
 parents_satisfied              Из них удовлетворены качеством образования / of them satisfied
                                (<= parents_surveyed)
+pupils_total                   Обучающихся всего / pupils of the school (the schools table's count)
 pupils_modern_conditions       Обучающихся, обеспеченных современными условиями обучения
                                (Чаа-Холь) / pupils with modern learning conditions (<= total)
 pupils_municipal_events        Обучающихся — участников муниципальных мероприятий / pupils in
@@ -107,6 +108,7 @@ from __future__ import annotations
 import functools
 import os
 import tempfile
+import dataclasses
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -119,7 +121,7 @@ from scipy.special import ndtr, ndtri
 from ..data.params import load_params
 from ..data.yamlfile import read_yaml
 from ..data.roadmaps import load_roadmaps
-from ..data.schema import CONTEXT, MONITORING, RESULTS, ROADMAP, SCHOOLS, TABLES
+from ..data.schema import CONTEXT, MONITORING, OFFICIAL, RESULTS, ROADMAP, SCHOOLS, TABLES
 from ..exceptions import ParamsError
 from ..rules.identification import identify_shnor
 
@@ -129,7 +131,7 @@ __all__ = ["make_sample", "write_sample", "sample_spec", "SampleSpec", "MONITORI
 SPEC_FILE = Path(str(files(__package__))) / "sample.yaml"
 
 #: Columns of the monitoring table beyond its key, in file order (the data contract's order).
-MONITORING_COLUMNS = tuple(MONITORING.column_names[2:])
+MONITORING_COLUMNS = tuple(c for c in MONITORING.column_names[2:] if c != "round")
 
 
 # --------------------------------------------------------------------------------------
@@ -158,6 +160,13 @@ class SampleSpec:
     assessments : dict
         ``(procedure, subject, grade)`` -> ``(max points, cut for mark 3 (= minimum), cut 4,
         cut 5, median score share, ability at the minimum)``; cuts 4 and 5 are ``None`` for ЕГЭ.
+    official : dict
+        The published ШНОР list of the sample: ``years``, ``roles`` (the schools of these roles
+        are on the list of each of those years) and ``source``; empty for none.
+    rounds : dict
+        Monitoring rounds within a year: municipality -> {round: share}; each round's row repeats
+        the year's prevention columns (Norilsk 4.3), the counts of pupils with an ИОМ and at extra
+        lessons scaled by the round's share (no random draw).
     """
 
     region: str
@@ -167,6 +176,8 @@ class SampleSpec:
     roles: dict[str, dict[str, tuple[float, float]]]
     municipalities: tuple[dict[str, Any], ...]
     assessments: dict[tuple[str, str, int], tuple]
+    official: dict[str, Any] = dataclasses.field(default_factory=dict)
+    rounds: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)
 
 
 def _expand_schools(entries: list[dict]) -> list[tuple]:
@@ -212,6 +223,11 @@ def sample_spec(path: str | Path | None = None) -> SampleSpec:
                      schools=_expand_schools(m["schools"]))
                 for m in data["municipalities"]),
             assessments=dict(_assessment(key, scale) for key, scale in data["assessments"].items()),
+            official=dict(years=tuple(int(y) for y in data["official"]["years"]),
+                          roles=tuple(data["official"]["roles"]), source=str(data["official"]["source"]))
+            if data.get("official") else {},
+            rounds={str(town): {str(r): float(v) for r, v in shares.items()}
+                    for town, shares in (data.get("rounds") or {}).items()},
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ParamsError([f"спецификация образца не соответствует формату: {exc!r}"], str(path)) from exc
@@ -508,6 +524,7 @@ def _make_monitoring(rng: np.random.Generator, latent: pd.DataFrame, context: pd
                                                - 3 * t - s["overload"]), 70, 100)),
                 parents_surveyed=surveyed,
                 parents_satisfied=share(surveyed, 0.86 + 0.05 * mu),
+                pupils_total=pupils,
                 pupils_modern_conditions=share(pupils, (0.5 if rural else 0.75)
                                                + 0.07 * (year - 2022)),
                 pupils_municipal_events=share(pupils, rng.uniform(0.15, 0.45)),
@@ -536,8 +553,43 @@ def _sort_by_key(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     key = list(TABLES[name].key)
     if name == "roadmap":
         return (frame.assign(_n=frame["item"].astype(int))
-                .sort_values(["municipality", "_n"]).drop(columns="_n").reset_index(drop=True))
-    return frame.sort_values(key).reset_index(drop=True)
+                .sort_values(["municipality", "plan", "_n"], kind="stable").drop(columns="_n")
+                .reset_index(drop=True))
+    key = [k for k in key if k in frame]
+    return frame.sort_values(key, na_position="first", kind="stable").reset_index(drop=True)
+
+
+#: Columns a monitoring round repeats (Norilsk 4.3: twice a year, January and June).
+ROUND_COLUMNS = ("prevention_system", "weak_pupils", "weak_pupils_with_iom", "failing_pupils",
+                 "failing_pupils_extra_lessons")
+
+
+def _make_rounds(monitoring: pd.DataFrame, schools: pd.DataFrame, rounds: dict) -> pd.DataFrame:
+    """The rows of the monitoring rounds within a year (no random draw): the prevention columns of the
+    year, the pupils with an ИОМ and at extra lessons scaled by the round's share."""
+    town = schools.set_index("school_id")["municipality"]
+    parts = []
+    for name, shares in rounds.items():
+        mine = monitoring[monitoring["school_id"].map(town) == name]
+        for label, share in shares.items():
+            part = pd.DataFrame({"year": mine["year"], "school_id": mine["school_id"]})
+            for column in ROUND_COLUMNS:
+                values = mine[column]
+                if column in ("weak_pupils_with_iom", "failing_pupils_extra_lessons"):
+                    values = np.floor(values * share).astype("int64")
+                part[column] = values
+            part["round"] = label
+            parts.append(part)
+    if not parts:
+        return monitoring.iloc[0:0]
+    return pd.concat(parts, ignore_index=True).reindex(columns=MONITORING.column_names)
+
+
+def _make_official(latent: pd.DataFrame, official: dict) -> pd.DataFrame:
+    """The published ШНОР list: the schools of the given roles, every given year (no random draw)."""
+    ids = [school for school, s in latent.iterrows() if s["role"] in official["roles"]]
+    rows = [dict(year=year, school_id=school, source=official["source"]) for year in official["years"] for school in ids]
+    return pd.DataFrame(rows, columns=OFFICIAL.column_names)
 
 
 def make_sample(seed: int = 2026, params: dict | None = None) -> dict[str, pd.DataFrame]:
@@ -554,7 +606,8 @@ def make_sample(seed: int = 2026, params: dict | None = None) -> dict[str, pd.Da
     Returns
     -------
     dict of str to pandas.DataFrame
-        Tables ``schools``, ``results``, ``context``, ``monitoring`` and ``roadmap`` with
+        Tables ``schools``, ``results``, ``context``, ``monitoring``, ``roadmap`` and (when the
+        specification gives one) ``official`` with
         the canonical columns of :mod:`qualitylib.data.schema` in schema order (monitoring:
         ``year``, ``school_id`` and :data:`MONITORING_COLUMNS`), rows sorted by table key.
 
@@ -562,7 +615,7 @@ def make_sample(seed: int = 2026, params: dict | None = None) -> dict[str, pd.Da
     --------
     >>> tables = make_sample(2026)
     >>> sorted(tables)
-    ['context', 'monitoring', 'results', 'roadmap', 'schools']
+    ['context', 'monitoring', 'official', 'results', 'roadmap', 'schools']
     """
     spec = sample_spec()
     params = load_params() if params is None else params
@@ -573,8 +626,15 @@ def make_sample(seed: int = 2026, params: dict | None = None) -> dict[str, pd.Da
     context = _make_context(context_rng, latent, spec.years)
     shnor = _shnor_flags(results, schools, spec.years, params)
     monitoring = _make_monitoring(monitoring_rng, latent, context, shnor, graduates, spec.years)
+    if spec.rounds:
+        rounds = _make_rounds(monitoring, schools, spec.rounds)
+        monitoring = pd.concat([monitoring, rounds], ignore_index=True)
+        for column in MONITORING_COLUMNS:   # the round rows leave the other columns empty
+            monitoring[column] = monitoring[column].astype("Int64")
     tables = dict(schools=schools, results=results, context=context, monitoring=monitoring,
                   roadmap=_make_roadmap(spec.roadmaps))
+    if spec.official:
+        tables["official"] = _make_official(latent, spec.official)
     return {name: _sort_by_key(frame, name) for name, frame in tables.items()}
 
 

@@ -39,6 +39,18 @@ Deadline forms (case, «ё», hyphen/en dash/em dash and spaces do not matter)
     2021-08-31), else the period end; ``None`` when neither is known.
 ``unparsed``
     Anything else, including an empty cell. Abbreviated month names («окт.») are not read.
+    Also, with their own reasons: a schedule that is not in the data («По отдельному графику
+    ТИРО и ПК», «по графику БУ ДПО «КРИПКРО»» -- ``schedule_not_given``; «ежегодно по отдельному
+    графику» is yearly), a date set by events («По мере проведения процедур…» --
+    ``event_driven``), and a dated deadline before the calendar year in which the period starts
+    («Февраль, 2019 г.» in a plan for 2021–2024 -- ``before_period``).
+
+Recurring deadlines (:func:`deadline_occurrences`)
+--------------------------------------------------
+A recurring deadline -- months without a year, «ежегодно», «в течение года», «N раз в год» --
+becomes one occurrence per programme year (or round) with its own due date; :func:`read_roadmap`
+with ``occurrences=True`` gives one row per occurrence, the k-th completion date of the item
+(dates separated by «;») belonging to its k-th occurrence.
 
 Statuses and completion dates (:func:`read_roadmap`)
 ----------------------------------------------------
@@ -63,9 +75,11 @@ REASONS = {
     "date": ("day", "month", "quarter", "half"),
     "year_range": ("academic_year", "calendar_year"),
     "month_in_period": ("month_in_period",),
-    "periodic": ("periodic_academic_year", "periodic_year", "periodic_period_end", "periodic_no_period"),
+    "periodic": ("periodic_academic_year", "periodic_year", "periodic_period_end", "periodic_no_period",
+                 "periodic_each_year", "periodic_times_a_year"),
     "unparsed": ("empty", "no_such_day", "quarters_order", "range_order", "months_order",
-                 "last_month_without_year", "no_period", "outside_period", "unknown_form"),
+                 "last_month_without_year", "no_period", "outside_period", "before_period",
+                 "schedule_not_given", "event_driven", "unknown_form"),
 }
 
 #: Status codes of :func:`read_status`.
@@ -249,8 +263,21 @@ def _periodic_end(s: str) -> tuple[date, str] | None:
     return None
 
 
+_SCHEDULE = re.compile(r"\b(?:(?:по|согласно)\s+(?:отдельному\s+|утвержденному\s+)?графику"
+                       r"|в\s+соответствии\s+с\s+(?:отдельным\s+)?графиком)")
+_EVENT = re.compile(r"\bпо\s+мере\s+проведения")
+_MONTH_COMMA_YEAR = re.compile(rf"({_MONTH})\s*,\s*({_YEAR})\s*(?:{_YEAR_WORD})?")
+
+
 def parse_deadline(text: str, period: tuple[date, date] | None = None) -> Deadline:
-    """Read a road map deadline written as text.
+    """Read a road map deadline written as text (the whole deadline; see :func:`deadline_occurrences`
+    for its recurrences).
+
+    A dated deadline that falls before the calendar year in which the period starts («Февраль,
+    2019 г.» in a plan for 2021–2024) is ``"unparsed"`` with reason ``before_period``: such a date
+    is a slip of the original and is listed, not counted as overdue. (A date just before the
+    start, in the same year -- «Август 2021 г.» for a programme from 1 September 2021, the month
+    it was approved -- is read as written.)
 
     Parameters
     ----------
@@ -280,6 +307,15 @@ def parse_deadline(text: str, period: tuple[date, date] | None = None) -> Deadli
     datetime.date(2021, 4, 30)
     """
     period = _as_period(period)
+    deadline = _parse(text, period)
+    if (period is not None and deadline.end is not None and deadline.kind in ("date", "year_range")
+            and deadline.end < date(period[0].year, 1, 1)):
+        return Deadline("unparsed", None, deadline.text, "before_period", period)
+    return deadline
+
+
+def _parse(text, period: Period | None) -> Deadline:
+    """:func:`parse_deadline` without the check against the period start."""
     original = "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
     s = _normalise(original)
     if not s:
@@ -321,7 +357,14 @@ def parse_deadline(text: str, period: tuple[date, date] | None = None) -> Deadli
     months = _month_sequence(s)
     if months is not None:
         return _months_deadline(months, original, period)
+    m = _MONTH_COMMA_YEAR.fullmatch(s)  # «Февраль, 2019 г.»
+    if m:
+        return Deadline("date", _month_end(int(m.group(2)), _month_number(m.group(1))), original, "month")
 
+    if _EVENT.search(s):
+        return Deadline("unparsed", None, original, "event_driven")
+    if _SCHEDULE.search(s) and not re.search(r"ежегодн", s) and _periodic_end(s) is None:
+        return Deadline("unparsed", None, original, "schedule_not_given")
     if _PERIODIC.search(s):
         named = _periodic_end(s)
         if named is not None:
@@ -353,6 +396,119 @@ def _months_deadline(months: list[tuple[int, int | None]], original: str,
     return Deadline("month_in_period", _month_end(year, month), original, "month_in_period", (start, stop))
 
 
+_EACH_YEAR = re.compile(r"ежегодн|\bкажд(?:ый|ого)\s+(?:учебн\w*\s+)?год"
+                        r"|\bв\s+течени[еи]\s+(?:(?:учебного|календарного)\s+)?года\b")
+_TIMES_A_YEAR = re.compile(r"(?:не\s+менее\s+|не\s+реже\s+)?(\d|один|два|двух|три|трех|четыре|четырех)"
+                           r"\s+раза?\s+в\s+(?:учебный\s+)?год")
+_TIMES_WORDS = {"один": 1, "два": 2, "двух": 2, "три": 3, "трех": 3, "четыре": 4, "четырех": 4}
+_PERIODIC_WORDS = re.compile(r"ежегодн\w*|\bв\s+течени[еи]\s+(?:учебного\s+)?года\b|[,;]")
+
+
+def programme_years(period: Period) -> list[Period]:
+    """The programme period cut into consecutive years from its start (the last one may be shorter).
+
+    >>> programme_years((date(2022, 1, 1), date(2023, 6, 30)))
+    [(datetime.date(2022, 1, 1), datetime.date(2022, 12, 31)), (datetime.date(2023, 1, 1), datetime.date(2023, 6, 30))]
+    """
+    start, stop = _as_period(period)
+    years, k = [], 0
+    while True:
+        first = _add_years(start, k)
+        if first > stop:
+            return years
+        last = min(_add_years(start, k + 1) - pd.Timedelta(days=1).to_pytimedelta(), stop)
+        years.append((first, last))
+        k += 1
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _month_at_or_after(day: date, month: int) -> date:
+    """The last day of the first month ``month`` that starts at or after the month of ``day``."""
+    year = day.year if month >= day.month else day.year + 1
+    return _month_end(year, month)
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def deadline_occurrences(text: str, period: Period | None = None) -> list[Deadline]:
+    """The occurrences of a deadline: one per programme year or round of a recurring deadline.
+
+    A recurring deadline becomes one occurrence per programme year (:func:`programme_years`) --
+    or several, one per round -- each with its own due date, instead of a single date at the
+    period's end:
+
+    * months without a year, not consecutive («Сентябрь, январь, апрель») -- one round per month
+      in each programme year, due at the end of that month's first occurrence in the year;
+    * one month or consecutive months without a year («Август», «Август, сентябрь», «Ежегодно,
+      май») -- one occurrence per programme year, due at the end of the last month's first
+      occurrence in the year;
+    * «ежегодно», «каждый год», «в течение (учебного) года» -- one per programme year, due at the
+      year's end;
+    * «N раз в год», «не менее N раз в год» -- N rounds per programme year, the k-th due at the end
+      of the k-th of N equal parts of the year.
+
+    Anything else -- a dated deadline, «весь период», «постоянно», an unreadable text, a recurring
+    text that names its own year, or any text without a period -- is the single deadline of
+    :func:`parse_deadline`. Occurrences that fall after the period end are left out.
+
+    Returns
+    -------
+    list of Deadline
+        In due-date order; ``detail`` of an occurrence is ``(k, n)``: its number and the count of
+        occurrences.
+    """
+    period = _as_period(period)
+    single = parse_deadline(text, period)
+    if period is None or single.kind not in ("periodic", "month_in_period"):
+        return [single]
+    s = _normalise(single.text)
+    if single.kind == "periodic" and single.reason != "periodic_period_end":
+        return [single]  # the text names its own year
+    years = programme_years(period)
+    dues: list[tuple[date, str]] = []
+    times = _TIMES_A_YEAR.search(s)
+    months_text = _PERIODIC_WORDS.sub(" ", s).strip() if single.kind == "periodic" else s
+    months = _month_sequence(re.sub(r"\s+", " ", months_text)) if months_text else None
+    if months is not None and any(y is not None for _, y in months):
+        months = None
+    if months is not None and (single.kind == "month_in_period" or _EACH_YEAR.search(s)):
+        numbers = [m for m, _ in months]
+        consecutive = all((b - a) % 12 == 1 for a, b in zip(numbers, numbers[1:]))
+        spans = consecutive or re.search(r"-|\bпо\b|\bдо\b", months_text) is not None
+        for first, _last in years:
+            if spans:
+                dues.append((_month_at_or_after(first, numbers[-1]), "month_in_period"))
+            else:
+                dues.extend((_month_at_or_after(first, m), "month_in_period") for m in numbers)
+    elif times is not None and single.kind == "periodic":
+        word = times.group(1)
+        n = int(word) if word.isdigit() else _TIMES_WORDS[word]
+        if n < 1 or n > 12:
+            return [single]
+        for first, _last in years:
+            dues.extend((_add_months(first, 12 * k // n) - pd.Timedelta(days=1).to_pytimedelta(),
+                         "periodic_times_a_year") for k in range(1, n + 1))
+    elif single.kind == "periodic" and _EACH_YEAR.search(s):
+        dues.extend((last if last < period[1] else period[1], "periodic_each_year") for _first, last in years)
+    else:
+        return [single]
+    dues = sorted({due: reason for due, reason in dues if due <= period[1]}.items())
+    if not dues:
+        return [single]
+    kind = single.kind
+    return [Deadline(kind, due, single.text, reason, (k, len(dues)))
+            for k, (due, reason) in enumerate(dues, start=1)]
+
+
 def text_column(frame: pd.DataFrame, column: str) -> pd.Series:
     """A column as plain strings ('' for missing), dates written as ISO."""
     if column not in frame:
@@ -364,13 +520,42 @@ def text_column(frame: pd.DataFrame, column: str) -> pd.Series:
     return values.map(lambda v: v.isoformat() if isinstance(v, date) else str(v)).str.strip()
 
 
+_DATE_SPLIT = re.compile(r"\s*[;,]\s*|\s+и\s+")
+
+
+def _parse_one_date(text: str):
+    """``2020-10-28`` or ``28.10.2020`` (time of day ignored) -> Timestamp, else NaT."""
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", text)
+    if m:
+        year, month, day = m.groups()
+    else:
+        m = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s*г\.?)?", text)
+        if not m:
+            return pd.NaT
+        day, month, year = m.groups()
+    try:
+        return pd.Timestamp(int(year), int(month), int(day))
+    except ValueError:
+        return pd.NaT
+
+
+def completion_dates(text: str) -> list | None:
+    """The completion dates of a cell, earliest first (several dates -- one per occurrence of a
+    recurring item -- are separated by «;», «,» or «и»); ``None`` when one of them is unreadable,
+    ``[]`` for an empty cell."""
+    text = text.strip()
+    if not text:
+        return []
+    dates = [_parse_one_date(part) for part in _DATE_SPLIT.split(text) if part]
+    if any(pd.isna(d) for d in dates):
+        return None
+    return sorted(dates)
+
+
 def _parse_completed(text: pd.Series) -> pd.Series:
-    """``2020-10-28`` or ``28.10.2020`` (time of day ignored) -> datetime, else NaT."""
-    iso = text.str.extract(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-    ru = text.str.extract(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s*г\.?)?$")
-    parts = pd.DataFrame({"year": iso[0].fillna(ru[2]), "month": iso[1].fillna(ru[1]),
-                          "day": iso[2].fillna(ru[0])}).astype("float64")
-    return pd.to_datetime(parts, errors="coerce")
+    """The latest completion date of each cell (datetime), NaT when missing or unreadable."""
+    values = [completion_dates(t) for t in text]
+    return pd.to_datetime(pd.Series([v[-1] if v else pd.NaT for v in values], index=text.index, dtype=object))
 
 
 def _period_of(period, municipality) -> Period | None:
@@ -388,27 +573,42 @@ def read_status(status: pd.Series) -> pd.Series:
 
 
 def read_roadmap(roadmap: pd.DataFrame,
-                 period: tuple[date, date] | Mapping[str, tuple[date, date]] | None = None) -> pd.DataFrame:
+                 period: tuple[date, date] | Mapping[str, tuple[date, date]] | None = None, *,
+                 plan_periods: Mapping[str, tuple[date, date]] | None = None,
+                 occurrences: bool = False) -> pd.DataFrame:
     """A road map with its deadlines, statuses and completion dates read.
 
     Parameters
     ----------
     roadmap : pandas.DataFrame
         The ROADMAP table (``deadline`` required; ``status``, ``completed_on``,
-        ``municipality`` used when present).
+        ``municipality``, ``plan`` used when present).
     period : tuple of datetime.date or mapping, optional
         Programme ``(start, end)``; or a mapping municipality -> ``(start, end)`` when the
         table holds the road maps of several programmes (a municipality not in the
         mapping has no period).
+    plan_periods : mapping, optional
+        Plan key -> ``(start, end)``: a plan's own period, used for its rows instead of the
+        programme's.
+    occurrences : bool
+        ``False``: one row per item, its deadline read as a whole (:func:`parse_deadline`).
+        ``True``: one row per occurrence of a recurring deadline (:func:`deadline_occurrences`),
+        with columns ``occurrence`` (1, 2, ...) and ``occurrences`` (their count for the item).
+        The k-th completion date of the item's ``completed_on`` (several dates separated by «;»)
+        belongs to its k-th occurrence, which is then ``done``; an occurrence without a date takes
+        the item's status (a recurring item marked «выполнено» is done in every occurrence, its
+        missing dates reported).
 
     Returns
     -------
     pandas.DataFrame
         A copy of ``roadmap`` with added columns ``deadline_kind``, ``due`` (datetime, NaT
-        when unknown), ``deadline_reason`` (:data:`REASONS`), ``period_start`` and
-        ``period_end`` (the programme period the deadline was read in, NaT when none),
-        ``status_code`` (:func:`read_status`), ``completed_given`` (the ``completed_on``
-        cell is not empty) and ``completed_date`` (datetime, NaT when missing or unreadable).
+        when unknown), ``deadline_reason`` (:data:`REASONS`), ``deadline_detail`` (the
+        :class:`Deadline` detail), ``period_start`` and ``period_end`` (the period the deadline
+        was read in, NaT when none), ``status_code`` (:func:`read_status`), ``completed_given``
+        (the ``completed_on`` cell, or for an occurrence its own date, is not empty) and
+        ``completed_date`` (datetime, NaT when missing or unreadable); with ``occurrences``
+        also ``occurrence`` and ``occurrences``.
 
     Raises
     ------
@@ -419,22 +619,51 @@ def read_roadmap(roadmap: pd.DataFrame,
         period = _as_period(period)
     else:
         period = {town: _as_period(p) for town, p in period.items()}
+    plan_periods = {key: _as_period(p) for key, p in (plan_periods or {}).items()}
     out = roadmap.copy()
     index = out.index
     deadlines = out["deadline"] if "deadline" in out else pd.Series(None, index=index, dtype=object)
     towns = out["municipality"] if "municipality" in out else pd.Series(None, index=index, dtype=object)
-    periods = [_period_of(period, town) for town in towns.astype(object)]
-    parsed = [parse_deadline(None if pd.isna(text) else text, p)
-              for text, p in zip(deadlines.astype(object), periods)]
+    plans = text_column(out, "plan")
+    periods = [plan_periods.get(plan) or _period_of(period, town) for town, plan in zip(towns.astype(object), plans)]
+    texts = [None if pd.isna(text) else text for text in deadlines.astype(object)]
     completed_text = text_column(out, "completed_on")
-    out["deadline_kind"] = pd.Series([d.kind for d in parsed], index=index, dtype=object)
-    out["due"] = pd.to_datetime(pd.Series([d.end for d in parsed], index=index, dtype=object))
-    out["deadline_reason"] = pd.Series([d.reason for d in parsed], index=index, dtype=object)
-    out["period_start"] = pd.to_datetime(pd.Series([p[0] if p else None for p in periods], index=index,
-                                                   dtype=object))
-    out["period_end"] = pd.to_datetime(pd.Series([p[1] if p else None for p in periods], index=index,
-                                                 dtype=object))
-    out["status_code"] = read_status(text_column(out, "status"))
-    out["completed_given"] = completed_text != ""
-    out["completed_date"] = _parse_completed(completed_text)
+    codes = read_status(text_column(out, "status"))
+    if not occurrences:
+        parsed = [[parse_deadline(text, p)] for text, p in zip(texts, periods)]
+    else:
+        parsed = [deadline_occurrences(text, p) for text, p in zip(texts, periods)]
+    rows, extra = [], []
+    for position, (label, found, p, given, code) in enumerate(zip(index, parsed, periods, completed_text, codes)):
+        dates = completion_dates(given)
+        n = len(found)
+        for k, deadline in enumerate(found, start=1):
+            if n == 1:
+                own = given != ""
+                day = dates[-1] if dates else pd.NaT
+                state = code
+            else:
+                own = dates is None or k <= len(dates)
+                day = dates[k - 1] if dates and k <= len(dates) else pd.NaT
+                state = "done" if not pd.isna(day) else code
+            rows.append(position)
+            extra.append((deadline.kind, deadline.end, deadline.reason, deadline.detail,
+                          p[0] if p else None, p[1] if p else None, state, own, day, k, n))
+    out = out.iloc[rows].copy()
+    columns = ["deadline_kind", "due", "deadline_reason", "deadline_detail", "period_start", "period_end",
+               "status_code", "completed_given", "completed_date", "occurrence", "occurrences"]
+    values = dict(zip(columns, zip(*extra))) if extra else {c: () for c in columns}
+    for name in columns:
+        column = pd.Series(list(values[name]), index=out.index, dtype=object)
+        if name in ("due", "period_start", "period_end", "completed_date"):
+            column = pd.to_datetime(column)
+        elif name == "completed_given":
+            column = column.astype(bool)
+        elif name in ("occurrence", "occurrences"):
+            column = column.astype("int64")
+        out[name] = column
+    if not occurrences:
+        out = out.drop(columns=["occurrence", "occurrences"])
+    else:
+        out = out.reset_index(drop=True)
     return out

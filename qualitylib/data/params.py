@@ -48,6 +48,7 @@ SPEC: dict[str, Any] = {
         "min_participants": _number(1, None, integer=True),
         "criterion_2": ("choice", ("any", "same")),
         "assessments": ("assessments",),
+        "addressed_list": ("choice", ("computed", "official")),
     },
     "risk": {
         "overload_pct": _number(0, 100),
@@ -252,7 +253,7 @@ def load_params(path: str | Path | None = None) -> dict:
 
 #: Sub-folders and files of a parameters folder that hold other files, not municipality parameters.
 OTHER_FOLDERS = ("programmes", "roadmaps", "scales")
-OTHER_FILES = ("indicators.yaml",)
+OTHER_FILES = ("indicators.yaml", "bodies.yaml")
 _INVISIBLE = {"Cc", "Cf", "Zl", "Zp", "Zs"}
 
 

@@ -19,9 +19,9 @@ from .yamlfile import read_yaml
 CATALOGUE_FILE = PARAMS_DIR / "indicators.yaml"
 PROGRAMMES_DIR = PARAMS_DIR / "programmes"
 KINDS = ("builtin", "school_share", "school_count", "sum_ratio", "sum", "mean")
-SCOPES = ("all", "shnor", "risk")
+SCOPES = ("all", "shnor", "shnor_current", "risk", "shnsu", "shnor_shnsu", "registry")
 DIRECTIONS = ("increase", "decrease", "at_least", "at_most", "equals", "increase_by", "decrease_by", "none")
-MONITORING_COLUMNS = set(MONITORING.column_names[2:])
+MONITORING_COLUMNS = set(MONITORING.column_names[2:]) - {"round"}
 
 #: Names of the indicators computed by a function of their own (``compute: {kind: builtin, name: …}``);
 #: the functions are :data:`qualitylib.rules.indicators.BUILTINS`, which has exactly these keys.
@@ -29,19 +29,26 @@ BUILTIN_NAMES = (
     "shnor_positive_gia_math", "shnor_positive_gia_russian", "shnor_positive_diagnostics", "shnor_count",
     "risk_share", "risk_removed", "deficit_share", "deficit_removed", "cohort_math", "cohort_russian",
     "oge_russian_no_fail", "oge_math_no_fail", "vpr_score_index", "gia_score_index", "shnor_gia_pass",
-    "shnor_improved", "analysis_coverage", "gia_gap",
+    "shnor_improved", "analysis_coverage", "gia_gap", "gia_gap_oge_russian", "gia_gap_oge_math",
+    "gia_gap_ege_russian", "gia_gap_ege_math_base",
 )
 
 
 @dataclass(frozen=True)
 class Programme:
-    """A programme: its indicators (with target overrides) and its period."""
+    """A programme: its indicators (with target overrides), its period and its registry of schools.
+
+    ``registry`` holds the schools (codes or names as in the schools table) the programme names as
+    its own -- the scope ``registry`` of an indicator; empty when it names none (the scope then is
+    the ШНОР list).
+    """
 
     name: str
     title: str
     period: tuple[_dt.date, _dt.date] | None
     indicators: list[str]
     targets: dict
+    registry: tuple[str, ...] = ()
 
 
 def _read(path: Path) -> dict:
@@ -87,7 +94,8 @@ def load_catalogue(path: str | Path | None = None) -> dict[str, dict]:
         for key in ("title", "unit", "group", "programme", "period", "compute", "target"):
             if key not in spec:
                 problems.append(f"«{where}»: нет ключа {key}")
-        unknown = set(spec) - {"title", "unit", "group", "programme", "period", "compute", "target", "target_note"}
+        unknown = set(spec) - {"title", "unit", "group", "programme", "period", "compute", "target", "target_note",
+                               "rounds"}
         if unknown:
             problems.append(f"«{where}»: неизвестные ключи {', '.join(sorted(unknown))}")
         compute = spec.get("compute", {})
@@ -105,6 +113,12 @@ def load_catalogue(path: str | Path | None = None) -> dict[str, dict]:
                     problems.append(f"«{where}.compute.{key}»: столбца «{compute[key]}» нет в таблице мониторинга")
         if "target" in spec:
             _check_target(spec["target"], where, problems)
+        rounds = spec.get("rounds")
+        if rounds is not None and (not isinstance(rounds, list) or not rounds
+                                   or not all(isinstance(r, str) and r.strip() for r in rounds)):
+            problems.append(f"«{where}.rounds»: ожидался список раундов мониторинга (текст), например [январь, июнь]")
+        elif rounds is not None and kind == "builtin":
+            problems.append(f"«{where}.rounds»: раунды задаются только показателям из таблицы мониторинга")
     if problems:
         raise ParamsError(problems, str(path))
     return data
@@ -132,9 +146,14 @@ def load_programme(name: str, catalogue: dict, folder: str | Path | None = None)
             problems.append("«period»: ожидалось {start: ГГГГ-ММ-ДД, end: ГГГГ-ММ-ДД}")
         else:
             period = (p["start"], p["end"])
+    registry = data.get("registry") or []
+    if not isinstance(registry, list) or not all(isinstance(r, str) and r.strip() for r in registry):
+        problems.append("«registry»: ожидался список школ (код или название, как в справочнике школ)")
+        registry = []
     if problems:
         raise ParamsError(problems, str(path))
-    return Programme(name, str(data.get("title", name)), period, list(indicators), dict(targets))
+    return Programme(name, str(data.get("title", name)), period, list(indicators), dict(targets),
+                     tuple(r.strip() for r in registry))
 
 
 def programme_for(params: dict, catalogue: dict | None = None) -> tuple[Programme, dict]:
@@ -152,3 +171,10 @@ def programme_for(params: dict, catalogue: dict | None = None) -> tuple[Programm
         raise ParamsError(["не указана программа (ключ programme: norilsk, elista, polysaevo, kavkazsky, "
                            "chaa-khol или своя из params/programmes/)"], source)
     return load_programme(name, catalogue), catalogue
+
+
+def programme_titles(folder: str | Path | None = None) -> dict[str, str]:
+    """The titles of the programmes of a folder (default ``params/programmes/``) by their key."""
+    folder = Path(folder or PROGRAMMES_DIR)
+    return {path.stem: str(_read(path).get("title", path.stem)) for path in sorted(folder.glob("*.yaml"))}
+

@@ -30,8 +30,8 @@ class Region:
         The region folder.
     schools, results, context : pandas.DataFrame
         Required tables with canonical columns.
-    monitoring, roadmap : pandas.DataFrame or None
-        Optional tables.
+    monitoring, roadmap, official : pandas.DataFrame or None
+        Optional tables (``official``: the published list of ШНОР).
     sources : dict
         Table name -> file it was read from.
     warnings : list of Problem
@@ -49,6 +49,7 @@ class Region:
     context: pd.DataFrame
     monitoring: pd.DataFrame | None = None
     roadmap: pd.DataFrame | None = None
+    official: pd.DataFrame | None = None
     sources: dict[str, Path] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     cache_key: str | None = None
@@ -80,7 +81,7 @@ class Region:
             return frame[frame["municipality"] == municipality].reset_index(drop=True)
 
         return Region(self.name, self.path, schools.reset_index(drop=True), pick(self.results),
-                      pick(self.context), pick(self.monitoring), pick(self.roadmap),
+                      pick(self.context), pick(self.monitoring), pick(self.roadmap), pick(self.official),
                       dict(self.sources), list(self.warnings))
 
 
@@ -196,7 +197,7 @@ def validate_region(path: str | Path) -> tuple[Region | None, list[Problem]]:
     if "schools" in frames:
         known = set(frames["schools"]["school_id"].dropna())
         schools_file = raws["schools"].file
-        for name in ("results", "context", "monitoring"):
+        for name in ("results", "context", "monitoring", "official"):
             if name in frames:
                 header = frames[name].attrs["headers"]["school_id"]
                 problems += check_school_ids(frames[name], raws[name], known, header, schools_file)
@@ -216,7 +217,7 @@ def validate_region(path: str | Path) -> tuple[Region | None, list[Problem]]:
     region = Region(
         name=name, path=folder,
         schools=typed["schools"], results=typed["results"], context=typed["context"],
-        monitoring=typed.get("monitoring"), roadmap=typed.get("roadmap"),
+        monitoring=typed.get("monitoring"), roadmap=typed.get("roadmap"), official=typed.get("official"),
         sources=sources, warnings=[p for p in problems if p.severity != "error"],
     )
     return region, problems

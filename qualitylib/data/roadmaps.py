@@ -9,6 +9,7 @@ several plans. A file reads::
       plan: polysaevo-2020            # key of the plan, unique over the folder
       title: План мероприятий ...     # title of the plan
       direction: ...                  # optional: direction of the items that name none
+      period: {start: 2020-09-01, end: 2021-08-31}   # optional: the plan's own period
     items:
       - item: '1'                     # item number as written (text or integer)
         direction: ...                # optional: section of the plan
@@ -19,6 +20,7 @@ several plans. A file reads::
         status: выполнено             # optional: execution state
         completed_on: '2020-10-28'    # optional: date done (a YAML date is accepted too)
         evidence: приказ ...          # optional: the document that proves it
+        restored: ...                 # optional: what of the text was restored from a garbled original
 
 The plan's own fields sit under ``roadmap:``, not at the top level: a file with a top-level
 ``municipality`` key is taken for a municipality's methodology parameters by
@@ -43,10 +45,10 @@ ROADMAPS_FOLDER = "roadmaps"
 #: Top-level keys of a plan file; keys of its ``roadmap`` section: required, optional.
 FILE_KEYS = ("roadmap", "items")
 PLAN_REQUIRED = ("municipality", "plan", "title")
-PLAN_OPTIONAL = ("direction",)
+PLAN_OPTIONAL = ("direction", "period")
 
 #: Keys of an item, in the column order of the road-map table (without ``municipality``).
-ITEM_FIELDS = tuple(name for name in ROADMAP.column_names if name != "municipality")
+ITEM_FIELDS = tuple(name for name in ROADMAP.column_names if name not in ("municipality", "plan"))
 ITEM_REQUIRED = ("item", "measure", "deadline")
 
 
@@ -62,6 +64,9 @@ class RoadmapPlan:
         One dict per item with the keys of :data:`ITEM_FIELDS` (absent values ``""``), in file order.
     source : str
         The file the plan was read from.
+    period : tuple of datetime.date or None
+        The plan's own period ``(start, end)`` when the file gives one; else the programme's
+        period applies.
     """
 
     municipality: str
@@ -69,10 +74,11 @@ class RoadmapPlan:
     title: str
     items: tuple[dict[str, str], ...]
     source: str = ""
+    period: tuple[datetime.date, datetime.date] | None = None
 
     def records(self) -> list[dict[str, str]]:
         """The items as rows of the road-map table (:data:`qualitylib.data.schema.ROADMAP`)."""
-        return [{"municipality": self.municipality, **item} for item in self.items]
+        return [{"municipality": self.municipality, "plan": self.plan, **item} for item in self.items]
 
 
 def roadmaps_dir() -> Path:
@@ -113,6 +119,20 @@ def _unknown(data: dict, allowed: tuple[str, ...], where: str, problems: list[st
             problems.append(f"{where}: неизвестное поле «{key}» (допустимы: {', '.join(allowed)})")
 
 
+def _period(value: Any, problems: list[str]) -> tuple[datetime.date, datetime.date] | None:
+    """The optional ``period: {start, end}`` of a plan."""
+    if value is None:
+        return None
+    if (isinstance(value, dict) and set(value) == {"start", "end"}
+            and all(isinstance(value[k], datetime.date) for k in ("start", "end"))):
+        if value["start"] > value["end"]:
+            problems.append("раздел roadmap: начало периода (start) позже его конца (end)")
+            return None
+        return value["start"], value["end"]
+    problems.append("раздел roadmap: поле «period» должно иметь вид {start: ГГГГ-ММ-ДД, end: ГГГГ-ММ-ДД}")
+    return None
+
+
 def _read(path: Path) -> Any:
     if not path.is_file():
         raise ParamsError([f"файл дорожной карты не найден: {path}"], str(path))
@@ -151,6 +171,7 @@ def load_roadmap(path: str | Path) -> RoadmapPlan:
     _unknown(header, PLAN_REQUIRED + PLAN_OPTIONAL, "раздел roadmap", problems)
     head = {name: _text(header.get(name), "раздел roadmap", name, True, problems) for name in PLAN_REQUIRED}
     default_direction = _text(header.get("direction"), "раздел roadmap", "direction", False, problems)
+    period = _period(header.get("period"), problems)
     raw_items = data.get("items")
     if not isinstance(raw_items, list) or not raw_items:
         problems.append("раздел «items» должен быть непустым списком пунктов")
@@ -177,7 +198,7 @@ def load_roadmap(path: str | Path) -> RoadmapPlan:
         items.append(item)
     if problems:
         raise ParamsError(problems, str(path))
-    return RoadmapPlan(items=tuple(items), source=str(path), **head)
+    return RoadmapPlan(items=tuple(items), source=str(path), period=period, **head)
 
 
 def load_roadmaps(folder: str | Path | None = None) -> dict[str, RoadmapPlan]:
@@ -208,3 +229,56 @@ def load_roadmaps(folder: str | Path | None = None) -> dict[str, RoadmapPlan]:
             raise ParamsError([f"план «{plan.plan}» уже описан в файле «{plans[plan.plan].source}»"], str(path))
         plans[plan.plan] = plan
     return plans
+
+
+#: The alias table of responsible bodies, at the top of the parameters folder.
+BODIES_FILE = "bodies.yaml"
+
+
+def load_body_aliases(path: str | Path | None = None) -> dict[str, dict[str, str]]:
+    """The alias table of responsible bodies (``params/bodies.yaml``).
+
+    The file reads ``bodies: {municipality: {name: [other spellings, ...]}}``.
+
+    Returns
+    -------
+    dict of str to dict
+        Municipality -> {spelling in lower case (:meth:`str.casefold`) -> the body's one name};
+        the name itself is among the spellings.
+
+    Raises
+    ------
+    ParamsError
+        When the file breaks the format or one spelling names two bodies.
+    """
+    path = Path(path) if path is not None else params_dir() / BODIES_FILE
+    data = _read(path)
+    bodies = data.get("bodies") if isinstance(data, dict) else None
+    if not isinstance(bodies, dict) or set(data) != {"bodies"}:
+        raise ParamsError(["ожидался раздел «bodies»: муниципалитет → название органа → список написаний"],
+                          str(path))
+    problems: list[str] = []
+    table: dict[str, dict[str, str]] = {}
+    for town, names in bodies.items():
+        if not isinstance(names, dict):
+            problems.append(f"«{town}»: ожидался словарь «название органа: [написания]»")
+            continue
+        spellings: dict[str, str] = {}
+        for name, others in names.items():
+            if others is None:
+                others = []
+            if not isinstance(name, str) or not isinstance(others, list) or not all(
+                    isinstance(o, str) for o in others):
+                problems.append(f"«{town}» → «{name}»: ожидался список написаний (текст)")
+                continue
+            for spelling in (name, *others):
+                key = " ".join(spelling.split()).casefold()
+                if key in spellings and spellings[key] != name:
+                    problems.append(f"«{town}»: написание «{spelling}» отнесено и к «{spellings[key]}», "
+                                    f"и к «{name}»")
+                spellings[key] = name
+        table[str(town)] = spellings
+    if problems:
+        raise ParamsError(problems, str(path))
+    return table
+

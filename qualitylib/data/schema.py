@@ -223,7 +223,7 @@ CONTEXT = Table(
 MONITORING = Table(
     name="monitoring",
     title="Мониторинг",
-    key=("year", "school_id"),
+    key=("year", "school_id", "round"),
     required=False,
     extra_numeric=True,
     file_aliases=("мониторинг",),
@@ -269,6 +269,7 @@ MONITORING = Table(
             ("staffing_pct", "Укомплектованность кадрами, %", "pct", "Элиста 9, Кавказский район."),
             ("parents_surveyed", "Родителей опрошено", "int", "Участники анкетирования удовлетворённости."),
             ("parents_satisfied", "Родителей удовлетворены", "int", "Элиста 10, Чаа-Холь."),
+            ("pupils_total", "Обучающихся всего", "int", "Число обучающихся школы (знаменатель долей обучающихся)."),
             ("pupils_modern_conditions", "Обучающихся в современных условиях", "int", "Чаа-Холь."),
             ("pupils_municipal_events", "Обучающихся — участников муниципальных мероприятий", "int", "Чаа-Холь."),
             ("quality_programme", "Есть программа повышения качества", "flag", "Чаа-Холь."),
@@ -277,18 +278,24 @@ MONITORING = Table(
             ("in_network", "Сетевое взаимодействие «сильный — слабому»", "flag", "Чаа-Холь, Элиста, Полысаево."),
             ("equal_access", "Условия равного доступа к качественному образованию", "flag", "Кавказский район."),
         )),
+        Column("round", "Раунд мониторинга", "text", required=False, aliases=("раунд", "срез"),
+               description=("Раунд мониторинга внутри года («январь», «июнь»; Норильск 4.4, Элиста): пусто — "
+                            "годовые данные. Показатель с раундами считается для каждого раунда по его строкам.")),
     ),
 )
 
 ROADMAP = Table(
     name="roadmap",
     title="Дорожная карта",
-    key=("municipality", "item"),
+    key=("municipality", "plan", "item"),
     required=False,
     file_aliases=("дорожная карта", "дорожная_карта"),
-    description="Мероприятия дорожной карты: одна строка на пункт.",
+    description=("Мероприятия дорожной карты: одна строка на пункт. У муниципалитета может быть несколько "
+                 "планов: столбец «План» отличает их (без него все пункты муниципалитета — один план)."),
     columns=(
         Column("municipality", "Муниципалитет", "text"),
+        Column("plan", "План", "text", required=False, aliases=("дорожная карта",),
+               description="Ключ или название плана, если у муниципалитета их несколько."),
         Column("item", "№ п/п", "text", aliases=("номер", "пункт")),
         Column("direction", "Направление", "text", required=False),
         Column("measure", "Мероприятие", "text"),
@@ -298,10 +305,28 @@ ROADMAP = Table(
         Column("status", "Статус", "text", required=False),
         Column("completed_on", "Дата выполнения", "text", required=False),
         Column("evidence", "Подтверждение", "text", required=False),
+        Column("restored", "Восстановлено в тексте", "text", required=False,
+               description="Что в тексте пункта восстановлено по искажённому оригиналу."),
     ),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (SCHOOLS, RESULTS, CONTEXT, MONITORING, ROADMAP)}
+OFFICIAL = Table(
+    name="official",
+    title="Официальный список ШНОР",
+    key=("year", "school_id"),
+    required=False,
+    file_aliases=("официальный список шнор", "официальный_список", "перечень шнор"),
+    description=("Список ШНОР, опубликованный ФИОКО или регионом: одна строка на школу списка года. "
+                 "Отчёт о выявлении сверяет с ним вычисленный список."),
+    columns=(
+        Column("year", "Год", "year"),
+        Column("school_id", _ID, "id", aliases=("код школы", "логин")),
+        Column("source", "Источник", "text", required=False,
+               description="Кто опубликовал список: ФИОКО, министерство образования региона и т. п."),
+    ),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (SCHOOLS, RESULTS, CONTEXT, MONITORING, ROADMAP, OFFICIAL)}
 
 #: Extensions a table file may have, in the order they are looked up.
 EXTENSIONS = (".csv", ".xlsx")

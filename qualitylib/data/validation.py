@@ -282,10 +282,15 @@ def _empty_dtype(col: Column) -> str:
 def check_keys(frame: pd.DataFrame, raw: RawTable, table: Table,
                headers: dict[str, str]) -> list[Problem]:
     """Report rows that repeat the table's key, naming the first row with the same key."""
-    key = list(table.key)
+    optional = {c.name for c in table.columns if not c.required}
+    key = [k for k in table.key if k in frame or k not in optional]
     if any(k not in frame for k in key):
         return []
-    keyed = frame[key].dropna()
+    keyed = frame[key].copy()
+    for k in key:  # an empty optional key cell (a road map without plans) is one value, not a hole
+        if k in optional:
+            keyed[k] = keyed[k].astype(object).where(keyed[k].notna(), "")
+    keyed = keyed.dropna()
     dup = keyed.duplicated(keep=False)
     if not dup.any():
         return []

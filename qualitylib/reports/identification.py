@@ -12,7 +12,7 @@ import pandas as pd
 from ..data.cache import memoised
 from ..data.pupils import max_scores, read_pupils
 from ..data.region import Region
-from ..rules.identification import identify_shnor, low_results, result_matrix, shnor_change
+from ..rules.identification import identify_shnor, low_results, reconcile_official, result_matrix, shnor_change
 from ..rules.objectivity import objectivity as objectivity_signs
 from ..rules.pairing import leader_pairs
 from ..rules.privacy import public_mask, small_mask, suppress
@@ -51,6 +51,7 @@ class Identification:
     available: list[str] = field(default_factory=list)
     objectivity: pd.DataFrame | None = None
     objectivity_index: float | None = None
+    reconciliation: pd.DataFrame | None = None
 
     @property
     def shnor_list(self) -> pd.DataFrame:
@@ -156,4 +157,4 @@ def _identification(region: Region, municipality: str | None, year: int, params:
                        key=params["identification"]["assessments"].index)
     return Identification(municipality, year, params, shnor, shnor_prev, risk, risk_prev, social, pairs,
                           matrix, small, hidden, low, detail, high, public, shnor_change(shnor, shnor_prev),
-                          available)
+                          available, reconciliation=reconcile_official(shnor, scope.official, year))

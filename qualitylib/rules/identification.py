@@ -210,3 +210,78 @@ def fail_share_matrix(results: pd.DataFrame, schools: pd.DataFrame, year: int, p
     flags = low_results(results, params, years=[year])
     flags = flags[flags["school_id"].isin(schools["school_id"])]
     return result_matrix(flags, schools["school_id"], params["identification"]["assessments"], "share")
+
+
+#: Codes of :func:`reconcile_official`: where a school is listed.
+RECONCILIATION = ("both", "computed_only", "official_only")
+
+#: Why the rule does not select a school of the official list (:func:`reconcile_official`).
+NOT_SELECTED = ("not_in_scope", "no_data", "no_low_results", "one_low_result", "low_one_year_only_prev")
+
+
+def reconcile_official(shnor: pd.DataFrame, official: pd.DataFrame | None, year: int) -> pd.DataFrame | None:
+    """The computed ШНОР list against the official one (ФИОКО or the region) of the same year.
+
+    Parameters
+    ----------
+    shnor : pandas.DataFrame
+        :func:`identify_shnor` for ``year`` (the scope's schools).
+    official : pandas.DataFrame or None
+        The OFFICIAL table (``year``, ``school_id``, optional ``source``).
+    year : int
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``None`` when there is no official list for ``year``. Else one row per school on either
+        list: ``school_id``, ``school_name``, ``listed`` (:data:`RECONCILIATION`), ``source``,
+        ``low_results``, ``low_results_prev``, ``assessed``, ``criterion_1``, ``criterion_2`` and
+        ``not_selected`` -- for a school only on the official list, why the rule does not select it
+        (:data:`NOT_SELECTED`: not among the scope's schools, no data in the year, no low result, one
+        low result in the year and none the year before, low results the year before only);
+        ``None`` otherwise. Ordered: both, computed only, official only.
+    """
+    if official is None or not len(official):
+        return None
+    mine = official[official["year"] == int(year)]
+    if mine.empty:
+        return None
+    sources = (mine.groupby("school_id")["source"].first() if "source" in mine
+               else pd.Series(dtype=object))
+    on_official = set(mine["school_id"])
+    table = shnor.set_index("school_id")
+    computed = set(table.index[table["shnor"] == 1])
+    rows = []
+    for school in [*sorted(computed & on_official), *sorted(computed - on_official),
+                   *sorted(on_official - computed)]:
+        known = school in table.index
+        row = table.loc[school] if known else None
+        listed = ("both" if school in computed and school in on_official
+                  else "computed_only" if school in computed else "official_only")
+        reason = None
+        if listed == "official_only":
+            if not known:
+                reason = "not_in_scope"
+            elif int(row["assessed"]) == 0:
+                reason = "no_data"
+            elif int(row["low_results"]) == 0 and int(row["low_results_prev"]) == 0:
+                reason = "no_low_results"
+            elif int(row["low_results"]) == 1:
+                reason = "one_low_result"
+            else:
+                reason = "low_one_year_only_prev"
+        source = sources.get(school) if school in sources.index else None
+        rows.append({
+            "school_id": school, "school_name": row["school_name"] if known else None, "listed": listed,
+            "source": None if source is None or pd.isna(source) else source,
+            "low_results": int(row["low_results"]) if known else None,
+            "low_results_prev": int(row["low_results_prev"]) if known else None,
+            "assessed": int(row["assessed"]) if known else None,
+            "criterion_1": int(row["criterion_1"]) if known else None,
+            "criterion_2": int(row["criterion_2"]) if known else None,
+            "not_selected": reason,
+        })
+    out = pd.DataFrame(rows, columns=["school_id", "school_name", "listed", "source", "low_results",
+                                      "low_results_prev", "assessed", "criterion_1", "criterion_2", "not_selected"])
+    out["not_selected"] = out["not_selected"].astype(object).where(out["not_selected"].notna(), None)
+    return out

@@ -30,7 +30,8 @@ STATUSES = ("met", "not_met", "no_data", "no_target")
 #: Columns of :func:`compute_indicators`, in order.
 INDICATOR_COLUMNS = ["id", "title", "group", "unit", "period", "numerator", "denominator", "value",
                      "prev_numerator", "prev_denominator", "prev_value", "change", "target_direction",
-                     "target_value", "target_relative", "target_note", "status", "programme"]
+                     "target_value", "target_relative", "target_note", "status", "programme", "source",
+                     "target_own", "round"]
 
 @dataclass(frozen=True)
 class IndicatorTables:
@@ -50,6 +51,9 @@ class IndicatorTables:
         for some years with the same parameters, reused instead of computed again.
     risk : mapping of int to pandas.DataFrame
         Risk tables (:func:`qualitylib.rules.risk.identify_risk`) likewise.
+    region_context : pandas.DataFrame, optional
+        The CONTEXT of the whole region: ШНСУ are the schools with the lowest social index among
+        the region's (:func:`qualitylib.rules.social.social_index`); without it, among ``context``.
     """
 
     schools: pd.DataFrame
@@ -59,6 +63,7 @@ class IndicatorTables:
     region_results: pd.DataFrame
     shnor: Mapping[int, pd.DataFrame] = field(default_factory=dict)
     risk: Mapping[int, pd.DataFrame] = field(default_factory=dict)
+    region_context: pd.DataFrame | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,8 +73,9 @@ class IndicatorTables:
 class Context:
     """Lazily computed tables shared by the indicators of one municipality and one year."""
 
-    def __init__(self, tables: IndicatorTables, year: int, params: dict):
+    def __init__(self, tables: IndicatorTables, year: int, params: dict, registry: tuple[str, ...] = ()):
         self.tables, self.year, self.params = tables, year, params
+        self.registry = tuple(registry)
         self._cache: dict = {}
         for y, table in tables.shnor.items():
             self._cache[("shnor_table", int(y))] = table
@@ -105,19 +111,59 @@ class Context:
         return self.cached(("cohort", year), lambda: dyn.cohort(
             self.tables.results, self.tables.schools, year, self.params))
 
+    def shnsu_ids(self, year: int) -> list[str]:
+        """ШНСУ the programme works with in ``year``: identified on the context of ``year − 1``
+        among the region's schools, restricted to the scope's."""
+        def compute():
+            from .social import social_index
+            context = self.tables.region_context if self.tables.region_context is not None else self.tables.context
+            index = social_index(context, year - 1, self.params)
+            mine = set(self.tables.schools["school_id"])
+            return [i for i in index.loc[index["shnsu"] == 1, "school_id"] if i in mine]
+        return self.cached(("shnsu", year), compute)
+
+    def registry_ids(self, year: int) -> list[str]:
+        """The programme's registry of schools: the schools it names (by code or name) when it names
+        any, else the ШНОР of ``year`` (:meth:`shnor_ids`)."""
+        if not self.registry:
+            return self.shnor_ids(year)
+        schools = self.tables.schools
+        named = set(self.registry)
+        hit = schools["school_id"].astype(str).isin(named) | schools["school_name"].astype(str).isin(named)
+        return schools.loc[hit, "school_id"].tolist()
+
     def scope_ids(self, scope: str, year: int) -> list[str]:
+        """The schools of a scope: ``all``, ``shnor`` (the list of ``year − 1``), ``shnor_current`` (the
+        list of ``year``), ``risk``, ``shnsu``, ``shnor_shnsu`` (ШНОР and/or ШНСУ) or ``registry``."""
         if scope == "shnor":
             return self.shnor_ids(year)
         if scope == "risk":
             risk = self.risk(year)
             return risk.loc[risk["risk"] == 1, "school_id"].tolist()
+        if scope == "shnsu":
+            return self.shnsu_ids(year)
+        if scope == "shnor_shnsu":
+            shnor = self.shnor_ids(year)
+            return shnor + [i for i in self.shnsu_ids(year) if i not in set(shnor)]
+        if scope == "registry":
+            return self.registry_ids(year)
+        if scope == "shnor_current":  # the list identified in the year itself (Norilsk 2.3.3.6)
+            table = self.shnor_table(year)
+            return table.loc[table["shnor"] == 1, "school_id"].tolist()
         return self.tables.schools["school_id"].tolist()
 
-    def monitoring(self, year: int) -> pd.DataFrame:
+    def monitoring(self, year: int, round_: str = "") -> pd.DataFrame:
+        """The monitoring rows of ``year`` and one round (``""``: the yearly rows, without a round)."""
         mon = self.tables.monitoring
         if mon is None:
             return pd.DataFrame(columns=MONITORING.column_names)
-        return mon[mon["year"] == year]
+        rows = mon[mon["year"] == year]
+        if "round" in rows:
+            rounds = rows["round"].astype(object).where(rows["round"].notna(), "").astype(str).str.strip()
+            rows = rows[rounds.str.casefold() == round_.strip().casefold()]
+        elif round_:
+            rows = rows.iloc[0:0]
+        return rows
 
 
 def _result(numerator, denominator, percent=True) -> tuple[float, float, float]:
@@ -128,10 +174,10 @@ def _result(numerator, denominator, percent=True) -> tuple[float, float, float]:
     return float(numerator), float(denominator), round(float(value), 2)
 
 
-def _generic(ctx: Context, compute: dict, year: int) -> tuple[float, float, float]:
+def _generic(ctx: Context, compute: dict, year: int, round_: str = "") -> tuple[float, float, float]:
     kind = compute["kind"]
     ids = ctx.scope_ids(compute["scope"], year)
-    mon = ctx.monitoring(year)
+    mon = ctx.monitoring(year, round_)
     rows = mon[mon["school_id"].isin(ids)]
     if kind in ("school_share", "school_count"):
         col = compute["column"]
@@ -303,6 +349,17 @@ def _analysis_coverage(ctx: Context, year: int):
     return _result(len(ids & with_results & with_context), len(ids))
 
 
+def _gia_gap_of(assessment: str):
+    """The gap between the best and the worst 10 % of schools in one ГИА assessment, on its own scale."""
+    def compute(ctx: Context, year: int):
+        gap = ctx.cached("gap", lambda: dyn.gia_gap(ctx.tables.results, ctx.tables.schools, ctx.params))
+        part = gap[(gap["year"] == year) & (gap["assessment"] == assessment)]
+        if part.empty:
+            return np.nan, np.nan, np.nan
+        return np.nan, np.nan, round(float(part["gap"].iloc[0]), 2)
+    return compute
+
+
 def _gia_gap(ctx: Context, year: int):
     gap = ctx.cached("gap", lambda: dyn.gia_gap(ctx.tables.results, ctx.tables.schools, ctx.params))
     part = gap[gap["year"] == year]
@@ -330,6 +387,10 @@ BUILTINS = {
     "shnor_improved": _improved_share(None),
     "analysis_coverage": _analysis_coverage,
     "gia_gap": _gia_gap,
+    "gia_gap_oge_russian": _gia_gap_of("oge.russian.9"),
+    "gia_gap_oge_math": _gia_gap_of("oge.math.9"),
+    "gia_gap_ege_russian": _gia_gap_of("ege.russian.11"),
+    "gia_gap_ege_math_base": _gia_gap_of("ege.math_base.11"),
 }
 
 
@@ -386,20 +447,26 @@ def compute_indicators(tables: IndicatorTables, year: int, params: dict, program
         ``unit``, ``period`` (from the catalogue), ``numerator``, ``denominator``, ``value``,
         ``prev_numerator``, ``prev_denominator``, ``prev_value``, ``change``, the target as
         ``target_direction``, ``target_value`` (NaN when none) and ``target_relative`` (bool),
-        ``target_note``, ``status`` (one of :data:`STATUSES`) and ``programme``.
+        ``target_note``, ``status`` (one of :data:`STATUSES`), ``programme``, ``source`` (the programme
+        the catalogue takes the indicator from: another one's for a borrowed indicator) and
+        ``target_own`` (the programme sets the target itself) and ``round``: an indicator with
+        ``rounds`` in the catalogue (``[январь, июнь]``) gives one row per round, computed from the
+        monitoring rows of that round and compared with the same round of last year; ``""`` for the
+        yearly rows.
     """
-    ctx = Context(tables, year, params)
+    ctx = Context(tables, year, params, getattr(programme, "registry", ()))
     rows = []
-    for indicator_id in programme.indicators:
+    for indicator_id, round_ in ((i, r) for i in programme.indicators for r in (catalogue[i].get("rounds") or [""])):
         spec = catalogue[indicator_id]
         compute = spec["compute"]
         func = BUILTINS[compute["name"]] if compute["kind"] == "builtin" else (
-            lambda c, y, _compute=compute: _generic(c, _compute, y))
+            lambda c, y, _compute=compute, _round=round_: _generic(c, _compute, y, _round))
         num, den, value = func(ctx, year)
-        p_num, p_den, p_value = func(ctx, year - 1)
+        p_num, p_den, p_value = func(ctx, year - 1)   # a round is compared with the same round last year
         target = programme.targets.get(indicator_id, spec["target"])
         status = evaluate_target(value, p_value, target)
         rows.append({
+            "round": round_,
             "id": indicator_id, "title": spec["title"], "group": spec["group"], "unit": spec["unit"],
             "period": spec["period"], "numerator": num, "denominator": den, "value": value,
             "prev_numerator": p_num, "prev_denominator": p_den, "prev_value": p_value,
@@ -408,5 +475,6 @@ def compute_indicators(tables: IndicatorTables, year: int, params: dict, program
             "target_value": float(target["value"]) if target.get("value") is not None else np.nan,
             "target_relative": bool(target.get("relative", False)),
             "target_note": spec.get("target_note", ""), "status": status, "programme": programme.name,
+            "source": spec["programme"], "target_own": indicator_id in programme.targets,
         })
     return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)

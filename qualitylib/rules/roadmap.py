@@ -8,8 +8,13 @@ Execution state (:func:`roadmap_status`)
 ----------------------------------------
 Rules, in this order, with ``due`` the parsed deadline and ``as_of`` the monitoring date:
 
+The road map is read *on the monitoring date*: an item whose completion date is after ``as_of``
+was not done on that date, whatever its status says, and is counted by rules 2-4 instead
+(overdue when its due date has passed, else in progress), with the problem
+``completion_after_as_of``.
+
 1. **done** -- the status is ``done`` (the words are read by
-   :func:`qualitylib.data.deadlines.read_status`). ``on_time`` is 1 when ``completed_on`` <= ``due``, or when
+   :func:`qualitylib.data.deadlines.read_status`) and the completion date is not after ``as_of``. ``on_time`` is 1 when ``completed_on`` <= ``due``, or when
    the item is periodic without a due date and was completed; 0 when completed after
    ``due``; NaN when ``completed_on`` is missing or unreadable, or when the deadline is
    unparsed (the lateness is not guessed).
@@ -29,7 +34,7 @@ an item done early but not yet due counts in neither, so the share never exceeds
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import numpy as np
@@ -74,8 +79,9 @@ def roadmap_status(roadmap: pd.DataFrame, as_of: date) -> pd.DataFrame:
     index = out.index
     kind, due, code = out["deadline_kind"], out["due"], out["status_code"]
     completed, given = out["completed_date"], out["completed_given"].astype(bool)
-    done = code == "done"
-    in_progress = code == "in_progress"
+    after = completed.notna() & (completed > as_of_ts)
+    done = (code == "done") & ~after
+    in_progress = (code == "in_progress") | ((code == "done") & after)
     unparsed = kind == "unparsed"
     late = due.notna() & (due < as_of_ts)
 
@@ -107,16 +113,25 @@ def roadmap_status(roadmap: pd.DataFrame, as_of: date) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- summary
 
-def split_bodies(text) -> list[str]:
+_LIST_DASH = re.compile(r"(?:^|\s)[-–—]\s+")
+_INITIAL_END = re.compile(r"(?:^|[\s.])\w\.$")
+
+
+def split_bodies(text, aliases: Mapping[str, str] | None = None) -> list[str]:
     """Responsible bodies named in one cell.
 
     Splits on commas and semicolons that are not inside «...» (nested allowed) or "..."
-    quotes, strips spaces and a trailing full stop, drops empty parts and repeats.
+    quotes and on list dashes («- ОО - Управление образования»), strips spaces and a trailing
+    full stop (not the one of an initial: «Меркулова В.Ф.»), maps each body through ``aliases``,
+    drops empty parts and repeats (compared ignoring case).
 
     Parameters
     ----------
     text : str or None
         The ``responsible`` cell, e.g. «УО, МБОУ ДПО «ИМЦ», ОО».
+    aliases : mapping, optional
+        A spelling of a body in lower case (:meth:`str.casefold`) -> its one name
+        (:func:`qualitylib.data.roadmaps.load_body_aliases`).
 
     Returns
     -------
@@ -141,15 +156,21 @@ def split_bodies(text) -> list[str]:
     parts.append("".join(current))
     bodies: list[str] = []
     seen: set[str] = set()
-    for part in parts:
-        body = re.sub(r"\s+", " ", part).strip().rstrip(".").strip()
+    pieces = [piece for part in parts for piece in _LIST_DASH.split(part)]
+    for part in pieces:
+        body = re.sub(r"\s+", " ", part).strip()
+        if body.endswith(".") and not _INITIAL_END.search(body):
+            body = body.rstrip(".").strip()
+        if aliases:
+            body = aliases.get(body.casefold(), body)
         if body and body.casefold() not in seen:
             seen.add(body.casefold())
             bodies.append(body)
     return bodies
 
 
-def roadmap_summary(status: pd.DataFrame, by: str | Sequence[str] | None = None) -> pd.DataFrame:
+def roadmap_summary(status: pd.DataFrame, by: str | Sequence[str] | None = None,
+                    aliases: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Counts of road map items per state and the share done on time.
 
     Parameters
@@ -160,7 +181,7 @@ def roadmap_summary(status: pd.DataFrame, by: str | Sequence[str] | None = None)
         ``None``: one row for the whole table. A column name (``"direction"``,
         ``"municipality"`` ...) or a list of them: one row per group, in order of first
         appearance, an empty value given as ``""``. ``"responsible"`` splits the cell into
-        bodies (:func:`split_bodies`) and counts an item once for each body named (bodies
+        bodies (:func:`split_bodies`, with ``aliases``) and counts an item once for each body named (bodies
         compared ignoring case; an item without a body goes to ``""``), so the rows then add
         up to more than the items.
 
@@ -178,7 +199,7 @@ def roadmap_summary(status: pd.DataFrame, by: str | Sequence[str] | None = None)
     frame = pd.DataFrame(index=status.index)
     for key in keys:
         if key == "responsible":
-            frame[key] = status[key].map(lambda v: split_bodies(v) or [""]) if key in status \
+            frame[key] = status[key].map(lambda v: split_bodies(v, aliases) or [""]) if key in status \
                 else pd.Series([[""]] * len(status), index=status.index, dtype=object)
         else:
             values = status[key].astype(object)
@@ -225,7 +246,7 @@ def overdue_items(status: pd.DataFrame) -> pd.DataFrame:
         ``due``, ``responsible`` and ``status`` (those present), one row per overdue
         item, index reset.
     """
-    columns = [c for c in ("municipality", "item", "measure", "deadline", "due", "responsible",
-                           "status") if c in status]
+    columns = [c for c in ("municipality", "plan_title", "item", "measure", "deadline", "due", "responsible",
+                           "expected_result", "status") if c in status]
     overdue = status.loc[status["state"] == "overdue", columns]
     return overdue.sort_values("due", kind="stable").reset_index(drop=True)

@@ -12,7 +12,7 @@ import pandas as pd
 from .labels import assessment_title
 from ..reports.dynamics import Dynamics
 from ..reports.dynamics import change_tests
-from .labels import plural
+from .labels import plural, programme_period_note
 from .labels import ru_number
 
 #: Verdict code -> its words in tables.
@@ -182,7 +182,7 @@ def group_test_sentence(params: dict) -> str:
 def summary_sentences(d: Dynamics) -> list[str]:
     """The summary of notebook 02, worded from the report's numbers."""
     y = d.year
-    out = []
+    out = [note for note in (programme_period_note(d.params, y),) if note]
     n_shnor = len(d.shnor_ids)
     where = f"муниципалитета «{d.municipality}»" if d.municipality else "региона"
     out.append(f"Динамика {y - 1} → {y} год: в списке ШНОР {where} за {y - 1} год "

@@ -21,7 +21,7 @@ from ..rules.identification import join_within
 from ..rules.objectivity import MIN_PUPILS
 from ..rules.risk import DEFICITS, LABS, join_labels
 from .heatmaps import fail_share_table
-from .labels import assessment_title, assessment_titles, plural, ru_number
+from .labels import assessment_title, assessment_titles, plural, programme_period_note, ru_number
 
 #: Laboratory column -> subject, as the risk table names what is missing.
 LAB_TITLES = {"lab_physics": "физика", "lab_chemistry": "химия", "lab_biology": "биология",
@@ -224,13 +224,70 @@ def present(ident: Identification) -> Identification:
         objectivity=None if ident.objectivity is None else objectivity_texts(ident.objectivity))
 
 
+#: Where a school is listed (:data:`qualitylib.rules.identification.RECONCILIATION`), in words.
+LISTED_TITLES = {"both": "в обоих списках", "computed_only": "только в вычисленном списке",
+                 "official_only": "только в официальном списке"}
+
+
+def _not_selected(code: str, row, year: int) -> str:
+    low, prev = row.low_results, row.low_results_prev
+    return {
+        "not_in_scope": "школы нет в справочнике школ муниципалитета",
+        "no_data": f"в {year} году у школы нет результатов оценочных процедур, по которым применяется правило",
+        "no_low_results": f"ни одного низкого результата ни в {year}, ни в {year - 1} году",
+        "one_low_result": (f"в {year} году низкий результат по одной процедуре (критерию 1 нужно не менее двух), "
+                           f"в {year - 1} году — {'ни одного' if not prev else prev} (критерию 2 нужны низкие "
+                           f"результаты в оба года)"),
+        "low_one_year_only_prev": (f"низкие результаты были только в {year - 1} году ({prev}), в {year} году — "
+                                   f"ни одного (критерию 2 нужны оба года)"),
+    }[code] if code else ""
+
+
+def reconciliation_frame(ident: Identification) -> pd.DataFrame | None:
+    """The reconciliation with the official ШНОР list in words: ``school_name``, ``listed_title``,
+    ``source`` and ``explanation`` -- the rule's reasons for a school only on the computed list, why
+    the rule does not select a school only on the official one; ``None`` without an official list."""
+    rec = ident.reconciliation
+    if rec is None:
+        return None
+    reasons = ident.shnor.set_index("school_id")["reasons"] if "reasons" in ident.shnor else pd.Series(dtype=object)
+    out = rec.copy()
+    out["listed_title"] = rec["listed"].map(LISTED_TITLES).astype(object)
+    texts = []
+    for row in rec.itertuples():
+        if row.listed == "official_only":
+            texts.append(_not_selected(row.not_selected, row, ident.year))
+        elif row.listed == "computed_only":
+            texts.append(str(reasons.get(row.school_id, "")))
+        else:
+            texts.append("")
+        if row.school_name is None or pd.isna(row.school_name):
+            out.loc[row.Index, "school_name"] = row.school_id
+    out["explanation"] = pd.Series(texts, index=rec.index, dtype=object)
+    return out
+
+
+def reconciliation_sentences(ident: Identification) -> list[str]:
+    """One paragraph on the reconciliation with the official list (empty without one)."""
+    rec = ident.reconciliation
+    if rec is None:
+        return []
+    counts = rec["listed"].value_counts()
+    sources = sorted({str(s) for s in rec["source"].dropna()})
+    source = f" ({', '.join(sources)})" if sources else ""
+    return [f"Сверка с официальным списком ШНОР {ident.year} года{source}: в обоих списках — "
+            f"{int(counts.get('both', 0))}, только в вычисленном — {int(counts.get('computed_only', 0))}, "
+            f"только в официальном — {int(counts.get('official_only', 0))}."]
+
+
 def summary_sentences(ident: Identification) -> list[str]:
     """The summary paragraph of notebook 01, built from the data."""
     y, c = ident.year, ident.change
     where = f"в муниципалитете «{ident.municipality}»" if ident.municipality else "в регионе"
     total = len(ident.shnor)
     names = ident.shnor.set_index("school_id")["school_name"]
-    out = [f"В {y} году {where} по правилу выявления ШНОР (порог "
+    out = [note for note in (programme_period_note(ident.params, y),) if note]
+    out += [f"В {y} году {where} по правилу выявления ШНОР (порог "
            f"{ident.params['identification']['threshold_pct']:g} %) отобрано "
            f"{plural(c['count'], 'школа', 'школы', 'школ')} с низкими образовательными результатами "
            f"из {total}; в {y - 1} году — {c['count_prev']}."]

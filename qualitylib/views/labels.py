@@ -19,6 +19,32 @@ def ru_number(value: float, decimals: int = 1, sign: bool = False, trim: bool = 
     return text.replace(".", ",")
 
 
+def period_years(period) -> str:
+    """«2022–2024» for a period of several years, «2023» for one."""
+    start, end = period
+    return f"{start.year}" if start.year == end.year else f"{start.year}–{end.year}"
+
+
+def programme_period_note(params: dict, year: int) -> str | None:
+    """«Отчётный год 2026 вне периода программы 2022–2024 …» when ``year`` lies outside the period of the
+    programme the parameters name; ``None`` when it lies inside, or no programme or period is given.
+
+    Every report says it at the top, so that nothing is read as if the programme still ran.
+    """
+    if not params.get("programme"):
+        return None
+    from ..data.programmes import programme_for
+
+    programme, _ = programme_for(params)
+    if programme.period is None:
+        return None
+    start, end = programme.period
+    if start.year <= int(year) <= end.year:
+        return None
+    return (f"Отчётный год {year} вне периода программы {period_years(programme.period)}: данные {year} года "
+            f"показаны как есть, но цели и мероприятия программы относятся к её периоду.")
+
+
 def plural(n: int, one: str, few: str, many: str) -> str:
     """Russian plural: ``plural(5, "школа", "школы", "школ")`` -> «5 школ»."""
     n_abs = abs(int(n))
@@ -160,7 +186,16 @@ COLUMN_TITLES: dict[str, str] = {
     "overdue": "Просрочено",
     "not_started": "Не начато",
     "unparsed_deadline": "Срок не распознан",
-    "total": "Всего пунктов",
+    "total": "Всего сроков исполнения",
+    "items": "Пунктов плана",
+    "listed_title": "Где в списках",
+    "round": "Раунд мониторинга",
+    "source": "Источник списка",
+    "explanation": "Пояснение",
+    "plan_title": "План",
+    "occurrence_title": "Повторение",
+    "restored": "Восстановлено в тексте",
+    "bodies": "Ответственные (единое написание)",
     "done_on_time": "Выполнено в срок",
     "share_done_on_time": "Доля выполненных в срок, %",
     "body": "Ответственный",

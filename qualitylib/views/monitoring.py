@@ -18,7 +18,7 @@ import pandas as pd
 from ..data.deadlines import Deadline, text_column
 from .labels import plural
 from ..reports.monitoring import Monitoring
-from .labels import ru_number
+from .labels import period_years, ru_number
 
 #: Russian titles of the indicator status codes.
 STATUS_TITLES = {"met": "выполнен", "not_met": "не выполнен", "no_data": "нет данных", "no_target": "цель не задана"}
@@ -26,7 +26,7 @@ STATUS_TITLES = {"met": "выполнен", "not_met": "не выполнен", 
 #: Columns of :func:`indicator_frame`, in order.
 INDICATOR_VIEW_COLUMNS = ["id", "title", "group", "unit", "period", "numerator", "denominator", "value",
                           "prev_numerator", "prev_denominator", "prev_value", "change", "target", "target_note",
-                          "status", "status_title", "programme"]
+                          "status", "status_title", "programme", "source", "source_title", "round"]
 
 
 def _target_number(value: float) -> str:
@@ -70,10 +70,82 @@ def indicator_frame(indicators: pd.DataFrame) -> pd.DataFrame:
     (:func:`target_text`), ``status`` gains ``status_title`` (:data:`STATUS_TITLES`).
     """
     out = indicators.copy()
+    if "round" not in out:
+        out["round"] = ""
+    if "round" in out:  # a round of a monitoring held several times a year is named in the title
+        named = out["round"].fillna("").astype(str) != ""
+        out.loc[named, "title"] = out.loc[named, "title"] + " — " + out.loc[named, "round"].astype(str)
+    if "source" not in out:
+        out["source"] = out["programme"]
+    borrowed = out["source"] != out["programme"]
+    titles = {}
+    if borrowed.any():
+        from ..data.programmes import programme_titles
+        titles = programme_titles()
+    out["source_title"] = pd.Series(
+        [f"из программы «{titles.get(src, src)}»" if other else "" for src, other in zip(out["source"], borrowed)],
+        index=out.index, dtype=object)
+    # a borrowed indicator says where it comes from; the other programme's notes on its target do not apply
+    own = out["target_own"] if "target_own" in out else pd.Series(False, index=out.index)
+    out["target_note"] = out["target_note"].where(~borrowed, [
+        f"Показатель каталога {label}; " + ("цель задана программой муниципалитета" if mine else
+                                            "цель — как в каталоге") for label, mine in zip(out["source_title"], own)])
     out["target"] = pd.Series([target_text(r.target_direction, r.target_value, bool(r.target_relative), r.unit)
                                for r in indicators.itertuples()], index=indicators.index, dtype=object)
     out["status_title"] = indicators["status"].map(STATUS_TITLES).astype(object)
     return out[INDICATOR_VIEW_COLUMNS]
+
+
+def period_sentences(m: Monitoring) -> list[str]:
+    """What the top of the note says about the programme period and the monitoring date.
+
+    A report year outside the programme period is said first («Отчётный год 2026 вне периода
+    программы 2022–2024»); a road map read at the end (or start) of the period, not on the
+    monitoring day of the report year, is labelled as such.
+    """
+    out = []
+    if m.programme is not None and m.programme.period is not None and m.year_in_period is False:
+        out.append(f"Отчётный год {m.year} вне периода программы {period_years(m.programme.period)}: показатели "
+                   f"вычислены по данным {m.year} года, но цели и мероприятия программы относятся к её периоду.")
+    if m.roadmap is not None:
+        if m.as_of_basis == "period_end":
+            out.append(f"Дорожная карта прочитана на конец периода программы — {m.as_of:%d.%m.%Y}: "
+                       f"после этой даты мероприятия программы не планировались.")
+        elif m.as_of_basis == "period_start":
+            out.append(f"Дорожная карта прочитана на начало периода программы — {m.as_of:%d.%m.%Y}.")
+        elif m.as_of_basis == "september":
+            out.append(f"Дорожная карта прочитана на дату мониторинга {m.as_of:%d.%m.%Y} (1 сентября отчётного года).")
+        else:
+            out.append(f"Дорожная карта прочитана на дату мониторинга {m.as_of:%d.%m.%Y}.")
+    return out
+
+
+#: Title of a plan given without a name (a road-map table without the «План» column).
+UNNAMED_PLAN = "Дорожная карта муниципалитета"
+
+
+def plan_title(title) -> str:
+    """The title of a plan, «Дорожная карта муниципалитета» when it has none."""
+    return UNNAMED_PLAN if title is None or (not isinstance(title, str) and pd.isna(title)) or title == "" \
+        else str(title)
+
+
+def plan_sentences(m: Monitoring) -> list[str]:
+    """One sentence per plan: its items, its occurrences and their state on the monitoring date."""
+    out = []
+    if m.plans is None:
+        return out
+    for row in m.plans.itertuples():
+        share = "—" if pd.isna(row.share_done_on_time) else f"{ru_number(row.share_done_on_time, 0)} %"
+        repeats = (f" (с повторяющимися сроками — "
+                   f"{plural(int(row.total), 'срок исполнения', 'срока исполнения', 'сроков исполнения')})"
+                   if int(row.total) != int(row.items) else "")
+        text = (f"«{plan_title(row.title)}»: {plural(int(row.items), 'пункт', 'пункта', 'пунктов')}{repeats}; "
+                f"на {m.as_of:%d.%m.%Y} выполнено — {int(row.done)}, в работе — {int(row.in_progress)}, "
+                f"просрочено — {int(row.overdue)}, не начато — {int(row.not_started)}, срок не распознан — "
+                f"{int(row.unparsed_deadline)}; выполнено в срок — {share} сроков, которые наступили.")
+        out.append(text)
+    return out
 
 
 def summary_sentences(m: Monitoring) -> list[str]:
@@ -84,9 +156,9 @@ def summary_sentences(m: Monitoring) -> list[str]:
     with_target = int(len(ind) - counts.get("no_target", 0))
     if m.programme is None:
         out = [f"Программа мониторинга не указана (ключ programme в файле параметров муниципалитета), "
-               f"поэтому показатели не вычислены. Отчётный год — {y}."]
+               f"поэтому показатели не вычислены. Отчётный год — {y}.", *period_sentences(m)]
     else:
-        out = [f"Программа: {m.programme.title}. Отчётный год — {y}.",
+        out = [*period_sentences(m), f"Программа: {m.programme.title}. Отчётный год — {y}.",
                f"Из {with_target} показателей с целевым значением выполнено {int(counts.get('met', 0))}, не "
                f"выполнено {int(counts.get('not_met', 0))}, нет данных по {int(counts.get('no_data', 0))}."]
     comparable = ind.dropna(subset=["change"])
@@ -103,12 +175,11 @@ def summary_sentences(m: Monitoring) -> list[str]:
                f"{int(m.ident.risk['risk'].sum())}.")
     if m.roadmap_total is not None:
         t = m.roadmap_total.iloc[0]
-        share = "—" if pd.isna(t["share_done_on_time"]) else f"{ru_number(t['share_done_on_time'], 0)} %"
-        out.append(f"Дорожная карта на {m.as_of:%d.%m.%Y}: пунктов — {int(t['total'])}, выполнено — {int(t['done'])}, "
-                   f"в работе — {int(t['in_progress'])}, просрочено — {int(t['overdue'])}, не начато — "
-                   f"{int(t['not_started'])}; выполнено в срок — {share} пунктов, срок которых наступил.")
+        out += plan_sentences(m)
         if int(t["unparsed_deadline"]):
-            out.append(f"Срок не распознан у {int(t['unparsed_deadline'])} пунктов: уточните их в дорожной карте.")
+            n = int(t["unparsed_deadline"])
+            out.append(f"Срок не распознан: {plural(n, 'срок исполнения', 'срока исполнения', 'сроков исполнения')} "
+                       f"(перечислены в разделе о дорожной карте) — уточните их в плане.")
     else:
         out.append("Дорожной карты муниципалитета в данных нет.")
     return out
@@ -174,6 +245,14 @@ def deadline_note(deadline: Deadline) -> str:
         "outside_period": lambda: (f"срок не распознан: месяц без года не попадает в период программы "
                                    f"{_ru(detail[0])}–{_ru(detail[1])}"),
         "unknown_form": lambda: UNPARSED_NOTE,
+        "before_period": lambda: (f"срок не распознан: дата лежит до начала периода программы "
+                                  f"{_ru(detail[0])}–{_ru(detail[1])}"),
+        "schedule_not_given": lambda: ("срок не распознан: он задан графиком, которого нет в данных — "
+                                       "укажите месяц и год"),
+        "event_driven": lambda: ("срок не распознан: он зависит от сроков процедур, которых нет в данных — "
+                                 "укажите месяц и год"),
+        "periodic_each_year": lambda: f"повторяется каждый год программы: срок этого года — {_ru(end)}",
+        "periodic_times_a_year": lambda: f"повторяется несколько раз в год: срок этого раза — {_ru(end)}",
         "day": lambda: f"срок до {_ru(end)}",
         "month": lambda: f"срок до {_ru(end)}",
         "quarter": lambda: f"срок до {_ru(end)} (конец {detail[0]}-го квартала)",
@@ -240,12 +319,46 @@ def problem_texts(status: pd.DataFrame, as_of: date) -> pd.Series:
     return pd.Series(texts, index=status.index, dtype=object)
 
 
+def occurrence_title(k: int, n: int, due) -> str:
+    """«2-й раз из 3, срок 31.01.2022» for an occurrence of a recurring deadline; «» for a single one."""
+    if n <= 1:
+        return ""
+    when = "" if due is None or pd.isna(due) else f", срок {pd.Timestamp(due):%d.%m.%Y}"
+    return f"{k}-й раз из {n}{when}"
+
+
 def roadmap_frame(status: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    """A road map of :func:`qualitylib.rules.roadmap.roadmap_status` with ``state_title`` and ``problem`` in words."""
+    """A road map of :func:`qualitylib.rules.roadmap.roadmap_status` with ``state_title``, ``problem``,
+    ``occurrence_title`` (for a table read with occurrences) and ``plan_title`` in words."""
     out = status.copy()
     out["state_title"] = status["state"].map(STATE_TITLES).astype(object)
     out["problem"] = problem_texts(status, as_of)
+    if "occurrence" in status:
+        out["occurrence_title"] = pd.Series([occurrence_title(k, n, due) for k, n, due in zip(
+            status["occurrence"], status["occurrences"], status["due"])], index=status.index, dtype=object)
+        if "completed_on" in status:  # an occurrence shows its own completion date, not the item's list
+            repeated = status["occurrences"] > 1
+            own = status["completed_date"].map(lambda d: "" if pd.isna(d) else f"{d:%Y-%m-%d}")
+            out["completed_on"] = out["completed_on"].astype(object).where(~repeated, own.where(own != "", None))
+    if "plan_title" in status:
+        out["plan_title"] = status["plan_title"].map(plan_title).astype(object)
     return out
+
+
+#: States of the items a note lists by name, in order: what is not done on the monitoring date.
+PENDING_STATES = ("overdue", "in_progress", "not_started", "unparsed_deadline")
+
+
+def pending_items(roadmap: pd.DataFrame) -> pd.DataFrame:
+    """The occurrences not done on the monitoring date, by state (overdue first) and due date.
+
+    ``roadmap`` is a table of :func:`roadmap_frame`.
+    """
+    pending = roadmap[roadmap["state"].isin(PENDING_STATES)].copy()
+    order = {state: k for k, state in enumerate(PENDING_STATES)}
+    pending["_order"] = pending["state"].map(order)
+    pending = pending.sort_values(["_order", "due"], kind="stable", na_position="last")
+    return pending.drop(columns="_order").reset_index(drop=True)
 
 
 def summary_frame(summary: pd.DataFrame) -> pd.DataFrame:
@@ -283,6 +396,11 @@ def recommendation_frame(recommendations: pd.DataFrame, shnor: pd.DataFrame, ris
     out = recommendations.copy()
     out["kind"] = recommendations["kind"].map(RECOMMENDATION_KINDS).astype(object)
     out["reasons"] = ids.map(shnor["reasons"]).where(is_shnor, ids.map(risk["deficits"])).astype(object)
+    if "list" in recommendations:  # a school of the official list the rule does not select has no reasons
+        official = is_shnor & (recommendations["list"] == "official")
+        blank = out["reasons"].isna() | (out["reasons"].astype(str).str.strip() == "")
+        out.loc[official & blank, "reasons"] = "В официальном списке ШНОР; правило выявления школу не отбирает."
+        out.loc[official & ~blank, "reasons"] = "В официальном списке ШНОР. " + out.loc[official & ~blank, "reasons"]
     out["recommendation"] = pd.Series(shnor_text, index=out.index, dtype=object).where(
         is_shnor, ids.map(risk["recommendations"]))
     recommendations = out.assign(recommendation=out["recommendation"].astype(object))
@@ -303,6 +421,8 @@ class NoteView:
     roadmap_by_body: pd.DataFrame | None
     overdue: pd.DataFrame | None
     recommendations: pd.DataFrame
+    plans: pd.DataFrame | None = None
+    pending: pd.DataFrame | None = None
 
 
 def school_tests_frame(m: Monitoring) -> pd.DataFrame:
@@ -327,9 +447,16 @@ def note_view(m: Monitoring) -> NoteView:
 
     has_roadmap = m.roadmap is not None
     shown = present(m.ident)
+    roadmap = roadmap_frame(m.roadmap, m.as_of) if has_roadmap else None
+    plans = None
+    if m.plans is not None:
+        plans = m.plans.copy()
+        plans["plan_title"] = plans["title"].map(plan_title).astype(object)
     return NoteView(
+        plans=plans,
+        pending=pending_items(roadmap) if has_roadmap else None,
         indicators=indicator_frame(m.indicators),
-        roadmap=roadmap_frame(m.roadmap, m.as_of) if has_roadmap else None,
+        roadmap=roadmap,
         roadmap_total=m.roadmap_total,
         roadmap_by_direction=summary_frame(m.roadmap_by_direction) if has_roadmap else None,
         roadmap_by_body=summary_frame(m.roadmap_by_body) if has_roadmap else None,

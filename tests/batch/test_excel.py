@@ -75,3 +75,24 @@ def test_text_starting_like_a_formula_is_written_as_text(tmp_path):
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     values = {c.value for c in cells}
     assert {"=1+1", "@М", "-2+3", "=HYPERLINK(\"http://evil.example\")"} <= values
+
+
+def test_registry_has_a_shnsu_sheet_listing_the_shnsu_only(tmp_path):
+    from qualitylib.batch.excel import REGISTRY_COLUMNS, write_registry
+    from qualitylib.data.params import load_params
+
+    shnor = pd.DataFrame({c: [] for c in REGISTRY_COLUMNS["shnor"] + ["shnor"]})
+    risk = pd.DataFrame({c: [] for c in REGISTRY_COLUMNS["risk"] + ["risk"]})
+    pairs = pd.DataFrame({c: [] for c in REGISTRY_COLUMNS["pairs"]})
+    social = pd.DataFrame({"school_id": ["S1", "S2", "S3"], "school_name": ["Школа 1", "Школа 2", "Школа 3"],
+                           "municipality": ["М"] * 3, "social_index": [61.5, 88.0, 70.2], "shnsu": [1, 0, 1],
+                           "share": [30.0, 5.0, 12.0], "expected_share": [25.0, 6.0, 14.0],
+                           "difference": [5.0, -1.0, -2.0], "reading": ["хуже ожидаемого", "как ожидалось",
+                                                                        "как ожидалось"]})
+    path = write_registry(tmp_path / "registry.xlsx", shnor, risk, pairs, load_params(), social=social)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames[:3] == ["ШНОР", "Риск", "ШНСУ"]
+    rows = list(book["ШНСУ"].iter_rows(min_row=2, values_only=True))
+    assert [r[1] for r in rows] == ["Школа 1", "Школа 3"]
+    without = openpyxl.load_workbook(write_registry(tmp_path / "r2.xlsx", shnor, risk, pairs, load_params()))
+    assert "ШНСУ" not in without.sheetnames

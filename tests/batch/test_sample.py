@@ -10,7 +10,7 @@ from qualitylib.batch.sample import MONITORING_COLUMNS, make_sample, write_sampl
 from qualitylib.data.schema import TABLES
 
 SEED = 2026
-FILES = ("schools.csv", "results.csv", "context.csv", "monitoring.csv", "roadmap.csv",
+FILES = ("schools.csv", "results.csv", "context.csv", "monitoring.csv", "roadmap.csv", "official.csv",
          "region.yaml")
 SHNOR_PROCEDURES = {
     ("vpr", "math", 5), ("vpr", "math", 6), ("vpr", "russian", 5), ("vpr", "russian", 6),
@@ -107,7 +107,8 @@ def test_unique_keys_and_sorted(tables):
     for name in ("schools", "results", "context", "monitoring"):
         frame = tables[name]
         key = list(TABLES[name].key)
-        assert frame.equals(frame.sort_values(key).reset_index(drop=True)), name
+        # monitoring: a year's own row (no round) before its rounds
+        assert frame.equals(frame.sort_values(key, na_position="first", kind="stable").reset_index(drop=True)), name
 
 
 def test_results_are_consistent(tables):
@@ -147,8 +148,21 @@ def test_context_ranges(tables):
     assert len(c) == len(tables["schools"]) * 5
 
 
+def test_monitoring_rounds(tables):
+    m = tables["monitoring"]
+    rounds = m[m["round"].notna()]
+    towns = rounds["school_id"].map(tables["schools"].set_index("school_id")["municipality"])
+    assert set(towns) == {"Норильск"} and set(rounds["round"]) == {"январь", "июнь"}
+    yearly = m[m["round"].isna()].set_index(["year", "school_id"])
+    june = rounds[rounds["round"] == "июнь"].set_index(["year", "school_id"])
+    january = rounds[rounds["round"] == "январь"].set_index(["year", "school_id"])
+    assert (june["weak_pupils_with_iom"] == yearly.loc[june.index, "weak_pupils_with_iom"]).all()
+    assert (january["weak_pupils_with_iom"] <= june["weak_pupils_with_iom"].loc[january.index]).all()
+
+
 def test_monitoring_parts_within_wholes(tables):
-    m = tables["monitoring"].merge(tables["schools"][["school_id", "pupils_total"]])
+    m = tables["monitoring"]
+    m = m[m["round"].isna()].drop(columns="round").merge(tables["schools"][["school_id", "pupils_total"]])
     values = m[list(MONITORING_COLUMNS)]
     assert (values >= 0).all().all()
     assert all(pd.api.types.is_integer_dtype(values[c]) for c in values)
@@ -236,13 +250,21 @@ def test_social_context_tracks_results(tables):
 # ---------------------------------------------------------------------------- road map
 def test_roadmaps(tables):
     rm = tables["roadmap"]
-    assert rm.groupby("municipality").size().to_dict() == {"Полысаево": 26, "Элиста": 19}
+    # every plan of params/roadmaps/ with the item count of its original
+    assert rm.groupby("municipality").size().to_dict() == {"Норильск": 32, "Полысаево": 26, "Элиста": 19,
+                                                           "Чаа-Хольский кожуун": 18}
+    assert rm.groupby("plan").size().to_dict() == {"chaa-khol-2021": 18, "elista-2021": 19,
+                                                   "norilsk-2022-measures": 7, "norilsk-2023": 25,
+                                                   "polysaevo-2020": 26}
     assert rm["measure"].notna().all() and rm["deadline"].notna().all()
     assert set(rm["status"]) <= {"выполнено", "в работе", "не начато"}
     done = rm[rm["status"] == "выполнено"]
     assert done["completed_on"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
     assert done["evidence"].notna().all()
-    assert rm.loc[rm["status"] != "выполнено", "completed_on"].isna().all()
+    # an item in progress has dates only for the years already done of a recurring deadline
+    partial = rm[(rm["status"] != "выполнено") & rm["completed_on"].notna()]
+    assert partial["completed_on"].str.fullmatch(r"\d{4}-\d{2}-\d{2}(?:; \d{4}-\d{2}-\d{2})*").all()
+    assert set(partial["plan"]) <= {"norilsk-2022-measures", "chaa-khol-2021"}
     pd.to_datetime(done["completed_on"], format="%Y-%m-%d")  # valid dates
     elista = rm[rm["municipality"] == "Элиста"].set_index("item")
     assert elista.loc["16", "deadline"] == "Ежегодно май"
@@ -273,7 +295,8 @@ def test_specification_is_data():
     simulated = {".".join(map(str, key)) for key in spec.assessments}
     assert set(counted) <= simulated
     assert spec.assessments[("ege", "russian", 11)] == (100, 24, None, None, 0.68, -2.4)
-    assert spec.roadmaps == ("polysaevo-2020", "elista-2021")
+    assert spec.roadmaps == ("polysaevo-2020", "elista-2021", "norilsk-2022-measures", "norilsk-2023",
+                             "chaa-khol-2021")
 
 
 def test_monitoring_follows_the_rule(tables):

@@ -69,3 +69,29 @@ def test_public_mode_hides_uniform_groups(region):
     assert all(c != 1 for c in public.hidden.sum(axis=1)) and all(c != 1 for c in public.hidden.sum(axis=0))
     social = public.social.dropna(subset=["share"])
     assert not social["share"].isin([0.0, 100.0]).any()
+
+
+def test_sample_official_list_is_reconciled_and_norilsk_addresses_it():
+    from pathlib import Path
+
+    from qualitylib.data.params import find_municipality_params, load_params
+    from qualitylib.data.region import load_region
+    from qualitylib.reports.identification import build_identification
+    from qualitylib.reports.monitoring import build_monitoring
+
+    region = load_region(Path(__file__).resolve().parents[2] / "data" / "sample")
+    assert set(region.official["year"]) == {2025, 2026} and set(region.official["source"]) == {"ФИОКО"}
+    params = load_params(find_municipality_params("Норильск"))
+    ident = build_identification(region, "Норильск", 2026, params, objectivity=False)
+    rec = ident.reconciliation
+    official = set(region.official.loc[region.official["year"] == 2026, "school_id"]) & set(
+        region.subset("Норильск").schools["school_id"])
+    computed = set(ident.shnor.loc[ident.shnor["shnor"] == 1, "school_id"])
+    assert set(rec.loc[rec["listed"] == "both", "school_id"]) == official & computed
+    assert set(rec.loc[rec["listed"] == "official_only", "school_id"]) == official - computed
+    assert set(rec.loc[rec["listed"] == "computed_only", "school_id"]) == computed - official
+    # Norilsk 2.1: the addressed work is with the official list
+    m = build_monitoring(region, "Норильск", 2026, params)
+    shnor_rows = m.recommendations[m.recommendations["kind"] == "shnor"]
+    assert set(shnor_rows["school_id"]) == official and set(shnor_rows["list"]) == {"official"}
+    assert build_identification(region, "Норильск", 2024, params, objectivity=False).reconciliation is None

@@ -24,11 +24,14 @@ def region():
 
 def test_report_date_defaults_and_cap():
     programme = Programme("p", "П", (dt.date(2020, 9, 1), dt.date(2021, 8, 31)), ["x"], {})
-    assert report_date(2026, programme, None) == dt.date(2021, 8, 31)      # after the programme: its end
-    assert report_date(2021, programme, None) == dt.date(2021, 8, 31)
-    assert report_date(2021, programme, "2021-03-01") == dt.date(2021, 3, 1)
+    # after the programme: its end, and the note is told so (the basis), nothing clamped silently
+    assert report_date(2026, programme, None) == (dt.date(2021, 8, 31), "period_end")
+    assert report_date(2021, programme, None) == (dt.date(2021, 8, 31), "period_end")
+    assert report_date(2020, programme, None) == (dt.date(2020, 9, 1), "september")
+    assert report_date(2019, programme, None) == (dt.date(2020, 9, 1), "period_start")
+    assert report_date(2021, programme, "2021-03-01") == (dt.date(2021, 3, 1), "given")
     open_ended = Programme("p", "П", None, ["x"], {})
-    assert report_date(2026, open_ended, None) == dt.date(2026, 9, 1)
+    assert report_date(2026, open_ended, None) == (dt.date(2026, 9, 1), "september")
 
 
 def test_polysaevo_note_mid_programme(region, tmp_path):
@@ -42,7 +45,12 @@ def test_polysaevo_note_mid_programme(region, tmp_path):
     assert set(m.overdue["item"].astype(str)) == set(
         m.roadmap.loc[m.roadmap["state"] == "overdue", "item"].astype(str))
     text = " ".join(summary_sentences(m))
-    assert "Дорожная карта на 15.01.2021" in text and f"просрочено — {int(total['overdue'])}" in text
+    assert "Дорожная карта прочитана на дату мониторинга 15.01.2021." in text
+    assert f"на 15.01.2021 выполнено — {int(total['done'])}" in text and f"просрочено — {int(total['overdue'])}" in text
+    # read on the date: an item completed after 15.01.2021 is not done on that date
+    later = m.roadmap["completed_date"] > pd.Timestamp("2021-01-15")
+    assert later.sum() > 0 and not (m.roadmap.loc[later, "state"] == "done").any()
+    assert (m.roadmap.loc[~later & (m.roadmap["status_code"] == "done"), "state"] == "done").all()
     assert set(m.recommendations["kind"]) == {"shnor", "risk"}
     recommendations = note_view(m).recommendations
     kinds = set(recommendations["kind"])
@@ -51,16 +59,21 @@ def test_polysaevo_note_mid_programme(region, tmp_path):
     assert shnor_rows["recommendation"].str.startswith("Включить школу в программу адресной поддержки ШНОР").all()
     path = write_indicators_workbook(tmp_path / "indicators.xlsx", m)
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["Показатели", "Дорожная карта", "Просрочено", "Рекомендации", "Параметры"]
+    assert book.sheetnames == ["Показатели", "Дорожная карта", "Не выполнено", "Просрочено", "Рекомендации",
+                               "Параметры"]
+    headers = [cell.value for cell in book["Дорожная карта"][1]]
+    assert {"План", "Ожидаемый результат", "Подтверждение", "Повторение"} <= set(headers)
+    pending = book["Не выполнено"]
+    assert pending.max_row == 1 + int(total["in_progress"] + total["overdue"] + total["not_started"]
+                                      + total["unparsed_deadline"])
     assert book["Показатели"]["C1"].value == "Показатель" and book["Показатели"].max_row == len(m.indicators) + 1
 
 
 def test_municipality_without_road_map(region):
-    params = load_params(find_municipality_params("Норильск"))
-    m = build_monitoring(region, "Норильск", 2026, params)
-    assert m.roadmap is None
+    params = load_params(find_municipality_params("Кавказский район"))
+    m = build_monitoring(region, "Кавказский район", 2026, params)
+    assert m.roadmap is None and m.plans is None
     assert "Дорожной карты муниципалитета в данных нет." in summary_sentences(m)
-    assert len(m.indicators) == 24
 
 
 def test_without_programme_the_note_still_renders(region):

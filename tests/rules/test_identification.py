@@ -204,3 +204,26 @@ def test_lowering_threshold_never_shrinks_the_list(table, high, drop):
     params["identification"]["threshold_pct"] = max(0, high - drop)
     loose = set(identify_shnor(table, schools, 2026, params).query("shnor == 1")["school_id"])
     assert strict <= loose
+
+
+# --------------------------------------------------------------------------- the official list (issue 15)
+
+def test_reconciliation_with_the_official_list_by_hand():
+    from qualitylib.rules.identification import reconcile_official
+
+    shnor = pd.DataFrame({
+        "school_id": ["A", "B", "C", "D", "E", "F"],
+        "school_name": ["Школа A", "Школа B", "Школа C", "Школа D", "Школа E", "Школа F"],
+        "low_results": [2, 1, 1, 0, 0, 0], "low_results_prev": [0, 1, 0, 1, 0, 0],
+        "assessed": [4, 4, 4, 4, 4, 0], "criterion_1": [1, 0, 0, 0, 0, 0], "criterion_2": [0, 1, 0, 0, 0, 0],
+        "shnor": [1, 1, 0, 0, 0, 0]})
+    official = pd.DataFrame({"year": [2026] * 5 + [2025], "school_id": ["A", "C", "D", "E", "F", "B"],
+                             "source": ["ФИОКО"] * 6})
+    out = reconcile_official(shnor, official, 2026).set_index("school_id")
+    assert out["listed"].to_dict() == {"A": "both", "B": "computed_only", "C": "official_only",
+                                       "D": "official_only", "E": "official_only", "F": "official_only"}
+    # C: one low result this year, none last year; D: low last year only; E: none; F: no data
+    assert out["not_selected"].to_dict() == {"A": None, "B": None, "C": "one_low_result",
+                                             "D": "low_one_year_only_prev", "E": "no_low_results", "F": "no_data"}
+    assert reconcile_official(shnor, official, 2024) is None      # no list for the year
+    assert reconcile_official(shnor, None, 2026) is None

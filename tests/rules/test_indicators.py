@@ -160,3 +160,133 @@ def test_shnor_improved_is_one_test_over_the_identification_assessments(params):
     out = compute_indicators(IndicatorTables(tables.schools, res, tables.context, tables.monitoring, res), 2026,
                              params, programme, catalogue).set_index("id")
     assert out.loc["better", ["numerator", "denominator", "value"]].tolist() == [1, 1, 100.0]
+
+
+# --------------------------------------------------------------------------- scopes of issue 15
+
+def _with_social(tables: IndicatorTables) -> IndicatorTables:
+    """B has the hardest intake in 2025 (lowest social index): the one ШНСУ of 2026's programme year."""
+    context = tables.context.copy()
+    for col in ("pupils_low_income_pct", "pupils_single_parent_pct"):
+        context[col] = 5.0
+    context["parents_higher_ed_pct"] = 60.0
+    context.loc[context["school_id"] == "B", "pupils_low_income_pct"] = 60.0
+    return IndicatorTables(tables.schools, tables.results, context, tables.monitoring, tables.results)
+
+
+def _run_on(tables, params, specs, registry=()):
+    catalogue = {k: {"title": k, "unit": "%", "group": "г", "programme": "p", "period": "ежегодно",
+                     "compute": v, "target": {"direction": "increase"}} for k, v in specs.items()}
+    programme = Programme("p", "Программа", None, list(catalogue), {}, tuple(registry))
+    return compute_indicators(tables, 2026, params, programme, catalogue).set_index("id")
+
+
+def test_shnsu_and_shnor_or_shnsu_scopes(params):
+    params = {**params, "social": {**params["social"], "shnsu_pct": 10}}   # 10 % of 3 schools -> one school
+    specs = {scope: {"kind": "sum_ratio", "scope": scope, "numerator": "teachers_diagnosed",
+                     "denominator": "teachers_total"} for scope in ("shnor", "shnsu", "shnor_shnsu")}
+    out = _run_on(_with_social(tiny_tables()), params, specs)
+    # ШНОР {W}: 4 of 10; ШНСУ {B}: 0 of 30; ШНОР and/or ШНСУ {W, B}: 4 of 40
+    assert out.loc["shnor", ["numerator", "denominator", "value"]].tolist() == [4, 10, 40.0]
+    assert out.loc["shnsu", ["numerator", "denominator", "value"]].tolist() == [0, 30, 0.0]
+    assert out.loc["shnor_shnsu", ["numerator", "denominator", "value"]].tolist() == [4, 40, 10.0]
+
+
+def test_registry_scope_is_the_programme_list_else_the_shnor(params):
+    spec = {"r": {"kind": "sum_ratio", "scope": "registry", "numerator": "teachers_diagnosed",
+                  "denominator": "teachers_total"}}
+    named = _run_on(tiny_tables(), params, spec, registry=("Школа Б",))   # by name, as the programme writes
+    assert named.loc["r", ["numerator", "denominator"]].tolist() == [0, 30]
+    by_code = _run_on(tiny_tables(), params, spec, registry=("A", "B"))
+    assert by_code.loc["r", ["numerator", "denominator"]].tolist() == [0, 50]
+    unnamed = _run_on(tiny_tables(), params, spec)                        # no registry: the ШНОР {W}
+    assert unnamed.loc["r", ["numerator", "denominator"]].tolist() == [4, 10]
+
+
+def test_gia_gap_per_mandatory_subject_on_its_own_scale(params):
+    tables = tiny_tables()
+    rows = []
+    for year, scores in ((2025, {"W": 10, "A": 30, "B": 22}), (2026, {"W": 12, "A": 30, "B": 20})):
+        for school, score in scores.items():
+            rows.append((year, school, "oge", "russian", 9, 20, 0, score))
+            rows.append((year, school, "ege", "math_base", 11, 15, 0, score / 10))   # marks 1..5
+            rows.append((year, school, "ege", "math_profile", 11, 10, 0, 50.0))      # not mandatory
+    results = pd.DataFrame(rows, columns=["year", "school_id", "procedure", "subject", "grade", "participants",
+                                          "low_count", "mean_score"])
+    for col in ("mark3", "mark4", "mark5", "max_score"):
+        results[col] = np.nan
+    tables = IndicatorTables(tables.schools, results, tables.context, tables.monitoring, results)
+    specs = {"oge": {"kind": "builtin", "name": "gia_gap_oge_russian"},
+             "math": {"kind": "builtin", "name": "gia_gap_ege_math_base"},
+             "no_data": {"kind": "builtin", "name": "gia_gap_ege_russian"}}
+    catalogue = {k: {"title": k, "unit": "балл", "group": "г", "programme": "p", "period": "ежегодно",
+                     "compute": v, "target": {"direction": "decrease_by", "value": 0.3, "relative": True}}
+                 for k, v in specs.items()}
+    out = compute_indicators(tables, 2026, params, Programme("p", "П", None, list(catalogue), {}),
+                             catalogue).set_index("id")
+    # three schools, 10 % -> one best and one worst: ОГЭ 30 − 10 = 20 in 2025, 30 − 12 = 18 in 2026
+    assert out.loc["oge", ["prev_value", "value", "change"]].tolist() == [20.0, 18.0, -2.0]
+    assert out.loc["oge", "status"] == "met"            # 10 % smaller: at least 0.3 % of last year's gap
+    # base maths on the marks' own scale (3.0 − 1.0 = 2.0, then 3.0 − 1.2 = 1.8), never mixed with ОГЭ points
+    assert out.loc["math", ["prev_value", "value"]].tolist() == [2.0, 1.8]
+    assert out.loc["no_data", "status"] == "no_data"
+
+
+def test_current_year_list_scope(params):
+    # A has two low ОГЭ in 2026: on the list identified in 2026 ({W, A}), not on 2025's ({W}) that the
+    # programme works with in 2026; Norilsk 2.3.3.6 counts "of those identified in the current year"
+    tables = tiny_tables()
+    results = tables.results.copy()
+    results.loc[(results["school_id"] == "A") & (results["procedure"] == "oge"), "low_count"] = 15
+    tables = IndicatorTables(tables.schools, results, tables.context, tables.monitoring, results)
+    spec = {"prev": {"kind": "sum", "scope": "shnor", "column": "teachers_total"},
+            "now": {"kind": "sum", "scope": "shnor_current", "column": "teachers_total"}}
+    out = _run_on(tables, params, spec)
+    assert out.loc["prev", "value"] == 10        # W
+    assert out.loc["now", "value"] == 30         # W + A
+
+
+def test_a_borrowed_indicator_carries_its_source_not_its_notes(params):
+    from qualitylib.data.programmes import load_catalogue, programme_titles
+    from qualitylib.views.monitoring import indicator_frame
+
+    catalogue = load_catalogue()
+    programme = Programme("polysaevo", "П", None, ["chaa-khol.1", "chaa-khol.2"],
+                          {"chaa-khol.2": {"direction": "equals", "value": 100}})
+    out = indicator_frame(compute_indicators(tiny_tables(), 2026, params, programme, catalogue)).set_index("id")
+    title = programme_titles()["chaa-khol"]
+    assert out.loc["chaa-khol.1", "source_title"] == f"из программы «{title}»"
+    assert catalogue["chaa-khol.1"]["target_note"] not in out.loc["chaa-khol.1", "target_note"]
+    assert out.loc["chaa-khol.1", "target_note"].endswith("цель — как в каталоге")
+    assert out.loc["chaa-khol.2", "target_note"].endswith("цель задана программой муниципалитета")
+    own = Programme("chaa-khol", "Ч", None, ["chaa-khol.1"], {})
+    mine = indicator_frame(compute_indicators(tiny_tables(), 2026, params, own, catalogue)).set_index("id")
+    assert mine.loc["chaa-khol.1", "source_title"] == ""
+    assert mine.loc["chaa-khol.1", "target_note"] == catalogue["chaa-khol.1"]["target_note"]
+
+
+def test_rounds_within_a_year_are_computed_each_for_its_round(params):
+    tables = tiny_tables()
+    mon = tables.monitoring.copy()
+    mon["round"] = None
+    extra = []
+    for year, values in ((2025, {"январь": (2, 10), "июнь": (5, 10)}), (2026, {"январь": (4, 10), "июнь": (4, 10)})):
+        for label, (with_iom, weak) in values.items():
+            extra.append({"year": year, "school_id": "A", "round": label, "weak_pupils": weak,
+                          "weak_pupils_with_iom": with_iom})
+    mon = pd.concat([mon, pd.DataFrame(extra)], ignore_index=True)
+    mon.loc[mon["round"].isna() & (mon["year"] == 2026), ["weak_pupils", "weak_pupils_with_iom"]] = [[10, 9]] * 3
+    tables = IndicatorTables(tables.schools, tables.results, tables.context, mon, tables.results)
+    compute = {"kind": "sum_ratio", "scope": "all", "numerator": "weak_pupils_with_iom", "denominator": "weak_pupils"}
+    catalogue = {"r": {"title": "Доля с ИОМ", "unit": "%", "group": "г", "programme": "p", "period": "январь и июнь",
+                       "compute": compute, "target": {"direction": "increase"}, "rounds": ["январь", "июнь"]},
+                 "y": {"title": "Доля с ИОМ за год", "unit": "%", "group": "г", "programme": "p", "period": "ежегодно",
+                       "compute": compute, "target": {"direction": "increase"}}}
+    out = compute_indicators(tables, 2026, params, Programme("p", "П", None, ["r", "y"], {}), catalogue)
+    assert out["round"].tolist() == ["январь", "июнь", ""]
+    # January: 4 of 10 against last January's 2 of 10 (met); June: 4 of 10 against 5 of 10 (not met)
+    assert out[["value", "prev_value", "status"]].values.tolist()[:2] == [[40.0, 20.0, "met"], [40.0, 50.0, "not_met"]]
+    # the yearly rows ignore the rounds: 27 of 30 over the three schools
+    assert out.loc[2, ["numerator", "denominator"]].tolist() == [27, 30]
+    from qualitylib.views.monitoring import indicator_frame
+    assert indicator_frame(out)["title"].tolist()[:2] == ["Доля с ИОМ — январь", "Доля с ИОМ — июнь"]

@@ -59,3 +59,32 @@ def test_summary_groups_without_a_name():
     out = summary_frame(summary)
     assert out["direction"].tolist() == ["Кадры", NOT_GIVEN] and out["responsible"].tolist() == [NO_BODY, "УО"]
     assert out["total"].tolist() == [1, 2]
+
+
+def test_a_year_outside_the_programme_period_is_said_at_the_top_of_every_report():
+    from pathlib import Path
+
+    from qualitylib.data.params import find_municipality_params, load_params
+    from qualitylib.data.region import load_region
+    from qualitylib.reports.dynamics import build_dynamics
+    from qualitylib.reports.identification import build_identification
+    from qualitylib.reports.monitoring import build_monitoring
+    from qualitylib.views import dynamics as dyn_view, identification as ident_view, monitoring as mon_view
+    from qualitylib.views.labels import programme_period_note
+
+    region = load_region(Path(__file__).resolve().parents[2] / "data" / "sample")
+    params = load_params(find_municipality_params("Норильск"))   # programme 2022–2024
+    note = "Отчётный год 2026 вне периода программы 2022–2024"
+    assert programme_period_note(params, 2024) is None and programme_period_note(params, 2022) is None
+    assert programme_period_note(params, 2026).startswith(note)
+    assert ident_view.summary_sentences(build_identification(region, "Норильск", 2026, params))[0].startswith(note)
+    assert dyn_view.summary_sentences(build_dynamics(region, "Норильск", 2026, params))[0].startswith(note)
+    m = build_monitoring(region, "Норильск", 2026, params)
+    first = mon_view.summary_sentences(m)
+    assert first[0].startswith(note)
+    # the road map is read at the period's end, and the note says so instead of clamping silently
+    assert (m.as_of.isoformat(), m.as_of_basis) == ("2024-12-31", "period_end")
+    assert first[1] == ("Дорожная карта прочитана на конец периода программы — 31.12.2024: после этой даты "
+                        "мероприятия программы не планировались.")
+    inside = mon_view.summary_sentences(build_monitoring(region, "Норильск", 2024, params))
+    assert not inside[0].startswith("Отчётный год") and m.year_in_period is False
