@@ -60,7 +60,11 @@ NOTEBOOKS = {
 }
 #: What a notebook saves into ``output_dir`` besides itself (see ``tools/make_notebooks.py``):
 #: published only when the notebook succeeded, removed when it failed.
-NOTEBOOK_FILES = {"01_identification": ("registry.xlsx",), "03_monitoring": ("indicators.xlsx",)}
+NOTEBOOK_FILES = {"01_identification": ("registry.xlsx", "01_identification.docx"),
+                  "03_monitoring": ("indicators.xlsx", "03_monitoring.docx")}
+#: How the navigation bar and the index name those files.
+FILE_TITLES = {"registry.xlsx": "Реестр (Excel)", "indicators.xlsx": "Показатели (Excel)",
+               "01_identification.docx": "Выявление ШНОР (Word)", "03_monitoring.docx": "Аналитическая справка (Word)"}
 #: The lock file of a region's output folder (removed at the end of the run).
 LOCK_NAME = ".qualitylib-run.lock"
 #: Reasons shown for municipalities a run did not finish.
@@ -206,7 +210,7 @@ def readable(path: Path) -> bool:
             import nbformat
 
             nbformat.read(path, as_version=4)
-        elif path.suffix == ".xlsx":
+        elif path.suffix in (".xlsx", ".docx"):
             with zipfile.ZipFile(path) as book:
                 return "[Content_Types].xml" in book.namelist()
         return True
@@ -235,7 +239,7 @@ def run_job(job: Job, execute=execute) -> JobResult:
     """
     import nbformat
 
-    from .htmlreport import notebook_to_html
+    from .htmlreport import nav_bar, notebook_to_html
 
     result = JobResult(job.municipality, job.slug)
     final = Path(job.out_dir)
@@ -245,6 +249,7 @@ def run_job(job: Job, execute=execute) -> JobResult:
     try:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
+        executed_ok = {}
         for path in job.notebooks:
             name = Path(path).stem
             started = time.perf_counter()
@@ -254,12 +259,7 @@ def run_job(job: Job, execute=execute) -> JobResult:
                 execute(path, executed, job, tmp)
                 if not readable(executed):
                     raise QualitylibError(_broken(executed.name))
-                title = f"{NOTEBOOKS.get(name, name)} — {job.municipality}, {job.year}"
-                html = notebook_to_html(nbformat.read(executed, as_version=4), title)
-                (tmp / f"{name}.html").write_text(html, encoding="utf-8")
-                if not readable(tmp / f"{name}.html"):
-                    raise QualitylibError(_broken(f"{name}.html"))
-                produced.append(f"{name}.html")
+                executed_ok[name] = executed
             except Exception as exc:  # a failing cell, a kernel that died, bad data, a full disk
                 entry["status"] = "failed"
                 entry["reason"] = str(exc) if isinstance(exc, QualitylibError) else _reason(exc)
@@ -267,8 +267,30 @@ def run_job(job: Job, execute=execute) -> JobResult:
                 produced.append(executed.name)
             entry["seconds"] = round(time.perf_counter() - started, 2)
             result.notebooks.append(entry)
+        # the HTML of each executed notebook, with a navigation bar to the reports and files that exist
+        reports = {f"{n}.html": NOTEBOOKS.get(n, n) for n in executed_ok}
+        files = {f: FILE_TITLES.get(f, f) for n in executed_ok for f in NOTEBOOK_FILES.get(n, ())
+                 if readable(tmp / f)}
+        date = _dt.date.today().strftime("%d.%m.%Y")
+        for entry in result.notebooks:
+            name = entry["notebook"]
+            if name not in executed_ok:
+                continue
+            started = time.perf_counter()
+            try:
+                title = f"{NOTEBOOKS.get(name, name)} — {job.municipality}, {job.year}"
+                html = notebook_to_html(nbformat.read(executed_ok[name], as_version=4), title,
+                                        nav=nav_bar(f"{name}.html", reports, files), date=date)
+                (tmp / f"{name}.html").write_text(html, encoding="utf-8")
+                if not readable(tmp / f"{name}.html"):
+                    raise QualitylibError(_broken(f"{name}.html"))
+                produced.append(f"{name}.html")
+            except Exception as exc:  # a full disk, an unreadable notebook
+                entry["status"] = "failed"
+                entry["reason"] = str(exc) if isinstance(exc, QualitylibError) else _reason(exc)
+            entry["seconds"] = round(entry["seconds"] + time.perf_counter() - started, 2)
         owned = {file: entry for entry in result.notebooks for file in NOTEBOOK_FILES.get(entry["notebook"], ())}
-        for book in sorted(tmp.glob("*.xlsx")):
+        for book in sorted([*tmp.glob("*.xlsx"), *tmp.glob("*.docx")]):
             entry = owned.get(book.name)
             if entry is not None and entry["status"] != "ok":
                 continue  # a failed notebook publishes nothing
@@ -276,7 +298,8 @@ def run_job(job: Job, execute=execute) -> JobResult:
                 produced.append(book.name)
             elif entry is not None:
                 entry.update(status="failed", reason=_broken(book.name))
-                produced.remove(f"{entry['notebook']}.html")
+                if f"{entry['notebook']}.html" in produced:
+                    produced.remove(f"{entry['notebook']}.html")
         final.mkdir(parents=True, exist_ok=True)
         for entry in result.notebooks:  # a failed report must not leave last run's files behind
             if entry["status"] != "ok":
@@ -709,13 +732,19 @@ def _previous_manifest(base: Path, region_name: str, year: int) -> dict | None:
             "entries": entries, "params": params}
 
 
+def file_key(name: str) -> str:
+    """The key of a notebook's file in a row's ``reports``: ``registry`` for ``registry.xlsx``, the
+    file name itself for a Word document (its stem is the notebook's)."""
+    return Path(name).stem if name.endswith(".xlsx") else name
+
+
 def _reports(folder: Path, notebooks: list) -> dict[str, bool]:
     """Which reports of a municipality the index may link: the file is there and its notebook succeeded."""
     ok = {n.get("notebook") for n in notebooks if isinstance(n, dict) and n.get("status") == "ok"}
     out = {nb: nb in ok and (folder / f"{nb}.html").is_file() for nb in NOTEBOOKS}
     for nb, names in NOTEBOOK_FILES.items():
         for name in names:
-            out[Path(name).stem] = nb in ok and (folder / name).is_file()
+            out[file_key(name)] = nb in ok and (folder / name).is_file()
     return out
 
 

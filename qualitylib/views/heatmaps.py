@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .dynamics import LEVEL_NAMES, grid_labels
-from .html import CSS, HTML
+from .html import CSS, HTML, header
 from .labels import ru_number
 
 #: Colours of the five status/change levels (1: best ... 5: needs the most attention).
@@ -95,7 +95,7 @@ def _cell(text: str, fill: str, marked: bool = False, empty: bool = False) -> st
 
 def _heat(rows: list[str], columns: list[str], cells: list[list[str]], corner: str, legend: str) -> HTML:
     head = f'<th class="ql-row">{html.escape(corner)}</th>' + "".join(
-        f"<th>{html.escape(str(c))}</th>" for c in columns)
+        f"<th>{header(str(c))}</th>" for c in columns)
     body = "".join(f'<tr><th class="ql-row" title="{html.escape(name)}">{html.escape(name)}</th>{"".join(row)}</tr>'
                    for name, row in zip(rows, cells))
     return HTML(CSS + HEAT_CSS + f'<p class="ql-legend">{legend}</p><table class="ql-heat"><thead><tr>{head}'

@@ -6,6 +6,7 @@ a word as well as a colour.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +34,37 @@ CSS = """
 """
 
 
+_VOWELS = set("аеёиоуыэюяaeiouy")
+_NO_BREAK_BEFORE = set("ьъй")
+_WORD = re.compile(r"[А-Яа-яЁёA-Za-z]{9,}")
+
+
+def _hyphenate(word: str) -> str:
+    """Soft hyphens (``&shy;``) at the syllable joints of a long word (V-CV and VC-CV; none before ь, ъ, й).
+
+    A browser breaks a header there only when the column is too narrow, with a visible hyphen;
+    otherwise the word reads whole. Three letters at least stay on each side.
+    """
+    low = word.lower()
+    out, last = [], 0
+    for i in range(3, len(word) - 2):
+        a, b, c = low[i - 1], low[i], low[i + 1]
+        if b in _NO_BREAK_BEFORE or c in _NO_BREAK_BEFORE and b not in _VOWELS:
+            continue
+        v_cv = a in _VOWELS and b not in _VOWELS and c in _VOWELS
+        vc_cv = (a not in _VOWELS and b not in _VOWELS and c in _VOWELS and low[i - 2] in _VOWELS)
+        if (v_cv or vc_cv) and i - last >= 3:
+            out.append(word[last:i])
+            last = i
+    out.append(word[last:])
+    return "&shy;".join(out)
+
+
+def header(text: str) -> str:
+    """An escaped column header whose long words may break, with a hyphen, at their syllables."""
+    return _WORD.sub(lambda m: _hyphenate(m.group(0)), html.escape(text))
+
+
 class HTML:
     """An HTML fragment displayed by Jupyter as ``text/html``."""
 
@@ -44,6 +76,10 @@ class HTML:
 
     def __str__(self) -> str:
         return self.text
+
+
+#: Tables of this many columns or more print in a smaller font (see the report template).
+DENSE_COLUMNS = 9
 
 
 #: Decimals shown for float columns (default 1).
@@ -105,7 +141,7 @@ def table(frame: pd.DataFrame, columns: list[str] | None = None, flags: dict[str
     flags = flags or {}
     if frame.empty:
         return HTML(CSS + f'<p class="ql-note">{html.escape(empty)}</p>')
-    head = "".join(f"<th>{html.escape(COLUMN_TITLES.get(c, c))}</th>" for c in columns)
+    head = "".join(f"<th>{header(COLUMN_TITLES.get(c, c))}</th>" for c in columns)
     body = []
     for row in frame[columns].itertuples(index=False, name=None):
         cells = []
@@ -124,7 +160,8 @@ def table(frame: pd.DataFrame, columns: list[str] | None = None, flags: dict[str
                 continue
             cells.append(f'<td class="ql-num">{text}</td>' if numeric else f"<td>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return HTML(CSS + f'<table class="ql-table"><thead><tr>{head}</tr></thead><tbody>'
+    dense = " ql-dense" if len(columns) >= DENSE_COLUMNS else ""
+    return HTML(CSS + f'<table class="ql-table{dense}"><thead><tr>{head}</tr></thead><tbody>'
                 + "".join(body) + "</tbody></table>")
 
 
