@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .labels import assessment_title
+from .labels import assessment_title, indicator_numbers
 from ..reports.dynamics import Dynamics
 from ..reports.dynamics import change_tests
 from .labels import plural
@@ -75,6 +75,7 @@ def indicator_table(indicators: pd.DataFrame, year: int) -> pd.DataFrame:
     table = indicators.copy()
     table["title"] = [indicator_title(i, year) for i in table["id"]]
     table["note"] = [indicator_note(u, s) for u, s in zip(table["untestable"], table["significant"])]
+    table["number"] = indicator_numbers(table["id"], "norilsk")  # the dynamics indicators are Norilsk's 2.3.1, 3.3.3
     return table
 
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
-
 import pandas as pd
 
 from .labels import COLUMN_TITLES, params_frame, ru_number
@@ -171,13 +169,36 @@ def paragraphs(sentences: list[str], css_class: str = "ql-summary") -> HTML:
     return HTML(CSS + f'<div class="{css_class}">{inner}</div>')
 
 
+def programme_title(params: dict) -> str | None:
+    """The title of the municipality's programme named in ``params``, or ``None``."""
+    from ..data.programmes import programme_for
+    from ..exceptions import QualitylibError
+
+    if not params.get("programme"):
+        return None
+    try:
+        return programme_for(params)[0].title
+    except QualitylibError:  # the notebook reports a broken programme where it uses it
+        return None
+
+
 def title_block(region: str, municipality: str | None, year: int, params: dict) -> HTML:
-    """The report's heading line: region, municipality, year and the parameters file."""
+    """The report's heading line: region, municipality, year and the municipality's programme."""
     where = municipality or "весь регион"
-    source = ", ".join(Path(p).name for p in params.get("_source", []))
+    title = programme_title(params)
+    programme = (f'<p class="ql-summary"><b>Программа:</b> {html.escape(title)}</p>' if title else "")
     return HTML(CSS + f'<p class="ql-summary"><b>Регион:</b> {html.escape(region)} · <b>Муниципалитет:</b> '
-                f"{html.escape(where)} · <b>Год:</b> {int(year)}</p>"
-                f'<p class="ql-note">Параметры: {html.escape(source)}</p>')
+                f"{html.escape(where)} · <b>Год:</b> {int(year)}</p>" + programme)
+
+
+def method_appendix(params: dict, report: str) -> HTML:
+    """The appendix «Методика и параметры» of ``report`` (see :mod:`qualitylib.views.method`) in sentences."""
+    from .method import method_sections
+
+    parts = []
+    for title, sentences in method_sections(params, report, programme_title(params)):
+        parts.append(f"<h3>{html.escape(title)}</h3>" + "".join(f"<p>{html.escape(s)}</p>" for s in sentences))
+    return HTML(CSS + '<div class="ql-summary ql-method">' + "".join(parts) + "</div>")
 
 
 def params_table(params: dict) -> HTML:

@@ -45,6 +45,21 @@ def assessment_titles(codes: str, sep: str = "; ") -> str:
     return sep.join(assessment_title(a) for a in codes.split(";") if a)
 
 
+def indicator_numbers(ids, programme: str | None) -> list[str]:
+    """The numbers a reader knows indicators by: the programme's own («norilsk.2.3.1.1» of the programme
+    ``norilsk`` -> «2.3.1.1»), or, for an indicator a programme takes from another one, its place in
+    the programme's list («3»).
+    """
+    out = []
+    for position, code in enumerate(ids, start=1):
+        code = str(code)
+        if programme and code.startswith(f"{programme}."):
+            out.append(code[len(programme) + 1:])
+        else:
+            out.append(str(position))
+    return out
+
+
 COLUMN_TITLES: dict[str, str] = {
     "school_id": "Код ОО",
     "school_name": "Школа",
@@ -96,6 +111,7 @@ COLUMN_TITLES: dict[str, str] = {
     "same_municipality": "Тот же муниципалитет",
     "note": "Примечание",
     "id": "Код показателя",
+    "number": "№",
     "title": "Показатель",
     "numerator": "Числитель",
     "denominator": "Знаменатель",
