@@ -137,10 +137,14 @@ display(html.title_block(region.name, municipality, year, params))'''),
                       '                       empty="Школ с признаками необъективности нет."))'),
         new_markdown_cell("## Приложение. Методика и параметры"),
         new_code_cell('html.method_appendix(params, "identification")'),
-        new_code_cell('if output_dir:\n'
+        new_code_cell('if output_dir:  # the registry (Excel) and this report as a Word document\n'
                       '    from qualitylib.batch.excel import write_registry\n'
+                      '    from qualitylib.batch.word import identification_docx\n'
                       '    write_registry(Path(output_dir) / "registry.xlsx", ident.shnor, ident.risk, ident.pairs, params,\n'
-                      '                   objectivity=ident.objectivity)'),
+                      '                   objectivity=ident.objectivity)\n'
+                      '    identification_docx(Path(output_dir) / "01_identification.docx", region.name, ident,\n'
+                      '                        charts.social_scatter(ident.social, municipality, '
+                      'ident.shnor_list["school_id"]))'),
     ]
     return notebook(cells)
 
@@ -287,8 +291,10 @@ display(html.title_block(region.name, municipality, year, params))'''),
                       '           empty="ШНОР и школ в зоне риска нет.")'),
         new_markdown_cell("## Приложение. Методика и параметры"),
         new_code_cell('html.method_appendix(params, "monitoring")'),
-        new_code_cell('if output_dir:\n'
-                      '    write_indicators_workbook(Path(output_dir) / "indicators.xlsx", m)'),
+        new_code_cell('if output_dir:  # the indicators (Excel) and this note as a Word document\n'
+                      '    from qualitylib.batch.word import monitoring_docx\n'
+                      '    write_indicators_workbook(Path(output_dir) / "indicators.xlsx", m)\n'
+                      '    monitoring_docx(Path(output_dir) / "03_monitoring.docx", region.name, m)'),
     ]
     return notebook(cells)
 

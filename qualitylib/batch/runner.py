@@ -324,7 +324,7 @@ def package_versions() -> dict[str, str]:
 
     out = {"python": platform.python_version()}
     for name in ("qualitylib", "pandas", "numpy", "matplotlib", "seaborn", "papermill", "nbconvert",
-                 "nbclient", "ipykernel", "openpyxl"):
+                 "nbclient", "ipykernel", "openpyxl", "python-docx"):
         try:
             out[name] = version(name)
         except PackageNotFoundError:

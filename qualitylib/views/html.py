@@ -92,18 +92,24 @@ COUNT_COLUMNS = {"n_prev", "n_now", "participants", "numerator", "denominator", 
 WHOLE_IF_INTEGRAL = {"value", "prev_value", "change"}
 
 
-def _fmt(value, col: str) -> tuple[str, bool]:
+def cell_text(value, col: str) -> tuple[str, bool]:
+    """A cell as plain text (Word, Excel notes) and whether it is a number: «—» for none, decimal commas."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "—", False
     if isinstance(value, float) and col in COUNT_COLUMNS | WHOLE_IF_INTEGRAL and value.is_integer():
         return str(int(value)), True
     if isinstance(value, float):
         if col == "p_value" and value < 0.001:
-            return "&lt;0,001", True
+            return "<0,001", True
         return ru_number(value, DECIMALS.get(col, 1)), True
     if isinstance(value, (int,)) or hasattr(value, "dtype"):
         return str(value), True
-    return html.escape(str(value)).replace("\n", "<br>"), False
+    return str(value), False
+
+
+def _fmt(value, col: str) -> tuple[str, bool]:
+    text, numeric = cell_text(value, col)
+    return html.escape(text).replace("\n", "<br>"), numeric
 
 
 #: Cell classes for words that carry a status (the word itself stays in the cell).

@@ -162,3 +162,24 @@ def test_every_report_is_russian_dated_and_navigable(pages):
             assert (path.parent / link).is_file(), (path, link)
         others = {p.name for p in path.parent.glob("*.html")} - {path.name}
         assert others <= links
+
+
+def docx_text(path: Path) -> str:
+    import docx
+
+    document = docx.Document(path)
+    parts = [p.text for p in document.paragraphs]
+    parts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join(parts)
+
+
+def test_word_documents_of_every_municipality_read_back_clean(pages):
+    base, _ = pages
+    folders = sorted(p for p in base.iterdir() if p.is_dir())
+    assert len(folders) == 6
+    for folder in folders:
+        for name in ("01_identification.docx", "03_monitoring.docx"):
+            assert (folder / name).is_file(), folder / name
+            text = docx_text(folder / name)
+            assert "Приложение. Методика и параметры" in text
+            assert forbidden_words(text) == {}, folder / name
