@@ -57,7 +57,8 @@ def identification() -> nbformat.NotebookNode:
         new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
         new_code_cell(SETUP + '''
 from qualitylib.reports.identification import build_identification
-from qualitylib.views.identification import heatmap, objectivity_method, present, summary_sentences
+from qualitylib.views.identification import (heatmap, objectivity_method, present, recommendations_by_deficit,
+                                             summary_sentences)
 
 ident = present(build_identification(region, municipality, year, params, public=public))
 display(html.title_block(region.name, municipality, year, params))'''),
@@ -93,10 +94,10 @@ display(html.title_block(region.name, municipality, year, params))'''),
                       '           flags={c: "риск" for c in ["area_material", "area_staff", "area_pupils", '
                       '"area_results"]},\n'
                       '           empty="Школ в зоне риска нет.")'),
-        new_markdown_cell("### Дефициты и адресные рекомендации"),
-        new_code_cell('html.table(ident.risk_list, ["school_name", "material_missing", "deficits", '
-                      '"recommendations"], '
-                      'empty="Школ в зоне риска нет.")'),
+        new_markdown_cell("### Дефициты и адресные рекомендации\n\n"
+                          "Каждый дефицит — с перечнем школ, у которых он есть, и рекомендацией для них."),
+        new_code_cell('html.table(recommendations_by_deficit(ident.risk_list, params), ["deficit", "school_names", '
+                      '"schools_count",\n           "recommendation"], empty="Школ в зоне риска нет.")'),
         new_markdown_cell(
             "## Результаты с учётом социального контекста\n\n"
             "Индекс социального благополучия школы — 100 минус взвешенное среднее долей обучающихся из "

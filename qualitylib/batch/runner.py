@@ -1000,18 +1000,24 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
                     parts[name] = tuple(last[key][last[key]["municipality"] == name]
                                         for key in ("shnor", "risk", "pairs"))
         ordered = [parts[name] for name in region.municipalities if name in parts]
-        # the Параметры sheet: those of the region's first municipality in the registry, as in a full run
-        first = next((name for name in region.municipalities if name in parts), None)
-        region_params = params_of.get(first)
-        if first is not None and region_params is None:
+        # the Параметры sheet: each municipality's own method; Сводка counts each one's lists
+        own_params = {}
+        for name in region.municipalities:
+            if name not in parts:
+                continue
+            if name in params_of:
+                own_params[name] = params_of[name]
+                continue
             try:
-                region_params = load_params(find_municipality_params(first, params_dir, known=region.municipalities))
+                own_params[name] = load_params(find_municipality_params(name, params_dir, known=region.municipalities))
             except QualitylibError:
-                region_params = None
+                continue
         try:
-            if ordered and region_params is not None:
+            if ordered and own_params:
+                first = next(iter(own_params.values()))
                 write_registry(base / "registry.xlsx", *(pd.concat([p[i] for p in ordered], ignore_index=True)
-                                                         for i in range(3)), region_params)
+                                                         for i in range(3)), first,
+                               caption=f"{region.name}, {int(year)}", params_by_municipality=own_params)
             else:
                 (base / "registry.xlsx").unlink(missing_ok=True)  # never leave a registry of an older run
         except OSError as exc:

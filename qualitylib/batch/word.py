@@ -263,7 +263,7 @@ def identification_docx(path: str | Path, region_name: str, ident, social_figure
     social_figure : matplotlib.figure.Figure, optional
         The social-context chart (:func:`qualitylib.views.charts.social_scatter`).
     """
-    from ..views.identification import summary_sentences
+    from ..views.identification import recommendations_by_deficit, summary_sentences
 
     p = ident.params
     doc = Report("Выявление школ с низкими образовательными результатами и школ в зоне риска", region_name,
@@ -286,8 +286,8 @@ def identification_docx(path: str | Path, region_name: str, ident, social_figure
               flags={c: "риск" for c in ["area_material", "area_staff", "area_pupils", "area_results"]},
               empty="Школ в зоне риска нет.")
     doc.heading("Дефициты и адресные рекомендации", 2)
-    doc.table(ident.risk_list, ["school_name", "material_missing", "deficits", "recommendations"],
-              empty="Школ в зоне риска нет.")
+    doc.table(recommendations_by_deficit(ident.risk_list, p), ["deficit", "school_names", "schools_count",
+                                                                "recommendation"], empty="Школ в зоне риска нет.")
     doc.heading("Результаты с учётом социального контекста")
     doc.figure(social_figure)
     mine = ident.social if ident.municipality is None else ident.social[ident.social["municipality"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .labels import assessment_title, indicator_numbers
+from .labels import assessment_title, indicator_numbers, natural_sort
 from ..reports.dynamics import Dynamics
 from ..reports.dynamics import change_tests
 from .labels import plural
@@ -140,7 +140,7 @@ def verdict_table(d: Dynamics, school_ids=None, assessments=None) -> pd.DataFram
     table["verdict_title"] = table["verdict"].map(VERDICT_TITLES)
     table["method_title"] = table["method"].map(METHOD_TITLES).fillna("—")
     table["q_value_title"] = table["q_value"].map(q_value_text)
-    return table.sort_values(["school_name", "assessment"])
+    return natural_sort(table.sort_values("assessment", kind="stable"), ["school_name"])
 
 
 def summary_sentences(d: Dynamics) -> list[str]:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from .dynamics import LEVEL_NAMES, grid_labels
 from .html import CSS, HTML, header
-from .labels import ru_number
+from .labels import natural_sort, ru_number
 
 #: Colours of the five status/change levels (1: best ... 5: needs the most attention).
 LEVEL_COLOURS = {1: "#2c7bb6", 2: "#1a9641", 3: "#ffd92f", 4: "#fdae61", 5: "#d7191c"}
@@ -170,7 +170,7 @@ def level_table(grid: pd.DataFrame, titles: dict[str, str]) -> HTML:
     if grid.empty:
         return HTML(CSS + '<p class="ql-note">Нет школ с результатами двух лет подряд.</p>')
     order = [a for a in titles if a in set(grid["assessment"])]
-    schools = grid.drop_duplicates("school_id").sort_values("school_name")
+    schools = natural_sort(grid.drop_duplicates("school_id"), ["school_name"])
     cells = grid.drop_duplicates(["school_id", "assessment"])
     cells = cells.assign(label=grid_labels(cells)).set_index(["school_id", "assessment"])
     rows = []
