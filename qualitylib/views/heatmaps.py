@@ -42,7 +42,7 @@ HEAT_CSS = """
 .ql-heat{border-collapse:collapse;font-size:11px;margin:6px 0 14px 0}
 .ql-heat th{background:#ddebf7;padding:3px 5px;border:1px solid #b4c6e7;vertical-align:bottom;font-weight:bold}
 .ql-heat th.ql-row{text-align:left !important;font-weight:normal;background:#fff;border:1px solid #d9d9d9;
-  white-space:nowrap;max-width:26em;overflow:hidden;text-overflow:ellipsis}
+  white-space:normal;min-width:14em;max-width:26em}
 .ql-heat td{padding:3px 5px;border:1px solid #fff;text-align:center !important;white-space:nowrap;min-width:4.2em;
   -webkit-print-color-adjust:exact;print-color-adjust:exact}
 .ql-heat td.ql-mark{font-weight:bold;outline:2px solid #000;outline-offset:-3px}
@@ -93,10 +93,15 @@ def _cell(text: str, fill: str, marked: bool = False, empty: bool = False) -> st
     return f'<td{attr} style="background:{fill};color:{text_colour(fill)}">{text}</td>'
 
 
+def _keep_number(name: str) -> str:
+    """An escaped school name whose «№» stays on the line of its number."""
+    return html.escape(name).replace("№ ", "№\u00a0")
+
+
 def _heat(rows: list[str], columns: list[str], cells: list[list[str]], corner: str, legend: str) -> HTML:
     head = f'<th class="ql-row">{html.escape(corner)}</th>' + "".join(
         f"<th>{header(str(c))}</th>" for c in columns)
-    body = "".join(f'<tr><th class="ql-row" title="{html.escape(name)}">{html.escape(name)}</th>{"".join(row)}</tr>'
+    body = "".join(f'<tr><th class="ql-row">{_keep_number(name)}</th>{"".join(row)}</tr>'
                    for name, row in zip(rows, cells))
     return HTML(CSS + HEAT_CSS + f'<p class="ql-legend">{legend}</p><table class="ql-heat"><thead><tr>{head}'
                 f"</tr></thead><tbody>{body}</tbody></table>")
