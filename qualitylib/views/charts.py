@@ -25,6 +25,9 @@ from .labels import ru_number
 #: The widest a figure may be (inches): the printable width of an A4 page with 12 mm margins
 #: (186 mm), so a chart prints at its own size and every text keeps at least :data:`MIN_PRINT_PT`.
 PRINT_WIDTH_IN = 7.2
+#: The tallest a figure may be (inches): less than the printable height of an A4 page (267 mm), so
+#: a chart is never sliced across two pages.
+PRINT_HEIGHT_IN = 9.6
 #: The smallest font size of any text on a chart (points, printed).
 MIN_PRINT_PT = 8
 
@@ -259,7 +262,8 @@ def shnor_series(series: pd.DataFrame, schools: pd.DataFrame, assessments: list[
         groups = [g for g in groups if g]
         colours = {a: plt.get_cmap("tab10")(i % 10) for i, a in enumerate(assessments)}
         cols, rows = len(groups), len(ids)
-        fig, axes = plt.subplots(rows, cols, figsize=(PRINT_WIDTH_IN, 2.6 * rows + 1.3), squeeze=False, sharey=True,
+        fig, axes = plt.subplots(rows, cols, figsize=(PRINT_WIDTH_IN, min(2.6, (PRINT_HEIGHT_IN - 1.3) / rows) * rows
+                                                      + 1.3), squeeze=False, sharey=True,
                                  FigureClass=ThemedFigure)
         names = schools.set_index("school_id")["school_name"]
         for r, sid in enumerate(ids):
@@ -334,7 +338,8 @@ def slope_charts(panels: dict[str, pd.DataFrame], year: int) -> plt.Figure | Non
     with theme():
         cols = 1  # one panel a row: the school names beside the lines need the page's width
         rows = len(panels)
-        fig, axes = plt.subplots(rows, cols, figsize=(PRINT_WIDTH_IN, 4.3 * rows), squeeze=False,
+        fig, axes = plt.subplots(rows, cols, figsize=(PRINT_WIDTH_IN, min(4.3, PRINT_HEIGHT_IN / rows) * rows),
+                                 squeeze=False,
                                  FigureClass=ThemedFigure)
         for ax, (title, changes) in zip(axes.flat, panels.items()):
             slope_panel(changes, year, title, ax=ax)
@@ -402,7 +407,8 @@ def funnel_charts(panels: list[tuple[pd.DataFrame, pd.DataFrame, str]]) -> plt.F
     if not panels:
         return None
     with theme():
-        fig, axes = plt.subplots(len(panels), 1, figsize=(PRINT_WIDTH_IN, 5.4 * len(panels)), squeeze=False,
+        fig, axes = plt.subplots(len(panels), 1, figsize=(PRINT_WIDTH_IN, min(5.4, PRINT_HEIGHT_IN / len(panels))
+                                                          * len(panels)), squeeze=False,
                                  FigureClass=ThemedFigure)
         for ax, (points, curves, title) in zip(axes.flat, panels):
             funnel_panel(points, curves, title, ax=ax)

@@ -10,7 +10,7 @@ from qualitylib.data.params import find_municipality_params, load_params
 from qualitylib.reports.dynamics import build_dynamics
 from qualitylib.reports.identification import build_identification
 from qualitylib.views import charts
-from qualitylib.views.charts import MIN_PRINT_PT, PRINT_WIDTH_IN, _spread
+from qualitylib.views.charts import MIN_PRINT_PT, PRINT_HEIGHT_IN, PRINT_WIDTH_IN, _spread
 from qualitylib.views.dynamics import gap_table
 from qualitylib.views.identification import present
 from qualitylib.views.labels import assessment_title
@@ -36,7 +36,7 @@ def figures():
         "series": charts.shnor_series(d.series, schools, params["identification"]["assessments"],
                                       params["identification"]["threshold_pct"], titles),
         "slopes": charts.slope_charts({titles[a]: d.changes[d.changes["assessment"] == a]
-                                       for a in ["vpr.math.5", "oge.math.9"]}, 2026),
+                                       for a in ["vpr.math.5", "vpr.russian.5", "oge.math.9", "oge.russian.9"]}, 2026),
         "funnel": charts.funnel_charts(funnels),
         "gap": charts.gap_chart(gap_table(d.gap)),
         "trends": charts.mean_trend_chart(d.trends, titles),
@@ -49,6 +49,7 @@ def test_every_chart_prints_at_its_own_size_with_legible_text(figures):
     assert set(figures) >= {"social", "series", "slopes", "funnel"}
     for name, fig in figures.items():
         assert fig.get_figwidth() <= PRINT_WIDTH_IN + 1e-9, name
+        assert fig.get_figheight() <= PRINT_HEIGHT_IN + 1.3 + 1e-9, name  # one page
         fig.canvas.draw()
         small = [(t.get_text(), t.get_fontsize()) for t in fig.findobj(Text)
                  if t.get_visible() and t.get_text().strip() and t.get_fontsize() < MIN_PRINT_PT]
