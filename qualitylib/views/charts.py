@@ -317,7 +317,7 @@ def slope_panel(changes: pd.DataFrame, year: int, title: str, ax=None):
         ax.plot([], [], color=VERDICT_COLOURS["declined"], lw=2,
                 label=f"значимый рост доли: {int((loud['verdict'] == 'declined').sum())}")
         ax.set_xticks([0, 1], [str(year - 1), str(year)])
-        ax.set_xlim(-0.1, 2.6)
+        ax.set_xlim(-0.1, 2.6 if len(loud) else 1.15)  # room for the names only when there are some
         ax.set_ylim(0, max(100.0, max(spread, default=0) + 3))
         ax.set_ylabel("Доля низких результатов, %")
         ax.set_title(title, fontsize=9)
