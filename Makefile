@@ -43,7 +43,7 @@ wheel-check:
 	bash tools/check_wheel.sh
 
 lab: setup
-	QUALITYLIB_EXPORT=$(CURDIR)/outputs/interactive $(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
+	QUALITYLIB_EXPORT=$(CURDIR)/notebooks/exports $(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
 
 sample: setup
 	$(PY) -m qualitylib sample $(DATA) --seed 2026

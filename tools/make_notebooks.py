@@ -50,15 +50,16 @@ def identification() -> nbformat.NotebookNode:
     cells = [
         new_markdown_cell(
             "# Выявление школ с низкими образовательными результатами и школ в зоне риска\n\n"
-            "Аналитическая справка по итогам года: список ШНОР по федеральному правилу (программа "
-            "Норильска, раздел 2.1), школы в зоне риска снижения результатов (раздел 3.2), социальный "
-            "контекст (программа Кавказского района) и предложения по сетевым парам «сильная школа — "
-            "слабая школа». Все числа вычисляет библиотека `qualitylib` из данных региона."),
+            "Аналитическая справка по итогам года: список ШНОР по федеральному правилу, школы в зоне "
+            "риска снижения результатов, результаты с учётом социального контекста и предложения по "
+            "сетевым парам «сильная школа — слабая школа». Все числа вычислены по данным региона; "
+            "методика и её источники — в приложении «Методика и параметры»."),
         new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
         new_code_cell(SETUP + '''
 from qualitylib.reports.identification import build_identification
 from qualitylib.views.identification import (heatmap, objectivity_method, present, reconciliation_frame,
-                                             reconciliation_sentences, summary_sentences)
+                                             reconciliation_sentences, recommendations_by_deficit,
+                                             summary_sentences)
 
 ident = present(build_identification(region, municipality, year, params, public=public))
 display(html.title_block(region.name, municipality, year, params))'''),
@@ -90,12 +91,12 @@ display(html.title_block(region.name, municipality, year, params))'''),
         new_markdown_cell(
             "## Доли низких результатов по процедурам\n\n"
             "Строки — школы (сначала ШНОР и школы в зоне риска), столбцы — процедуры. Ячейки не ниже "
-            "порога выделены рамкой и знаком ▲; «м» — малая группа участников (меньше `privacy.min_group`), "
-            "«скр.» — значение скрыто в публичном отчёте, «—» — нет данных."),
+            "порога выделены рамкой и знаком ▲; «м» — малая группа участников (её размер указан в "
+            "приложении), «скр.» — значение скрыто в публичном отчёте, «—» — нет данных."),
         new_code_cell("heatmap(ident)"),
         new_markdown_cell(
             "## Школы в зоне риска снижения образовательных результатов\n\n"
-            "Области риска (Норильск, 3.2): 1 — материальная база (хотя бы одно «нет»); 2 — кадры "
+            "Области риска: 1 — материальная база (хотя бы одно «нет»); 2 — кадры "
             "(нагрузка 36 ч и более у > 10 % учителей или учителя без профильного диплома > 0 %); "
             "3 — контингент (сумма долей на учёте, с ОВЗ, инофонов, пропускающих > 10 %); 4 — результаты "
             "(доля «2» ≥ 20 % в двух из ВПР 4.1–4.4 или неуспевающих > 10 %)."),
@@ -106,10 +107,10 @@ display(html.title_block(region.name, municipality, year, params))'''),
                       '           flags={c: "риск" for c in ["area_material", "area_staff", "area_pupils", '
                       '"area_results"]},\n'
                       '           empty="Школ в зоне риска нет.")'),
-        new_markdown_cell("### Дефициты и адресные рекомендации"),
-        new_code_cell('html.table(ident.risk_list, ["school_name", "material_missing", "deficits", '
-                      '"recommendations"], '
-                      'empty="Школ в зоне риска нет.")'),
+        new_markdown_cell("### Дефициты и адресные рекомендации\n\n"
+                          "Каждый дефицит — с перечнем школ, у которых он есть, и рекомендацией для них."),
+        new_code_cell('html.table(recommendations_by_deficit(ident.risk_list, params), ["deficit", "school_names", '
+                      '"schools_count",\n           "recommendation"], empty="Школ в зоне риска нет.")'),
         new_markdown_cell(
             "## Результаты с учётом социального контекста\n\n"
             "Индекс социального благополучия школы — 100 минус взвешенное среднее долей обучающихся из "
@@ -148,16 +149,18 @@ display(html.title_block(region.name, municipality, year, params))'''),
                       '                       ["school_name", "inflated", "marks_mismatch", "sharp_rise", '
                       '"sharp_fall", "signs"],\n'
                       '                       empty="Школ с признаками необъективности нет."))'),
-        new_markdown_cell("## Параметры методики"),
-        new_code_cell("html.params_table(params)"),
-        new_code_cell('if output_dir:\n'
+        new_markdown_cell("## Приложение. Методика и параметры"),
+        new_code_cell('html.method_appendix(params, "identification")'),
+        new_code_cell('if output_dir:  # the registry (Excel) and this report as a Word document\n'
                       '    from qualitylib.batch.excel import write_registry\n'
+                      '    from qualitylib.batch.word import identification_docx\n'
                       '    mine_social = ident.social if municipality is None else '
                       'ident.social[ident.social["municipality"] == municipality]\n'
-                      '    saved = write_registry(Path(output_dir) / "registry.xlsx", ident.shnor, ident.risk, '
-                      'ident.pairs, params,\n'
-                      '                           objectivity=ident.objectivity, social=mine_social)\n'
-                      '    display(html.paragraphs([f"Реестр сохранён в файл {saved.name}."]))'),
+                      '    write_registry(Path(output_dir) / "registry.xlsx", ident.shnor, ident.risk, ident.pairs, params,\n'
+                      '                   objectivity=ident.objectivity, social=mine_social)\n'
+                      '    identification_docx(Path(output_dir) / "01_identification.docx", region.name, ident,\n'
+                      '                        charts.social_scatter(ident.social, municipality, '
+                      'ident.shnor_list["school_id"]))'),
     ]
     return notebook(cells)
 
@@ -167,9 +170,9 @@ def dynamics() -> nbformat.NotebookNode:
         new_markdown_cell(
             "# Динамика образовательных результатов\n\n"
             "Как изменились результаты школ и прежде всего ШНОР: доли низких результатов по годам с "
-            "доверительными интервалами, изменение к прошлому году с проверкой значимости, когорта "
-            "4 → 5 класс, показатели 2.3.1 и 3.3.3 программы Норильска, разрыв между лучшими и худшими "
-            "школами (Чаа-Холь), средний балл ГИА (Элиста)."),
+            "доверительными интервалами, изменение к прошлому году с проверкой значимости, показатели "
+            "мониторинга динамики, разрыв между лучшими и худшими школами, средний балл ГИА. Методика "
+            "и её источники — в приложении «Методика и параметры»."),
         new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
         new_code_cell(SETUP + '''
 from qualitylib.reports.dynamics import build_dynamics
@@ -190,18 +193,13 @@ display(html.title_block(region.name, municipality, year, params))'''),
             "в таблице 2×2 ожидаемое число меньше 5) или z-критерий для двух долей. В отчёте проверяются "
             "сотни пар «школа — процедура», и при уровне значимости 5 % примерно каждая двадцатая "
             "оказалась бы «значимой» случайно, даже если ничего не изменилось. Поэтому p-значения всех "
-            "проверок отчёта скорректированы на множественность сравнений (поправка Бенджамини — Хохберга, "
-            "1995): столбец «q (с поправкой на множественность)». Вывод «значимое улучшение» или «значимое "
-            "ухудшение» делается, только если q меньше уровня значимости (`dynamics.alpha`) **и** доля "
-            "изменилась не меньше чем на практический порог `dynamics.min_change_pp` (по умолчанию 5 п.п.: "
-            "половина федерального правила ВПР, по которому рост доли «2» на 10 п.п. и более — "
-            "отрицательная динамика, и больше ±3 п.п., которые California School Dashboard считает "
-            "«без изменений»). Остальные проверенные пары — «без значимых изменений». Если в одном из лет "
-            "участников меньше минимума (параметр `dynamics.min_participants`), вывод о динамике не "
-            "делается — «недостаточно данных». Интервалы на графиках — 95 % доверительные интервалы "
-            "Уилсона."),
-        new_markdown_cell("## Показатели мониторинга динамики (Норильск 2.3.1 и 3.3.3)"),
-        new_code_cell('html.table(texts.indicator_table(d.indicators, year), ["id", "title", "numerator", "denominator",\n'
+            "проверок отчёта скорректированы на множественность сравнений: столбец «q (с поправкой на "
+            "множественность)». Вывод «значимое улучшение» или «значимое ухудшение» делается, только если q меньше уровня значимости **и** доля изменилась не меньше "
+            "чем на практический порог (значения — в приложении). Остальные проверенные пары — «без "
+            "значимых изменений». Если в одном из лет участников меньше минимума, вывод о динамике не "
+            "делается — «недостаточно данных». Интервалы на графиках — 95 % доверительные интервалы."),
+        new_markdown_cell("## Показатели мониторинга динамики"),
+        new_code_cell('html.table(texts.indicator_table(d.indicators, year), ["number", "title", "numerator", "denominator",\n'
                       '           "value", "note"])'),
         new_markdown_cell("## Положительная динамика ШНОР: одна проверка на школу"),
         new_code_cell("html.paragraphs([texts.group_test_sentence(params)])"),
@@ -222,11 +220,10 @@ display(html.title_block(region.name, municipality, year, params))'''),
                       "fig = charts.slope_charts(panels, year)"),
         new_markdown_cell(
             "## Сетка «уровень × изменение»\n\n"
-            "Как в California School Dashboard: уровень — доля низких результатов в этом году "
-            "(границы `dynamics.status_cuts`), изменение — разница с прошлым годом в процентных пунктах "
-            "(`dynamics.change_cuts`; незначимое изменение считается нулевым). Цвет ячейки — по таблице "
-            "`dynamics.grid`: синий, зелёный, жёлтый, оранжевый, красный; в каждой ячейке подписаны доля, "
-            "направление и цвет словом."),
+            "Уровень — доля низких результатов в этом году, изменение — разница с прошлым годом в "
+            "процентных пунктах (незначимое изменение считается нулевым); границы уровней и изменений — "
+            "в приложении. Цвет ячейки: синий, зелёный, жёлтый, оранжевый, красный (от лучшего к "
+            "требующему наибольшего внимания); в каждой ячейке подписаны доля, направление и цвет словом."),
         new_code_cell("heatmaps.level_table(d.grid[d.grid['assessment'].isin(params['identification']"
                       "['assessments'])], titles)"),
         new_markdown_cell(
@@ -234,7 +231,7 @@ display(html.title_block(region.name, municipality, year, params))'''),
             "Чем меньше участников, тем шире случайный разброс доли. Линии — 95 % и 99,8 % пределы вокруг "
             "средней доли муниципалитета; за пределами 99,8 % — отличие, которое вряд ли случайно. "
             "Если школы различаются сильнее, чем объясняет случай (сверхдисперсия), пределы расширены на "
-            "межшкольный разброс τ² (метод Шпигельхалтера со случайными эффектами), и под заголовком графика "
+            "межшкольный разброс τ², и под заголовком графика "
             "написано, сделана ли поправка (тогда точные 99,8 % пределы без поправки показаны точками)."),
         new_code_cell("panels = []\n"
                       "for a in ['vpr.math.5', 'oge.math.9']:\n"
@@ -243,14 +240,16 @@ display(html.title_block(region.name, municipality, year, params))'''),
                       "        panels.append((points, curves, f'{titles[a]}, {year}'))\n"
                       "fig = charts.funnel_charts(panels)"),
         new_markdown_cell(
-            "## Разрыв между лучшими и худшими школами (Чаа-Холь)\n\n"
+            "## Разрыв между лучшими и худшими школами\n\n"
             "Средний балл 10 % школ с наибольшим и 10 % с наименьшим средним баллом ГИА; цель программы — "
             "сокращать разрыв не менее чем на 0,3 балла в год."),
         new_code_cell("gap = texts.gap_table(d.gap)\nfig = charts.gap_chart(gap)"),
         new_code_cell('html.table(gap, ["title", "year", "schools", "top_mean", "bottom_mean", "gap", '
                       '"gap_change", "target_met"],\n           flags={"target_met": "да"})'),
-        new_markdown_cell("## Средний балл ГИА: муниципалитет и ШНОР (Элиста)"),
+        new_markdown_cell("## Средний балл ГИА: муниципалитет и ШНОР"),
         new_code_cell("fig = charts.mean_trend_chart(d.trends, titles)"),
+        new_markdown_cell("## Приложение. Методика и параметры"),
+        new_code_cell('html.method_appendix(params, "dynamics")'),
     ]
     return notebook(cells)
 
@@ -261,8 +260,8 @@ def monitoring() -> nbformat.NotebookNode:
         new_markdown_cell(
             "# Аналитическая справка: мониторинг программы\n\n"
             "Показатели программы против целевых значений, изменение к прошлому году, состояние дорожной "
-            "карты и адресные рекомендации школам. Все значения вычислены библиотекой `qualitylib` из "
-            "таблиц региона; цели и формулы — в `params/indicators.yaml` и `params/programmes/`."),
+            "карты и адресные рекомендации школам. Все значения вычислены по таблицам мониторинга "
+            "региона; методика, источники целей и параметры — в приложении «Методика и параметры»."),
         new_code_cell(parameters, metadata={"tags": ["parameters"]}),
         new_code_cell(SETUP + '''
 from qualitylib.batch.excel import write_indicators_workbook
@@ -337,11 +336,12 @@ display(html.title_block(region.name, municipality, year, params))'''),
         new_markdown_cell("## Адресные рекомендации"),
         new_code_cell('html.table(note.recommendations, ["school_name", "kind", "reasons", "recommendation"],\n'
                       '           empty="ШНОР и школ в зоне риска нет.")'),
-        new_markdown_cell("## Параметры методики"),
-        new_code_cell("html.params_table(params)"),
-        new_code_cell('if output_dir:\n'
-                      '    saved = write_indicators_workbook(Path(output_dir) / "indicators.xlsx", m)\n'
-                      '    display(html.paragraphs([f"Показатели сохранены в файл {saved.name}."]))'),
+        new_markdown_cell("## Приложение. Методика и параметры"),
+        new_code_cell('html.method_appendix(params, "monitoring")'),
+        new_code_cell('if output_dir:  # the indicators (Excel) and this note as a Word document\n'
+                      '    from qualitylib.batch.word import monitoring_docx\n'
+                      '    write_indicators_workbook(Path(output_dir) / "indicators.xlsx", m)\n'
+                      '    monitoring_docx(Path(output_dir) / "03_monitoring.docx", region.name, m)'),
     ]
     return notebook(cells)
 

@@ -81,8 +81,20 @@ def _load(args):
     return region, params
 
 
-def cmd_identify(args) -> int:
+def _write_csv(table, args) -> None:
+    """The command's table to ``args.out``: machine-readable CSV, or with ``--excel`` one Russian Excel opens
+    as it is (UTF-8 with BOM, «;» between columns, decimal commas, Russian headers, «да»/«нет»)."""
     from ..data.io import write_csv_atomic
+
+    if getattr(args, "excel", False):
+        from ..views.labels import reader_frame
+
+        write_csv_atomic(reader_frame(table), args.out, encoding="utf-8-sig", sep=";", decimal=",")
+    else:
+        write_csv_atomic(table, args.out)
+
+
+def cmd_identify(args) -> int:
     from ..rules.identification import identify_shnor, low_results
     from ..views.identification import shnor_reasons
 
@@ -91,14 +103,13 @@ def cmd_identify(args) -> int:
     table = identify_shnor(scope.results, scope.schools, args.year, params)
     detail = low_results(scope.results, params, years=(args.year - 1, args.year)).assign(hidden=False)
     table["reasons"] = shnor_reasons(table, detail, args.year, params)
-    write_csv_atomic(table, args.out)
+    _write_csv(table, args)
     _print(f"ШНОР за {args.year} год: {int(table['shnor'].sum())} из {len(table)} школ. "
            f"Таблица записана в «{args.out}».")
     return 0
 
 
 def cmd_risk(args) -> int:
-    from ..data.io import write_csv_atomic
     from ..rules.risk import high_vpr, identify_risk
     from ..views.identification import risk_texts
 
@@ -107,7 +118,7 @@ def cmd_risk(args) -> int:
     table = identify_risk(scope.context, scope.results, scope.schools, args.year, params)
     high = high_vpr(scope.results, scope.schools, args.year, params).assign(hidden=False)
     table = table.join(risk_texts(table, high, params))
-    write_csv_atomic(table, args.out)
+    _write_csv(table, args)
     _print(f"Школы в зоне риска за {args.year} год: {int(table['risk'].sum())} из {len(table)}. "
            f"Таблица записана в «{args.out}».")
     return 0
@@ -151,19 +162,17 @@ def cmd_run(args) -> int:
 
 def cmd_dynamics(args) -> int:
     from ..rules.dynamics import changes
-    from ..data.io import write_csv_atomic
     from ..views.dynamics import change_counts_message
 
     region, params = _load(args)
     scope = region.subset(args.municipality)
     table = changes(scope.results, scope.schools, args.year, params)
-    write_csv_atomic(table, args.out)
+    _write_csv(table, args)
     _print(change_counts_message(table, args.year, args.out))
     return 0
 
 
 def cmd_indicators(args) -> int:
-    from ..data.io import write_csv_atomic
     from ..data.programmes import programme_for
     from ..reports.monitoring import indicators_table
     from ..views.monitoring import indicator_frame
@@ -173,7 +182,7 @@ def cmd_indicators(args) -> int:
     table = indicator_frame(indicators_table(region, args.municipality, args.year, params, programme, catalogue))
     columns = ["id", "title", "unit", "numerator", "denominator", "value", "target", "status", "prev_value",
                "change", "group", "period", "target_note", "programme"]
-    write_csv_atomic(table[columns], args.out)
+    _write_csv(table[columns], args)
     counts = table["status"].value_counts()
     _print(f"Показатели программы «{programme.title}» за {args.year} год: выполнено — "
            f"{int(counts.get('met', 0))}, не выполнено — {int(counts.get('not_met', 0))}, нет данных — "
@@ -195,7 +204,6 @@ def cmd_import_fisoko(args) -> int:
 
 
 def cmd_objectivity(args) -> int:
-    from ..data.io import write_csv_atomic
     from ..data.pupils import max_scores, read_pupils
     from ..data.region import load_region
     from ..rules.objectivity import objectivity
@@ -209,7 +217,7 @@ def cmd_objectivity(args) -> int:
                          "признаки необъективности считаются по выгрузке ФИС ОКО (import-fisoko).")
     table, index = objectivity(pupils, region.schools, max_scores(args.scales), year=args.year)
     table = objectivity_texts(table)
-    write_csv_atomic(table, args.out)
+    _write_csv(table, args)
     index_text = ru_number(index, 1, trim=True)
     _print(f"Признаки необъективности: отмечено школ — {int(table['marked'].sum())} из {len(table)}; "
            f"индекс объективности региона — {index_text}. Таблица записана в «{args.out}».")
@@ -248,6 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
                                         "или params/methodology.yaml)")
         p.add_argument("--municipality", required=name == "indicators", help="только этот муниципалитет")
         p.add_argument("--out", required=True, help="CSV-файл результата")
+        p.add_argument("--excel", action="store_true",
+                       help="CSV для Excel: кодировка UTF-8 с BOM, разделитель «;», десятичная запятая, русские заголовки")
         p.set_defaults(func=func)
     p = sub.add_parser("import-fisoko", help="импорт выгрузки ВПР из ФИС ОКО в папку региона")
     p.add_argument("src_dir", help="папка выгрузки (2020/…, 2021/…, logins.xlsx)")
@@ -260,6 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, help="год ВПР (по умолчанию — все годы выгрузки)")
     p.add_argument("--scales", help="файл шкал (по умолчанию params/scales/vpr.yaml)")
     p.add_argument("--out", required=True, help="CSV-файл результата")
+    p.add_argument("--excel", action="store_true",
+                   help="CSV для Excel: кодировка UTF-8 с BOM, разделитель «;», десятичная запятая, русские заголовки")
     p.set_defaults(func=cmd_objectivity)
 
     p = sub.add_parser("run", help="пакетный прогон всех блокнотов по муниципалитетам (HTML, Excel, оглавление)")

@@ -2,7 +2,8 @@
 
 Every sheet has Russian headers, a frozen and bold header row, an autofilter, column
 widths fitted to the content, and fills on flagged cells. Files are written atomically;
-document properties carry a fixed timestamp (the zip entries still carry the write time).
+document properties carry the true creation date. Every sheet prints on A4 landscape fitted to the
+page width, with the header row repeated and the date and page numbers in the footer.
 Every text cell is a string cell: a school name or a recommendation starting with ``=`` is
 shown as written, never turned into a formula.
 """
@@ -17,15 +18,19 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..data.io import atomic_path
-from ..views.labels import COLUMN_TITLES, params_frame
-
+from ..views.html import DECIMALS
+from ..views.labels import COLUMN_TITLES, FLAG_COLUMNS
+from ..views.method import method_sections
 from ..views.monitoring import note_view
 
 FLAG_FILL = PatternFill("solid", start_color="F8CBAD", end_color="F8CBAD")
 HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
 WRAP_COLUMNS = {"reasons", "recommendations", "deficits", "material_missing", "vpr_high", "covered",
                 "weak_assessments", "note", "value"}
-_FIXED_TIME = _dt.datetime(2000, 1, 1)
+#: Text longer than this (characters) wraps in its cell instead of running into the next one.
+WRAP_FROM = 40
+#: Who the workbooks say made them.
+CREATOR = "Мониторинг качества образования"
 
 
 def _cell_value(value):
@@ -48,17 +53,44 @@ def _as_text(row) -> None:
             cell.data_type = "s"
 
 
-def add_sheet(book: Workbook, title: str, frame: pd.DataFrame, flag_columns: tuple[str, ...] = ()) -> None:
-    """Append ``frame`` as a formatted sheet; cells of ``flag_columns`` equal to 1 are filled.
+def _flag_word(value):
+    """A 0/1 flag (or a «да»/«нет» read back from an earlier workbook) as «да»/«нет»."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, str):
+        return value
+    return "да" if int(value) == 1 else "нет"
 
-    Column names are translated with :data:`qualitylib.labels.COLUMN_TITLES`. Text is
-    written as text, never as a formula.
+
+def _number_format(col: str, title: str, values: pd.Series) -> str | None:
+    """Excel's format for a numeric column: whole numbers, one decimal, «%» for percentages."""
+    numbers = pd.to_numeric(values, errors="coerce").dropna()
+    if numbers.empty or values.dtype == object and not all(isinstance(v, (int, float)) for v in values.dropna()):
+        return None
+    whole = bool((numbers == numbers.round()).all()) and col not in DECIMALS
+    decimals = DECIMALS.get(col, 0 if whole else 1)
+    base = "0" if decimals == 0 else "0." + "0" * decimals
+    return base + '" %"' if title.rstrip().endswith("%") else base
+
+
+def add_sheet(book: Workbook, title: str, frame: pd.DataFrame, flag_columns: tuple[str, ...] = (),
+              caption: str = "") -> None:
+    """Append ``frame`` as a formatted sheet, ready to print.
+
+    Column names are translated with :data:`qualitylib.views.labels.COLUMN_TITLES`; 0/1 flags
+    (``flag_columns`` and :data:`~qualitylib.views.labels.FLAG_COLUMNS`) read «да»/«нет», «да» filled;
+    numbers get number formats («%» where the header says so); long text wraps. The sheet prints
+    on A4 landscape, fitted to the page width, with the header row repeated on every page and
+    ``caption`` (region, municipality, year) and the date and page number in the page header
+    and footer. Text is written as text, never as a formula.
     """
     sheet = book.create_sheet(title)
     columns = list(frame.columns)
-    sheet.append([COLUMN_TITLES.get(c, c) for c in columns])
+    flags = set(flag_columns) | (FLAG_COLUMNS & set(columns))
+    titles = [COLUMN_TITLES.get(c, c) for c in columns]
+    sheet.append(titles)
     for row in frame.itertuples(index=False, name=None):
-        sheet.append([_cell_value(v) for v in row])
+        sheet.append([_flag_word(v) if c in flags else _cell_value(v) for c, v in zip(columns, row)])
     for row in sheet.iter_rows():
         _as_text(row)
     for cell in sheet[1]:
@@ -68,33 +100,64 @@ def add_sheet(book: Workbook, title: str, frame: pd.DataFrame, flag_columns: tup
     sheet.freeze_panes = "A2"
     if len(columns):
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(frame) + 1)}"
-    for i, col in enumerate(columns, start=1):
+    for i, (col, head) in enumerate(zip(columns, titles), start=1):
         letter = get_column_letter(i)
-        texts = [COLUMN_TITLES.get(col, col)] + [str(v) for v in frame[col].head(500) if v is not None]
-        longest = max((len(t) for t in texts), default=8)
-        width = min(60 if col in WRAP_COLUMNS else 40, max(8, longest + 2))
+        texts = [str(v) for v in frame[col].head(500) if v is not None]
+        longest = max([len(t) for t in texts] + [min(len(head), 16)], default=8)
+        wrap = col in WRAP_COLUMNS or longest > WRAP_FROM
+        width = min(60 if col in WRAP_COLUMNS else WRAP_FROM, max(8, longest + 2))
         sheet.column_dimensions[letter].width = width
-        if col in WRAP_COLUMNS:
-            for cell in sheet[letter][1:]:
+        fmt = None if col in flags else _number_format(col, head, frame[col])
+        for cell in sheet[letter][1:]:
+            if wrap:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
-        if col in flag_columns:
-            for cell in sheet[letter][1:]:
-                if cell.value == 1:
-                    cell.fill = FLAG_FILL
+            else:
+                cell.alignment = Alignment(vertical="top")
+            if fmt and isinstance(cell.value, (int, float)):
+                cell.number_format = fmt
+            if col in flags and cell.value == "да":
+                cell.fill = FLAG_FILL
+    setup = sheet.page_setup
+    setup.orientation = "landscape"
+    setup.paperSize = sheet.PAPERSIZE_A4
+    setup.fitToWidth, setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    sheet.oddHeader.center.text = f"{title}{' — ' + caption if caption else ''}"
+    sheet.oddHeader.center.size = 9
+    sheet.oddFooter.left.text = f"Сформировано {_dt.date.today():%d.%m.%Y}"
+    sheet.oddFooter.right.text = "Стр. &[Page] из &[Pages]"
 
 
-def write_workbook(path: str | Path, sheets: list[tuple[str, pd.DataFrame, tuple[str, ...]]]) -> Path:
-    """Write sheets ``(title, frame, flag_columns)`` to ``path`` atomically."""
+def write_workbook(path: str | Path, sheets: list[tuple[str, pd.DataFrame, tuple[str, ...]]],
+                   caption: str = "") -> Path:
+    """Write sheets ``(title, frame, flag_columns)`` to ``path`` atomically; ``caption`` heads every page."""
     book = Workbook()
     book.remove(book.active)
     for title, frame, flags in sheets:
-        add_sheet(book, title, frame, flags)
-    book.properties.created = _FIXED_TIME
-    book.properties.modified = _FIXED_TIME
-    book.properties.creator = "qualitylib"
+        add_sheet(book, title, frame, flags, caption=caption)
+    now = _dt.datetime.now().replace(microsecond=0)
+    book.properties.created = now
+    book.properties.modified = now
+    book.properties.creator = CREATOR
+    book.properties.language = "ru-RU"
     with atomic_path(path) as tmp:
         book.save(tmp)
     return Path(path)
+
+
+def method_frame(params: dict, report: str, municipality: str | None = None) -> pd.DataFrame:
+    """The appendix «Методика и параметры» as a sheet: one sentence a row (with the municipality)."""
+    from ..views.html import programme_title
+
+    rows = [{"Раздел": title, "Положение": sentence}
+            for title, sentences in method_sections(params, report, programme_title(params)) for sentence in sentences]
+    frame = pd.DataFrame(rows, columns=["Раздел", "Положение"])
+    if municipality is not None:
+        frame.insert(0, "Муниципалитет", municipality)
+    return frame
 
 
 REGISTRY_COLUMNS = {
@@ -112,29 +175,47 @@ REGISTRY_COLUMNS = {
 
 def write_registry(path: str | Path, shnor: pd.DataFrame, risk: pd.DataFrame, pairs: pd.DataFrame,
                    params: dict, objectivity: pd.DataFrame | None = None,
-                   social: pd.DataFrame | None = None) -> Path:
+                   social: pd.DataFrame | None = None, caption: str = "",
+                   params_by_municipality: dict[str, dict] | None = None) -> Path:
     """Write ``registry.xlsx``: sheets ШНОР, Риск, ШНСУ (when ``social`` is given), Пары, Параметры
     (and Объективность when given).
 
     Only flagged schools are listed on ШНОР, Риск and ШНСУ (the registry is the list); ``social`` is
     the identification's social table in words (:func:`qualitylib.views.identification.present`).
+    Параметры holds the method in sentences (:func:`method_frame`). The region's registry passes
+    ``params_by_municipality``: then Параметры gives each municipality's own method and a first
+    sheet Сводка counts each municipality's ШНОР, schools at risk and pairs.
     """
     shnor_rows = shnor.loc[shnor["shnor"] == 1, REGISTRY_COLUMNS["shnor"]]
     risk_rows = risk.loc[risk["risk"] == 1, REGISTRY_COLUMNS["risk"]]
+    if params_by_municipality:
+        method = pd.concat([method_frame(p, "identification", name) for name, p in params_by_municipality.items()],
+                           ignore_index=True)
+    else:
+        method = method_frame(params, "identification")
     sheets = [
         ("ШНОР", shnor_rows, ("criterion_1", "criterion_2")),
         ("Риск", risk_rows, ("area_material", "area_staff", "area_pupils", "area_results")),
         ("Пары", pairs[REGISTRY_COLUMNS["pairs"]], ()),
-        ("Параметры", params_frame(params), ()),
+        ("Параметры", method, ()),
     ]
     if social is not None:
         shnsu_rows = social.loc[social["shnsu"] == 1, [c for c in REGISTRY_COLUMNS["shnsu"] if c in social]]
         sheets.insert(2, ("ШНСУ", shnsu_rows, ()))
+    if params_by_municipality:
+        names = list(params_by_municipality)
+        summary = pd.DataFrame({
+            "municipality": names,
+            "ШНОР": [int((shnor_rows["municipality"] == n).sum()) for n in names],
+            "В зоне риска": [int((risk_rows["municipality"] == n).sum()) for n in names],
+            "Сетевых пар": [int(((pairs["municipality"] == n) & pairs["leader_id"].notna()).sum()) for n in names],
+        })
+        sheets.insert(0, ("Сводка", summary, ()))
     if objectivity is not None:
         cols = ["school_id", "school_name", "municipality", "inflated", "marks_mismatch", "sharp_rise", "sharp_fall",
                 "signs", "marked"]
-        sheets.insert(3, ("Объективность", objectivity[cols], ("marked",)))
-    return write_workbook(path, sheets)
+        sheets.insert(len(sheets) - 1, ("Объективность", objectivity[cols], ("marked",)))
+    return write_workbook(path, sheets, caption=caption)
 
 
 def write_indicators_workbook(path: str | Path, m) -> Path:
@@ -143,7 +224,7 @@ def write_indicators_workbook(path: str | Path, m) -> Path:
     ``m`` is a :class:`qualitylib.reports.monitoring.Monitoring`.
     """
     v = note_view(m)
-    ind = v.indicators[["id", "group", "title", "round", "unit", "numerator", "denominator", "value", "prev_value",
+    ind = v.indicators[["number", "group", "title", "round", "unit", "numerator", "denominator", "value", "prev_value",
                         "change", "target", "status_title", "target_note", "period"]]
     sheets = [("Показатели", ind, ())]
     if v.roadmap is not None:
@@ -155,5 +236,6 @@ def write_indicators_workbook(path: str | Path, m) -> Path:
         sheets.append(("Не выполнено", v.pending[[c for c in pending if c in v.pending]], ()))
         sheets.append(("Просрочено", v.overdue, ()))
     sheets.append(("Рекомендации", v.recommendations, ()))
-    sheets.append(("Параметры", params_frame(m.params), ()))
-    return write_workbook(path, sheets)
+    sheets.append(("Параметры", method_frame(m.params, "monitoring"), ()))
+    where = m.municipality or "весь регион"
+    return write_workbook(path, sheets, caption=f"{where}, {int(m.year)}")

@@ -8,6 +8,7 @@ stripped before conversion, so the same inputs give the same HTML.
 from __future__ import annotations
 
 import copy
+import html
 import re
 from pathlib import Path
 
@@ -44,6 +45,7 @@ def exporter():
             exclude_input_prompt=True,
             exclude_output_prompt=True,
             embed_images=True,
+            language_code="ru",
         )
     return _exporter
 
@@ -83,11 +85,46 @@ def drop_repeated_styles(page: str) -> str:
     return _STYLE.sub(keep_first, page)
 
 
-def notebook_to_html(nb: nbformat.NotebookNode, title: str) -> str:
-    """Render an executed notebook as the offline report HTML."""
+def nav_bar(current: str, reports: dict[str, str], files: dict[str, str], index: str | None = "../index.html") -> str:
+    """The navigation bar of a report: the region's index, the municipality's reports and files.
+
+    Parameters
+    ----------
+    current : str
+        The file name of this report (shown in bold, without a link).
+    reports : dict
+        Report file name -> its Russian title, in order (the HTML reports of the municipality).
+    files : dict
+        Other file name -> its Russian title (Excel workbooks, Word documents).
+    index : str or None
+        The relative link to the region's index page.
+    """
+    parts = [f'<a href="{html.escape(index)}">Оглавление региона</a>'] if index else []
+    for name, title in reports.items():
+        if name == current:
+            parts.append(f"<b>{html.escape(title)}</b>")
+        else:
+            parts.append(f'<a href="{html.escape(name)}">{html.escape(title)}</a>')
+    parts += [f'<a href="{html.escape(name)}">{html.escape(title)}</a>' for name, title in files.items()]
+    return " · ".join(parts)
+
+
+def notebook_to_html(nb: nbformat.NotebookNode, title: str, nav: str = "", date: str = "") -> str:
+    """Render an executed notebook as the offline report HTML.
+
+    Parameters
+    ----------
+    nav : str
+        Markup of the navigation bar (:func:`nav_bar`), built by the library; none when empty.
+    date : str
+        The generation date as the reader sees it (дд.мм.гггг), shown on screen and on paper.
+    """
+    import markupsafe
+
     from .. import __version__
 
     clean = strip_volatile(nb)
     clean.metadata["title"] = title
-    body, _ = exporter().from_notebook_node(clean, resources={"qualitylib_version": __version__})
+    body, _ = exporter().from_notebook_node(clean, resources={
+        "qualitylib_version": __version__, "ql_nav": markupsafe.Markup(nav), "ql_date": date})
     return drop_repeated_styles(body)

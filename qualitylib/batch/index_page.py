@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 PAGE_CSS = """
 body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:1100px;margin:0 auto;padding:16px 24px;color:#222}
@@ -15,12 +16,32 @@ tr:nth-child(even) td{background:#f7f7f7}
 .reason{color:#b00020;font-size:12px;white-space:pre-wrap}
 .legend{color:#555;font-size:12px;margin-top:10px}
 .when{color:#555;font-size:12px} .warn{color:#b00020;font-weight:bold;margin-bottom:12px}
-@page{size:A4 landscape;margin:12mm} @media print{a{color:#000;text-decoration:none}}
+@page{size:A4 portrait;margin:14mm 12mm;@bottom-right{content:"Стр. " counter(page) " из " counter(pages);font-size:8pt;color:#555}}
+@media print{body{max-width:none;padding:0;font-size:10pt} table{font-size:8pt} td.num{white-space:normal}
+ th,td{padding:2px 3px;overflow-wrap:anywhere} thead{display:table-header-group} tr{break-inside:avoid}
+ a{color:#000;text-decoration:none}}
 """
 
 
 def _e(text) -> str:
     return html.escape(str(text))
+
+
+def ru_datetime(text: str) -> str:
+    """``2026-12-01 14:05`` (the manifest's form) as the reader writes it: «01.12.2026 14:05»."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(.*)", str(text).strip())
+    if not match:
+        return str(text)
+    year, month, day, rest = match.groups()
+    return f"{day}.{month}.{year}{rest}"
+
+
+#: The Word and Excel files of a municipality the index links, after its reports.
+#: (key in a row's ``reports``, file name, link text).
+FILE_LINKS = (("01_identification.docx", "01_identification.docx", "Выявление ШНОР (Word)"),
+              ("03_monitoring.docx", "03_monitoring.docx", "Аналитическая справка (Word)"),
+              ("registry", "registry.xlsx", "Реестр (Excel)"),
+              ("indicators", "indicators.xlsx", "Показатели (Excel)"))
 
 
 #: The state of a municipality's reports as the index shows it.
@@ -62,10 +83,9 @@ def render_index(region_name: str, year: int, rows: list[dict], generated: str, 
         for name, title in notebook_titles.items():
             if row["reports"].get(name):
                 links.append(f'<a href="{_e(row["slug"])}/{_e(name)}.html">{_e(title)}</a>')
-        if row["reports"].get("registry"):
-            links.append(f'<a href="{_e(row["slug"])}/registry.xlsx">Реестр (Excel)</a>')
-        if row["reports"].get("indicators"):
-            links.append(f'<a href="{_e(row["slug"])}/indicators.xlsx">Показатели (Excel)</a>')
+        for key, name, text in FILE_LINKS:
+            if row["reports"].get(key):
+                links.append(f'<a href="{_e(row["slug"])}/{_e(name)}">{_e(text)}</a>')
         met = (f'{h["indicators_met"]} из {h["indicators_total"]}' if h.get("indicators_total") else "—")
         title = STATUS_TITLES.get(row["status"], row["status"])
         if row["status"] == "ok":
@@ -74,10 +94,10 @@ def render_index(region_name: str, year: int, rows: list[dict], generated: str, 
             status = (f'<span class="fail">{_e(title)}</span><div class="reason">'
                       + "<br>".join(_e(r) for r in row.get("reasons", [])) + "</div>")
         if row.get("reused"):
-            status += (f'<div class="when">отчёты прогона {_e(row["generated"])}: входные данные с тех пор '
-                       'не изменились</div>')
+            status += (f'<div class="when">отчёты прогона {_e(ru_datetime(row["generated"]))}: входные данные '
+                       'с тех пор не изменились</div>')
         elif row.get("generated") and row["generated"] != generated:
-            status += f'<div class="when">результаты прогона {_e(row["generated"])}</div>'
+            status += f'<div class="when">результаты прогона {_e(ru_datetime(row["generated"]))}</div>'
 
         def num(key):
             return f'<td class="num">{_e(h[key])}</td>' if key in h else '<td class="num">—</td>'
@@ -101,14 +121,13 @@ def render_index(region_name: str, year: int, rows: list[dict], generated: str, 
             parts.append('<span class="fail">обзор по региону не построен</span>')
         overview = " · ".join(parts) + " · " if parts else ""
     region_links = (overview + '<a href="registry.xlsx">Реестр региона (Excel)</a> · '
-                    '<a href="changes.html">Что изменилось</a> · '
-                    '<a href="manifest.json">Сведения о прогоне (manifest.json)</a>')
+                    '<a href="changes.html">Что изменилось</a>')
     return f"""<!DOCTYPE html>
 <html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>{_e(region_name)} — отчёты за {int(year)} год</title><style>{PAGE_CSS}</style></head>
 <body>
 <h1>{_e(region_name)}: отчёты за {int(year)} год</h1>
-<div class="sub">Муниципалитетов: {len(rows)}; с ошибками: {failed}{others}. Режим: {mode}. Сформировано: {_e(generated)}.<br>
+<div class="sub">Муниципалитетов: {len(rows)}; с ошибками: {failed}{others}. Режим: {mode}. Сформировано: {_e(ru_datetime(generated))}.<br>
 {region_links}</div>
 {warning}<table><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>
 <p class="legend">ШНОР — школы с низкими образовательными результатами (правило: не менее 30 % участников

@@ -9,6 +9,7 @@ redraws the tables and charts. The current view's tables can be exported to Exce
 from __future__ import annotations
 
 import copy
+from html import escape
 import os
 import datetime as _dt
 from pathlib import Path
@@ -30,13 +31,23 @@ from ..reports.school_card import build_school_card
 from ..views.school_card import school_card
 
 
-#: Where «Выгрузить в Excel» writes: ``outputs/interactive/`` of the repository.
+#: Columns of codes a reader's export leaves out (their words are in other columns).
+CODE_COLUMNS = {"school_id", "leader_id", "deficit_codes", "labs_codes", "low_assessments", "assessment", "verdict",
+                "method", "status", "id", "hidden", "programme", "q_value", "level"}
 
 
 def default_export_dir() -> Path:
-    """Where «Выгрузить в Excel» writes: ``QUALITYLIB_EXPORT``, else ``outputs/interactive`` of the working folder."""
+    """Where «Выгрузить в Excel» writes: ``QUALITYLIB_EXPORT``, else ``exports/`` beside the notebook (the
+    kernel's working folder, inside the JupyterLab root, so the file can be downloaded from Lab)."""
     value = os.environ.get("QUALITYLIB_EXPORT")
-    return Path(value) if value else Path.cwd() / "outputs" / "interactive"
+    return Path(value) if value else Path.cwd() / "exports"
+
+
+def reader_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns of a table a reader's workbook shows: those with a Russian title, no code columns."""
+    from ..views.labels import COLUMN_TITLES
+
+    return frame[[c for c in frame.columns if c in COLUMN_TITLES and c not in CODE_COLUMNS]]
 
 
 class Explorer:
@@ -72,6 +83,8 @@ class Explorer:
             "export": widgets.Button(description="Выгрузить в Excel", icon="download"),
         }
         self.output = widgets.Output()
+        self.started = (municipality, year, self._what_if())
+        self.stale = widgets.HTML()
         self.card = widgets.Output()
         self.message = widgets.HTML()
         self.tables: dict[str, pd.DataFrame] = {}
@@ -81,6 +94,21 @@ class Explorer:
         self.controls["school"].observe(lambda _change: self.show_card(), names="value")
         self.controls["export"].on_click(lambda _button: self.export())
         self.refresh()
+
+    def _what_if(self) -> tuple:
+        c = self.controls
+        return (c["threshold"].value, c["criterion_2"].value, c["min_participants"].value)
+
+    def what_if(self) -> pd.DataFrame:
+        """The controls' values as a sheet: what the exported tables were computed with."""
+        c = self.controls
+        rows = [("Муниципалитет", c["municipality"].value or "весь регион"), ("Год", c["year"].value),
+                ("Порог низкого результата, %", c["threshold"].value),
+                ("Критерий 2", "та же процедура в оба года" if c["criterion_2"].value
+                 else "хотя бы одна низкая процедура в каждом из двух лет"),
+                ("Минимум участников", c["min_participants"].value),
+                ("Выгружено", f"{_dt.datetime.now():%d.%m.%Y %H:%M}")]
+        return pd.DataFrame(rows, columns=["Параметр", "Значение"])
 
     @property
     def params(self) -> dict:
@@ -101,6 +129,16 @@ class Explorer:
         picker.options = list(zip(schools["school_name"], schools["school_id"]))
         if current in set(schools["school_id"]):
             picker.value = current
+        now = (municipality, self.controls["year"].value, self._what_if())
+        if now != self.started:
+            m0, y0, (t0, _, _) = self.started
+            self.stale.value = (
+                '<p style="background:#ffeb9c;padding:4px 8px"><b>Панель выше пересчитана для выбранных значений. '
+                f"Разделы блокнота ниже панели показывают исходный расчёт ({escape(str(m0 or 'весь регион'))}, "
+                f"{y0} год, порог {t0} %)</b>: чтобы пересчитать весь отчёт, задайте значения в ячейке параметров "
+                "и выполните блокнот заново (Run → Run All Cells).</p>")
+        else:
+            self.stale.value = ""
         self.output.clear_output(wait=True)
         with self.output:
             self.tables = self.view(self.region, municipality, self.controls["year"].value, self.params) or {}
@@ -129,9 +167,20 @@ class Explorer:
 
         path = self.export_dir / (f"{self.name}-{slugify(self.controls['municipality'].value or 'region')}-"
                                   f"{self.controls['year'].value}.xlsx")
-        sheets = [(title[:31], frame, ()) for title, frame in self.tables.items()]
-        write_workbook(path, sheets or [("Пусто", pd.DataFrame(), ())])
-        self.message.value = f"Сохранено: {path} ({_dt.datetime.now():%H:%M:%S})"
+        sheets = [(title[:31], reader_columns(frame), ()) for title, frame in self.tables.items()]
+        sheets.append(("Параметры расчёта", self.what_if(), ()))
+        where = self.controls["municipality"].value or "весь регион"
+        write_workbook(path, sheets, caption=f"{where}, {self.controls['year'].value}")
+        try:
+            link = Path(os.path.relpath(path, Path.cwd())).as_posix()
+        except ValueError:  # another drive (Windows)
+            link = path.as_posix()
+        name = escape(path.name)
+        if link.startswith(".."):  # outside the Lab root: no link Lab could serve
+            self.message.value = f"Сохранено: {escape(str(path))} ({_dt.datetime.now():%H:%M:%S})"
+        else:
+            self.message.value = (f'Сохранено: <a href="{escape(link)}" download="{name}" '
+                                  f'target="_blank">{name}</a> ({_dt.datetime.now():%H:%M:%S})')
         return path
 
     def widget(self) -> widgets.Widget:
@@ -139,7 +188,8 @@ class Explorer:
         head = widgets.HBox([c["municipality"], c["year"]])
         method = widgets.HBox([c["threshold"], c["min_participants"], c["criterion_2"]])
         tools = widgets.HBox([c["school"], c["export"], self.message])
-        return widgets.VBox([head, method, self.output, widgets.HTML("<h3>Карточка школы</h3>"), tools, self.card])
+        return widgets.VBox([head, method, self.stale, self.output, widgets.HTML("<h3>Карточка школы</h3>"), tools,
+                             self.card])
 
     def _ipython_display_(self):
         display(self.widget())

@@ -60,8 +60,13 @@ NOTEBOOKS = {
 }
 #: What a notebook saves into ``output_dir`` besides itself (see ``tools/make_notebooks.py``):
 #: published only when the notebook succeeded, removed when it failed.
-NOTEBOOK_FILES = {"01_identification": ("registry.xlsx",), "03_monitoring": ("indicators.xlsx",),
+NOTEBOOK_FILES = {"01_identification": ("registry.xlsx", "01_identification.docx"),
+                  "03_monitoring": ("indicators.xlsx", "03_monitoring.docx"),
                   "00_region": ("region.xlsx",)}
+#: How the navigation bar and the index name those files.
+FILE_TITLES = {"registry.xlsx": "Реестр (Excel)", "indicators.xlsx": "Показатели (Excel)",
+               "01_identification.docx": "Выявление ШНОР (Word)", "03_monitoring.docx": "Аналитическая справка (Word)",
+               "region.xlsx": "Обзор по региону (Excel)"}
 #: The region's report: its notebook (run once per region) and its title.
 REGION_NOTEBOOK, REGION_TITLE = "00_region", "Обзор по региону"
 #: The lock file of a region's output folder (removed at the end of the run).
@@ -215,7 +220,7 @@ def readable(path: Path) -> bool:
             import nbformat
 
             nbformat.read(path, as_version=4)
-        elif path.suffix == ".xlsx":
+        elif path.suffix in (".xlsx", ".docx"):
             with zipfile.ZipFile(path) as book:
                 return "[Content_Types].xml" in book.namelist()
         return True
@@ -244,7 +249,7 @@ def run_job(job: Job, execute=execute) -> JobResult:
     """
     import nbformat
 
-    from .htmlreport import notebook_to_html
+    from .htmlreport import nav_bar, notebook_to_html
 
     result = JobResult(job.municipality, job.slug)
     final = Path(job.out_dir)
@@ -254,6 +259,7 @@ def run_job(job: Job, execute=execute) -> JobResult:
     try:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
+        executed_ok = {}
         for path in job.notebooks:
             name = Path(path).stem
             started = time.perf_counter()
@@ -263,13 +269,7 @@ def run_job(job: Job, execute=execute) -> JobResult:
                 execute(path, executed, job, tmp)
                 if not readable(executed):
                     raise QualitylibError(_broken(executed.name))
-                title = (f"{REGION_TITLE}, {job.year}" if job.region_report
-                         else f"{NOTEBOOKS.get(name, name)} — {job.municipality}, {job.year}")
-                html = notebook_to_html(nbformat.read(executed, as_version=4), title)
-                (tmp / f"{name}.html").write_text(html, encoding="utf-8")
-                if not readable(tmp / f"{name}.html"):
-                    raise QualitylibError(_broken(f"{name}.html"))
-                produced.append(f"{name}.html")
+                executed_ok[name] = executed
             except Exception as exc:  # a failing cell, a kernel that died, bad data, a full disk
                 entry["status"] = "failed"
                 entry["reason"] = str(exc) if isinstance(exc, QualitylibError) else _reason(exc)
@@ -277,8 +277,31 @@ def run_job(job: Job, execute=execute) -> JobResult:
                 produced.append(executed.name)
             entry["seconds"] = round(time.perf_counter() - started, 2)
             result.notebooks.append(entry)
+        # the HTML of each executed notebook, with a navigation bar to the reports and files that exist
+        reports = {f"{n}.html": REGION_TITLE if job.region_report else NOTEBOOKS.get(n, n) for n in executed_ok}
+        files = {f: FILE_TITLES.get(f, f) for n in executed_ok for f in NOTEBOOK_FILES.get(n, ())
+                 if readable(tmp / f)}
+        date = _dt.date.today().strftime("%d.%m.%Y")
+        for entry in result.notebooks:
+            name = entry["notebook"]
+            if name not in executed_ok:
+                continue
+            started = time.perf_counter()
+            try:
+                title = (f"{REGION_TITLE}, {job.year}" if job.region_report
+                         else f"{NOTEBOOKS.get(name, name)} — {job.municipality}, {job.year}")
+                html = notebook_to_html(nbformat.read(executed_ok[name], as_version=4), title,
+                                        nav=nav_bar(f"{name}.html", reports, files), date=date)
+                (tmp / f"{name}.html").write_text(html, encoding="utf-8")
+                if not readable(tmp / f"{name}.html"):
+                    raise QualitylibError(_broken(f"{name}.html"))
+                produced.append(f"{name}.html")
+            except Exception as exc:  # a full disk, an unreadable notebook
+                entry["status"] = "failed"
+                entry["reason"] = str(exc) if isinstance(exc, QualitylibError) else _reason(exc)
+            entry["seconds"] = round(entry["seconds"] + time.perf_counter() - started, 2)
         owned = {file: entry for entry in result.notebooks for file in NOTEBOOK_FILES.get(entry["notebook"], ())}
-        for book in sorted(tmp.glob("*.xlsx")):
+        for book in sorted([*tmp.glob("*.xlsx"), *tmp.glob("*.docx")]):
             entry = owned.get(book.name)
             if entry is not None and entry["status"] != "ok":
                 continue  # a failed notebook publishes nothing
@@ -286,7 +309,8 @@ def run_job(job: Job, execute=execute) -> JobResult:
                 produced.append(book.name)
             elif entry is not None:
                 entry.update(status="failed", reason=_broken(book.name))
-                produced.remove(f"{entry['notebook']}.html")
+                if f"{entry['notebook']}.html" in produced:
+                    produced.remove(f"{entry['notebook']}.html")
         final.mkdir(parents=True, exist_ok=True)
         for entry in result.notebooks:  # a failed report must not leave last run's files behind
             if entry["status"] != "ok":
@@ -311,7 +335,7 @@ def package_versions() -> dict[str, str]:
 
     out = {"python": platform.python_version()}
     for name in ("qualitylib", "pandas", "numpy", "matplotlib", "seaborn", "papermill", "nbconvert",
-                 "nbclient", "ipykernel", "openpyxl"):
+                 "nbclient", "ipykernel", "openpyxl", "python-docx"):
         try:
             out[name] = version(name)
         except PackageNotFoundError:
@@ -719,13 +743,19 @@ def _previous_manifest(base: Path, region_name: str, year: int) -> dict | None:
             "entries": entries, "params": params, "raw": data}
 
 
+def file_key(name: str) -> str:
+    """The key of a notebook's file in a row's ``reports``: ``registry`` for ``registry.xlsx``, the
+    file name itself for a Word document (its stem is the notebook's)."""
+    return Path(name).stem if name.endswith(".xlsx") else name
+
+
 def _reports(folder: Path, notebooks: list) -> dict[str, bool]:
     """Which reports of a municipality the index may link: the file is there and its notebook succeeded."""
     ok = {n.get("notebook") for n in notebooks if isinstance(n, dict) and n.get("status") == "ok"}
     out = {nb: nb in ok and (folder / f"{nb}.html").is_file() for nb in NOTEBOOKS}
     for nb, names in NOTEBOOK_FILES.items():
         for name in names:
-            out[Path(name).stem] = nb in ok and (folder / name).is_file()
+            out[file_key(name)] = nb in ok and (folder / name).is_file()
     return out
 
 
@@ -1100,19 +1130,25 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
                     parts[name] = tuple(last[key][last[key]["municipality"] == name]
                                         for key in ("shnor", "risk", "pairs", "shnsu"))
         ordered = [parts[name] for name in region.municipalities if name in parts]
-        # the Параметры sheet: those of the region's first municipality in the registry, as in a full run
-        first = next((name for name in region.municipalities if name in parts), None)
-        region_params = params_of.get(first)
-        if first is not None and region_params is None:
+        # the Параметры sheet: each municipality's own method; Сводка counts each one's lists
+        own_params = {}
+        for name in region.municipalities:
+            if name not in parts:
+                continue
+            if name in params_of:
+                own_params[name] = params_of[name]
+                continue
             try:
-                region_params = load_params(find_municipality_params(first, params_dir, known=region.municipalities))
+                own_params[name] = load_params(find_municipality_params(name, params_dir, known=region.municipalities))
             except QualitylibError:
-                region_params = None
+                continue
         try:
-            if ordered and region_params is not None:
+            if ordered and own_params:
+                first = next(iter(own_params.values()))
                 shnor, risk, pairs, social = (pd.concat([p[i] for p in ordered], ignore_index=True)
                                               for i in range(4))
-                write_registry(base / "registry.xlsx", shnor, risk, pairs, region_params, social=social)
+                write_registry(base / "registry.xlsx", shnor, risk, pairs, first, social=social,
+                               caption=f"{region.name}, {int(year)}", params_by_municipality=own_params)
             else:
                 (base / "registry.xlsx").unlink(missing_ok=True)  # never leave a registry of an older run
         except OSError as exc:

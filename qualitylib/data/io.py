@@ -529,8 +529,11 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv_atomic(frame: pd.DataFrame, target: str | os.PathLike, **kwargs) -> Path:
+def write_csv_atomic(frame: pd.DataFrame, target: str | os.PathLike, encoding: str = "utf-8", **kwargs) -> Path:
     """Write ``frame`` as UTF-8 CSV to ``target`` atomically (temp file, then rename).
+
+    ``encoding="utf-8-sig"`` adds the byte-order mark by which Russian Excel recognises UTF-8;
+    other ``kwargs`` go to :meth:`pandas.DataFrame.to_csv` (``sep``, ``decimal``).
 
     Formula-like text fields are written with a leading ``'`` (:func:`neutralise_formulas`),
     so that a spreadsheet opening the file shows them as text and runs nothing; when a text
@@ -542,7 +545,7 @@ def write_csv_atomic(frame: pd.DataFrame, target: str | os.PathLike, **kwargs) -
         # takes for a line end): quote every text field then
         kwargs["quoting"] = csv.QUOTE_NONNUMERIC
     with atomic_path(target) as tmp:
-        frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n", **kwargs)
+        frame.to_csv(tmp, index=False, encoding=encoding, lineterminator="\n", **kwargs)
     return Path(target)
 
 

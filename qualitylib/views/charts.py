@@ -22,12 +22,25 @@ from .dynamics import TREND_GROUP_TITLES, funnel_limits_note
 from .labels import ru_number
 
 #: The reports' matplotlib style: fonts with Cyrillic, sizes, reproducible output.
+#: The widest a figure may be (inches): the printable width of an A4 page with 12 mm margins
+#: (186 mm), so a chart prints at its own size and every text keeps at least :data:`MIN_PRINT_PT`.
+PRINT_WIDTH_IN = 7.2
+#: The tallest a figure may be (inches): less than the printable height of an A4 page (267 mm), so
+#: a chart is never sliced across two pages.
+PRINT_HEIGHT_IN = 9.6
+#: The smallest font size of any text on a chart (points, printed).
+MIN_PRINT_PT = 8
+
 THEME = {
     "figure.dpi": 96,
     "savefig.dpi": 96,
     "font.family": "DejaVu Sans",
     "font.size": 9,
-    "axes.titlesize": 11,
+    "axes.titlesize": 9.5,
+    "axes.labelsize": 8.5,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 8,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "svg.hashsalt": "qualitylib",
@@ -139,6 +152,38 @@ def _short(name: str, width: int = 38) -> str:
     return name if len(name) <= width else name[: width - 1] + "…"
 
 
+def _wrap(name: str, width: int = 40) -> str:
+    """A name on as many lines of at most ``width`` characters as it needs (whole words), never cut."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(name, width)) or name
+
+
+def _spread(values: list[float], gap: float) -> list[float]:
+    """Label positions near ``values`` (in their order) at least ``gap`` apart: overlapping labels
+    are pushed apart symmetrically around their group's centre, as little as needed."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    groups: list[list[int]] = []
+    for i in order:
+        groups.append([i])
+        while len(groups) > 1:  # merge with the group below while they collide
+            low, high = groups[-2], groups[-1]
+            def centre(g):
+                return sum(values[k] for k in g) / len(g)
+            top_of_low = centre(low) + gap * (len(low) - 1) / 2
+            bottom_of_high = centre(high) - gap * (len(high) - 1) / 2
+            if bottom_of_high - top_of_low >= gap:
+                break
+            groups[-2:] = [low + high]
+    out = [0.0] * len(values)
+    for g in groups:
+        c = sum(values[k] for k in g) / len(g)
+        start = c - gap * (len(g) - 1) / 2
+        for n, k in enumerate(sorted(g, key=lambda k: values[k])):
+            out[k] = start + n * gap
+    return out
+
+
 def social_scatter(social: pd.DataFrame, municipality: str | None, shnor_ids=(), title: str = "",
                    ax=None) -> plt.Figure:
     """Fail share against the social well-being index; the municipality's schools over the region's.
@@ -147,7 +192,7 @@ def social_scatter(social: pd.DataFrame, municipality: str | None, shnor_ids=(),
     for the index. With ``ax``, the chart is drawn into it and its figure returned.
     """
     with theme():
-        fig, ax, own = _axes(ax, (8, 4.6))
+        fig, ax, own = _axes(ax, (PRINT_WIDTH_IN, 4.4))
         data = social.dropna(subset=["social_index", "share"])
         others = data if municipality is None else data[data["municipality"] != municipality]
         mine = data if municipality is None else data[data["municipality"] == municipality]
@@ -168,7 +213,7 @@ def social_scatter(social: pd.DataFrame, municipality: str | None, shnor_ids=(),
         ax.set_xlabel("Индекс социального благополучия (больше — благополучнее)")
         ax.set_ylabel("Доля низких результатов, %")
         ax.set_title(title or "Результаты с учётом социального контекста")
-        ax.legend(loc="upper right", fontsize=7, frameon=False)
+        ax.legend(loc="upper right", fontsize=MIN_PRINT_PT, frameon=False)
         _russian_ticks(ax)
         if own:
             fig.tight_layout()
@@ -181,8 +226,10 @@ VERDICT_MARKS = {"improved": "↓ значимо", "declined": "↑ значим
 
 
 def series_panel(series: pd.DataFrame, school_id: str, assessments: list[str], threshold: float,
-                 titles: dict[str, str], school_name: str | None = None, ax=None):
+                 titles: dict[str, str], school_name: str | None = None, ax=None, colours: dict | None = None):
     """One school: fail share by year per assessment with 95 % intervals, the threshold dashed.
+
+    ``colours`` maps assessments to colours (so panels of one figure agree); by default tab10 in order.
 
     Returns the axes drawn into (a new figure's when ``ax`` is not given).
     """
@@ -194,9 +241,9 @@ def series_panel(series: pd.DataFrame, school_id: str, assessments: list[str], t
             line = line.sort_values("year")
             err = np.vstack([line["share"] - line["share_lo"], line["share_hi"] - line["share"]])
             ax.errorbar(line["year"], line["share"], yerr=err, marker="o", ms=3, capsize=2, lw=1.2,
-                        color=palette(k % 10), label=titles.get(assessment, assessment))
+                        color=(colours or {}).get(assessment, palette(k % 10)), label=titles.get(assessment, assessment))
         ax.axhline(threshold, color="black", lw=0.8, ls="--")
-        ax.set_title(_short(str(school_name if school_name is not None else school_id), 42), fontsize=9)
+        ax.set_title(_wrap(str(school_name if school_name is not None else school_id), 40), fontsize=8.5)
         ax.set_ylim(0, 100)
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
         _russian_ticks(ax)
@@ -210,15 +257,20 @@ def shnor_series(series: pd.DataFrame, schools: pd.DataFrame, assessments: list[
     if not ids:
         return None
     with theme():
-        cols = min(2, len(ids))
-        rows = int(np.ceil(len(ids) / cols))
-        fig, axes = plt.subplots(rows, cols, figsize=(5.4 * cols, 3.2 * rows + 0.9), squeeze=False, sharey=True,
+        # small multiples: a row per school, its ВПР and its ОГЭ/ЕГЭ in two panels (a few lines each)
+        groups = [[a for a in assessments if a.startswith("vpr.")], [a for a in assessments if not a.startswith("vpr.")]]
+        groups = [g for g in groups if g]
+        colours = {a: plt.get_cmap("tab10")(i % 10) for i, a in enumerate(assessments)}
+        cols, rows = len(groups), len(ids)
+        fig, axes = plt.subplots(rows, cols, figsize=(PRINT_WIDTH_IN, min(2.6, (PRINT_HEIGHT_IN - 1.3) / rows) * rows
+                                                      + 1.3), squeeze=False, sharey=True,
                                  FigureClass=ThemedFigure)
         names = schools.set_index("school_id")["school_name"]
-        for ax, sid in zip(axes.flat, ids):
-            series_panel(series, sid, assessments, threshold, titles, school_name=names.get(sid, sid), ax=ax)
-        for ax in list(axes.flat)[len(ids):]:
-            ax.axis("off")
+        for r, sid in enumerate(ids):
+            for c, group in enumerate(groups):
+                kind = "ВПР" if group[0].startswith("vpr.") else "ОГЭ и ЕГЭ"
+                series_panel(series, sid, group, threshold, titles, school_name=f"{names.get(sid, sid)}: {kind}",
+                             ax=axes[r, c], colours=colours)
         axes[0, 0].set_ylabel("Доля низких результатов, %")
         handles, labels = [], []
         for ax in axes.flat:
@@ -226,12 +278,12 @@ def shnor_series(series: pd.DataFrame, schools: pd.DataFrame, assessments: list[
                 if lab not in labels:
                     handles.append(h)
                     labels.append(lab)
-        fig.suptitle(f"ШНОР: доля низких результатов по годам, 95 % интервалы (пунктир — порог {_g(threshold)} %)",
-                     fontsize=10)
-        legend_rows = int(np.ceil(len(labels) / 3))
-        bottom = (0.3 + 0.18 * legend_rows) / fig.get_figheight()
-        fig.tight_layout(rect=(0, bottom, 1, 0.95))
-        fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=7, frameon=False)
+        fig.suptitle(f"ШНОР: доля низких результатов по годам, 95 % интервалы\n(пунктир — порог {_g(threshold)} %)",
+                     fontsize=9.5)
+        legend_rows = int(np.ceil(len(labels) / 3))  # one legend for all panels, colours by assessment
+        bottom = (0.3 + 0.2 * legend_rows) / fig.get_figheight()
+        fig.tight_layout(rect=(0, bottom, 1, 1 - 0.45 / fig.get_figheight()))
+        fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=MIN_PRINT_PT, frameon=False)
     return fig
 
 
@@ -244,7 +296,7 @@ def slope_panel(changes: pd.DataFrame, year: int, title: str, ax=None):
     the axes drawn into (a new figure's when ``ax`` is not given).
     """
     with theme():
-        _, ax, _ = _axes(ax, (6.2, 3.9))
+        _, ax, _ = _axes(ax, (PRINT_WIDTH_IN, 3.6))
         data = changes.dropna(subset=["share_prev", "share_now"])
         quiet = data[~data["verdict"].isin(["improved", "declined"])]
         if len(quiet):  # one line broken by NaN, not one artist per school
@@ -252,21 +304,25 @@ def slope_panel(changes: pd.DataFrame, year: int, title: str, ax=None):
             ys = np.column_stack([quiet["share_prev"], quiet["share_now"], np.full(len(quiet), np.nan)]).ravel()
             ax.plot(xs, ys, color="#c8c8c8", lw=0.8, marker="o", ms=2)
         loud = data[data["verdict"].isin(["improved", "declined"])].sort_values("share_now")
-        for row in loud.itertuples():
+        spread = _spread(list(loud["share_now"]), gap=4.5)  # labels 4,5 p.p. apart never overlap at 8 pt
+        for row, y in zip(loud.itertuples(), spread):
             colour = VERDICT_COLOURS[row.verdict]
             ax.plot([0, 1], [row.share_prev, row.share_now], color=colour, lw=2, marker="o", ms=4)
-            ax.text(1.04, row.share_now, f"{_short(str(row.school_name), 26)} ({VERDICT_MARKS[row.verdict]})",
-                    va="center", fontsize=6.5, color=colour)
+            ax.plot([1, 1.04], [row.share_now, y], color=colour, lw=0.6)
+            ax.text(1.05, y, f"{_short(str(row.school_name), 48)} ({VERDICT_MARKS[row.verdict]})",
+                    va="center", fontsize=MIN_PRINT_PT, color=colour)
         ax.plot([], [], color="#c8c8c8", label=f"без значимых изменений или мало данных: {len(quiet)}")
         ax.plot([], [], color=VERDICT_COLOURS["improved"], lw=2,
                 label=f"значимое снижение доли: {int((loud['verdict'] == 'improved').sum())}")
         ax.plot([], [], color=VERDICT_COLOURS["declined"], lw=2,
                 label=f"значимый рост доли: {int((loud['verdict'] == 'declined').sum())}")
         ax.set_xticks([0, 1], [str(year - 1), str(year)])
-        ax.set_xlim(-0.1, 2.1)
+        ax.set_xlim(-0.1, 2.6 if len(loud) else 1.15)  # room for the names only when there are some
+        ax.set_ylim(0, max(100.0, max(spread, default=0) + 3))
         ax.set_ylabel("Доля низких результатов, %")
         ax.set_title(title, fontsize=9)
-        ax.legend(fontsize=6.5, frameon=False, loc="upper right")
+        # the legend under the axes: never over a line or a label
+        ax.legend(fontsize=MIN_PRINT_PT, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=1)
         _russian_ticks(ax, x=False)
     return ax
 
@@ -280,9 +336,10 @@ def slope_charts(panels: dict[str, pd.DataFrame], year: int) -> plt.Figure | Non
     if not panels:
         return None
     with theme():
-        cols = min(2, len(panels))
-        rows = int(np.ceil(len(panels) / cols))
-        fig, axes = plt.subplots(rows, cols, figsize=(6.2 * cols, 3.9 * rows), squeeze=False,
+        cols = 1  # one panel a row: the school names beside the lines need the page's width
+        rows = len(panels)
+        fig, axes = plt.subplots(rows, cols, figsize=(PRINT_WIDTH_IN, min(4.3, PRINT_HEIGHT_IN / rows) * rows),
+                                 squeeze=False,
                                  FigureClass=ThemedFigure)
         for ax, (title, changes) in zip(axes.flat, panels.items()):
             slope_panel(changes, year, title, ax=ax)
@@ -303,7 +360,7 @@ def funnel_panel(points: pd.DataFrame, curves: pd.DataFrame, title: str, ax=None
     adjusted = "adjusted" in points and bool(points["adjusted"].iloc[0])
     suffix = " с поправкой" if adjusted else ""
     with theme():
-        _, ax, _ = _axes(ax, (6.2, 4.4))
+        _, ax, _ = _axes(ax, (PRINT_WIDTH_IN, 4.4))
         ax.plot(curves["n"], curves["hi95"], color="#555555", lw=1, ls="--", label=f"95 %{suffix}")
         ax.plot(curves["n"], curves["lo95"], color="#555555", lw=1, ls="--")
         ax.plot(curves["n"], curves["hi998"], color="black", lw=1.2, label=f"99,8 %{suffix}")
@@ -323,14 +380,19 @@ def funnel_panel(points: pd.DataFrame, curves: pd.DataFrame, title: str, ax=None
         below = points["outside_998"] < 0
         ax.scatter(points.loc[below, "participants"], points.loc[below, "share"], s=40, marker="v",
                    color="#1a9641", label="ниже 99,8 %")
-        for row in points[~inside].itertuples():
-            ax.annotate(_short(str(row.school_name), 24), (row.participants, row.share), fontsize=6,
-                        xytext=(3, 3), textcoords="offset points")
+        marked = points[~inside].sort_values("share")
+        top = max(points["share"].max(), curves["hi998"].max()) * 1.1 + 1
+        dx = 0.015 * max(1.0, float(curves["n"].max() - curves["n"].min()))
+        for row, y in zip(marked.itertuples(), _spread(list(marked["share"]), gap=top / 18)):
+            moved = abs(y - row.share) > 1e-9
+            ax.annotate(_short(str(row.school_name), 40), (row.participants, row.share),
+                        xytext=(row.participants + dx, y), textcoords="data", fontsize=MIN_PRINT_PT, va="center",
+                        arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "#777777"} if moved else None)
         ax.set_xlabel("Число участников")
         ax.set_ylabel("Доля низких результатов, %")
         ax.set_ylim(0, min(100, max(points["share"].max(), curves["hi998"].max()) * 1.1 + 1))
-        ax.set_title(f"{title}\n{funnel_limits_note(points)}", fontsize=9)
-        ax.legend(fontsize=6.5, frameon=False, loc="upper right")
+        ax.set_title(f"{title}\n{_wrap(funnel_limits_note(points), 80)}", fontsize=9)
+        ax.legend(fontsize=MIN_PRINT_PT, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
         _russian_ticks(ax)
     return ax
 
@@ -345,7 +407,8 @@ def funnel_charts(panels: list[tuple[pd.DataFrame, pd.DataFrame, str]]) -> plt.F
     if not panels:
         return None
     with theme():
-        fig, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 4.4), squeeze=False,
+        fig, axes = plt.subplots(len(panels), 1, figsize=(PRINT_WIDTH_IN, min(5.4, PRINT_HEIGHT_IN / len(panels))
+                                                          * len(panels)), squeeze=False,
                                  FigureClass=ThemedFigure)
         for ax, (points, curves, title) in zip(axes.flat, panels):
             funnel_panel(points, curves, title, ax=ax)
@@ -362,17 +425,17 @@ def gap_chart(gap: pd.DataFrame, ax=None) -> plt.Figure | None:
     if gap.empty:
         return None
     with theme():
-        fig, ax, own = _axes(ax, (7, 3.4))
+        fig, ax, own = _axes(ax, (PRINT_WIDTH_IN, 3.4))
         for title, part in gap.groupby("title"):
             ax.plot(part["year"], part["gap"], marker="o", label=title)
             last = part.iloc[-1]
-            ax.annotate(ru_number(last["gap"], 1), (last["year"], last["gap"]), fontsize=7, xytext=(4, 0),
+            ax.annotate(ru_number(last["gap"], 1), (last["year"], last["gap"]), fontsize=MIN_PRINT_PT, xytext=(4, 0),
                         textcoords="offset points")
         ax.set_xlabel("Год")
         ax.set_ylabel("Разрыв, баллов")
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
-        ax.set_title("Разрыв среднего балла ГИА: 10 % лучших минус 10 % худших школ")
-        ax.legend(fontsize=7, frameon=False)
+        ax.set_title("Разрыв среднего балла ГИА: 10 % лучших минус 10 % худших школ", fontsize=9.5)
+        ax.legend(fontsize=MIN_PRINT_PT, frameon=False)
         _russian_ticks(ax)
         if own:
             fig.tight_layout()
@@ -390,7 +453,7 @@ def trend_panel(trends: pd.DataFrame, assessment: str, title: str, ax=None):
             part = trends[(trends["assessment"] == assessment) & (trends["group"] == group)].sort_values("year")
             if not part.empty:
                 ax.plot(part["year"], part["mean_score"], style, marker="o", ms=3, label=TREND_GROUP_TITLES[group])
-        ax.set_title(_short(title, 30), fontsize=9)
+        ax.set_title(_wrap(title, 22), fontsize=8.5)
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
         _russian_ticks(ax)
     return ax
@@ -402,12 +465,18 @@ def mean_trend_chart(trends: pd.DataFrame, titles: dict[str, str]) -> plt.Figure
         return None
     assessments = [a for a in titles if a in set(trends["assessment"])]
     with theme():
-        fig, axes = plt.subplots(1, len(assessments), figsize=(3.2 * len(assessments), 2.8), squeeze=False,
+        cols = min(3, len(assessments))
+        rows = int(np.ceil(len(assessments) / cols))
+        fig, axes = plt.subplots(rows, cols, figsize=(PRINT_WIDTH_IN, 2.5 * rows + 0.8), squeeze=False,
                                  FigureClass=ThemedFigure)
         for ax, a in zip(axes.flat, assessments):
             trend_panel(trends, a, titles[a], ax=ax)
-        axes[0, 0].set_ylabel("Средний балл")
-        axes[0, 0].legend(fontsize=7, frameon=False)
-        fig.suptitle("Средний балл ГИА: все школы и ШНОР", fontsize=10)
-        fig.tight_layout()
+        for ax in list(axes.flat)[len(assessments):]:
+            ax.axis("off")
+        for row in axes:
+            row[0].set_ylabel("Средний балл")
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        fig.suptitle("Средний балл ГИА: все школы и ШНОР", fontsize=9.5)
+        fig.tight_layout(rect=(0, 0.35 / fig.get_figheight(), 1, 1))
+        fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=MIN_PRINT_PT, frameon=False)
     return fig

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .labels import assessment_title
+from .labels import assessment_title, indicator_numbers, natural_sort
 from ..reports.dynamics import Dynamics
 from ..reports.dynamics import change_tests
 from .labels import plural, programme_period_note
@@ -75,6 +75,7 @@ def indicator_table(indicators: pd.DataFrame, year: int) -> pd.DataFrame:
     table = indicators.copy()
     table["title"] = [indicator_title(i, year) for i in table["id"]]
     table["note"] = [indicator_note(u, s) for u, s in zip(table["untestable"], table["significant"])]
+    table["number"] = indicator_numbers(table["id"], "norilsk")  # the dynamics indicators are Norilsk's 2.3.1, 3.3.3
     return table
 
 
@@ -139,7 +140,7 @@ def verdict_table(d: Dynamics, school_ids=None, assessments=None) -> pd.DataFram
     table["verdict_title"] = table["verdict"].map(VERDICT_TITLES)
     table["method_title"] = table["method"].map(METHOD_TITLES).fillna("—")
     table["q_value_title"] = table["q_value"].map(q_value_text)
-    return table.sort_values(["school_name", "assessment"])
+    return natural_sort(table.sort_values("assessment", kind="stable"), ["school_name"])
 
 
 #: Titles of the groups of procedures a ШНОР is judged over (Norilsk 2.3.1).

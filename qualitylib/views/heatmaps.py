@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from .dynamics import LEVEL_NAMES, grid_labels
-from .html import CSS, HTML
-from .labels import ru_number
+from .html import CSS, HTML, header
+from .labels import natural_sort, ru_number
 
 #: Colours of the five status/change levels (1: best ... 5: needs the most attention).
 LEVEL_COLOURS = {1: "#2c7bb6", 2: "#1a9641", 3: "#ffd92f", 4: "#fdae61", 5: "#d7191c"}
@@ -42,7 +42,7 @@ HEAT_CSS = """
 .ql-heat{border-collapse:collapse;font-size:11px;margin:6px 0 14px 0}
 .ql-heat th{background:#ddebf7;padding:3px 5px;border:1px solid #b4c6e7;vertical-align:bottom;font-weight:bold}
 .ql-heat th.ql-row{text-align:left !important;font-weight:normal;background:#fff;border:1px solid #d9d9d9;
-  white-space:nowrap;max-width:26em;overflow:hidden;text-overflow:ellipsis}
+  white-space:normal;min-width:14em;max-width:26em}
 .ql-heat td{padding:3px 5px;border:1px solid #fff;text-align:center !important;white-space:nowrap;min-width:4.2em;
   -webkit-print-color-adjust:exact;print-color-adjust:exact}
 .ql-heat td.ql-mark{font-weight:bold;outline:2px solid #000;outline-offset:-3px}
@@ -93,10 +93,15 @@ def _cell(text: str, fill: str, marked: bool = False, empty: bool = False) -> st
     return f'<td{attr} style="background:{fill};color:{text_colour(fill)}">{text}</td>'
 
 
+def _keep_number(name: str) -> str:
+    """An escaped school name whose «№» stays on the line of its number."""
+    return html.escape(name).replace("№ ", "№\u00a0")
+
+
 def _heat(rows: list[str], columns: list[str], cells: list[list[str]], corner: str, legend: str) -> HTML:
     head = f'<th class="ql-row">{html.escape(corner)}</th>' + "".join(
-        f"<th>{html.escape(str(c))}</th>" for c in columns)
-    body = "".join(f'<tr><th class="ql-row" title="{html.escape(name)}">{html.escape(name)}</th>{"".join(row)}</tr>'
+        f"<th>{header(str(c))}</th>" for c in columns)
+    body = "".join(f'<tr><th class="ql-row">{_keep_number(name)}</th>{"".join(row)}</tr>'
                    for name, row in zip(rows, cells))
     return HTML(CSS + HEAT_CSS + f'<p class="ql-legend">{legend}</p><table class="ql-heat"><thead><tr>{head}'
                 f"</tr></thead><tbody>{body}</tbody></table>")
@@ -170,7 +175,7 @@ def level_table(grid: pd.DataFrame, titles: dict[str, str]) -> HTML:
     if grid.empty:
         return HTML(CSS + '<p class="ql-note">Нет школ с результатами двух лет подряд.</p>')
     order = [a for a in titles if a in set(grid["assessment"])]
-    schools = grid.drop_duplicates("school_id").sort_values("school_name")
+    schools = natural_sort(grid.drop_duplicates("school_id"), ["school_name"])
     cells = grid.drop_duplicates(["school_id", "assessment"])
     cells = cells.assign(label=grid_labels(cells)).set_index(["school_id", "assessment"])
     rows = []

@@ -6,8 +6,7 @@ a word as well as a colour.
 from __future__ import annotations
 
 import html
-from pathlib import Path
-
+import re
 import pandas as pd
 
 from .labels import COLUMN_TITLES, params_frame, ru_number
@@ -33,6 +32,37 @@ CSS = """
 """
 
 
+_VOWELS = set("аеёиоуыэюяaeiouy")
+_NO_BREAK_BEFORE = set("ьъй")
+_WORD = re.compile(r"[А-Яа-яЁёA-Za-z]{9,}")
+
+
+def _hyphenate(word: str) -> str:
+    """Soft hyphens (``&shy;``) at the syllable joints of a long word (V-CV and VC-CV; none before ь, ъ, й).
+
+    A browser breaks a header there only when the column is too narrow, with a visible hyphen;
+    otherwise the word reads whole. Three letters at least stay on each side.
+    """
+    low = word.lower()
+    out, last = [], 0
+    for i in range(3, len(word) - 2):
+        a, b, c = low[i - 1], low[i], low[i + 1]
+        if b in _NO_BREAK_BEFORE or c in _NO_BREAK_BEFORE and b not in _VOWELS:
+            continue
+        v_cv = a in _VOWELS and b not in _VOWELS and c in _VOWELS
+        vc_cv = (a not in _VOWELS and b not in _VOWELS and c in _VOWELS and low[i - 2] in _VOWELS)
+        if (v_cv or vc_cv) and i - last >= 3:
+            out.append(word[last:i])
+            last = i
+    out.append(word[last:])
+    return "&shy;".join(out)
+
+
+def header(text: str) -> str:
+    """An escaped column header whose long words may break, with a hyphen, at their syllables."""
+    return _WORD.sub(lambda m: _hyphenate(m.group(0)), html.escape(text))
+
+
 class HTML:
     """An HTML fragment displayed by Jupyter as ``text/html``."""
 
@@ -44,6 +74,10 @@ class HTML:
 
     def __str__(self) -> str:
         return self.text
+
+
+#: Tables of this many columns or more print in a smaller font (see the report template).
+DENSE_COLUMNS = 9
 
 
 #: Decimals shown for float columns (default 1).
@@ -58,18 +92,24 @@ COUNT_COLUMNS = {"n_prev", "n_now", "participants", "numerator", "denominator", 
 WHOLE_IF_INTEGRAL = {"value", "prev_value", "change"}
 
 
-def _fmt(value, col: str) -> tuple[str, bool]:
+def cell_text(value, col: str) -> tuple[str, bool]:
+    """A cell as plain text (Word, Excel notes) and whether it is a number: «—» for none, decimal commas."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "—", False
     if isinstance(value, float) and col in COUNT_COLUMNS | WHOLE_IF_INTEGRAL and value.is_integer():
         return str(int(value)), True
     if isinstance(value, float):
         if col == "p_value" and value < 0.001:
-            return "&lt;0,001", True
+            return "<0,001", True
         return ru_number(value, DECIMALS.get(col, 1)), True
     if isinstance(value, (int,)) or hasattr(value, "dtype"):
         return str(value), True
-    return html.escape(str(value)).replace("\n", "<br>"), False
+    return str(value), False
+
+
+def _fmt(value, col: str) -> tuple[str, bool]:
+    text, numeric = cell_text(value, col)
+    return html.escape(text).replace("\n", "<br>"), numeric
 
 
 #: Cell classes for words that carry a status (the word itself stays in the cell).
@@ -105,7 +145,7 @@ def table(frame: pd.DataFrame, columns: list[str] | None = None, flags: dict[str
     flags = flags or {}
     if frame.empty:
         return HTML(CSS + f'<p class="ql-note">{html.escape(empty)}</p>')
-    head = "".join(f"<th>{html.escape(COLUMN_TITLES.get(c, c))}</th>" for c in columns)
+    head = "".join(f"<th>{header(COLUMN_TITLES.get(c, c))}</th>" for c in columns)
     body = []
     for row in frame[columns].itertuples(index=False, name=None):
         cells = []
@@ -124,7 +164,8 @@ def table(frame: pd.DataFrame, columns: list[str] | None = None, flags: dict[str
                 continue
             cells.append(f'<td class="ql-num">{text}</td>' if numeric else f"<td>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return HTML(CSS + f'<table class="ql-table"><thead><tr>{head}</tr></thead><tbody>'
+    dense = " ql-dense" if len(columns) >= DENSE_COLUMNS else ""
+    return HTML(CSS + f'<table class="ql-table{dense}"><thead><tr>{head}</tr></thead><tbody>'
                 + "".join(body) + "</tbody></table>")
 
 
@@ -134,13 +175,36 @@ def paragraphs(sentences: list[str], css_class: str = "ql-summary") -> HTML:
     return HTML(CSS + f'<div class="{css_class}">{inner}</div>')
 
 
+def programme_title(params: dict) -> str | None:
+    """The title of the municipality's programme named in ``params``, or ``None``."""
+    from ..data.programmes import programme_for
+    from ..exceptions import QualitylibError
+
+    if not params.get("programme"):
+        return None
+    try:
+        return programme_for(params)[0].title
+    except QualitylibError:  # the notebook reports a broken programme where it uses it
+        return None
+
+
 def title_block(region: str, municipality: str | None, year: int, params: dict) -> HTML:
-    """The report's heading line: region, municipality, year and the parameters file."""
+    """The report's heading line: region, municipality, year and the municipality's programme."""
     where = municipality or "весь регион"
-    source = ", ".join(Path(p).name for p in params.get("_source", []))
+    title = programme_title(params)
+    programme = (f'<p class="ql-summary"><b>Программа:</b> {html.escape(title)}</p>' if title else "")
     return HTML(CSS + f'<p class="ql-summary"><b>Регион:</b> {html.escape(region)} · <b>Муниципалитет:</b> '
-                f"{html.escape(where)} · <b>Год:</b> {int(year)}</p>"
-                f'<p class="ql-note">Параметры: {html.escape(source)}</p>')
+                f"{html.escape(where)} · <b>Год:</b> {int(year)}</p>" + programme)
+
+
+def method_appendix(params: dict, report: str) -> HTML:
+    """The appendix «Методика и параметры» of ``report`` (see :mod:`qualitylib.views.method`) in sentences."""
+    from .method import method_sections
+
+    parts = []
+    for title, sentences in method_sections(params, report, programme_title(params)):
+        parts.append(f"<h3>{html.escape(title)}</h3>" + "".join(f"<p>{html.escape(s)}</p>" for s in sentences))
+    return HTML(CSS + '<div class="ql-summary ql-method">' + "".join(parts) + "</div>")
 
 
 def params_table(params: dict) -> HTML:

@@ -69,7 +69,7 @@ def indicator_table(group: pd.DataFrame, year: int) -> HTML:
     top = float(np.nanmax(values)) if np.isfinite(values).any() else 1.0
     data["bar"] = [bars([row.prev_value, row.value], [PREVIOUS_COLOUR, STATUS_COLOURS[row.status]], top)
                    for row in data.itertuples()]
-    columns = ["id", "title", "numerator", "denominator", "prev_value", "value", "bar", "target", "status_title",
+    columns = ["number", "title", "numerator", "denominator", "prev_value", "value", "bar", "target", "status_title",
                "target_note"]
     return HTML(BAR_CSS + f"<h4>{html.escape(title)}</h4>"
                 + table(data, columns, status_columns=("status_title",), raw_columns=("bar",)).text)

@@ -21,7 +21,7 @@ from ..rules.identification import join_within
 from ..rules.objectivity import MIN_PUPILS
 from ..rules.risk import DEFICITS, LABS, join_labels
 from .heatmaps import fail_share_table
-from .labels import assessment_title, assessment_titles, plural, programme_period_note, ru_number
+from .labels import assessment_title, assessment_titles, natural_sort, plural, programme_period_note, ru_number
 
 #: Laboratory column -> subject, as the risk table names what is missing.
 LAB_TITLES = {"lab_physics": "физика", "lab_chemistry": "химия", "lab_biology": "биология",
@@ -155,6 +155,26 @@ def risk_texts(risk: pd.DataFrame, high: pd.DataFrame, params: dict) -> pd.DataF
         "recommendations": join_labels(deficits, {c: f"{DEFICIT_NAMES[c][0].upper()}{DEFICIT_NAMES[c][1:]}: "
                                                      f"{texts[c].strip()}" for c in DEFICITS}, "\n"),
     }, index=risk.index)
+
+
+def recommendations_by_deficit(risk: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """One row per deficit the schools at risk share: ``deficit``, ``school_names`` (their names in natural
+    order), ``schools_count`` and the ``recommendation`` of the parameters, instead of the same text
+    repeated for every school.
+
+    ``risk`` holds the schools at risk with ``deficit_codes`` (``;``-separated codes of
+    :data:`qualitylib.rules.risk.DEFICITS`) and ``school_name``.
+    """
+    codes = risk["deficit_codes"].fillna("").astype(str).str.split(";")
+    rows = []
+    for code in DEFICITS:
+        having = risk[codes.map(lambda parts, c=code: c in parts)]
+        if having.empty:
+            continue
+        names = natural_sort(having, ["school_name"])["school_name"].astype(str)
+        rows.append({"deficit": DEFICIT_NAMES[code][0].upper() + DEFICIT_NAMES[code][1:], "school_names": "; ".join(names),
+                     "schools_count": len(names), "recommendation": params["recommendations"][code].strip()})
+    return pd.DataFrame(rows, columns=["deficit", "school_names", "schools_count", "recommendation"])
 
 
 def pair_texts(pairs: pd.DataFrame) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 
@@ -71,6 +72,21 @@ def assessment_titles(codes: str, sep: str = "; ") -> str:
     return sep.join(assessment_title(a) for a in codes.split(";") if a)
 
 
+def indicator_numbers(ids, programme: str | None) -> list[str]:
+    """The numbers a reader knows indicators by: the programme's own («norilsk.2.3.1.1» of the programme
+    ``norilsk`` -> «2.3.1.1»), or, for an indicator a programme takes from another one, its place in
+    the programme's list («3»).
+    """
+    out = []
+    for position, code in enumerate(ids, start=1):
+        code = str(code)
+        if programme and code.startswith(f"{programme}."):
+            out.append(code[len(programme) + 1:])
+        else:
+            out.append(str(position))
+    return out
+
+
 COLUMN_TITLES: dict[str, str] = {
     "school_id": "Код ОО",
     "school_name": "Школа",
@@ -105,6 +121,9 @@ COLUMN_TITLES: dict[str, str] = {
     "pupils_failing_pct": "4.5 Неуспевающие, %",
     "deficit_codes": "Коды дефицитов",
     "deficits": "Дефициты",
+    "deficit": "Дефицит",
+    "schools_count": "Число школ",
+    "school_names": "Школы",
     "recommendations": "Адресные рекомендации",
     "social_index": "Индекс социального благополучия",
     "components": "Показателей в индексе",
@@ -122,6 +141,7 @@ COLUMN_TITLES: dict[str, str] = {
     "same_municipality": "Тот же муниципалитет",
     "note": "Примечание",
     "id": "Код показателя",
+    "number": "№",
     "title": "Показатель",
     "numerator": "Числитель",
     "denominator": "Знаменатель",
@@ -132,6 +152,8 @@ COLUMN_TITLES: dict[str, str] = {
     "n_now": "Участников в этом году",
     "share_prev": "Доля низких в прошлом году, %",
     "share_now": "Доля низких в этом году, %",
+    "share_lo": "Нижняя граница 95 % интервала, %",
+    "share_hi": "Верхняя граница 95 % интервала, %",
     "lo_prev": "Нижняя граница 95 % (прошлый год), %",
     "hi_prev": "Верхняя граница 95 % (прошлый год), %",
     "lo_now": "Нижняя граница 95 % (этот год), %",
@@ -231,3 +253,29 @@ def params_frame(params: dict) -> pd.DataFrame:
     walk("", {k: v for k, v in params.items() if not k.startswith("_")})
     return pd.DataFrame(rows, columns=["parameter", "value"]).rename(
         columns={"parameter": "Параметр", "value": "Значение"})
+
+
+#: 0/1 columns that a reader's table shows as «да»/«нет».
+FLAG_COLUMNS = {"criterion_1", "criterion_2", "shnor", "risk", "area_material", "area_staff", "area_pupils",
+                "area_results", "shnsu", "target_met", "marked", "same_municipality", "has_context", "inflated_flag"}
+
+
+def reader_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table as a reader opens it in Excel: 0/1 flags as «да»/«нет», Russian column titles."""
+    out = frame.copy()
+    for col in FLAG_COLUMNS & set(out.columns):
+        values = pd.to_numeric(out[col], errors="coerce")
+        out[col] = values.map({1: "да", 0: "нет"}).astype(object).where(values.notna(), None)
+    return out.rename(columns=COLUMN_TITLES)
+
+
+def natural_key(text) -> tuple:
+    """A sort key that orders numbers inside names by value: «школа № 2» before «школа № 17»."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part.lower())
+                 for part in re.split(r"(\d+)", str(text)) if part)
+
+
+def natural_sort(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame`` sorted by ``columns`` in natural order (see :func:`natural_key`), stable."""
+    order = sorted(range(len(frame)), key=lambda i: tuple(natural_key(frame[c].iat[i]) for c in columns))
+    return frame.iloc[order]

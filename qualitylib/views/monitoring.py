@@ -18,13 +18,13 @@ import pandas as pd
 from ..data.deadlines import Deadline, text_column
 from .labels import plural
 from ..reports.monitoring import Monitoring
-from .labels import period_years, ru_number
+from .labels import indicator_numbers, period_years, ru_number
 
 #: Russian titles of the indicator status codes.
 STATUS_TITLES = {"met": "выполнен", "not_met": "не выполнен", "no_data": "нет данных", "no_target": "цель не задана"}
 
 #: Columns of :func:`indicator_frame`, in order.
-INDICATOR_VIEW_COLUMNS = ["id", "title", "group", "unit", "period", "numerator", "denominator", "value",
+INDICATOR_VIEW_COLUMNS = ["id", "number", "title", "group", "unit", "period", "numerator", "denominator", "value",
                           "prev_numerator", "prev_denominator", "prev_value", "change", "target", "target_note",
                           "status", "status_title", "programme", "source", "source_title", "round"]
 
@@ -93,6 +93,8 @@ def indicator_frame(indicators: pd.DataFrame) -> pd.DataFrame:
     out["target"] = pd.Series([target_text(r.target_direction, r.target_value, bool(r.target_relative), r.unit)
                                for r in indicators.itertuples()], index=indicators.index, dtype=object)
     out["status_title"] = indicators["status"].map(STATUS_TITLES).astype(object)
+    programme = str(indicators["programme"].iloc[0]) if len(indicators) else None
+    out["number"] = pd.Series(indicator_numbers(indicators["id"], programme), index=indicators.index, dtype=object)
     return out[INDICATOR_VIEW_COLUMNS]
 
 

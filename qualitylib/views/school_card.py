@@ -7,7 +7,7 @@ from ..data.schema import MONITORING
 from ..reports.school_card import SchoolCard
 from . import charts, html
 from .identification import present
-from .labels import assessment_title
+from .labels import assessment_title, ru_number
 
 
 def school_card(card: SchoolCard | None, school_id: str = "") -> list:
@@ -48,9 +48,12 @@ def school_card(card: SchoolCard | None, school_id: str = "") -> list:
                             flags={c: "риск" for c in ("area_material", "area_staff", "area_pupils", "area_results")}))
     if len(card.monitoring):
         titles_mon = {c.name: c.title for c in MONITORING.columns}
+        flags = {c.name for c in MONITORING.columns if c.kind == "flag"}
         values = card.monitoring.iloc[0].drop(["year", "school_id"]).dropna()
         frame = pd.DataFrame({"title": [titles_mon.get(k, k) for k in values.index],
-                              "value": [str(int(v)) if float(v).is_integer() else str(v) for v in values]})
+                              "value": [("да" if int(v) == 1 else "нет") if k in flags
+                                        else str(int(v)) if float(v).is_integer() else ru_number(float(v))
+                                        for k, v in values.items()]})
         items.append(html.table(frame, ["title", "value"]))
     if shnor["shnor"] == 1:
         pairs = shown.pairs[shown.pairs["school_id"] == card.school_id]

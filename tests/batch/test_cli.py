@@ -100,3 +100,18 @@ def test_messages_never_print_terminal_control_characters(tmp_path, capsys):
     assert code == 2
     assert "\x1b" not in err and "\u200b" not in err
     assert "[U+001B][31mКрасный[U+200B]" in err
+
+
+def test_excel_option_writes_csv_russian_excel_opens(tmp_path):
+    out = tmp_path / "shnor.csv"
+    assert main(["identify", "--data", SAMPLE, "--year", "2026", "--municipality", "Полысаево", "--out", str(out),
+                 "--excel"]) == 0
+    raw = out.read_bytes()
+    assert raw.startswith("\ufeff".encode("utf-8"))  # the BOM: Excel reads the file as UTF-8
+    table = pd.read_csv(out, sep=";", decimal=",", encoding="utf-8-sig")
+    assert {"Код ОО", "Школа", "ШНОР", "Критерий 1", "Основания"} <= set(table.columns)
+    assert set(table["ШНОР"]) <= {"да", "нет"} and (table["ШНОР"] == "да").any()
+    machine = pd.read_csv(tmp_path / "m.csv") if main(["identify", "--data", SAMPLE, "--year", "2026",
+                                                       "--municipality", "Полысаево", "--out",
+                                                       str(tmp_path / "m.csv")]) == 0 else None
+    assert (table["ШНОР"] == "да").sum() == machine["shnor"].sum()

@@ -1,8 +1,10 @@
 """Excel workbooks: Russian headers, frozen header, autofilter, fills, atomic writes."""
+import datetime as dt
+
 import openpyxl
 import pandas as pd
 
-from qualitylib.batch.excel import FLAG_FILL, write_workbook
+from qualitylib.batch.excel import CREATOR, FLAG_FILL, write_workbook
 
 
 def test_sheet_layout_and_fills(tmp_path):
@@ -17,11 +19,30 @@ def test_sheet_layout_and_fills(tmp_path):
     assert sheet["C2"].alignment.wrap_text
 
 
-def test_document_properties_are_fixed(tmp_path):
+def test_document_properties_carry_the_true_date(tmp_path):
     frame = pd.DataFrame({"school_id": ["A"], "risk": [1]})
     book = openpyxl.load_workbook(write_workbook(tmp_path / "a.xlsx", [("Риск", frame, ("risk",))]))
-    assert book.properties.creator == "qualitylib"
-    assert book.properties.created.year == 2000
+    assert book.properties.creator == CREATOR
+    assert book.properties.created.date() == dt.date.today()
+
+
+def test_sheets_are_ready_to_print(tmp_path):
+    frame = pd.DataFrame({"school_id": ["A", "B"], "school_name": ["МБОУ «Средняя общеобразовательная школа № 1 "
+                                                                    "имени героя»", "Школа № 2"],
+                          "criterion_1": [1, 0], "share": [45.0, 7.25], "participants": [20, 31]})
+    sheet = openpyxl.load_workbook(write_workbook(tmp_path / "p.xlsx", [("ШНОР", frame, ("criterion_1",))],
+                                                  caption="Полысаево, 2026"))["ШНОР"]
+    # flags in words, the «да» filled; numbers with formats, the share as a percentage
+    assert [sheet["C2"].value, sheet["C3"].value] == ["да", "нет"]
+    assert sheet["C2"].fill.start_color.rgb.endswith(FLAG_FILL.start_color.rgb[-6:])
+    assert sheet["D2"].value == 45.0 and sheet["D2"].number_format == '0.0" %"'
+    assert sheet["E2"].number_format == "0"
+    assert sheet["B2"].alignment.wrap_text and not sheet["B3"].value.startswith("МБОУ")
+    # A4 landscape, fitted to the width, header repeated, caption and page numbers
+    assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == 9  # A4
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+    assert sheet.page_setup.fitToHeight == 0 and sheet.print_title_rows == "$1:$1"
+    assert sheet.oddHeader.center.text == "ШНОР — Полысаево, 2026" and sheet.oddFooter.right.text == "Стр. &P из &N"
 
 
 def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
@@ -60,9 +81,8 @@ def test_text_starting_like_a_formula_is_written_as_text(tmp_path):
     assert [r[1].value for r in rows] == [-5, 0, 3, 4, 5, 6] and rows[0][1].data_type == "n"
     assert rows[0][2].value == -1.5 and rows[0][2].data_type == "n"
 
-    # the registry: a school name and a recommendation text from the parameters file
+    # the registry: a school name and a municipality name (the region registry's Сводка and Параметры)
     params = load_params()
-    params["recommendations"]["internet"] = "=HYPERLINK(\"http://evil.example\")"
     shnor = pd.DataFrame({"school_id": ["S1"], "school_name": ["=1+1"], "municipality": ["@М"],
                           "criterion_1": [1], "criterion_2": [0], "low_results": [1], "low_results_prev": [1],
                           "reasons": ["-2+3"], "shnor": [1]})
@@ -70,7 +90,8 @@ def test_text_starting_like_a_formula_is_written_as_text(tmp_path):
     from qualitylib.batch.excel import REGISTRY_COLUMNS
     risk = pd.DataFrame({c: empty["risk"] for c in REGISTRY_COLUMNS["risk"] + ["risk"]})
     pairs = pd.DataFrame({c: empty["pairs"] for c in REGISTRY_COLUMNS["pairs"]})
-    book = openpyxl.load_workbook(write_registry(tmp_path / "registry.xlsx", shnor, risk, pairs, params))
+    book = openpyxl.load_workbook(write_registry(tmp_path / "registry.xlsx", shnor, risk, pairs, params,
+                                                 params_by_municipality={"=HYPERLINK(\"http://evil.example\")": params}))
     cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     values = {c.value for c in cells}

@@ -56,8 +56,8 @@ def test_partial_rerun_keeps_every_municipality_of_the_region(region, tmp_path, 
     assert manifest_of(tmp_path) == manifest
     rows = index_rows(base_of(tmp_path))
     assert len(rows) == 2 and rows[0].startswith("<tr><td>Северный</td><td class=\"num\">2</td>")
-    assert "severnyy/01_identification.html" in rows[0] and "2026-01-01 10:00" in rows[0]
-    assert "2026-02-02" not in rows[0] and "2026-01-01" not in rows[1]
+    assert "severnyy/01_identification.html" in rows[0] and "01.01.2026 10:00" in rows[0]
+    assert "02.02.2026" not in rows[0] and "01.01.2026" not in rows[1]
     # the region registry still lists Северный's ШНОР (S2)
     sheet = openpyxl.load_workbook(base_of(tmp_path) / "registry.xlsx")["ШНОР"]
     assert [r[:3] for r in sheet.iter_rows(min_row=2, values_only=True)] == [("S2", "Школа № 2", "Северный")]

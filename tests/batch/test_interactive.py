@@ -47,9 +47,17 @@ print(json.dumps({{"before": before, "lower": lower, "after": sorted(view.tables
                   "threshold": view.params["identification"]["threshold_pct"],
                   "criterion_2": view.params["identification"]["criterion_2"],
                   "card": " ".join(str(i) for i in view.card_items if hasattr(i, "text")),
-                  "saved": str(saved)}}))
+                  "saved": str(saved), "stale": view.stale.value, "message": view.message.value}}))
 """
     out = run_with_probe("01_identification.ipynb", probe)
+    # the static sections below the panel are said to show the first computation
+    assert "исходный расчёт (Полысаево, 2026 год, порог 30 %)" in out["stale"]
+    book = __import__("openpyxl").load_workbook(out["saved"])
+    assert book.sheetnames[-1] == "Параметры расчёта"
+    what_if = dict(book["Параметры расчёта"].iter_rows(min_row=2, values_only=True))
+    assert what_if["Порог низкого результата, %"] == 20 and what_if["Критерий 2"] == "та же процедура в оба года"
+    assert "Код ОО" not in [c.value for c in book["ШНОР"][1]] and "Школа" in [c.value for c in book["ШНОР"][1]]
+    assert "share_lo" not in out["card"] and "Нижняя граница 95 %" in out["card"]
     assert out["threshold"] == 20 and out["criterion_2"] == "same"
     assert out["after"] == out["expected"]
     assert set(out["lower"]) > set(out["before"])      # a lower threshold lists more schools in Полысаево

@@ -68,7 +68,9 @@ def test_level_table_colours_labels_and_order():
     out = level_table(grid, {"vpr.math.5": "ВПР математика 5 кл.", "oge.math.9": "ОГЭ математика",
                              "ege.russian.11": "ЕГЭ русский"})
     # rows by name (А, Б), columns in the order of titles, absent assessments left out
-    assert re.findall(r"<th>(.*?)</th>", out.text) == ["ВПР математика 5 кл.", "ОГЭ математика"]
+    # long words of a header may break at soft hyphens
+    assert [t.replace("&shy;", "") for t in re.findall(r"<th>(.*?)</th>", out.text)] == [
+        "ВПР математика 5 кл.", "ОГЭ математика"]
     assert cells(out) == [(LEVEL_COLOURS[1], "0% =<br>синий"), (NO_DATA, "нет<br>данных"),
                           (LEVEL_COLOURS[5], "46% ↑<br>красный"), (NO_DATA, "—")]
     assert level_table(grid.iloc[:0], {}).text.count("<table") == 0

@@ -31,13 +31,14 @@ def test_risk_area_table_counts_and_bars():
 
 def test_indicator_table_scale_colours_and_escaping():
     group = pd.DataFrame({
-        "id": ["a.1", "a.2"], "title": ["Доля <b>ШНОР</b>", "Доля педагогов"], "group": ["Кадры"] * 2,
+        "id": ["a.1", "a.2"], "number": ["1", "2"], "title": ["Доля <b>ШНОР</b>", "Доля педагогов"], "group": ["Кадры"] * 2,
         "unit": ["%"] * 2, "numerator": [1, 40], "denominator": [2, 50], "value": [50.0, 80.0],
         "prev_value": [np.nan, 60.0], "target": ["рост за год", "не менее 90"], "status": ["no_data", "not_met"],
         "status_title": ["нет данных", "не выполнен"], "target_note": ["", ""],
     })
     out = indicator_table(group, 2026).text
     assert "<h4>Кадры (%)</h4>" in out
+    assert "a.1" not in out  # the reader sees the programme's number, not the catalogue code
     assert "Доля &lt;b&gt;ШНОР&lt;/b&gt;" in out and "<b>ШНОР</b>" not in out
     # one scale for the group: its largest value, 80
     assert widths(out) == [("0.0", PREVIOUS_COLOUR), ("62.5", STATUS_COLOURS["no_data"]),

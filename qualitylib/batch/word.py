@@ -1,0 +1,346 @@
+"""Word documents of the identification report (01) and the analytical note (03), written with python-docx.
+
+Built from the same report objects and views as the notebooks (:func:`qualitylib.reports.identification.
+build_identification` through :func:`qualitylib.views.identification.present`, :class:`qualitylib.reports.
+monitoring.Monitoring` through :func:`qualitylib.views.monitoring.note_view`), not converted from HTML:
+headings, tables whose header row repeats on every page, landscape sections for wide tables, the
+charts as pictures, and the appendix «Методика и параметры». Files are written atomically.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import io
+from pathlib import Path
+
+import pandas as pd
+from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from ..data.io import atomic_path
+from ..views.heatmaps import share_colours
+from ..views.html import DENSE_COLUMNS, STATUS_CLASSES, cell_text, programme_title
+from ..views.labels import COLUMN_TITLES, assessment_title, ru_number
+from ..views.method import method_sections
+
+HEADER_FILL = "DDEBF7"
+FLAG_FILL = "F8CBAD"
+#: Fills of the status words (the same colours as the HTML report).
+STATUS_FILLS = {"ql-ok": "C6EFCE", "ql-bad": "FFC7CE", "ql-none": "EDEDED", "ql-warn": "FFEB9C"}
+#: The width of a chart on a portrait page, cm.
+PICTURE_CM = 16.5
+
+
+def _shade(cell, fill: str) -> None:
+    tc_pr = cell._tc.get_or_add_tcPr()
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    tc_pr.append(shd)
+
+
+def _repeat_header(row) -> None:
+    """Mark a table row as a header row Word repeats at the top of every page (``w:tblHeader``)."""
+    tr_pr = row._tr.get_or_add_trPr()
+    flag = OxmlElement("w:tblHeader")
+    flag.set(qn("w:val"), "true")
+    tr_pr.append(flag)
+    cant_split = OxmlElement("w:cantSplit")
+    tr_pr.append(cant_split)
+
+
+def column_widths(texts: list[list[str]], total_cm: float) -> list[float]:
+    """Column widths (cm) summing to ``total_cm``: by each column's longest text, capped at 45 characters,
+    never narrower than its longest word (so a word is not broken letter by letter)."""
+    longest = [min(45, max((len(t) for t in col), default=4)) + 3 for col in texts]
+    words = [max((len(w) for t in col for w in t.split()), default=4) + 2 for col in texts]
+    weights = [max(a, b) for a, b in zip(longest, words)]
+    scale = total_cm / sum(weights)
+    return [w * scale for w in weights]
+
+
+class Report:
+    """A Word document being written: headings, sentences, tables, pictures, orientation."""
+
+    def __init__(self, title: str, region: str, municipality: str | None, year: int, params: dict,
+                 date: _dt.date | None = None):
+        self.doc = Document()
+        style = self.doc.styles["Normal"]
+        style.font.name = "DejaVu Sans"
+        style.font.size = Pt(10)
+        section = self.doc.sections[0]
+        section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+        for side in ("left_margin", "right_margin"):
+            setattr(section, side, Cm(1.5))
+        section.top_margin, section.bottom_margin = Cm(1.5), Cm(1.5)
+        self._page_numbers(section)
+        self.doc.core_properties.title = title
+        self.doc.core_properties.language = "ru-RU"
+        self.doc.core_properties.author = "Отдел мониторинга качества образования"
+        now = _dt.datetime.now()
+        self.doc.core_properties.created = now
+        self.doc.core_properties.modified = now
+        self.landscape = False
+        self.doc.add_heading(title, level=0)
+        where = municipality or "весь регион"
+        self.paragraph(f"Регион: {region} · Муниципалитет: {where} · Год: {int(year)}")
+        programme = programme_title(params)
+        if programme:
+            self.paragraph(f"Программа: {programme}")
+        self.paragraph(f"Сформировано {(date or _dt.date.today()):%d.%m.%Y}.", size=9)
+
+    @staticmethod
+    def _page_numbers(section) -> None:
+        """«Стр. N» in the footer (a PAGE field Word fills in)."""
+        par = section.footer.paragraphs[0]
+        par.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        par.add_run("Стр. ").font.size = Pt(8)
+        run = par.add_run()
+        run.font.size = Pt(8)
+        for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+            if kind:
+                el = OxmlElement("w:fldChar")
+                el.set(qn("w:fldCharType"), kind)
+            else:
+                el = OxmlElement("w:instrText")
+                el.set(qn("xml:space"), "preserve")
+                el.text = text
+            run._r.append(el)
+
+    def heading(self, text: str, level: int = 1) -> None:
+        self.doc.add_heading(text, level=level)
+
+    def paragraph(self, text: str, size: float | None = None, italic: bool = False) -> None:
+        par = self.doc.add_paragraph()
+        run = par.add_run(text)
+        if size:
+            run.font.size = Pt(size)
+        run.italic = italic
+
+    def paragraphs(self, sentences: list[str]) -> None:
+        for sentence in sentences:
+            self.paragraph(sentence)
+
+    def orientation(self, landscape: bool) -> None:
+        """Start a new section in landscape or portrait (when it changes)."""
+        if landscape == self.landscape:
+            return
+        section = self.doc.add_section(WD_SECTION.NEW_PAGE)
+        section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+        long, short = Cm(29.7), Cm(21.0)
+        section.page_width, section.page_height = (long, short) if landscape else (short, long)
+        self.landscape = landscape
+
+    def table(self, frame: pd.DataFrame, columns: list[str], flags: dict[str, str] | None = None,
+              empty: str = "Записей нет.", status_columns: tuple[str, ...] = (),
+              fills: list[list[str | None]] | None = None, headers: list[str] | None = None) -> None:
+        """A table with Russian headers repeated on every page; wide tables get a landscape section.
+
+        ``flags`` as in :func:`qualitylib.views.html.table` (1 -> the word, filled; 0 -> «нет»);
+        ``fills`` optional cell colours (rows × columns, ``#rrggbb`` or ``None``).
+        """
+        if frame.empty:
+            self.paragraph(empty, italic=True)
+            return
+        flags = flags or {}
+        self.orientation(len(columns) >= DENSE_COLUMNS)
+        size = Pt(7.5 if len(columns) >= DENSE_COLUMNS else 8.5)
+        table = self.doc.add_table(rows=1, cols=len(columns))
+        table.style = "Table Grid"
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        head = table.rows[0]
+        _repeat_header(head)
+        titles = headers or [COLUMN_TITLES.get(c, c) for c in columns]
+        sample = frame[columns].head(200)
+        texts = [[str(t) for t in titles[j:j + 1]] + [cell_text(v, c)[0] for v in sample[c]]
+                 for j, c in enumerate(columns)]
+        # header words count as shorter: they may wrap into several lines
+        texts = [[col[0][:12], *col[1:]] for col in texts]
+        widths = [Cm(w) for w in column_widths(texts, 26.7 if self.landscape else 18.0)]
+        for cell, col, title in zip(head.cells, columns, titles):
+            cell.text = ""
+            run = cell.paragraphs[0].add_run(str(title))
+            run.bold = True
+            run.font.size = size
+            _shade(cell, HEADER_FILL)
+        for i, row in enumerate(frame[columns].itertuples(index=False, name=None)):
+            cells = table.add_row().cells
+            for cell, width in zip(cells, widths):
+                cell.width = width
+            for j, (cell, col, value) in enumerate(zip(cells, columns, row)):
+                fill = None
+                if col in flags and value is not None and not pd.isna(value):
+                    on = int(value) == 1
+                    text, numeric = (flags[col] if on else "нет"), False
+                    fill = FLAG_FILL if on else None
+                else:
+                    text, numeric = cell_text(value, col)
+                    if col in status_columns and str(value) in STATUS_CLASSES:
+                        fill = STATUS_FILLS[STATUS_CLASSES[str(value)]]
+                if fills is not None and fills[i][j]:
+                    fill = fills[i][j].lstrip("#")
+                par = cell.paragraphs[0]
+                run = par.add_run(text)
+                run.font.size = size
+                if numeric:
+                    par.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                if fill:
+                    _shade(cell, fill)
+        for cell, width in zip(head.cells, widths):
+            cell.width = width
+        self.doc.add_paragraph()
+
+    def figure(self, fig) -> None:
+        """A matplotlib figure as a picture (then closed); nothing for ``None``."""
+        if fig is None:
+            return
+        import matplotlib.pyplot as plt
+
+        self.orientation(False)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=150, bbox_inches="tight")
+        plt.close(fig)
+        buf.seek(0)
+        self.doc.add_picture(buf, width=Cm(PICTURE_CM))
+
+    def appendix(self, params: dict, report: str) -> None:
+        self.orientation(False)
+        self.heading("Приложение. Методика и параметры", 1)
+        for title, sentences in method_sections(params, report, programme_title(params)):
+            self.heading(title, 2)
+            self.paragraphs(sentences)
+
+    def save(self, path: str | Path) -> Path:
+        with atomic_path(path) as tmp:
+            self.doc.save(str(tmp))
+        return Path(path)
+
+
+def _heat_frame(ident) -> tuple[pd.DataFrame, list[str], list[list[str | None]]]:
+    """The fail-share heatmap as a table: names, shares «45 ▲», cell colours."""
+    names = ident.shnor.set_index("school_id")["school_name"]
+    threshold = ident.params["identification"]["threshold_pct"]
+    matrix = ident.matrix
+    low = ident.low.reindex_like(matrix).fillna(False).astype(bool) if len(ident.low) else matrix >= threshold
+    hidden = (ident.hidden.reindex_like(matrix).fillna(False).astype(bool) if len(ident.hidden)
+              else matrix.isna() & False)
+    shown = matrix.where(~hidden)
+    colours = share_colours(shown.to_numpy(dtype=float), threshold)
+    rows, fills = [], []
+    for i, sid in enumerate(matrix.index):
+        row = {"school_name": names.get(sid, sid)}
+        fill = [None]
+        for j, a in enumerate(matrix.columns):
+            v = matrix.iat[i, j]
+            if hidden.iat[i, j]:
+                text = "скр."
+            elif pd.isna(v):
+                text = "—"
+            else:
+                text = ru_number(v, 0) + (" ▲" if low.iat[i, j] else "")
+            row[a] = text
+            fill.append(colours[i, j])
+        rows.append(row)
+        fills.append(fill)
+    frame = pd.DataFrame(rows, columns=["school_name", *matrix.columns])
+    headers = ["Школа"] + [assessment_title(a) for a in matrix.columns]
+    return frame, headers, fills
+
+
+def identification_docx(path: str | Path, region_name: str, ident, social_figure=None) -> Path:
+    """Write the identification report (01) as Word: the same sections and tables as the notebook.
+
+    Parameters
+    ----------
+    ident : qualitylib.reports.identification.Identification
+        As :func:`qualitylib.views.identification.present` returns it.
+    social_figure : matplotlib.figure.Figure, optional
+        The social-context chart (:func:`qualitylib.views.charts.social_scatter`).
+    """
+    from ..views.identification import recommendations_by_deficit, summary_sentences
+
+    p = ident.params
+    doc = Report("Выявление школ с низкими образовательными результатами и школ в зоне риска", region_name,
+                 ident.municipality, ident.year, p)
+    doc.heading("Итоги")
+    doc.paragraphs(summary_sentences(ident))
+    doc.heading("Реестр ШНОР")
+    doc.table(ident.shnor_list, ["school_name", "criterion_1", "criterion_2", "low_results", "low_results_prev",
+                                 "reasons"], flags={"criterion_1": "да", "criterion_2": "да"},
+              empty="ШНОР в этом году не выявлено.")
+    doc.heading("Доли низких результатов по процедурам")
+    frame, headers, fills = _heat_frame(ident)
+    doc.paragraph(f"Доля низких результатов, %; ▲ — не ниже порога ({p['identification']['threshold_pct']:g} %); "
+                  "«скр.» — скрыто в публичном отчёте; «—» — нет данных.", size=9)
+    doc.table(frame, list(frame.columns), headers=headers, fills=fills, empty="Результатов нет.")
+    doc.heading("Школы в зоне риска снижения образовательных результатов")
+    doc.table(ident.risk_list, ["school_name", "area_material", "area_staff", "area_pupils", "area_results",
+                                "teachers_overload_pct", "teachers_unqualified_pct", "pupils_sum_pct",
+                                "pupils_failing_pct", "vpr_high"],
+              flags={c: "риск" for c in ["area_material", "area_staff", "area_pupils", "area_results"]},
+              empty="Школ в зоне риска нет.")
+    doc.heading("Дефициты и адресные рекомендации", 2)
+    doc.table(recommendations_by_deficit(ident.risk_list, p), ["deficit", "school_names", "schools_count",
+                                                                "recommendation"], empty="Школ в зоне риска нет.")
+    doc.heading("Результаты с учётом социального контекста")
+    doc.figure(social_figure)
+    mine = ident.social if ident.municipality is None else ident.social[ident.social["municipality"]
+                                                                        == ident.municipality]
+    doc.table(mine.sort_values("social_index"), ["school_name", "social_index", "shnsu", "share",
+                                                 "expected_share", "difference", "reading"],
+              flags={"shnsu": "ШНСУ"}, empty="Контекстных данных нет.")
+    doc.heading("Сетевые пары «сильная школа — слабая школа»")
+    doc.table(ident.pairs, ["school_name", "weak_assessments", "leader_name", "leader_municipality", "covered",
+                            "note"], empty="Пар нет: ШНОР не выявлено.")
+    doc.heading("Объективность результатов ВПР")
+    if ident.objectivity is None:
+        doc.paragraph("Данных об учениках (выгрузки ФИС ОКО) для этого региона нет: признаки необъективности "
+                      "не вычисляются.")
+    else:
+        doc.table(ident.objectivity[ident.objectivity["marked"] == 1],
+                  ["school_name", "inflated", "marks_mismatch", "sharp_rise", "sharp_fall", "signs"],
+                  empty="Школ с признаками необъективности нет.")
+    doc.appendix(p, "identification")
+    return doc.save(path)
+
+
+def monitoring_docx(path: str | Path, region_name: str, m) -> Path:
+    """Write the analytical note (03) as Word from a :class:`qualitylib.reports.monitoring.Monitoring`."""
+    from ..views.monitoring import note_view, summary_sentences
+
+    note = note_view(m)
+    doc = Report("Аналитическая справка: мониторинг программы", region_name, m.municipality, m.year, m.params)
+    doc.heading("Краткие итоги")
+    doc.paragraphs(summary_sentences(m))
+    doc.heading("Показатели по группам")
+    if note.indicators.empty:
+        doc.paragraph("Показателей программы для этого муниципалитета нет.")
+    for (group, unit), part in note.indicators.groupby(["group", "unit"], sort=False):
+        doc.heading(f"{group} ({unit})", 2)
+        doc.table(part, ["number", "title", "numerator", "denominator", "prev_value", "value", "target",
+                         "status_title", "target_note"], status_columns=("status_title",))
+    doc.heading("Дорожная карта")
+    if m.roadmap is None:
+        doc.paragraph("Дорожной карты муниципалитета в данных нет.")
+    else:
+        doc.paragraph(f"Состояние на {m.as_of:%d.%m.%Y}.")
+        doc.table(m.roadmap_total, ["total", "done", "in_progress", "overdue", "not_started", "unparsed_deadline",
+                                    "done_on_time", "share_done_on_time"])
+        doc.heading("По направлениям и ответственным", 2)
+        doc.table(note.roadmap_by_direction, ["direction", "total", "done", "in_progress", "overdue",
+                                              "not_started", "share_done_on_time"])
+        doc.table(note.roadmap_by_body, ["responsible", "total", "done", "in_progress", "overdue", "not_started",
+                                         "share_done_on_time"])
+        doc.heading("Просроченные мероприятия", 2)
+        doc.table(m.overdue, ["item", "measure", "deadline", "responsible"], empty="Просроченных мероприятий нет.")
+    doc.heading("Адресные рекомендации")
+    doc.table(note.recommendations, ["school_name", "kind", "reasons", "recommendation"],
+              empty="ШНОР и школ в зоне риска нет.")
+    doc.appendix(m.params, "monitoring")
+    return doc.save(path)

@@ -1,0 +1,74 @@
+"""Word documents of 01 and 03: read back with python-docx."""
+from pathlib import Path
+
+import docx
+import pytest
+from docx.enum.section import WD_ORIENT
+from docx.oxml.ns import qn
+
+from qualitylib import load_region
+from qualitylib.batch.word import column_widths, identification_docx, monitoring_docx
+from qualitylib.data.params import find_municipality_params, load_params
+from qualitylib.reports.identification import build_identification
+from qualitylib.reports.monitoring import build_monitoring
+from qualitylib.views import charts
+from qualitylib.views.identification import present
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def polysaevo():
+    region = load_region(ROOT / "data" / "sample")
+    params = load_params(find_municipality_params("Полысаево"))
+    return region, params
+
+
+def headings(document) -> list[str]:
+    return [p.text for p in document.paragraphs if p.style.name.startswith(("Heading", "Title"))]
+
+
+def header_repeats(table) -> bool:
+    tr_pr = table.rows[0]._tr.trPr
+    return tr_pr is not None and tr_pr.find(qn("w:tblHeader")) is not None
+
+
+def test_identification_document(polysaevo, tmp_path):
+    region, params = polysaevo
+    ident = present(build_identification(region, "Полысаево", 2026, params))
+    path = identification_docx(tmp_path / "01.docx", region.name, ident,
+                               charts.social_scatter(ident.social, "Полысаево", ident.shnor_list["school_id"]))
+    document = docx.Document(path)
+    titles = headings(document)
+    assert titles[0] == "Выявление школ с низкими образовательными результатами и школ в зоне риска"
+    for title in ("Итоги", "Реестр ШНОР", "Доли низких результатов по процедурам", "Сетевые пары «сильная школа — "
+                  "слабая школа»", "Приложение. Методика и параметры"):
+        assert title in titles
+    # the ШНОР registry: one row per ШНОР of the report, headers in Russian, repeated on every page
+    registry = document.tables[0]
+    assert [c.text for c in registry.rows[0].cells][:3] == ["Школа", "Критерий 1", "Критерий 2"]
+    assert [r.cells[0].text for r in registry.rows[1:]] == list(ident.shnor_list["school_name"])
+    assert all(header_repeats(t) for t in document.tables)
+    # the wide heatmap sits in a landscape section, the document starts and ends in portrait
+    orientations = [s.orientation for s in document.sections]
+    assert orientations[0] == orientations[-1] == WD_ORIENT.PORTRAIT and WD_ORIENT.LANDSCAPE in orientations
+    assert len(document.inline_shapes) == 1  # the social-context chart
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "identification." not in text and "qualitylib" not in text and "Сформировано" in text
+
+
+def test_monitoring_document(polysaevo, tmp_path):
+    region, params = polysaevo
+    m = build_monitoring(region, "Полысаево", 2026, params)
+    document = docx.Document(monitoring_docx(tmp_path / "03.docx", region.name, m))
+    titles = headings(document)
+    assert "Краткие итоги" in titles and "Дорожная карта" in titles and "Адресные рекомендации" in titles
+    cells = {c.text for t in document.tables for r in t.rows for c in r.cells}
+    assert "chaa-khol.1" not in cells and {"1", "2", "3", "4"} <= cells  # the programme's numbers
+    assert any("Программа: Дорожная карта" in p.text for p in document.paragraphs)
+
+
+def test_column_widths_follow_the_text_and_fill_the_page():
+    widths = column_widths([["Школа", "МБОУ «Средняя общеобразовательная школа № 1»"], ["да", "нет"]], 18.0)
+    assert sum(widths) == pytest.approx(18.0)
+    assert widths[0] > 3 * widths[1]
