@@ -182,11 +182,22 @@ def cmd_import_fisoko(args) -> int:
     from ..data.fisoko import FisOkoError, import_fisoko
 
     try:
-        report = import_fisoko(args.src_dir, args.out, scales_file=args.scales)
+        report = import_fisoko(args.src_dir, args.out, scales_file=args.scales, catalogue_file=args.catalogue)
     except FisOkoError as exc:
         _print(f"Ошибка: {exc}", file=sys.stderr)
         return 1
     _print(report.format())
+    return 0
+
+
+def cmd_tasks_catalogue(args) -> int:
+    from ..data.catalogue import build_year, write_catalogue
+
+    works = build_year(args.src_dir)
+    path = write_catalogue(works, args.year, args.out)
+    counts = ", ".join(f"{work} — {len(entry['tasks'])}" for work, entry in works.items())
+    _print(f"Каталог заданий {args.year} г. записан в «{path}»: работ — {len(works)} (заданий: {counts}). "
+           "Другие годы файла сохранены.")
     return 0
 
 
@@ -249,7 +260,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("src_dir", help="папка выгрузки (2020/…, 2021/…, logins.xlsx)")
     p.add_argument("--out", required=True, help="папка региона, которую создать")
     p.add_argument("--scales", help="файл шкал перевода баллов (по умолчанию params/scales/vpr.yaml)")
+    p.add_argument("--catalogue", help="каталог заданий ВПР (по умолчанию params/tasks/vpr.yaml)")
     p.set_defaults(func=cmd_import_fisoko)
+
+    p = sub.add_parser("tasks-catalogue", help="каталог заданий ВПР из таблиц описаний работ (YAML)")
+    p.add_argument("src_dir", help="папка описаний: <класс>/<Математика|Русский язык>/ALL.xlsx, KS.xlsx, KT.xlsx")
+    p.add_argument("--year", type=int, required=True, help="год работ, которые описаны")
+    p.add_argument("--out", required=True, help="файл каталога (год в нём заменяется, другие годы остаются)")
+    p.set_defaults(func=cmd_tasks_catalogue)
 
     p = sub.add_parser("objectivity", help="признаки необъективности результатов ВПР по школам (CSV)")
     p.add_argument("--data", required=True, help="папка региона, созданная import-fisoko")

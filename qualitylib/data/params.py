@@ -251,7 +251,7 @@ def load_params(path: str | Path | None = None) -> dict:
 
 
 #: Sub-folders and files of a parameters folder that hold other files, not municipality parameters.
-OTHER_FOLDERS = ("programmes", "roadmaps", "scales")
+OTHER_FOLDERS = ("programmes", "roadmaps", "scales", "tasks")
 OTHER_FILES = ("indicators.yaml",)
 _INVISIBLE = {"Cc", "Cf", "Zl", "Zp", "Zs"}
 

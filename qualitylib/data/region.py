@@ -30,7 +30,7 @@ class Region:
         The region folder.
     schools, results, context : pandas.DataFrame
         Required tables with canonical columns.
-    monitoring, roadmap : pandas.DataFrame or None
+    monitoring, roadmap, tasks : pandas.DataFrame or None
         Optional tables.
     sources : dict
         Table name -> file it was read from.
@@ -52,6 +52,7 @@ class Region:
     sources: dict[str, Path] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     cache_key: str | None = None
+    tasks: pd.DataFrame | None = None
 
     @property
     def municipalities(self) -> list[str]:
@@ -81,7 +82,7 @@ class Region:
 
         return Region(self.name, self.path, schools.reset_index(drop=True), pick(self.results),
                       pick(self.context), pick(self.monitoring), pick(self.roadmap),
-                      dict(self.sources), list(self.warnings))
+                      dict(self.sources), list(self.warnings), tasks=pick(self.tasks))
 
 
 def _finalise(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
@@ -196,7 +197,7 @@ def validate_region(path: str | Path) -> tuple[Region | None, list[Problem]]:
     if "schools" in frames:
         known = set(frames["schools"]["school_id"].dropna())
         schools_file = raws["schools"].file
-        for name in ("results", "context", "monitoring"):
+        for name in ("results", "context", "monitoring", "tasks"):
             if name in frames:
                 header = frames[name].attrs["headers"]["school_id"]
                 problems += check_school_ids(frames[name], raws[name], known, header, schools_file)
@@ -216,7 +217,7 @@ def validate_region(path: str | Path) -> tuple[Region | None, list[Problem]]:
     region = Region(
         name=name, path=folder,
         schools=typed["schools"], results=typed["results"], context=typed["context"],
-        monitoring=typed.get("monitoring"), roadmap=typed.get("roadmap"),
+        monitoring=typed.get("monitoring"), roadmap=typed.get("roadmap"), tasks=typed.get("tasks"),
         sources=sources, warnings=[p for p in problems if p.severity != "error"],
     )
     return region, problems
