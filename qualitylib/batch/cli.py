@@ -190,6 +190,31 @@ def cmd_import_fisoko(args) -> int:
     return 0
 
 
+def cmd_tasks(args) -> int:
+    from ..data.catalogue import read_catalogue
+    from ..data.io import write_csv_atomic
+    from ..reports.tasks import tasks_table
+
+    region, params = _load(args)
+    if region.tasks is None or not (region.tasks["year"] == args.year).any():
+        raise UsageError(f"В данных «{args.data}» нет таблицы заданий (tasks) за {args.year} год: она "
+                         "появляется при импорте выгрузки ФИС ОКО (import-fisoko) или приносится как tasks.csv.")
+    table = tasks_table(region, args.year, params, args.municipality,
+                        read_catalogue(args.catalogue) if args.catalogue else None)
+    for col in ("success_pct", "ci_low_pct", "ci_high_pct", "municipality_success_pct", "region_success_pct"):
+        table[col] = table[col].round(1)
+    for col in ("p_value", "q_value"):
+        table[col] = table[col].round(5)
+    write_csv_atomic(table, args.out)
+    counts = table["mastery"].value_counts()
+    _print(f"Задания ВПР за {args.year} год: строк — {len(table)} (школ — {table['school_id'].nunique()}), "
+           f"освоено — {int(counts.get('mastered', 0))}, на границе — {int(counts.get('uncertain', 0))}, "
+           f"не освоено — {int(counts.get('not_mastered', 0))}, мало участников — "
+           f"{int(counts.get('insufficient_data', 0))}; дефицитов — {int(table['deficit'].sum())}. "
+           f"Таблица записана в «{args.out}».")
+    return 0
+
+
 def cmd_tasks_catalogue(args) -> int:
     from ..data.catalogue import build_year, write_catalogue
 
@@ -262,6 +287,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scales", help="файл шкал перевода баллов (по умолчанию params/scales/vpr.yaml)")
     p.add_argument("--catalogue", help="каталог заданий ВПР (по умолчанию params/tasks/vpr.yaml)")
     p.set_defaults(func=cmd_import_fisoko)
+
+    p = sub.add_parser("tasks", help="выполнение заданий ВПР по школам: освоение и дефициты (CSV)")
+    p.add_argument("--data", required=True, help="папка региона с таблицей заданий (tasks)")
+    p.add_argument("--year", type=int, required=True, help="год результатов")
+    p.add_argument("--params", help="файл параметров YAML (по умолчанию — параметры муниципалитета "
+                                    "или params/methodology.yaml)")
+    p.add_argument("--municipality", help="только этот муниципалитет")
+    p.add_argument("--catalogue", help="каталог заданий ВПР (по умолчанию params/tasks/vpr.yaml)")
+    p.add_argument("--out", required=True, help="CSV-файл результата")
+    p.set_defaults(func=cmd_tasks)
 
     p = sub.add_parser("tasks-catalogue", help="каталог заданий ВПР из таблиц описаний работ (YAML)")
     p.add_argument("src_dir", help="папка описаний: <класс>/<Математика|Русский язык>/ALL.xlsx, KS.xlsx, KT.xlsx")
