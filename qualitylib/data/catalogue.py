@@ -39,6 +39,8 @@ from .yamlfile import read_yaml
 
 #: The catalogue shipped with the package.
 DEFAULT_CATALOGUE = PARAMS_DIR / "tasks" / "vpr.yaml"
+#: A region folder's own catalogue (e.g. the synthetic one of the sample), used instead of the default.
+CATALOGUE_FILE = "tasks_catalogue.yaml"
 #: Folder names of the description tables -> subject codes.
 SUBJECT_FOLDERS = {"математика": "math", "русский язык": "russian"}
 LEVEL_LETTERS = {"basic": "Б", "advanced": "П", "high": "В"}
@@ -348,3 +350,9 @@ def read_catalogue(path: str | Path | None = None) -> Catalogue:
         for col in ("year", "grade", "position"):
             frame[col] = frame[col].astype("int64")
     return Catalogue(tasks=tasks, codes=codes, notes=notes)
+
+
+def region_catalogue(region_path: str | Path | None) -> Catalogue:
+    """The catalogue of a region folder: its own :data:`CATALOGUE_FILE` when it has one, else the default."""
+    own = Path(region_path) / CATALOGUE_FILE if region_path is not None else None
+    return read_catalogue(own if own is not None and own.is_file() else None)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.cache import memoised
-from ..data.catalogue import Catalogue, read_catalogue
+from ..data.catalogue import Catalogue, region_catalogue
 from ..data.fisoko import read_scales
 from ..data.region import Region
 from ..rules.privacy import small_mask
@@ -92,7 +92,7 @@ def _catalogue_digest(catalogue: Catalogue) -> str:
 def region_analysis(region: Region, year: int, params: dict, catalogue: Catalogue | None = None
                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Task and content-element analysis of the whole region for a year (memoised)."""
-    catalogue = catalogue if catalogue is not None else read_catalogue()
+    catalogue = catalogue if catalogue is not None else region_catalogue(region.path)
     if region.tasks is None or region.tasks.empty:
         empty = task_analysis(region.tasks.iloc[0:0] if region.tasks is not None else _empty_tasks(),
                               region.schools, params["tasks"], year, catalogue.tasks)
@@ -139,7 +139,7 @@ def build_tasks(region: Region, municipality: str | None, year: int, params: dic
         The pupil table (``pupils/vpr.parquet`` with ``mark``, ``school_mark``, ``score``,
         ``participant``); default: read from the region folder when it is there.
     """
-    catalogue = catalogue if catalogue is not None else read_catalogue()
+    catalogue = catalogue if catalogue is not None else region_catalogue(region.path)
     tp = params["tasks"]
     min_group = int(params["privacy"]["min_group"])
     analysis, elements = region_analysis(region, year, params, catalogue)
