@@ -146,3 +146,19 @@ def write_indicators_workbook(path: str | Path, m) -> Path:
     sheets.append(("Рекомендации", v.recommendations, ()))
     sheets.append(("Параметры", params_frame(m.params), ()))
     return write_workbook(path, sheets)
+
+
+def write_tasks_workbook(path: str | Path, r) -> Path:
+    """``tasks.xlsx``: Дефициты, Рекомендации, Выполнение заданий, Отметки (with pupil data), Параметры.
+
+    ``r`` is a :class:`qualitylib.reports.tasks.TaskReport`; hidden groups are left out.
+    """
+    from ..views.tasks import deficits_sheet, marks_table, recommendations, tasks_sheet
+
+    sheets = [("Дефициты", deficits_sheet(r), ()), ("Рекомендации", recommendations(r), ()),
+              ("Выполнение заданий", tasks_sheet(r), ("Дефицит",))]
+    marks = marks_table(r)
+    if len(marks):
+        sheets.append(("Отметки", marks, ()))
+    sheets.append(("Параметры", params_frame(r.params), ()))
+    return write_workbook(path, sheets)

@@ -63,6 +63,8 @@ def render_index(region_name: str, year: int, rows: list[dict], generated: str, 
             links.append(f'<a href="{_e(row["slug"])}/registry.xlsx">Реестр (Excel)</a>')
         if row["reports"].get("indicators"):
             links.append(f'<a href="{_e(row["slug"])}/indicators.xlsx">Показатели (Excel)</a>')
+        if row["reports"].get("tasks"):
+            links.append(f'<a href="{_e(row["slug"])}/tasks.xlsx">Дефициты по заданиям (Excel)</a>')
         met = (f'{h["indicators_met"]} из {h["indicators_total"]}' if h.get("indicators_total") else "—")
         title = STATUS_TITLES.get(row["status"], row["status"])
         if row["status"] == "ok":

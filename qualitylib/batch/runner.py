@@ -57,10 +57,12 @@ NOTEBOOKS = {
     "01_identification": "Выявление ШНОР и школ в зоне риска",
     "02_dynamics": "Динамика результатов",
     "03_monitoring": "Мониторинг показателей и дорожной карты",
+    "04_tasks": "Анализ выполнения заданий ВПР",
 }
 #: What a notebook saves into ``output_dir`` besides itself (see ``tools/make_notebooks.py``):
 #: published only when the notebook succeeded, removed when it failed.
-NOTEBOOK_FILES = {"01_identification": ("registry.xlsx",), "03_monitoring": ("indicators.xlsx",)}
+NOTEBOOK_FILES = {"01_identification": ("registry.xlsx",), "03_monitoring": ("indicators.xlsx",),
+                  "04_tasks": ("tasks.xlsx",)}
 #: The lock file of a region's output folder (removed at the end of the run).
 LOCK_NAME = ".qualitylib-run.lock"
 #: Reasons shown for municipalities a run did not finish.

@@ -84,7 +84,8 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
-    return re.sub(r"\s+", " ", str(value).replace("\xa0", " ")).strip()
+    text = re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", str(value).replace("\xa0", " "))  # control characters too
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def _task_number(value) -> str:

@@ -151,7 +151,9 @@ def build_tasks(region: Region, municipality: str | None, year: int, params: dic
     for frame in (analysis, elements):
         frame["school_name"] = frame["school_id"].map(names)
         frame["small"] = small_mask(frame["participants"], min_group)
-        frame["hidden"] = public & frame["small"]
+        # a public report also hides 0 % and 100 %: on a one-point task they tell every pupil's score
+        uniform = frame["success_pct"].isin([0.0, 100.0])
+        frame["hidden"] = public & (frame["small"] | uniform)
     if focus is None:
         from .identification import build_identification
 
