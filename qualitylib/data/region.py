@@ -215,7 +215,7 @@ def validate_region(path: str | Path) -> tuple[Region | None, list[Problem]]:
         problems.append(Problem("context.csv", "нет таблицы «Контекст»: зона риска (области 1–3) и индекс "
                                                "социального благополучия не вычисляются", severity="warning"))
     region = Region(
-        name=name, path=folder,
+        name=name, path=folder.resolve(),  # absolute: kernels of a batch run read the cached region elsewhere
         schools=typed["schools"], results=typed["results"], context=typed["context"],
         monitoring=typed.get("monitoring"), roadmap=typed.get("roadmap"), tasks=typed.get("tasks"),
         sources=sources, warnings=[p for p in problems if p.severity != "error"],

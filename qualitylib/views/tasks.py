@@ -75,33 +75,59 @@ def summary_sentences(r) -> list[str]:
 
 # --------------------------------------------------------------------------- heatmap
 
-def heatmap(r, assessment: str, max_rows: int | None = None) -> HTML:
+#: Task columns of one heatmap table: a wider work is split so that every table prints on A4
+#: (as many columns as the fail-share heatmap of notebook 01 has assessments).
+HEATMAP_COLUMNS = 8
+#: Long words of school names shortened in the heatmap's row labels (the full name is the tooltip).
+SHORT_NAMES = (("Средняя общеобразовательная школа", "СОШ"), ("средняя общеобразовательная школа", "СОШ"),
+               ("Основная общеобразовательная школа", "ООШ"), ("основная общеобразовательная школа", "ООШ"),
+               ("Муниципальное бюджетное общеобразовательное учреждение", "МБОУ"),
+               ("муниципальное бюджетное общеобразовательное учреждение", "МБОУ"))
+
+
+def short_school_name(name: str) -> str:
+    """«МБОУ «Средняя общеобразовательная школа № 5»» → «МБОУ «СОШ № 5»»."""
+    text = str(name)
+    for long, short in SHORT_NAMES:
+        text = text.replace(long, short)
+    return text
+
+
+def heatmap(r, assessment: str, max_rows: int | None = None, max_columns: int = HEATMAP_COLUMNS) -> HTML:
     """Schools × tasks of one work: success %, coloured by mastery; ▼ and a frame mark a deficit.
 
     Rows: ШНОР and risk-zone schools first, then the others by name; the last two rows are
     the municipality and the region. «м» marks a small group; «скр.» a value hidden in a
-    public report.
+    public report. A work of more than ``max_columns`` tasks is shown as several tables of
+    consecutive tasks (the legend once, above the first).
     """
     a = r.analysis[r.analysis["assessment"] == assessment]
     if a.empty:
         return HTML('<p class="ql-note">Нет данных по заданиям этой работы.</p>')
-    tasks = a.drop_duplicates("position").sort_values("position")
+    every = a.drop_duplicates("position").sort_values("position")
+    parts = [every.iloc[i:i + max_columns] for i in range(0, len(every), max_columns)]
+    tables = [_heatmap_part(r, a, tasks, max_rows, legend=(i == 0)) for i, tasks in enumerate(parts)]
+    return HTML("".join(str(t) for t in tables))
+
+
+def _heatmap_part(r, a: pd.DataFrame, tasks: pd.DataFrame, max_rows: int | None, legend: bool) -> HTML:
     columns = [f"{t} ({LEVEL_LETTERS.get(lv, '?')})" for t, lv in zip(tasks["task"], tasks["level"])]
     focus = list(r.focus["school_id"])
     names = a.drop_duplicates("school_id").set_index("school_id")["school_name"]
     order = [s for s in focus if s in names.index] + sorted(set(names.index) - set(focus), key=lambda s: str(names[s]))
     if max_rows is not None:
         order = order[:max_rows]
-    cells = a.set_index(["school_id", "position"])
+    cells = {(rec["school_id"], rec["position"]): rec for rec in
+             a[["school_id", "position", "hidden", "deficit", "success_pct", "small", "mastery"]].to_dict("records")}
     rows, labels = [], []
     public = bool(r.public)
     for school in order:
         row = []
         for pos in tasks["position"]:
-            if (school, pos) not in cells.index:
+            c = cells.get((school, pos))
+            if c is None:
                 row.append(_cell("—", NO_DATA, empty=True))
                 continue
-            c = cells.loc[(school, pos)]
             if bool(c["hidden"]):
                 row.append(_cell("скр.", NO_DATA, empty=True))
                 continue
@@ -112,21 +138,21 @@ def heatmap(r, assessment: str, max_rows: int | None = None) -> HTML:
         rows.append(row)
         mark = " (ШНОР)" if school in set(r.focus.loc[r.focus["shnor"] == 1, "school_id"]) else (
             " (зона риска)" if school in set(focus) else "")
-        labels.append(f"{names[school]}{mark}")
+        labels.append(f"{short_school_name(names[school])}{mark}")
     for title, col in (("Муниципалитет", "municipality_success_pct"), ("Регион", "region_success_pct")):
         values = tasks[col].to_numpy(dtype=float)
         rows.append([_cell(ru_number(v, 0), "#ffffff") if np.isfinite(v) else _cell("—", NO_DATA, empty=True)
                      for v in values])
         labels.append(title if r.municipality is not None or title == "Регион" else "Все школы")
     tp = r.params["tasks"]
-    legend = (f"Выполнение задания, % от возможных баллов. Цвет — освоение: зелёный — освоено (базовый уровень "
+    text = (f"Выполнение задания, % от возможных баллов. Цвет — освоение: зелёный — освоено (базовый уровень "
               f"от {ru_number(tp['basic_mastered_pct'], 1, trim=True)} %, повышенный и высокий — от "
               f"{ru_number(tp['advanced_mastered_pct'], 1, trim=True)} %), жёлтый — на границе, оранжевый — не "
               f"освоено (ниже {ru_number(tp['basic_not_mastered_pct'], 1, trim=True)} % и "
               f"{ru_number(tp['advanced_not_mastered_pct'], 1, trim=True)} %), серый — меньше "
               f"{tp['min_participants']} участников. ▼ и рамка — дефицит школы. В заголовке — номер задания и "
               "уровень (Б, П, В).")
-    return _heat(labels, columns, rows, "Школа", _html.escape(legend))
+    return _heat(labels, columns, rows, "Школа", _html.escape(text) if legend else "")
 
 
 # --------------------------------------------------------------------------- tables
@@ -145,6 +171,7 @@ def school_deficits_table(r) -> pd.DataFrame:
     """Deficits of the ШНОР and risk-zone schools: one row per school × task."""
     focus = r.focus.set_index("school_id")
     d = r.deficits[r.deficits["school_id"].isin(focus.index) & ~r.deficits["hidden"].astype(bool)]
+    d = d.assign(gap=d["success_pct"] - d["region_success_pct"]).sort_values(["school_name", "gap"], kind="stable")
     kind = focus["shnor"].map({1: "ШНОР"}).fillna("зона риска")
     return pd.DataFrame({
         "Школа": d["school_name"], "Группа": d["school_id"].map(kind),
@@ -212,23 +239,22 @@ def marks_table(r) -> pd.DataFrame:
 def recommendations(r) -> pd.DataFrame:
     """Addressed recommendations of the ШНОР and risk-zone schools, naming their deficits.
 
-    For each focus school: its deficit tasks (the skill, the task, the school's and the
-    region's success), at most three per work, or — without a deficit — its weakest skills
-    against the region; then what to do with them.
+    For each focus school: its deficit tasks furthest below the region (the work, the task,
+    the skill, the school's and the region's success; at most ``weakest_count + 2``), or —
+    without a deficit — its weakest skills against the region; then what to do with them.
     """
     rows = []
-    count = int(r.params["tasks"]["weakest_count"])
+    limit = int(r.params["tasks"]["weakest_count"]) + 2
     for f in r.focus.itertuples(index=False):
         d = r.deficits[(r.deficits["school_id"] == f.school_id) & ~r.deficits["hidden"].astype(bool)]
-        parts = []
-        for work, part in d.sort_values("success_pct").groupby("assessment", sort=False):
-            items = [f"задание {t.task} — «{_short(t.skill, 110) or 'умение не указано'}»: {_pct(t.success_pct)} "
-                     f"(регион — {_pct(t.region_success_pct)})" for t in part.head(count).itertuples()]
-            more = f" и ещё {len(part) - count}" if len(part) > count else ""
-            parts.append(f"{assessment_title(work)}: " + "; ".join(items) + more)
-        if parts:
-            text = ("Дефициты по заданиям ВПР " + str(r.year) + " г. — " + ". ".join(parts) + ". "
-                    "Включить эти умения в план адресной работы: скорректировать рабочие программы и "
+        d = d.assign(gap=d["region_success_pct"] - d["success_pct"]).sort_values("gap", ascending=False)
+        items = [f"{assessment_title(t.assessment)}, задание {t.task} — «{_short(t.skill, 110) or 'умение не указано'}»: "
+                 f"{_pct(t.success_pct)} (регион — {_pct(t.region_success_pct)})" for t in d.head(limit).itertuples()]
+        if items:
+            more = (f"; всего дефицитов — {len(d)} (полный список — на листе «Дефициты» книги Excel)"
+                    if len(d) > limit else "")
+            text = (f"Дефициты по заданиям ВПР {r.year} г. (больше всего отстают от региона): " + "; ".join(items)
+                    + more + ". Включить эти умения в план адресной работы: скорректировать рабочие программы и "
                     "тематическое планирование, провести с обучающимися дополнительные занятия по ним, "
                     "через 2–3 месяца повторить диагностику теми же типами заданий.")
         else:
