@@ -338,7 +338,8 @@ display(html.title_block(region.name, municipality, year, params))'''),
         new_markdown_cell("### Дефициты по элементам содержания"),
         new_code_cell("html.table(task_views.elements_table(t), empty='Дефицитов по элементам содержания нет.')"),
         new_markdown_cell("## Адресные рекомендации"),
-        new_code_cell("html.table(task_views.recommendations(t), empty='ШНОР и школ в зоне риска нет.')"),
+        new_code_cell("html.table(task_views.recommendations(t), empty='ШНОР и школ в зоне риска нет или нет данных '\n"
+                      "           'по заданиям.')"),
         new_markdown_cell(
             "## Отметки ВПР и отметки за четверть\n\n"
             "Доли обучающихся, чья отметка ВПР ниже отметки за четверть («понизили»), равна ей или выше; "

@@ -245,7 +245,7 @@ def recommendations(r) -> pd.DataFrame:
     """
     rows = []
     limit = int(r.params["tasks"]["weakest_count"]) + 2
-    for f in r.focus.itertuples(index=False):
+    for f in (r.focus if r.available else r.focus.iloc[0:0]).itertuples(index=False):
         d = r.deficits[(r.deficits["school_id"] == f.school_id) & ~r.deficits["hidden"].astype(bool)]
         d = d.assign(gap=d["region_success_pct"] - d["success_pct"]).sort_values("gap", ascending=False)
         items = [f"{assessment_title(t.assessment)}, задание {t.task} — «{_short(t.skill, 110) or 'умение не указано'}»: "
