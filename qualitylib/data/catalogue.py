@@ -84,7 +84,9 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
-    text = re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", str(value).replace("\xa0", " "))  # control characters too
+    # \x02 and the soft hyphen mark a word broken at a line end of the PDF: joined; other controls: a space
+    text = re.sub(r"[\x02\xad]", "", str(value).replace("\xa0", " "))
+    text = re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", text)
     return re.sub(r"\s+", " ", text).strip()
 
 

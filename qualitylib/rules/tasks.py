@@ -42,7 +42,7 @@ LEVELS = ("basic", "advanced", "high", "unknown")
 KEY = ["year", "procedure", "subject", "grade"]
 #: Columns of :func:`task_analysis`.
 COLUMNS = ["year", "school_id", "municipality", "assessment", "procedure", "subject", "grade", "position",
-           "task", "level", "skill", "participants", "score_sum", "max_score", "success_pct", "ci_low_pct",
+           "task", "level", "skill", "block", "participants", "score_sum", "max_score", "success_pct", "ci_low_pct",
            "ci_high_pct", "municipality_success_pct", "region_success_pct", "mastery", "p_value", "q_value",
            "deficit"]
 _TOLERANCE = 1e-9
@@ -78,7 +78,7 @@ def mastery(score_sum, capacity, participants, mastered_pct, not_mastered_pct, m
 
 
 def with_catalogue(tasks: pd.DataFrame, catalogue_tasks: pd.DataFrame | None) -> pd.DataFrame:
-    """The tasks table with ``position``, ``skill`` and (where missing) ``level`` from the catalogue.
+    """The tasks table with ``position``, ``skill``, ``block`` and (where missing) ``level`` from the catalogue.
 
     Tasks the catalogue does not list keep their own level (``unknown`` when none), an empty
     skill and a position after the catalogued ones, in the order of the table.
@@ -88,7 +88,7 @@ def with_catalogue(tasks: pd.DataFrame, catalogue_tasks: pd.DataFrame | None) ->
         out["level"] = pd.NA
     out["task"] = out["task"].astype(str)
     if catalogue_tasks is not None and len(catalogue_tasks):
-        cat = catalogue_tasks[["year", "subject", "grade", "task", "position", "level", "skill"]].rename(
+        cat = catalogue_tasks[["year", "subject", "grade", "task", "position", "level", "skill", "block"]].rename(
             columns={"level": "level_catalogue"})
         cat = cat.assign(task=cat["task"].astype(str))
         out = out.merge(cat, on=["year", "subject", "grade", "task"], how="left")
@@ -97,9 +97,11 @@ def with_catalogue(tasks: pd.DataFrame, catalogue_tasks: pd.DataFrame | None) ->
     else:
         out["position"] = np.nan
         out["skill"] = ""
+        out["block"] = ""
     order = out.groupby(KEY + ["school_id"], sort=False).cumcount() + 1000
     out["position"] = out["position"].fillna(order).astype("int64")
     out["skill"] = out["skill"].fillna("").astype(str)
+    out["block"] = out["block"].fillna("").astype(str)
     out["level"] = out["level"].fillna("unknown").astype(str)
     return out
 

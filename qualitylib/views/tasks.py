@@ -176,7 +176,7 @@ def school_deficits_table(r) -> pd.DataFrame:
     return pd.DataFrame({
         "Школа": d["school_name"], "Группа": d["school_id"].map(kind),
         "Работа": d["assessment"].map(assessment_title), "Задание": d["task"],
-        "Уровень": d["level"].map(LEVEL_TITLES), "Умение": d["skill"],
+        "Уровень": d["level"].map(LEVEL_TITLES), "Что проверяет": [_short(_what(t), 160) for t in d.itertuples()],
         "Выполнение в школе, %": d["success_pct"].round(1), "Выполнение в регионе, %": d["region_success_pct"].round(1),
         "Участников": d["participants"]}).reset_index(drop=True)
 
@@ -190,6 +190,7 @@ def deficits_sheet(r) -> pd.DataFrame:
         "Код ОО": d["school_id"], "Школа": d["school_name"], "Муниципалитет": d["municipality"],
         "Группа": d["school_id"].map(kind).fillna(""), "Работа": d["assessment"].map(assessment_title),
         "Задание": d["task"], "Уровень": d["level"].map(LEVEL_TITLES), "Умение": d["skill"],
+        "Что проверяет (блок ПООП)": d["block"],
         "Участников": d["participants"], "Выполнение в школе, %": d["success_pct"].round(1),
         "Нижняя граница 95 %": d["ci_low_pct"].round(1), "Верхняя граница 95 %": d["ci_high_pct"].round(1),
         "В муниципалитете, %": d["municipality_success_pct"].round(1),
@@ -236,6 +237,12 @@ def marks_table(r) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- recommendations
 
+def _what(task) -> str:
+    """What a task checks, as concretely as the description says it: the programme block
+    («выпускник научится …»), else the skill."""
+    return str(getattr(task, "block", "") or getattr(task, "skill", "") or "умение не указано")
+
+
 def recommendations(r) -> pd.DataFrame:
     """Addressed recommendations of the ШНОР and risk-zone schools, naming their deficits.
 
@@ -248,7 +255,7 @@ def recommendations(r) -> pd.DataFrame:
     for f in (r.focus if r.available else r.focus.iloc[0:0]).itertuples(index=False):
         d = r.deficits[(r.deficits["school_id"] == f.school_id) & ~r.deficits["hidden"].astype(bool)]
         d = d.assign(gap=d["region_success_pct"] - d["success_pct"]).sort_values("gap", ascending=False)
-        items = [f"{assessment_title(t.assessment)}, задание {t.task} — «{_short(t.skill, 110) or 'умение не указано'}»: "
+        items = [f"{assessment_title(t.assessment)}, задание {t.task} — «{_short(_what(t), 110)}»: "
                  f"{_pct(t.success_pct)} (регион — {_pct(t.region_success_pct)})" for t in d.head(limit).itertuples()]
         if items:
             more = (f"; всего дефицитов — {len(d)} (полный список — на листе «Дефициты» книги Excel)"
@@ -278,7 +285,7 @@ def weakest_skills_sentence(r, school_id: str) -> str:
     weak = r.school_skills[r.school_skills["school_id"] == school_id]
     if weak.empty:
         return "Слабых относительно региона умений не найдено."
-    return "; ".join(f"«{w.skill}» ({assessment_title(w.assessment)}): {_pct(w.success_pct)} против "
+    return "; ".join(f"«{_short(w.skill, 160)}» ({assessment_title(w.assessment)}, задания {w.tasks}): {_pct(w.success_pct)} против "
                      f"{_pct(w.region_success_pct)} по региону" for w in weak.itertuples()) + "."
 
 
