@@ -174,7 +174,7 @@ def school_deficits_table(r) -> pd.DataFrame:
     d = d.assign(gap=d["success_pct"] - d["region_success_pct"]).sort_values(["school_name", "gap"], kind="stable")
     kind = focus["shnor"].map({1: "ШНОР"}).fillna("зона риска")
     return pd.DataFrame({
-        "Школа": d["school_name"], "Группа": d["school_id"].map(kind),
+        "Школа": d["school_name"], "Группа": [kind.get(s, "") for s in d["school_id"]],
         "Работа": d["assessment"].map(assessment_title), "Задание": d["task"],
         "Уровень": d["level"].map(LEVEL_TITLES), "Что проверяет": [_short(_what(t), 160) for t in d.itertuples()],
         "Выполнение в школе, %": d["success_pct"].round(1), "Выполнение в регионе, %": d["region_success_pct"].round(1),
@@ -188,7 +188,7 @@ def deficits_sheet(r) -> pd.DataFrame:
     kind = focus["shnor"].map({1: "ШНОР"}).fillna("зона риска")
     return pd.DataFrame({
         "Код ОО": d["school_id"], "Школа": d["school_name"], "Муниципалитет": d["municipality"],
-        "Группа": d["school_id"].map(kind).fillna(""), "Работа": d["assessment"].map(assessment_title),
+        "Группа": [kind.get(s, "") for s in d["school_id"]], "Работа": d["assessment"].map(assessment_title),
         "Задание": d["task"], "Уровень": d["level"].map(LEVEL_TITLES), "Умение": d["skill"],
         "Что проверяет (блок ПООП)": d["block"],
         "Участников": d["participants"], "Выполнение в школе, %": d["success_pct"].round(1),

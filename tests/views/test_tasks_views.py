@@ -75,3 +75,12 @@ def test_tasks_workbook_has_the_deficits_sheet(tmp_path):
     header = [c.value for c in sheet[1]]
     row = dict(zip(header, [c.value for c in sheet[2]]))
     assert sheet.max_row == 2 and row["Задание"] == "3" and row["Выполнение в школе, %"] == pytest.approx(20.0)
+
+
+def test_workbook_without_focus_schools(tmp_path):
+    """A municipality without ШНОР and risk-zone schools still gets its «Дефициты» sheet."""
+    r = report()
+    r.focus = r.focus.iloc[0:0]
+    book = openpyxl.load_workbook(write_tasks_workbook(tmp_path / "tasks.xlsx", r))
+    row = [c.value for c in book["Дефициты"][2]]
+    assert book["Дефициты"].max_row == 2 and row[3] is None  # no group
