@@ -151,7 +151,7 @@ def _heatmap_part(r, a: pd.DataFrame, tasks: pd.DataFrame, max_rows: int | None,
               f"освоено (ниже {ru_number(tp['basic_not_mastered_pct'], 1, trim=True)} % и "
               f"{ru_number(tp['advanced_not_mastered_pct'], 1, trim=True)} %), серый — меньше "
               f"{tp['min_participants']} участников. ▼ и рамка — дефицит школы. В заголовке — номер задания и "
-              "уровень (Б, П, В).")
+              "уровень (Б, П, В; «?» — не указан в описании работы).")
     return _heat(labels, columns, rows, "Школа", _html.escape(text) if legend else "")
 
 
