@@ -28,7 +28,7 @@ done
 count=0
 for m in "$base"/*/; do
   [ "$(basename "$m")" = "_region" ] && continue
-  for f in 01_identification.html 02_dynamics.html 03_monitoring.html registry.xlsx indicators.xlsx; do
+  for f in 01_identification.html 02_dynamics.html 03_monitoring.html 04_tasks.html registry.xlsx indicators.xlsx tasks.xlsx; do
     [ -s "$m$f" ] || { echo "нет файла $m$f"; missing=1; }
   done
   count=$((count + 1))

@@ -404,11 +404,74 @@ display(html.paragraphs([f"Регион: {region.name} · Год: {int(year)}"])
     return notebook(cells)
 
 
+def tasks() -> nbformat.NotebookNode:
+    cells = [
+        new_markdown_cell(
+            "# Анализ выполнения заданий ВПР\n\n"
+            "Что именно не умеют обучающиеся: выполнение каждого задания ВПР по школам, освоение по уровню "
+            "сложности, самые слабые умения муниципалитета относительно региона, дефициты школ с низкими "
+            "результатами и школ в зоне риска, адресные рекомендации, отметки ВПР против отметок за четверть. "
+            "Все числа вычисляет библиотека `qualitylib` из таблицы выполнения заданий региона."),
+        new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
+        new_code_cell(SETUP + '''
+from qualitylib.batch.excel import write_tasks_workbook
+from qualitylib.reports.tasks import build_tasks
+from qualitylib.views import tasks as task_views
+
+t = build_tasks(region, municipality, year, params, public=public)
+display(html.title_block(region.name, municipality, year, params))'''),
+        new_markdown_cell("## Итоги"),
+        new_code_cell("html.paragraphs(task_views.summary_sentences(t))"),
+        new_markdown_cell(
+            "## Выполнение заданий по школам\n\n"
+            "Строки — школы (сначала ШНОР и школы в зоне риска), столбцы — задания работы. В ячейке — "
+            "выполнение задания, % от возможных баллов; цвет — освоение задания с учётом его уровня; "
+            "▼ и рамка — дефицит школы. Две нижние строки — муниципалитет и регион."),
+        new_code_cell("for work in t.analysis['assessment'].drop_duplicates():\n"
+                      "    display(html.paragraphs([task_views.assessment_title(work)], css_class='ql-note'))\n"
+                      "    display(task_views.heatmap(t, work))"),
+        new_markdown_cell(
+            "## Самые слабые умения муниципалитета\n\n"
+            "По каждой работе — умения, по которым выполнение в муниципалитете ниже всего относительно региона."),
+        new_code_cell("html.table(task_views.weakest_skills_table(t), empty='Умений, выполненных хуже региона, нет.')"),
+        new_markdown_cell(
+            "## Дефициты ШНОР и школ в зоне риска\n\n"
+            "Задания, которые школа не освоила и выполнила значимо хуже остального региона."),
+        new_code_cell("html.table(task_views.school_deficits_table(t), "
+                      "empty='У ШНОР и школ в зоне риска значимых дефицитов по заданиям нет.')"),
+        new_markdown_cell("### Дефициты по элементам содержания"),
+        new_code_cell("html.table(task_views.elements_table(t), empty='Дефицитов по элементам содержания нет.')"),
+        new_markdown_cell("## Адресные рекомендации"),
+        new_code_cell("html.table(task_views.recommendations(t), empty='ШНОР и школ в зоне риска нет или нет данных '\n"
+                      "           'по заданиям.')"),
+        new_markdown_cell(
+            "## Отметки ВПР и отметки за четверть\n\n"
+            "Доли обучающихся, чья отметка ВПР ниже отметки за четверть («понизили»), равна ей или выше; "
+            "расхождение на две отметки и больше читается вместе с признаками необъективности."),
+        new_code_cell("html.table(task_views.marks_table(t), empty='Отметок за четверть в данных нет.')"),
+        new_markdown_cell("## Распределение первичных баллов\n\n"
+                          "Пунктир — границы отметок «2»|«3», «3»|«4», «4»|«5»."),
+        new_code_cell("fig = task_views.histogram_chart(t)\n"
+                      "if fig is None:\n"
+                      "    display(html.paragraphs(['Данных по ученикам нет или групп меньше нужного числа участников.']))\n"
+                      "else:\n"
+                      "    display(fig)\n"
+                      "    plt.close(fig)"),
+        new_markdown_cell("## Методика"),
+        new_code_cell("html.paragraphs(task_views.method_paragraphs(t), css_class='ql-note')"),
+        new_code_cell('if output_dir:\n'
+                      '    saved = write_tasks_workbook(Path(output_dir) / "tasks.xlsx", t)\n'
+                      '    display(html.paragraphs([f"Дефициты сохранены в файл {saved.name}."]))'),
+    ]
+    return notebook(cells)
+
+
 def build_notebooks() -> dict[str, nbformat.NotebookNode]:
     """The workbench notebooks by file name, with stable cell ids, without writing them."""
     out = {}
     for name, build in (("00_region.ipynb", region), ("01_identification.ipynb", identification),
-                        ("02_dynamics.ipynb", dynamics), ("03_monitoring.ipynb", monitoring)):
+                        ("02_dynamics.ipynb", dynamics), ("03_monitoring.ipynb", monitoring),
+                        ("04_tasks.ipynb", tasks)):
         nb = build()
         for i, cell in enumerate(nb.cells):
             cell["id"] = f"cell-{i:02d}"

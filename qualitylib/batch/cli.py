@@ -195,11 +195,47 @@ def cmd_import_fisoko(args) -> int:
     from ..data.fisoko import FisOkoError, import_fisoko
 
     try:
-        report = import_fisoko(args.src_dir, args.out, scales_file=args.scales)
+        report = import_fisoko(args.src_dir, args.out, scales_file=args.scales, catalogue_file=args.catalogue)
     except FisOkoError as exc:
         _print(f"Ошибка: {exc}", file=sys.stderr)
         return 1
     _print(report.format())
+    return 0
+
+
+def cmd_tasks(args) -> int:
+    from ..data.catalogue import read_catalogue
+    from ..data.io import write_csv_atomic
+    from ..reports.tasks import tasks_table
+
+    region, params = _load(args)
+    if region.tasks is None or not (region.tasks["year"] == args.year).any():
+        raise UsageError(f"В данных «{args.data}» нет таблицы заданий (tasks) за {args.year} год: она "
+                         "появляется при импорте выгрузки ФИС ОКО (import-fisoko) или приносится как tasks.csv.")
+    table = tasks_table(region, args.year, params, args.municipality,
+                        read_catalogue(args.catalogue) if args.catalogue else None)
+    for col in ("success_pct", "ci_low_pct", "ci_high_pct", "municipality_success_pct", "region_success_pct"):
+        table[col] = table[col].round(1)
+    for col in ("p_value", "q_value"):
+        table[col] = table[col].round(5)
+    write_csv_atomic(table, args.out)
+    counts = table["mastery"].value_counts()
+    _print(f"Задания ВПР за {args.year} год: строк — {len(table)} (школ — {table['school_id'].nunique()}), "
+           f"освоено — {int(counts.get('mastered', 0))}, на границе — {int(counts.get('uncertain', 0))}, "
+           f"не освоено — {int(counts.get('not_mastered', 0))}, мало участников — "
+           f"{int(counts.get('insufficient_data', 0))}; дефицитов — {int(table['deficit'].sum())}. "
+           f"Таблица записана в «{args.out}».")
+    return 0
+
+
+def cmd_tasks_catalogue(args) -> int:
+    from ..data.catalogue import build_year, write_catalogue
+
+    works = build_year(args.src_dir)
+    path = write_catalogue(works, args.year, args.out)
+    counts = ", ".join(f"{work} — {len(entry['tasks'])}" for work, entry in works.items())
+    _print(f"Каталог заданий {args.year} г. записан в «{path}»: работ — {len(works)} (заданий: {counts}). "
+           "Другие годы файла сохранены.")
     return 0
 
 
@@ -263,7 +299,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("src_dir", help="папка выгрузки (2020/…, 2021/…, logins.xlsx)")
     p.add_argument("--out", required=True, help="папка региона, которую создать")
     p.add_argument("--scales", help="файл шкал перевода баллов (по умолчанию params/scales/vpr.yaml)")
+    p.add_argument("--catalogue", help="каталог заданий ВПР (по умолчанию params/tasks/vpr.yaml)")
     p.set_defaults(func=cmd_import_fisoko)
+
+    p = sub.add_parser("tasks", help="выполнение заданий ВПР по школам: освоение и дефициты (CSV)")
+    p.add_argument("--data", required=True, help="папка региона с таблицей заданий (tasks)")
+    p.add_argument("--year", type=int, required=True, help="год результатов")
+    p.add_argument("--params", help="файл параметров YAML (по умолчанию — параметры муниципалитета "
+                                    "или params/methodology.yaml)")
+    p.add_argument("--municipality", help="только этот муниципалитет")
+    p.add_argument("--catalogue", help="каталог заданий ВПР (по умолчанию params/tasks/vpr.yaml)")
+    p.add_argument("--out", required=True, help="CSV-файл результата")
+    p.set_defaults(func=cmd_tasks)
+
+    p = sub.add_parser("tasks-catalogue", help="каталог заданий ВПР из таблиц описаний работ (YAML)")
+    p.add_argument("src_dir", help="папка описаний: <класс>/<Математика|Русский язык>/ALL.xlsx, KS.xlsx, KT.xlsx")
+    p.add_argument("--year", type=int, required=True, help="год работ, которые описаны")
+    p.add_argument("--out", required=True, help="файл каталога (год в нём заменяется, другие годы остаются)")
+    p.set_defaults(func=cmd_tasks_catalogue)
 
     p = sub.add_parser("objectivity", help="признаки необъективности результатов ВПР по школам (CSV)")
     p.add_argument("--data", required=True, help="папка региона, созданная import-fisoko")

@@ -239,3 +239,19 @@ def write_indicators_workbook(path: str | Path, m) -> Path:
     sheets.append(("Параметры", method_frame(m.params, "monitoring"), ()))
     where = m.municipality or "весь регион"
     return write_workbook(path, sheets, caption=f"{where}, {int(m.year)}")
+
+
+def write_tasks_workbook(path: str | Path, r) -> Path:
+    """``tasks.xlsx``: Дефициты, Рекомендации, Выполнение заданий, Отметки (with pupil data), Параметры.
+
+    ``r`` is a :class:`qualitylib.reports.tasks.TaskReport`; hidden groups are left out.
+    """
+    from ..views.tasks import deficits_sheet, marks_table, method_paragraphs, recommendations, tasks_sheet
+
+    sheets = [("Дефициты", deficits_sheet(r), ()), ("Рекомендации", recommendations(r), ()),
+              ("Выполнение заданий", tasks_sheet(r), ("Дефицит",))]
+    marks = marks_table(r)
+    if len(marks):
+        sheets.append(("Отметки", marks, ()))
+    sheets.append(("Методика", pd.DataFrame({"Положение": method_paragraphs(r)}), ()))
+    return write_workbook(path, sheets)

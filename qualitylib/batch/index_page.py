@@ -41,7 +41,8 @@ def ru_datetime(text: str) -> str:
 FILE_LINKS = (("01_identification.docx", "01_identification.docx", "Выявление ШНОР (Word)"),
               ("03_monitoring.docx", "03_monitoring.docx", "Аналитическая справка (Word)"),
               ("registry", "registry.xlsx", "Реестр (Excel)"),
-              ("indicators", "indicators.xlsx", "Показатели (Excel)"))
+              ("indicators", "indicators.xlsx", "Показатели (Excel)"),
+              ("tasks", "tasks.xlsx", "Дефициты по заданиям (Excel)"))
 
 
 #: The state of a municipality's reports as the index shows it.

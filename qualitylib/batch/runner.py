@@ -57,16 +57,18 @@ NOTEBOOKS = {
     "01_identification": "Выявление ШНОР и школ в зоне риска",
     "02_dynamics": "Динамика результатов",
     "03_monitoring": "Мониторинг показателей и дорожной карты",
+    "04_tasks": "Анализ выполнения заданий ВПР",
 }
 #: What a notebook saves into ``output_dir`` besides itself (see ``tools/make_notebooks.py``):
 #: published only when the notebook succeeded, removed when it failed.
 NOTEBOOK_FILES = {"01_identification": ("registry.xlsx", "01_identification.docx"),
                   "03_monitoring": ("indicators.xlsx", "03_monitoring.docx"),
+                  "04_tasks": ("tasks.xlsx",),
                   "00_region": ("region.xlsx",)}
 #: How the navigation bar and the index name those files.
 FILE_TITLES = {"registry.xlsx": "Реестр (Excel)", "indicators.xlsx": "Показатели (Excel)",
                "01_identification.docx": "Выявление ШНОР (Word)", "03_monitoring.docx": "Аналитическая справка (Word)",
-               "region.xlsx": "Обзор по региону (Excel)"}
+               "tasks.xlsx": "Дефициты по заданиям (Excel)", "region.xlsx": "Обзор по региону (Excel)"}
 #: The region's report: its notebook (run once per region) and its title.
 REGION_NOTEBOOK, REGION_TITLE = "00_region", "Обзор по региону"
 #: The lock file of a region's output folder (removed at the end of the run).

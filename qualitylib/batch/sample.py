@@ -109,19 +109,21 @@ import functools
 import os
 import tempfile
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 from scipy.special import ndtr, ndtri
 
 from ..data.params import load_params
 from ..data.yamlfile import read_yaml
 from ..data.roadmaps import load_roadmaps
-from ..data.schema import CONTEXT, MONITORING, OFFICIAL, RESULTS, ROADMAP, SCHOOLS, TABLES
+from ..data.catalogue import CATALOGUE_FILE
+from ..data.schema import CONTEXT, MONITORING, OFFICIAL, RESULTS, ROADMAP, SCHOOLS, TABLES, TASKS
 from ..exceptions import ParamsError
 from ..rules.identification import identify_shnor
 
@@ -167,6 +169,9 @@ class SampleSpec:
         Monitoring rounds within a year: municipality -> {round: share}; each round's row repeats
         the year's prevention columns (Norilsk 4.3), the counts of pupils with an ИОМ and at extra
         lessons scaled by the round's share (no random draw).
+    tasks : dict
+        The synthetic task catalogue and the spreads of the tasks table (``skills``,
+        ``templates``, ``ease``, ``task_sd``, ``school_sd``, ``weak_skill``, ``seed_offset``).
     """
 
     region: str
@@ -178,6 +183,7 @@ class SampleSpec:
     assessments: dict[tuple[str, str, int], tuple]
     official: dict[str, Any] = dataclasses.field(default_factory=dict)
     rounds: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)
+    tasks: dict[str, Any] = field(default_factory=dict)
 
 
 def _expand_schools(entries: list[dict]) -> list[tuple]:
@@ -228,6 +234,7 @@ def sample_spec(path: str | Path | None = None) -> SampleSpec:
             if data.get("official") else {},
             rounds={str(town): {str(r): float(v) for r, v in shares.items()}
                     for town, shares in (data.get("rounds") or {}).items()},
+            tasks=dict(data.get("tasks") or {}),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ParamsError([f"спецификация образца не соответствует формату: {exc!r}"], str(path)) from exc
@@ -592,6 +599,91 @@ def _make_official(latent: pd.DataFrame, official: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=OFFICIAL.column_names)
 
 
+# --------------------------------------------------------------------------------------
+# Tasks
+# --------------------------------------------------------------------------------------
+def _work_tasks(template: list, skills: dict, max_points: int) -> list[dict]:
+    """A work's tasks: the template in order until the maxima add up to ``max_points``."""
+    tasks, total, i = [], 0, 0
+    codes = list(skills)
+    last = int(str(template[-1][0]).split(".")[0].split("K")[0])
+    while total < max_points:
+        if i < len(template):
+            number, level, top, code = template[i]
+        else:  # a longer work continues with tasks numbered on
+            number, level, top, code = str(last + 1 + i - len(template)), "П", 2, codes[i % len(codes)]
+        top = min(int(top), max_points - total)
+        tasks.append({"position": len(tasks) + 1, "task": str(number), "level": level, "max": top,
+                      "skill": skills[code][1], "elements": [str(code)], "requirements": [str(code)]})
+        total += top
+        i += 1
+    return tasks
+
+
+def _task_years(spec: SampleSpec) -> tuple[int, ...]:
+    return tuple(spec.years[-int(spec.tasks.get("years", 2)):])
+
+
+def sample_catalogue(spec: SampleSpec | None = None) -> dict:
+    """The synthetic task catalogue of the sample (the structure of ``params/tasks/vpr.yaml``).
+
+    The tasks table covers the last ``years`` years of the sample (two by default, enough
+    for a report and its previous year); the first of them describes every ВПР work of the
+    sample, the later ones are ``same_as`` it.
+    """
+    spec = spec or sample_spec()
+    t = spec.tasks
+    years = _task_years(spec)
+    first, works = years[0], {}
+    for (procedure, subject, grade), scale in spec.assessments.items():
+        if procedure != "vpr" or subject not in t["templates"]:
+            continue
+        skills = {str(k): v for k, v in t["skills"][subject].items()}
+        works[f"{subject}.{grade}"] = {
+            "source": "синтетическое описание (регион-образец)",
+            "elements": {code: title for code, (title, _) in skills.items()},
+            "requirements": {code: skill for code, (_, skill) in skills.items()},
+            "tasks": _work_tasks(t["templates"][subject], skills, int(scale[0]))}
+    catalogue = {first: works}
+    for year in years[1:]:
+        catalogue[year] = {w: {"same_as": first, "checked": "синтетическая работа того же состава"} for w in works}
+    return {"catalogue": catalogue}
+
+
+def _make_tasks(rng: np.random.Generator, results: pd.DataFrame, latent: pd.DataFrame,
+                spec: SampleSpec, catalogue: dict) -> pd.DataFrame:
+    """The tasks table: each ВПР result's sum of scores per task, drawn around the result's mean.
+
+    A task's success is ``Φ(Φ⁻¹(mean share) + ease(level) + task effect + school noise + weak
+    skill)``; the sum of scores is binomial over the participants' points of the task.
+    """
+    t = spec.tasks
+    years = _task_years(spec)
+    works = catalogue["catalogue"][years[0]]
+    effects = {w: rng.normal(0.0, t["task_sd"], size=len(e["tasks"])) for w, e in works.items()}
+    weak = {sid: str(rng.integers(1, 7)) for sid in latent.index}
+    rows = []
+    vpr = results[(results["procedure"] == "vpr") & results["year"].isin(years)]
+    for r in vpr.itertuples(index=False):
+        work = f"{r.subject}.{r.grade}"
+        if work not in works:
+            continue
+        tasks = works[work]["tasks"]
+        top = spec.assessments[("vpr", r.subject, int(r.grade))][0]
+        share = float(np.clip(r.mean_score / top, 0.02, 0.98))
+        role = latent.at[r.school_id, "role"]
+        base = ndtri(share)
+        for k, task in enumerate(tasks):
+            shift = t["ease"][task["level"]] + effects[work][k] + rng.normal(0.0, t["school_sd"])
+            if role in ("low", "down", "named_low") and task["elements"][0] == weak[r.school_id]:
+                shift += t["weak_skill"]
+            p = float(ndtr(base + shift))
+            points = int(r.participants) * int(task["max"])
+            rows.append((int(r.year), r.school_id, "vpr", r.subject, int(r.grade), task["task"],
+                         int(r.participants), float(rng.binomial(points, p)), int(task["max"]), task["level"]))
+    return pd.DataFrame(rows, columns=TASKS.column_names)
+
+
 def make_sample(seed: int = 2026, params: dict | None = None) -> dict[str, pd.DataFrame]:
     """Build the synthetic sample region described by :func:`sample_spec`.
 
@@ -606,7 +698,7 @@ def make_sample(seed: int = 2026, params: dict | None = None) -> dict[str, pd.Da
     Returns
     -------
     dict of str to pandas.DataFrame
-        Tables ``schools``, ``results``, ``context``, ``monitoring``, ``roadmap`` and (when the
+        Tables ``schools``, ``results``, ``context``, ``monitoring``, ``roadmap``, ``tasks`` and (when the
         specification gives one) ``official`` with
         the canonical columns of :mod:`qualitylib.data.schema` in schema order (monitoring:
         ``year``, ``school_id`` and :data:`MONITORING_COLUMNS`), rows sorted by table key.
@@ -615,7 +707,7 @@ def make_sample(seed: int = 2026, params: dict | None = None) -> dict[str, pd.Da
     --------
     >>> tables = make_sample(2026)
     >>> sorted(tables)
-    ['context', 'monitoring', 'official', 'results', 'roadmap', 'schools']
+    ['context', 'monitoring', 'official', 'results', 'roadmap', 'schools', 'tasks']
     """
     spec = sample_spec()
     params = load_params() if params is None else params
@@ -635,6 +727,9 @@ def make_sample(seed: int = 2026, params: dict | None = None) -> dict[str, pd.Da
                   roadmap=_make_roadmap(spec.roadmaps))
     if spec.official:
         tables["official"] = _make_official(latent, spec.official)
+    if spec.tasks:  # its own generator: the other tables do not change with the task specification
+        tasks_rng = np.random.default_rng([seed, int(spec.tasks["seed_offset"])])
+        tables["tasks"] = _make_tasks(tasks_rng, results, latent, spec, sample_catalogue(spec))
     return {name: _sort_by_key(frame, name) for name, frame in tables.items()}
 
 
@@ -683,4 +778,8 @@ def write_sample(path, seed: int = 2026) -> Path:
         f"name: {sample_spec().region}\n"
     )
     _write_atomic(folder / "region.yaml", meta)
+    if sample_spec().tasks:
+        catalogue = ("# Синтетический каталог заданий ВПР региона-образца (qualitylib.sample): задания и умения "
+                     "вымышлены.\n" + yaml.safe_dump(sample_catalogue(), allow_unicode=True, sort_keys=False, width=120))
+        _write_atomic(folder / CATALOGUE_FILE, catalogue)
     return folder

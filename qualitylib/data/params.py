@@ -86,6 +86,18 @@ SPEC: dict[str, Any] = {
     "privacy": {
         "min_group": _number(1, None, integer=True),
     },
+    "tasks": {
+        "basic_mastered_pct": _number(0, 100),
+        "basic_not_mastered_pct": _number(0, 100),
+        "advanced_mastered_pct": _number(0, 100),
+        "advanced_not_mastered_pct": _number(0, 100),
+        "unknown_level": ("choice", ("basic", "advanced")),
+        "min_participants": _number(1, None, integer=True),
+        "alpha": _number(0, 1),
+        "mark_gap": _number(1, 3, integer=True),
+        "histogram_min_participants": _number(1, None, integer=True),
+        "weakest_count": _number(1, 20, integer=True),
+    },
     "recommendations": ("texts", DEFICITS),
 }
 OPTIONAL_TOP = {"base", "municipality", "programme", "title"}
@@ -246,13 +258,20 @@ def load_params(path: str | Path | None = None) -> dict:
     _missing(merged, SPEC, "", problems)
     if problems:
         raise ParamsError(problems, str(path))
+    for level in ("basic", "advanced"):
+        tasks = merged.get("tasks", {})
+        if tasks.get(f"{level}_not_mastered_pct", 0) > tasks.get(f"{level}_mastered_pct", 100):
+            problems.append(f"«tasks.{level}_not_mastered_pct»: порог «не освоено» ({tasks[f'{level}_not_mastered_pct']}) "
+                            f"больше порога «освоено» ({tasks[f'{level}_mastered_pct']}); ожидалось не больше")
+    if problems:
+        raise ParamsError(problems, str(path))
     merged.pop("base", None)
     merged["_source"] = [str(p) for p in chain]
     return merged
 
 
 #: Sub-folders and files of a parameters folder that hold other files, not municipality parameters.
-OTHER_FOLDERS = ("programmes", "roadmaps", "scales")
+OTHER_FOLDERS = ("programmes", "roadmaps", "scales", "tasks")
 OTHER_FILES = ("indicators.yaml", "bodies.yaml")
 _INVISIBLE = {"Cc", "Cf", "Zl", "Zp", "Zs"}
 

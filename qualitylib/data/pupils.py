@@ -24,3 +24,18 @@ def max_scores(scales_file: str | Path | None = None) -> dict[tuple[int, str], f
     """The maximum score of every ВПР work by year: ``{(2021, "math.5"): 20, ...}``."""
     scales = read_scales(scales_file)
     return {(int(year), work): spec["max"] for year, works in scales.items() for work, spec in works.items()}
+
+
+#: Columns read for the marks and score counts of the task report.
+MARK_COLUMNS = ["year", "school_id", "work", "score", "mark", "school_mark", "participant"]
+
+
+def read_pupil_marks(region_path: str | Path) -> pd.DataFrame | None:
+    """ВПР marks, school marks and scores of the pupils of a region folder (``None`` without the file).
+
+    Only counted per group by the task report (:mod:`qualitylib.reports.tasks`); never shown.
+    """
+    path = Path(region_path) / PUPILS_FILE
+    if not path.is_file():
+        return None
+    return pd.read_parquet(path, columns=MARK_COLUMNS)

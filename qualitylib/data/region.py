@@ -30,8 +30,8 @@ class Region:
         The region folder.
     schools, results, context : pandas.DataFrame
         Required tables with canonical columns.
-    monitoring, roadmap, official : pandas.DataFrame or None
-        Optional tables (``official``: the published list of ШНОР).
+    monitoring, roadmap, official, tasks : pandas.DataFrame or None
+        Optional tables (``official``: the published list of ШНОР; ``tasks``: task scores of the works).
     sources : dict
         Table name -> file it was read from.
     warnings : list of Problem
@@ -53,6 +53,7 @@ class Region:
     sources: dict[str, Path] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     cache_key: str | None = None
+    tasks: pd.DataFrame | None = None
 
     @property
     def municipalities(self) -> list[str]:
@@ -82,7 +83,7 @@ class Region:
 
         return Region(self.name, self.path, schools.reset_index(drop=True), pick(self.results),
                       pick(self.context), pick(self.monitoring), pick(self.roadmap), pick(self.official),
-                      dict(self.sources), list(self.warnings))
+                      dict(self.sources), list(self.warnings), tasks=pick(self.tasks))
 
 
 def _finalise(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
@@ -197,7 +198,7 @@ def validate_region(path: str | Path) -> tuple[Region | None, list[Problem]]:
     if "schools" in frames:
         known = set(frames["schools"]["school_id"].dropna())
         schools_file = raws["schools"].file
-        for name in ("results", "context", "monitoring", "official"):
+        for name in ("results", "context", "monitoring", "official", "tasks"):
             if name in frames:
                 header = frames[name].attrs["headers"]["school_id"]
                 problems += check_school_ids(frames[name], raws[name], known, header, schools_file)
@@ -215,9 +216,10 @@ def validate_region(path: str | Path) -> tuple[Region | None, list[Problem]]:
         problems.append(Problem("context.csv", "нет таблицы «Контекст»: зона риска (области 1–3) и индекс "
                                                "социального благополучия не вычисляются", severity="warning"))
     region = Region(
-        name=name, path=folder,
+        name=name, path=folder.resolve(),  # absolute: kernels of a batch run read the cached region elsewhere
         schools=typed["schools"], results=typed["results"], context=typed["context"],
         monitoring=typed.get("monitoring"), roadmap=typed.get("roadmap"), official=typed.get("official"),
+        tasks=typed.get("tasks"),
         sources=sources, warnings=[p for p in problems if p.severity != "error"],
     )
     return region, problems

@@ -326,7 +326,44 @@ OFFICIAL = Table(
     ),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (SCHOOLS, RESULTS, CONTEXT, MONITORING, ROADMAP, OFFICIAL)}
+#: Difficulty levels of ВПР tasks: accepted spellings (lower case) -> codes.
+TASK_LEVELS = {"б": "basic", "базовый": "basic", "basic": "basic",
+               "п": "advanced", "повышенный": "advanced", "advanced": "advanced",
+               "в": "high", "высокий": "high", "high": "high"}
+
+TASKS = Table(
+    name="tasks",
+    title="Задания",
+    key=("year", "school_id", "procedure", "subject", "grade", "task"),
+    required=False,
+    file_aliases=("задания",),
+    description=(
+        "Выполнение заданий работы: одна строка на год × школу × процедуру × предмет × класс × "
+        "задание. Только агрегаты по школе (сумма баллов всех участников), без данных учеников. "
+        "Импорт ФИС ОКО заполняет таблицу из файлов работ."
+    ),
+    columns=(
+        Column("year", "Год", "year"),
+        Column("school_id", _ID, "id", aliases=("код школы", "логин")),
+        Column("procedure", "Процедура", "code", allowed=PROCEDURE_SPELLINGS, description="vpr (ВПР) и т. д."),
+        Column("subject", "Предмет", "text", description="math, russian, …"),
+        Column("grade", "Класс", "int", min_value=4, max_value=11, description="Класс работы, 4–11."),
+        Column("task", "Задание", "text", aliases=("номер задания", "№ задания"), max_length=20,
+               description="Номер задания, как в работе: 1, 1K1, 15.2."),
+        Column("participants", "Участников", "int", aliases=("число участников",),
+               description="Участников работы в школе (без отсутствовавших), человек."),
+        Column("score_sum", "Сумма баллов", "float",
+               description="Сумма баллов всех участников школы за задание."),
+        Column("max_score", "Максимальный балл", "int", min_value=1, max_value=100,
+               description="Максимальный балл за задание."),
+        Column("level", "Уровень сложности", "code", required=False, allowed=TASK_LEVELS,
+               description="Б (базовый), П (повышенный), В (высокий); если не указан — из каталога "
+                           "заданий."),
+    ),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (SCHOOLS, RESULTS, CONTEXT, MONITORING, ROADMAP, OFFICIAL,
+                                                 TASKS)}
 
 #: Extensions a table file may have, in the order they are looked up.
 EXTENSIONS = (".csv", ".xlsx")

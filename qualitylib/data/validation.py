@@ -269,6 +269,10 @@ def convert_table(raw: RawTable, table: Table) -> tuple[pd.DataFrame | None, lis
         problems += check_results(frame, raw, headers)
     if table.name == "roadmap":
         problems += check_roadmap_dates(frame, raw, headers)
+    if table.name == "tasks":
+        subject = frame["subject"].astype(object)
+        frame["subject"] = _normalised(subject).map(SUBJECT_SPELLINGS).fillna(subject).astype("string")
+        problems += check_tasks(frame, raw, headers)
     problems += check_keys(frame, raw, table, headers)
     frame.attrs["headers"] = headers
     return frame, problems
@@ -305,6 +309,24 @@ def check_keys(frame: pd.DataFrame, raw: RawTable, table: Table,
                 sheet=raw.sheet, row=int(row), column=headers.get(key[-1], key[-1])))
         else:
             first_row[values] = int(row)
+    return problems
+
+
+def check_tasks(frame: pd.DataFrame, raw: RawTable, headers: dict[str, str]) -> list[Problem]:
+    """Cross-column checks of the tasks table: the sum of scores fits participants × maximum."""
+    h = headers.get
+    over = frame["score_sum"] > frame["participants"] * frame["max_score"]
+    problems = _cell_problems(
+        raw, h("score_sum", "score_sum"), over, frame["score_sum"],
+        lambda r: f"сумма баллов ({frame.at[r, 'score_sum']}) больше, чем участников × максимальный балл "
+                  f"({frame.at[r, 'participants']} × {frame.at[r, 'max_score']}): ожидалось "
+                  "score_sum ≤ participants × max_score")
+    for code, grades in PROCEDURE_GRADES.items():
+        bad = (frame["procedure"] == code) & ~frame["grade"].isin(grades) & frame["grade"].notna()
+        allowed = ", ".join(str(g) for g in grades)
+        problems += _cell_problems(
+            raw, h("grade", "grade"), bad, frame["grade"],
+            lambda r, c=code, a=allowed: f"{PROCEDURES[c]} не проводится в этом классе: ожидался класс {a}")
     return problems
 
 

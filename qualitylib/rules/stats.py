@@ -919,3 +919,106 @@ def outside_adjusted_funnel(k, n, p0, confidence, dispersion: Overdispersion,
 
 __all__ += ["OVERDISPERSION_METHODS", "Overdispersion", "WINSORISE_SHARE", "adjusted_funnel_limits",
             "outside_adjusted_funnel", "overdispersion"]
+
+
+# ---------------------------------------------------------------------------
+# Success of a task: a mean of scores bounded in [0, 1]
+# ---------------------------------------------------------------------------
+
+def bounded_mean_below_test(mean, n, reference_mean, reference_n) -> np.ndarray:
+    """One-sided p-value that a group's mean of [0, 1]-bounded scores lies below a reference group's.
+
+    A task's success is the mean over pupils of ``score / max_score``, a number in [0, 1]:
+    0 or 1 for a one-point task, 0, 1/2, 1 for a two-point one, and so on. Only the sum of
+    scores is known per school (no pupil's score), so the variance is bounded instead of
+    estimated: a variable in [0, 1] with mean :math:`p` has variance at most
+    :math:`p(1-p)` (Bhatia–Davis inequality), with equality for 0/1 scores. The test is the
+    pooled two-sample z-test of proportions with this bound,
+
+    .. math::
+
+        z = \\frac{\\hat p_1 - \\hat p_2}{\\sqrt{\\bar p (1-\\bar p) (1/n_1 + 1/n_2)}},
+        \\qquad \\bar p = \\frac{n_1 \\hat p_1 + n_2 \\hat p_2}{n_1 + n_2},
+
+    and the p-value :math:`\\Phi(z)` (small when the group is below the reference). For 0/1
+    tasks it is the usual z-test; for partial-credit tasks it is conservative (the true
+    variance is smaller than the bound, so real differences are found less often, never
+    more often than the nominal level).
+
+    Parameters
+    ----------
+    mean, n : array_like
+        The group's mean share of the maximum (in [0, 1]) and its number of pupils.
+    reference_mean, reference_n : array_like
+        The same for the reference group (e.g. the rest of the region: the region without the school).
+
+    Returns
+    -------
+    numpy.ndarray
+        p-values in [0, 1]; NaN where a size is not positive or a mean is missing or outside [0, 1].
+        Where both means are 0 or both 1 (no variance) the p-value is 1.
+
+    Examples
+    --------
+    >>> round(float(bounded_mean_below_test(0.4, 50, 0.6, 5000)), 4)
+    0.0021
+    """
+    p1, n1, p2, n2 = _broadcast(mean, n, reference_mean, reference_n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        valid = (np.isfinite(p1) & np.isfinite(p2) & (n1 > 0) & (n2 > 0)
+                 & (p1 >= 0) & (p1 <= 1) & (p2 >= 0) & (p2 <= 1))
+        pooled = (n1 * p1 + n2 * p2) / (n1 + n2)
+        se = np.sqrt(pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2))
+        z = np.where(se > 0, (p1 - p2) / np.where(se > 0, se, 1.0), 0.0)
+        p = np.where(se > 0, special.ndtr(z), 1.0)
+    return np.where(valid, p, np.nan)
+
+
+def benjamini_hochberg_by_group(p_value, groups) -> np.ndarray:
+    """:func:`benjamini_hochberg` applied within each group of tests, vectorised.
+
+    Each group (e.g. the tasks of one school's work) is its own family; the result equals
+    calling :func:`benjamini_hochberg` on every group separately (a test checks it), without
+    a Python loop over thousands of groups.
+
+    Parameters
+    ----------
+    p_value : array_like
+        p-values; NaN entries are not tests (they get NaN and do not count in their group's ``m``).
+    groups : array_like
+        Group label of every p-value (any hashable values), same length.
+
+    Examples
+    --------
+    >>> benjamini_hochberg_by_group([0.01, 0.04, 0.03, 0.5], ["a", "a", "a", "b"]).round(3).tolist()
+    [0.03, 0.04, 0.04, 0.5]
+    """
+    p = _as_float(p_value).ravel()
+    labels = np.asarray(groups)
+    if labels.dtype == object:
+        labels = labels.astype(str)
+    codes = np.unique(labels.ravel(), return_inverse=True)[1].ravel()
+    q = np.full(p.shape, np.nan)
+    finite = np.flatnonzero(np.isfinite(p))
+    if not len(finite):
+        return q
+    g, pf = codes[finite], p[finite]
+    order = np.lexsort((pf, g))  # by group, then by p
+    g_sorted, p_sorted = g[order], pf[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(g_sorted)) + 1]
+    sizes = np.diff(np.r_[starts, len(g_sorted)])
+    m = np.repeat(sizes, sizes)
+    rank = np.arange(len(g_sorted)) - np.repeat(starts, sizes) + 1
+    ranked = p_sorted * m / rank
+    # cumulative minimum from the end of every group: reverse, shift groups apart, accumulate
+    rev = ranked[::-1]
+    rev_groups = g_sorted[::-1]
+    # one minimum.accumulate over all groups: every new group is shifted below everything before it
+    step = np.cumsum(np.r_[0, np.diff(rev_groups) != 0]) * (ranked.max() + 1.0)
+    out = np.minimum.accumulate(rev - step) + step
+    q_sorted = np.minimum(out[::-1], 1.0)
+    q[finite[order]] = q_sorted
+    return q
+
+
+__all__ += ["bounded_mean_below_test", "benjamini_hochberg_by_group"]

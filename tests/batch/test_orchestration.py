@@ -31,9 +31,9 @@ from qualitylib.exceptions import UnknownMunicipalityError
 
 ROOT = Path(__file__).resolve().parents[2]
 YEAR = 2024
-NOTEBOOK_NAMES = ["01_identification", "02_dynamics", "03_monitoring"]
+NOTEBOOK_NAMES = ["01_identification", "02_dynamics", "03_monitoring", "04_tasks"]
 #: What the real notebooks save into ``output_dir`` (see tools/make_notebooks.py).
-WORKBOOKS = {"01_identification": "registry.xlsx", "03_monitoring": "indicators.xlsx"}
+WORKBOOKS = {"01_identification": "registry.xlsx", "03_monitoring": "indicators.xlsx", "04_tasks": "tasks.xlsx"}
 
 
 class StandIn:
@@ -114,8 +114,8 @@ def files(folder: Path) -> list[str]:
 
 def test_one_failing_notebook_does_not_stop_the_others(failing_run):
     manifest, base, stand_in = failing_run
-    assert len(stand_in.municipality_calls) == 6  # every notebook of both municipalities was tried
-    assert [c["notebook"] for c in stand_in.calls[6:]] == ["00_region"]  # then the region's report, once
+    assert len(stand_in.municipality_calls) == 8  # every notebook of both municipalities was tried
+    assert [c["notebook"] for c in stand_in.calls[8:]] == ["00_region"]  # then the region's report, once
     assert manifest["failed"] == ["Южный"]
     north, south = manifest["municipalities"]
     assert north["status"] == "ok" and north["reasons"] == []
@@ -125,16 +125,17 @@ def test_one_failing_notebook_does_not_stop_the_others(failing_run):
         ("01_identification", "ok", ""),
         ("02_dynamics", "failed", "ValueError: Нет данных за 2023 год"),
         ("03_monitoring", "ok", ""),
+        ("04_tasks", "ok", ""),
     ]
     assert files(base) == ["_region", "changes.html", "changes.xlsx", "index.html", "manifest.json",
                            "registry.xlsx", "severnyy", "yuzhnyy"]
     assert files(base / "_region") == ["00_region.html", "00_region.ipynb"]
     assert files(base / "severnyy") == sorted([f"{n}.{ext}" for n in NOTEBOOK_NAMES for ext in ("html", "ipynb")]
-                                              + ["indicators.xlsx", "registry.xlsx"])
+                                              + ["indicators.xlsx", "registry.xlsx", "tasks.xlsx"])
     # the failed notebook keeps its executed copy (to read the traceback) but has no report
     assert files(base / "yuzhnyy") == ["01_identification.html", "01_identification.ipynb", "02_dynamics.ipynb",
-                                       "03_monitoring.html", "03_monitoring.ipynb", "indicators.xlsx",
-                                       "registry.xlsx"]
+                                       "03_monitoring.html", "03_monitoring.ipynb", "04_tasks.html", "04_tasks.ipynb",
+                                       "indicators.xlsx", "registry.xlsx", "tasks.xlsx"]
 
 
 def test_reports_are_the_converted_executed_notebooks(failing_run):
@@ -192,12 +193,12 @@ def test_index_page_rows(failing_run):
                             "<td class=\"num\">0</td>")
     assert re.findall(r'href="([^"]+)"', north) == [
         "severnyy/01_identification.html", "severnyy/02_dynamics.html", "severnyy/03_monitoring.html",
-        "severnyy/registry.xlsx", "severnyy/indicators.xlsx"]
+        "severnyy/04_tasks.html", "severnyy/registry.xlsx", "severnyy/indicators.xlsx", "severnyy/tasks.xlsx"]
     assert '<span class="ok">готово</span>' in north
     assert south.startswith("<tr><td>Южный</td><td class=\"num\">1</td><td class=\"num\">0</td>")
     assert re.findall(r'href="([^"]+)"', south) == [
-        "yuzhnyy/01_identification.html", "yuzhnyy/03_monitoring.html", "yuzhnyy/registry.xlsx",
-        "yuzhnyy/indicators.xlsx"]
+        "yuzhnyy/01_identification.html", "yuzhnyy/03_monitoring.html", "yuzhnyy/04_tasks.html",
+        "yuzhnyy/registry.xlsx", "yuzhnyy/indicators.xlsx", "yuzhnyy/tasks.xlsx"]
     assert '<span class="fail">ошибка</span><div class="reason">02_dynamics: ValueError: Нет данных за 2023 год' \
         in south
 

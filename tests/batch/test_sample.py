@@ -11,7 +11,7 @@ from qualitylib.data.schema import TABLES
 
 SEED = 2026
 FILES = ("schools.csv", "results.csv", "context.csv", "monitoring.csv", "roadmap.csv", "official.csv",
-         "region.yaml")
+         "region.yaml", "tasks.csv", "tasks_catalogue.yaml")
 SHNOR_PROCEDURES = {
     ("vpr", "math", 5), ("vpr", "math", 6), ("vpr", "russian", 5), ("vpr", "russian", 6),
     ("oge", "math", 9), ("oge", "russian", 9),
@@ -311,3 +311,29 @@ def test_monitoring_follows_the_rule(tables):
     now = m[m["year"] == 2026].set_index("school_id")
     share = now["teachers_diagnosed"] / now["teachers_total"]
     assert share[list(shnor)].mean() > share.drop(list(shnor)).mean() + 0.3
+
+
+# ---------------------------------------------------------------------------- tasks
+def test_sample_tasks_fit_the_synthetic_catalogue(tables, written):
+    """Every ВПР result of the last two years has its tasks; sums fit participants × maximum; the
+    catalogue's maxima add up to each work's maximum."""
+    from qualitylib.batch.sample import sample_catalogue, sample_spec
+    from qualitylib.data.catalogue import read_catalogue, region_catalogue
+
+    tasks, results = tables["tasks"], tables["results"]
+    assert sorted(tasks["year"].unique()) == [2025, 2026]
+    assert (tasks["score_sum"] <= tasks["participants"] * tasks["max_score"]).all()
+    vpr = results[(results["procedure"] == "vpr") & results["year"].isin([2025, 2026])]
+    keys = ["year", "school_id", "subject", "grade"]
+    per_result = tasks.groupby(keys)["participants"].first()
+    assert len(per_result) == len(vpr)
+    assert (per_result.sort_index().to_numpy() == vpr.set_index(keys)["participants"].sort_index().to_numpy()).all()
+    catalogue = region_catalogue(written)
+    spec = sample_spec()
+    for (procedure, subject, grade), scale in spec.assessments.items():
+        if procedure == "vpr":
+            work = catalogue.work(2026, subject, grade)
+            assert work["max_score"].sum() == scale[0], (subject, grade)
+    assert "синтетическ" in (written / "tasks_catalogue.yaml").read_text(encoding="utf-8").lower()
+    assert len(read_catalogue().work(2026, "math", 5)) == 0  # the shipped catalogue stays official
+    assert sample_catalogue()["catalogue"][2026]["math.5"]["same_as"] == 2025
