@@ -155,6 +155,7 @@ def test_shnor_improved_is_one_test_over_the_identification_assessments(params):
     res = tables.results.copy()
     res.loc[(res["year"] == 2026) & (res["school_id"] == "W"), "low_count"] = [0, 1]
     catalogue = {"better": {"title": "ШНОР с лучшими результатами", "group": "г", "unit": "%", "period": "год",
+                            "programme": "p",
                             "compute": spec["better"], "target": {"direction": "increase"}}}
     programme = Programme("p", "Программа", None, ["better"], {})
     out = compute_indicators(IndicatorTables(tables.schools, res, tables.context, tables.monitoring, res), 2026,
