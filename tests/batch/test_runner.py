@@ -99,17 +99,19 @@ def test_reports_are_offline_and_without_code(batch):
 def test_registry_workbook_layout(batch):
     _, base, _ = batch
     book = openpyxl.load_workbook(base / "polysaevo" / "registry.xlsx")
-    assert book.sheetnames == ["ШНОР", "Риск", "Пары", "Параметры"]
+    assert book.sheetnames == ["ШНОР", "Риск", "ШНСУ", "Пары", "Параметры"]
     sheet = book["ШНОР"]
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:")
     assert sheet["A1"].value == "Код ОО" and sheet["H1"].value == "Основания"
     assert sheet.max_row >= 2  # Полысаево has a ШНОР in the sample
     region = openpyxl.load_workbook(base / "registry.xlsx")
-    assert region.sheetnames == ["Сводка", "ШНОР", "Риск", "Пары", "Параметры"]
+    assert region.sheetnames == ["Сводка", "ШНОР", "Риск", "ШНСУ", "Пары", "Параметры"]
     # each municipality's own method on Параметры, its counts on Сводка
     method = [r for r in region["Параметры"].iter_rows(min_row=2, values_only=True)]
     assert {r[0] for r in method} == {"Полысаево"} and any("30 %" in r[2] for r in method)
     assert [c.value for c in region["Сводка"][1]] == ["Муниципалитет", "ШНОР", "В зоне риска", "Сетевых пар"]
+    shnsu = [row[2] for row in region["ШНСУ"].iter_rows(min_row=2, values_only=True)]
+    assert shnsu and "Полысаево" in shnsu  # the ШНСУ of every municipality of the run
 
 
 def test_manifest_records_inputs_versions_and_durations(batch):
