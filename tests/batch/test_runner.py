@@ -108,7 +108,7 @@ def test_registry_workbook_layout(batch):
     assert region.sheetnames == ["Сводка", "ШНОР", "Риск", "ШНСУ", "Пары", "Параметры"]
     # each municipality's own method on Параметры, its counts on Сводка
     method = [r for r in region["Параметры"].iter_rows(min_row=2, values_only=True)]
-    assert {r[0] for r in method} == {"Полысаево"} and any("30 %" in r[2] for r in method)
+    assert "Полысаево" in {r[0] for r in method} and any("30 %" in r[2] for r in method if r[0] == "Полысаево")
     assert [c.value for c in region["Сводка"][1]] == ["Муниципалитет", "ШНОР", "В зоне риска", "Сетевых пар"]
     shnsu = [row[2] for row in region["ШНСУ"].iter_rows(min_row=2, values_only=True)]
     assert shnsu and "Полысаево" in shnsu  # the ШНСУ of every municipality of the run
