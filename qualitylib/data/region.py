@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .io import TableReadError, clean_problem, file_hash, find_table_file, locate_table, read_raw
+from .io import (
+    TableReadError, clean_problem, file_hash, find_table_file, locate_table, read_raw, unrecognised_problems,
+)
 from .cache import cache_dir, open_cache, prune  # noqa: F401  (cache_dir: used from here too)
 from ..exceptions import DataValidationError, ParamsError, Problem, UnknownMunicipalityError
 from ..resources import package_dir
@@ -187,6 +189,7 @@ def validate_region(path: str | Path) -> tuple[Region | None, list[Problem]]:
         except TableReadError as exc:
             problems += exc.problems
             continue
+        problems += raw.notes
         frame, found = convert_table(raw, table)
         problems += found
         if frame is not None:
@@ -201,6 +204,8 @@ def validate_region(path: str | Path) -> tuple[Region | None, list[Problem]]:
                 header = frames[name].attrs["headers"]["school_id"]
                 problems += check_school_ids(frames[name], raws[name], known, header, schools_file)
     problems += check_lookalikes(frames, raws)
+    if not any(t.required and t.name not in sources for t in TABLES.values()):
+        problems += unrecognised_problems(folder)  # else the missing table's error lists them
     name = read_region_name(folder, problems)
 
     problems = [clean_problem(p) for p in problems]
