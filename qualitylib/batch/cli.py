@@ -66,6 +66,67 @@ def cmd_sample(args) -> int:
     return 0
 
 
+def cmd_template(args) -> int:
+    from ..data.forms import FORM_TABLES, read_table_file
+    from ..data.schema import SCHOOLS
+    from .templates import write_forms, write_templates
+
+    if args.forms and (args.schools is None or args.year is None):
+        raise UsageError("для форм школ (--forms) нужны список школ (--schools ФАЙЛ) и год (--year ГОД)")
+    schools = read_table_file(args.schools, SCHOOLS) if args.schools else None
+    skip = tuple(t.name for t in FORM_TABLES) if args.forms else ()
+    written = write_templates(args.directory, schools, args.year, skip=skip)
+    _print(f"Бланки таблиц записаны в «{args.directory}»: " + ", ".join(p.name for p in written) + ".")
+    if schools is not None:
+        _print(f"Список школ вписан в бланки: школ — {len(schools)}.")
+    if args.forms:
+        folder = Path(args.directory) / "формы школ"
+        forms = write_forms(folder, schools, args.year)
+        _print(f"Формы школ (контекст и мониторинг за {args.year} год) записаны в «{folder}»: форм — {len(forms)}; "
+               "разошлите их школам, заполненные соберите командой collect.")
+    return 0
+
+
+def cmd_collect(args) -> int:
+    from ..data.forms import collect_forms, merge_into, read_table_file
+    from ..data.io import find_table_file, write_csv_atomic
+    from ..data.schema import SCHOOLS, TABLES
+    from ..exceptions import DataValidationError
+
+    out = Path(args.out)
+    schools_file = args.schools or (out if out.is_dir() and find_table_file(out, SCHOOLS) else None)
+    known = set(read_table_file(schools_file, SCHOOLS)["school_id"]) if schools_file else None
+    collected = collect_forms(args.forms_dir, known)
+    for problem in collected.problems:
+        _print(problem.format())
+    if collected.errors:
+        _print(f"Сбор форм из «{args.forms_dir}»: форм — {collected.forms}, ошибок — {len(collected.errors)}. "
+               "Ничего не записано: исправьте формы, названные выше, и повторите сбор.")
+        return 1
+    out.mkdir(parents=True, exist_ok=True)
+    for name, frame in collected.tables.items():
+        table = TABLES[name]
+        existing = find_table_file(out, table)
+        if existing is not None and existing.suffix.lower() != ".csv":
+            raise DataValidationError([_existing_table_problem(existing.name, table)], source=f"«{out}»")
+        target = existing or out / f"{name}.csv"
+        old = read_table_file(existing, table) if existing is not None else None
+        merged = merge_into(old, frame, table)
+        write_csv_atomic(merged, target)
+        _print(f"Таблица «{table.title}»: строк из форм — {len(frame)}, всего — {len(merged)}; "
+               f"записана в «{target}».")
+    return 0
+
+
+def _existing_table_problem(file: str, table):
+    """The error of a table file collect would have to write beside (a second file of the table)."""
+    from ..exceptions import Problem
+
+    return Problem(file, f"таблица «{table.title}» уже есть в этом файле, а формы школ записываются в "
+                         f"{table.name}.csv: перенесите или удалите «{file}» (например, незаполненный бланк) и "
+                         "повторите сбор")
+
+
 def _load(args):
     from ..data.region import load_region
 
@@ -227,6 +288,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data", help="папка региона (schools, results, context …)")
     p.add_argument("--limit", type=int, default=0, help="показать не больше N замечаний (0 — все)")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("template", help="бланки Excel для всех таблиц данных (и формы школ)")
+    p.add_argument("directory", help="папка, куда записать бланки")
+    p.add_argument("--schools", help="таблица школ (файл или папка региона): вписать список школ в бланки")
+    p.add_argument("--year", type=int, help="год, который вписать в бланки и формы")
+    p.add_argument("--forms", action="store_true",
+                   help="ещё и форма для каждой школы (контекст и мониторинг за год) в папке «формы школ»")
+    p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("collect", help="собрать заполненные формы школ в таблицы контекста и мониторинга")
+    p.add_argument("forms_dir", metavar="ПАПКА_ФОРМ", help="папка с заполненными формами школ (.xlsx)")
+    p.add_argument("--out", required=True, help="папка региона, куда записать таблицы")
+    p.add_argument("--schools", help="таблица школ для проверки кодов (по умолчанию — из папки --out)")
+    p.set_defaults(func=cmd_collect)
 
     p = sub.add_parser("sample", help="записать синтетический регион-образец")
     p.add_argument("directory", help="куда записать")
