@@ -13,7 +13,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from ..data.params import ParamsError, find_municipality_params, load_params
+from ..data.params import ParamsError
 from ..exceptions import DataValidationError, QualitylibError, UnknownMunicipalityError, UsageError
 
 
@@ -127,6 +127,16 @@ def _existing_table_problem(file: str, table):
                          "повторите сбор")
 
 
+def cmd_init(args) -> int:
+    from ..data.municipality import available_programmes, init_params, resolve_programme
+
+    name = resolve_programme(args.programme, where="--programme")
+    path = init_params(args.municipality, name, args.params_dir)
+    _print(f"Файл параметров муниципалитета «{args.municipality}» записан: «{path}»; программа — "
+           f"«{available_programmes().get(name, name)}». Остальное — по базовой методике; пояснения — в самом файле.")
+    return 0
+
+
 def _load(args):
     from ..data.region import load_region
 
@@ -134,8 +144,10 @@ def _load(args):
     if args.municipality and args.municipality not in region.municipalities:
         raise UsageError(f"Муниципалитет «{args.municipality}» не найден в данных. "
                          f"Есть: {', '.join(region.municipalities)}.")
-    params_file = args.params or (find_municipality_params(args.municipality) if args.municipality else None)
-    params = load_params(params_file)
+    from ..data.municipality import municipality_params
+
+    params = municipality_params(args.municipality, args.params, schools=region.schools,
+                                 programme=getattr(args, "programme", None), known=region.municipalities)
     if args.year not in region.years:
         raise UsageError(f"В данных нет результатов за {args.year} год. "
                          f"Есть годы: {', '.join(map(str, region.years))}.")
@@ -182,7 +194,8 @@ def cmd_run(args) -> int:
     try:
         manifest = runner.run_region(args.data, args.year, args.out, params_dir=args.params_dir,
                                      municipalities=args.municipality, workers=args.workers, public=args.public,
-                                     executor=args.executor, scheduler=args.scheduler, progress=not args.quiet)
+                                     executor=args.executor, scheduler=args.scheduler, progress=not args.quiet,
+                                     programme=args.programme)
     except UnknownMunicipalityError as exc:
         raise UsageError(str(exc)) from exc
     base = runner.region_folder(Path(args.out), manifest["region"], args.year)
@@ -318,6 +331,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--params", help="файл параметров YAML (по умолчанию — параметры муниципалитета "
                                         "или params/methodology.yaml)")
         p.add_argument("--municipality", required=name == "indicators", help="только этот муниципалитет")
+        p.add_argument("--programme", help="программа мониторинга, если её не называют ни файл параметров, "
+                                           "ни таблица школ (norilsk, elista, … или название программы)")
         p.add_argument("--out", required=True, help="CSV-файл результата")
         p.set_defaults(func=func)
     p = sub.add_parser("import-fisoko", help="импорт выгрузки ВПР из ФИС ОКО в папку региона")
@@ -345,7 +360,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="local — процессы этой машины; dask — кластер Dask")
     p.add_argument("--scheduler", help="адрес планировщика Dask (tcp://host:8786)")
     p.add_argument("--quiet", action="store_true", help="без индикатора выполнения")
+    p.add_argument("--programme", help="программа мониторинга для муниципалитетов, у которых её не называют ни "
+                                       "файл параметров, ни таблица школ (norilsk, elista, … или название)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("init", help="файл параметров нового муниципалитета с выбранной программой")
+    p.add_argument("municipality", metavar="МУНИЦИПАЛИТЕТ", help="название муниципалитета, как в таблице школ")
+    p.add_argument("--programme", required=True, help="программа мониторинга (norilsk, elista, … или название)")
+    p.add_argument("--params-dir", help="папка параметров (по умолчанию — та, что читает run: params/)")
+    p.set_defaults(func=cmd_init)
     return parser
 
 

@@ -63,7 +63,8 @@ def render_index(region_name: str, year: int, rows: list[dict], generated: str, 
             links.append(f'<a href="{_e(row["slug"])}/registry.xlsx">Реестр (Excel)</a>')
         if row["reports"].get("indicators"):
             links.append(f'<a href="{_e(row["slug"])}/indicators.xlsx">Показатели (Excel)</a>')
-        met = (f'{h["indicators_met"]} из {h["indicators_total"]}' if h.get("indicators_total") else "—")
+        met = (f'{h["indicators_met"]} из {h["indicators_total"]}' if h.get("indicators_total")
+               else "программа мониторинга не выбрана" if h.get("no_programme") else "—")
         title = STATUS_TITLES.get(row["status"], row["status"])
         if row["status"] == "ok":
             status = f'<span class="ok">{_e(title)}</span>'

@@ -81,6 +81,7 @@ class Job:
     notebooks: list[str]
     public: bool = False
     kernel_name: str = "python3"
+    programme: str | None = None  # the run's programme for a municipality whose file names none
 
 
 @dataclass
@@ -186,7 +187,7 @@ def execute(path: str, executed: Path, job: Job, output_dir: Path, attempts: int
 
     parameters = {"data_dir": job.data_dir, "municipality": job.municipality, "year": job.year,
                   "params_file": job.params_file, "output_dir": str(output_dir), "public": job.public,
-                  "interactive": False}
+                  "interactive": False, "programme": job.programme}
     for attempt in range(attempts):
         try:
             pm.execute_notebook(path, str(executed), parameters=parameters, kernel_name=job.kernel_name,
@@ -506,14 +507,15 @@ def now_text() -> str:
 
 
 def plan_jobs(region, year: int, out: Path, params_dir: str | None, municipalities: list[str] | None,
-              public: bool) -> tuple[list[Job], dict[str, str]]:
+              public: bool, programme: str | None = None) -> tuple[list[Job], dict[str, str]]:
     """Build one job per municipality; return jobs and municipalities whose parameters failed.
 
     A municipality whose parameters file cannot be found unambiguously (an unreadable file,
     two files, a look-alike name; see :func:`~qualitylib.data.params.find_municipality_params`)
     or does not load fails with the Russian reason; the others are planned.
     """
-    from ..data.params import ParamsError, find_municipality_params, load_params
+    from ..data.municipality import municipality_params
+    from ..data.params import ParamsError, find_municipality_params
 
     names = municipalities or region.municipalities
     slugs = unique_slugs(names)
@@ -523,13 +525,14 @@ def plan_jobs(region, year: int, out: Path, params_dir: str | None, municipaliti
     for name in names:
         try:
             params_file = find_municipality_params(name, params_dir, known=region.municipalities)
-            load_params(params_file)
+            municipality_params(name, params_file, schools=region.schools, programme=programme)
         except ParamsError as exc:
             failed[name] = str(exc)
             continue
         # absolute paths: the kernels run in the notebooks' folder, not in the caller's
         jobs.append(Job(name, slugs[name], str(Path(region.path).resolve()), int(year),
-                        str(Path(params_file).resolve()), str((base / slugs[name]).resolve()), notebooks, public))
+                        str(Path(params_file).resolve()), str((base / slugs[name]).resolve()), notebooks, public,
+                        programme=programme))
     return jobs, failed
 
 
@@ -769,7 +772,7 @@ def _previous_registry(path: Path):
 def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", params_dir: str | None = None,
                municipalities: list[str] | None = None, workers: int = 2, public: bool = False,
                executor: str = "local", scheduler: str | None = None, progress: bool = True,
-               execute=execute) -> dict:
+               execute=execute, programme: str | None = None) -> dict:
     """Run the whole batch for a region and write the index, the region registry and the manifest.
 
     ``executor`` and ``execute`` are passed to :func:`execute_jobs`: ``execute`` runs one
@@ -818,17 +821,18 @@ def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", par
     base = region_folder(Path(out), region.name, year)
     with output_lock(base):
         return _run_locked(region, int(year), Path(out), base, params_dir, municipalities, workers, public,
-                           executor, scheduler, progress, execute, started)
+                           executor, scheduler, progress, execute, started, programme=programme)
 
 
 def _run_locked(region, year, out, base, params_dir, municipalities, workers, public, executor, scheduler,
-                progress, execute, started) -> dict:
+                progress, execute, started, programme=None) -> dict:
     """:func:`run_region` once the region folder is locked."""
     import pandas as pd
 
     from .excel import write_registry
     from .index_page import render_index
     from ..data.params import find_municipality_params, load_params
+    from ..data.municipality import municipality_params
     from ..data.programmes import programme_for
     from ..reports.identification import build_identification
     from ..views.identification import present
@@ -897,7 +901,7 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
     with _Signals() as stop:
         try:
             _remove_leftovers(base)
-            jobs, params_failed = plan_jobs(region, year, out, params_dir, selected, public)
+            jobs, params_failed = plan_jobs(region, year, out, params_dir, selected, public, programme=programme)
             # folder names of the whole region, kept from the previous run (plan_jobs sees the selection only)
             jobs = [replace(job, slug=slugs[job.municipality],
                             out_dir=str((base / slugs[job.municipality]).resolve())) for job in jobs]
@@ -946,7 +950,8 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
                     row["reasons"].append(res.error)
             row["reports"] = _reports(base / slugs[name], res.notebooks)
             try:
-                params = load_params(find_municipality_params(name, params_dir, known=region.municipalities))
+                params = municipality_params(name, find_municipality_params(name, params_dir, known=region.municipalities),
+                                             schools=region.schools, programme=programme)
                 params_of[name] = params
                 # the region registry is published like the reports: public mode hides what they hide
                 ident = present(build_identification(region, name, year, params, public=public, objectivity=False))
@@ -956,6 +961,8 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
                     table = indicators_table(region, name, year, params, programme, catalogue)
                     row["headline"]["indicators_met"] = int((table["status"] == "met").sum())
                     row["headline"]["indicators_total"] = int((table["status"] != "no_target").sum())
+                else:
+                    row["headline"]["no_programme"] = True
                 fresh[name] = (ident.shnor, ident.risk, ident.pairs)
             except Exception as exc:  # the notebook failed for the same reason; keep the index honest
                 row["status"] = "failed"

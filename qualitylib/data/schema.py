@@ -137,6 +137,11 @@ SCHOOLS = Table(
                description="«город» или «село»."),
         Column("pupils_total", "Численность обучающихся", "int", required=False,
                description="Число обучающихся на начало учебного года, человек."),
+        Column("programme", "Программа мониторинга", "text", required=False, aliases=("программа",),
+               max_length=500,
+               description=("Программа мониторинга муниципалитета (norilsk, elista, polysaevo, kavkazsky, "
+                            "chaa-khol или её название) — для муниципалитета без своего файла параметров; "
+                            "у всех школ муниципалитета одна и та же.")),
     ),
 )
 
