@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 import unicodedata
 from pathlib import Path
@@ -286,16 +287,84 @@ def cmd_objectivity(args) -> int:
     return 0
 
 
+class _RussianFormatter(argparse.HelpFormatter):
+    """argparse's help with the Russian «Использование:» instead of «usage:»."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "Использование: " if prefix is None else prefix)
+
+
+#: argparse's English error messages (Python 3.11–3.13) and their Russian text.
+_ERRORS = (
+    (r"the following arguments are required: (.*)", r"не указаны обязательные аргументы: \1"),
+    (r"unrecognized arguments: (.*)", r"неизвестные аргументы: \1"),
+    (r"argument (.*?): invalid choice: (.*?) \(choose from (.*)\)", r"аргумент \1: недопустимое значение \2 "
+                                                                    r"(допустимы: \3)"),
+    (r"argument (.*?): invalid int value: (.*)", r"аргумент \1: ожидалось целое число, а не \2"),
+    (r"argument (.*?): invalid (\w+) value: (.*)", r"аргумент \1: недопустимое значение \3"),
+    (r"argument (.*?): expected one argument", r"аргумент \1: ожидалось одно значение"),
+    (r"argument (.*?): expected at least one argument", r"аргумент \1: ожидалось хотя бы одно значение"),
+    (r"argument (.*?): ignored explicit argument (.*)", r"аргумент \1: лишнее значение \2"),
+    (r"ambiguous option: (.*?) could match (.*)", r"неоднозначный параметр \1: подходят \2"),
+    (r"argument (.*?): not allowed with argument (.*)", r"аргумент \1 нельзя указывать вместе с \2"),
+)
+
+
+def russian_error(message: str) -> str:
+    """argparse's error message in Russian (a message it does not know stays as it is).
+
+    Examples
+    --------
+    >>> russian_error("the following arguments are required: --data, --year")
+    'не указаны обязательные аргументы: --data, --year'
+    """
+    for pattern, text in _ERRORS:
+        if re.fullmatch(pattern, message):
+            return re.sub(pattern, text, message)
+    return message
+
+
+#: Russian placeholders of the arguments in help and usage, by argument name.
+_METAVARS = {
+    "data": "ПАПКА", "directory": "ПАПКА", "src_dir": "ПАПКА", "forms_dir": "ПАПКА_ФОРМ", "params_dir": "ПАПКА",
+    "year": "ГОД", "out": "ПУТЬ", "params": "ФАЙЛ", "scales": "ФАЙЛ", "schools": "ФАЙЛ",
+    "municipality": "МУНИЦИПАЛИТЕТ", "workers": "ЧИСЛО", "seed": "ЧИСЛО", "limit": "ЧИСЛО",
+    "scheduler": "АДРЕС", "programme": "ПРОГРАММА", "mapping": "ФАЙЛ", "files": "ФАЙЛ",
+}
+
+
 class _Parser(argparse.ArgumentParser):
+    """An argument parser that speaks Russian: headings, the help option, usage and errors."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _RussianFormatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "аргументы"
+        self._optionals.title = "параметры"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                          help="показать эту справку и выйти")
+
+    def add_argument(self, *args, **kwargs):
+        """An argument with a Russian placeholder in the help (``--year ГОД``), unless one is given."""
+        action = kwargs.get("action")
+        if "metavar" not in kwargs and action in (None, "store") and "choices" not in kwargs:
+            dest = kwargs.get("dest") or next((a.lstrip("-") for a in args if a.startswith("--")), args[0])
+            metavar = _METAVARS.get(dest.replace("-", "_"))
+            if metavar:
+                kwargs["metavar"] = metavar
+        return super().add_argument(*args, **kwargs)
+
     def error(self, message):  # Russian usage errors
         self.print_usage(sys.stderr)
-        self.exit(2, f"Ошибка в аргументах: {message}\n")
+        self.exit(2, f"Ошибка в аргументах: {russian_error(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m qualitylib",
                      description="Аналитика программ поддержки школ с низкими образовательными результатами.")
-    sub = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=_Parser, title="команды",
+                                help="одна из команд ниже; справка по команде: КОМАНДА -h")
 
     p = sub.add_parser("validate", help="проверить папку региона и вывести все ошибки")
     p.add_argument("data", help="папка региона (schools, results, context …)")
@@ -311,7 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_template)
 
     p = sub.add_parser("collect", help="собрать заполненные формы школ в таблицы контекста и мониторинга")
-    p.add_argument("forms_dir", metavar="ПАПКА_ФОРМ", help="папка с заполненными формами школ (.xlsx)")
+    p.add_argument("forms_dir", help="папка с заполненными формами школ (.xlsx)")
     p.add_argument("--out", required=True, help="папка региона, куда записать таблицы")
     p.add_argument("--schools", help="таблица школ для проверки кодов (по умолчанию — из папки --out)")
     p.set_defaults(func=cmd_collect)
@@ -365,10 +434,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("init", help="файл параметров нового муниципалитета с выбранной программой")
-    p.add_argument("municipality", metavar="МУНИЦИПАЛИТЕТ", help="название муниципалитета, как в таблице школ")
+    p.add_argument("municipality", help="название муниципалитета, как в таблице школ")
     p.add_argument("--programme", required=True, help="программа мониторинга (norilsk, elista, … или название)")
     p.add_argument("--params-dir", help="папка параметров (по умолчанию — та, что читает run: params/)")
     p.set_defaults(func=cmd_init)
+    for choice in sub._choices_actions:  # each command's help opens with its one-line description
+        sub.choices[choice.dest].description = sub.choices[choice.dest].description or choice.help[:1].upper() + choice.help[1:] + "."
     return parser
 
 
