@@ -248,8 +248,8 @@ def monitoring() -> nbformat.NotebookNode:
         new_markdown_cell(
             "# Аналитическая справка: мониторинг программы\n\n"
             "Показатели программы против целевых значений, изменение к прошлому году, состояние дорожной "
-            "карты и адресные рекомендации школам. Все значения вычислены библиотекой `qualitylib` из "
-            "таблиц региона; цели и формулы — в `params/indicators.yaml` и `params/programmes/`."),
+            "карты и адресные рекомендации школам. Все значения вычислены из таблиц региона по формулам "
+            "и целевым значениям программы."),
         new_code_cell(parameters, metadata={"tags": ["parameters"]}),
         new_code_cell(SETUP + '''
 from qualitylib.batch.excel import write_indicators_workbook

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..exceptions import Problem, TableReadError
+from ..exceptions import EmptyTableError, Problem, TableReadError
 from .layout import (
     HEADER_SEARCH_ROWS, Header, accepted_names, find_header, guess_table, header_score, skipped_note,
 )
@@ -527,7 +527,7 @@ def read_raw(path: Path, table: Table | None = None, display: str | None = None)
         raise TableReadError(Problem(display, f"файл не удалось прочитать ({exc.strerror or type(exc).__name__}): "
                                               "проверьте, что он доступен")) from None
     if raw.frame.empty:
-        raise TableReadError(Problem(
+        raise EmptyTableError(Problem(
             display, "в таблице нет ни одной строки данных под заголовком", sheet=raw.sheet))
     return raw
 

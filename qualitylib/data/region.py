@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +13,7 @@ from .io import (
     TableReadError, clean_problem, file_hash, find_table_file, locate_table, read_raw, unrecognised_problems,
 )
 from .cache import cache_dir, open_cache, prune  # noqa: F401  (cache_dir: used from here too)
-from ..exceptions import DataValidationError, ParamsError, Problem, UnknownMunicipalityError
+from ..exceptions import DataValidationError, EmptyTableError, ParamsError, Problem, UnknownMunicipalityError
 from ..resources import package_dir
 from .schema import TABLES, Table
 from .validation import check_lookalikes, check_school_ids, convert_table
@@ -186,6 +186,14 @@ def validate_region(path: str | Path) -> tuple[Region | None, list[Problem]]:
         sources[table.name] = file
         try:
             raw = read_raw(file, table)
+        except EmptyTableError as exc:
+            if table.required:
+                problems += exc.problems
+            else:  # an optional table left unfilled (a template): nothing to read, nothing wrong
+                problems += [replace(p, severity="warning", message=(
+                    "в таблице нет ни одной строки под заголовком: она не используется (заполните её или "
+                    "удалите файл)")) for p in exc.problems]
+            continue
         except TableReadError as exc:
             problems += exc.problems
             continue
