@@ -69,48 +69,57 @@ def _cell(rows: list[list[str | None]], row: int, column: int) -> str | None:
     return None
 
 
-def read_form(path: Path, table: Table, rows: list[list[str | None]], sheet: str, display: str | None = None
-              ) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """The one row of ``table`` a form sheet holds, typed, with problems placed in the form.
+def read_form(rows: list[list[str | None]], table: Table, sheet: str, display: str
+              ) -> tuple[dict[str, str | None] | None, dict[str, int], list[Problem]]:
+    """The values of one form sheet, by the contract's column titles, and the form row of each.
 
-    A problem of the indicator in Excel row *n* of the form names that row and the indicator's
-    title; the school's code and the year are named at their own rows.
+    Returns ``(record, rows, problems)``; ``record`` is ``None`` for a sheet left unfilled
+    (a warning). The school's code and the year are read from their own rows.
     """
-    name = display or path.name
-    lookup = {normalise_header(t): c.name for c in table.columns for t in (c.title, c.name, *c.aliases)}
-    record: dict[str, str | None] = {"Год": _cell(rows, YEAR_ROW, 1), "Код ОО": _cell(rows, CODE_ROW, 1)}
-    where = {"Год": YEAR_ROW, "Код ОО": CODE_ROW}
+    by_spelling = {normalise_header(t): c for c in table.columns for t in (c.title, c.name, *c.aliases)}
+    code, year = table.column("school_id"), table.column("year")
+    record: dict[str, str | None] = {year.title: _cell(rows, YEAR_ROW, 1), code.title: _cell(rows, CODE_ROW, 1)}
+    where = {year.title: YEAR_ROW, code.title: CODE_ROW}
     problems: list[Problem] = []
     for number in range(FIRST_ROW, len(rows) + 1):
         title = _cell(rows, number, 0)
         if not title:
             continue
-        if normalise_header(title) not in lookup:
-            problems.append(Problem(name, "показатель не из формы, он не используется: не меняйте названия "
-                                          "в столбце A", sheet=sheet, row=number, column=FORM_HEADER[0],
-                                    value=title, severity="warning"))
+        col = by_spelling.get(normalise_header(title))
+        if col is None or col.title in where:
+            problems.append(Problem(display, "показатель не из формы или повторяется, он не используется: не "
+                                             "меняйте названия в столбце A", sheet=sheet, row=number,
+                                    column=FORM_HEADER[0], value=title, severity="warning"))
             continue
-        record[title] = _cell(rows, number, 1)
-        where[title] = number
-    if not any(record[t] for t in record if t not in ("Год", "Код ОО")):
-        problems.append(Problem(name, f"лист «{sheet}» не заполнен: школа не сдала эти данные", sheet=sheet,
+        record[col.title] = _cell(rows, number, 1)
+        where[col.title] = number
+    if not any(value for title, value in record.items() if title not in (year.title, code.title)):
+        problems.append(Problem(display, f"лист «{sheet}» не заполнен: школа не сдала эти данные", sheet=sheet,
                                 severity="warning"))
-        return None, problems
-    raw = RawTable(pd.DataFrame([record], index=pd.Index([FIRST_ROW], name="row"), dtype=object), name, sheet)
-    frame, found = convert_table(raw, table)
-    for problem in found:
-        row = where.get(problem.column)
-        if problem.column is not None and row is not None:
-            problem = dataclasses.replace(problem, row=row)
-        elif "нет обязательного столбца" in problem.message:  # a row deleted from the form
-            problem = dataclasses.replace(problem, message=problem.message.replace(
-                "нет обязательного столбца", "нет обязательной строки показателя") + ": верните её из бланка")
-        problems.append(problem)
-    return frame, problems
+        return None, where, problems
+    return record, where, problems
+
+
+def _placed(problem: Problem, forms: dict[int, tuple[str, str, dict[str, int]]]) -> Problem | None:
+    """A problem of the merged forms' table placed in its school's form (``None``: not reported)."""
+    if problem.message.startswith("повтор ключа"):
+        return None  # two forms of one school: reported by collect_forms, naming both files
+    if problem.row not in forms:
+        return problem
+    display, sheet, where = forms[problem.row]
+    row = where.get(problem.column)
+    message = problem.message
+    if row is None and problem.column is not None:
+        message += "; строки этого показателя нет в форме — верните её из бланка"
+    return dataclasses.replace(problem, file=display, sheet=sheet, row=row, message=message)
 
 
 def collect_forms(folder: str | Path, known_schools: set[str] | None = None) -> Collected:
     """Read every filled form (``*.xlsx``) of ``folder`` and merge them into region tables.
+
+    The values of all forms are checked at once, with the rules of the region tables
+    (:func:`qualitylib.data.validation.convert_table`); each problem names the school's file,
+    the sheet and the form's row.
 
     Parameters
     ----------
@@ -132,48 +141,62 @@ def collect_forms(folder: str | Path, known_schools: set[str] | None = None) -> 
                    if p.is_file() and not p.name.startswith(("~$", ".")))
     if not files:
         problems.append(Problem(str(folder), "в папке нет форм школ (файлов .xlsx)"))
-    parts: dict[str, list[pd.DataFrame]] = {t.name: [] for t in FORM_TABLES}
-    owner: dict[tuple[str, int], str] = {}
+    records: dict[str, list[dict]] = {t.name: [] for t in FORM_TABLES}
+    forms: dict[str, dict[int, tuple[str, str, dict[str, int]]]] = {t.name: {} for t in FORM_TABLES}
     for path in files:
         display = path.relative_to(folder).as_posix()
         try:
             sheets = _sheet_rows(path)
         except Exception as exc:  # a broken workbook stops only its own school
             problems.append(Problem(display, f"файл не удалось прочитать как книгу Excel "
-                                               f"({type(exc).__name__}): ожидалась форма школы .xlsx"))
+                                             f"({type(exc).__name__}): ожидалась форма школы .xlsx"))
             continue
         for table in FORM_TABLES:
             sheet = next((s for s in sheets if normalise_header(s) == normalise_header(table.title)), None)
             if sheet is None:
                 problems.append(Problem(display, f"нет листа «{table.title}»: ожидалась форма школы, "
-                                                   "выпущенная командой template"))
+                                                 "выпущенная командой template"))
                 continue
-            frame, found = read_form(path, table, sheets[sheet], sheet, display)
+            record, where, found = read_form(sheets[sheet], table, sheet, display)
             problems += found
-            if frame is None or frame.empty or any(p.severity == "error" for p in found):
+            if record is not None:
+                records[table.name].append(record)
+                forms[table.name][len(records[table.name])] = (display, sheet, where)
+    tables = {}
+    for table in FORM_TABLES:
+        if not records[table.name]:
+            continue
+        frame = pd.DataFrame(records[table.name], index=pd.Index(range(1, len(records[table.name]) + 1),
+                                                                 name="row"), dtype=object)
+        typed, found = convert_table(RawTable(frame, str(folder), table.title), table)
+        placed = [_placed(p, forms[table.name]) for p in found]
+        problems += [p for p in placed if p is not None]
+        if typed is None:
+            continue
+        bad = {p.row for p, shown in zip(found, placed) if p.severity == "error" and shown is not None}
+        owner: dict[tuple[str, int], str] = {}
+        keep = []
+        for number, code, year in zip(typed.index, typed["school_id"], typed["year"]):
+            display, sheet, where = forms[table.name][number]
+            if number in bad or pd.isna(code) or pd.isna(year):
                 continue
-            code, year = str(frame["school_id"].iloc[0]), int(frame["year"].iloc[0])
             if known_schools is not None and code not in known_schools:
                 problems.append(Problem(display, "код школы не найден в списке школ региона: проверьте код",
-                                        sheet=sheet, row=CODE_ROW, column="Код ОО", value=code))
+                                        sheet=sheet, row=CODE_ROW, column="Код ОО", value=str(code)))
                 continue
-            key = (table.name, code, year)
-            if key in owner:
-                problems.append(Problem(display, f"форма школы {code} за {year} год уже прочитана из файла "
-                                                   f"«{owner[key]}»: оставьте одну", sheet=sheet, row=CODE_ROW,
-                                        column="Код ОО", value=code))
+            if (code, int(year)) in owner:
+                problems.append(Problem(display, f"форма школы {code} за {int(year)} год уже прочитана из файла "
+                                                 f"«{owner[code, int(year)]}»: оставьте одну", sheet=sheet,
+                                        row=CODE_ROW, column="Код ОО", value=str(code)))
                 continue
-            owner[key] = display
-            parts[table.name].append(frame.assign(form=display))
+            owner[code, int(year)] = display
+            keep.append(number)
+        tables[table.name] = (typed.loc[keep].sort_values(["year", "school_id"], kind="stable")
+                              .reset_index(drop=True))
     problems = [clean_problem(p) for p in problems]
     problems.sort(key=lambda p: (p.file, p.sheet or "", p.row or 0))
     if any(p.severity == "error" for p in problems):
         return Collected({}, problems, len(files))
-    tables = {}
-    for name, frames in parts.items():
-        if frames:
-            merged = pd.concat(frames, ignore_index=True).drop(columns="form")
-            tables[name] = merged.sort_values(["year", "school_id"], kind="stable").reset_index(drop=True)
     return Collected(tables, problems, len(files))
 
 
