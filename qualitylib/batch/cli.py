@@ -119,11 +119,44 @@ def cmd_collect(args) -> int:
     return 0
 
 
-def _existing_table_problem(file: str, table):
+def cmd_import_pupils(args) -> int:
+    import dataclasses
+
+    from ..data.forms import merge_into, read_table_file
+    from ..data.io import find_table_file, write_csv_atomic
+    from ..data.protocols import import_protocols, load_mapping
+    from ..data.schema import RESULTS
+
+    mapping = load_mapping(args.mapping)
+    if args.year is not None:
+        mapping = dataclasses.replace(mapping, year=args.year)
+    if mapping.year is None and "year" not in mapping.columns:
+        raise UsageError("год не указан ни в соответствии столбцов, ни в протоколе: добавьте --year ГОД")
+    imported = import_protocols(args.files, mapping)
+    for problem in imported.problems:
+        _print(problem.format())
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    existing = find_table_file(out, RESULTS)
+    if existing is not None and existing.suffix.lower() != ".csv":
+        raise DataValidationError([_existing_table_problem(existing.name, RESULTS, "результаты протоколов")],
+                                  source=f"«{out}»")
+    target = existing or out / "results.csv"
+    old = read_table_file(existing, RESULTS) if existing is not None else None
+    merged = merge_into(old, imported.results, RESULTS)
+    write_csv_atomic(merged, target)
+    _print(f"Протоколы «{mapping.title}»: строк участников — {imported.read}; не учтены по федеральному правилу: "
+           f"пересдачи — {imported.retakes}, не выпускники текущего года — {imported.other_categories}, "
+           f"неявки — {imported.absent}. Строк результатов — {len(imported.results)} (всего в таблице — "
+           f"{len(merged)}); записано в «{target}».")
+    return 0
+
+
+def _existing_table_problem(file: str, table, what: str = "формы школ"):
     """The error of a table file collect would have to write beside (a second file of the table)."""
     from ..exceptions import Problem
 
-    return Problem(file, f"таблица «{table.title}» уже есть в этом файле, а формы школ записываются в "
+    return Problem(file, f"таблица «{table.title}» уже есть в этом файле, а {what} записываются в "
                          f"{table.name}.csv: перенесите или удалите «{file}» (например, незаполненный бланк) и "
                          "повторите сбор")
 
@@ -409,6 +442,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="папка региона, которую создать")
     p.add_argument("--scales", help="файл шкал перевода баллов (по умолчанию params/scales/vpr.yaml)")
     p.set_defaults(func=cmd_import_fisoko)
+
+    p = sub.add_parser("import-pupils", help="протоколы участников ОГЭ, ЕГЭ, диагностик → таблица результатов")
+    p.add_argument("files", nargs="+", help="файлы протоколов (.xlsx или .csv), одна строка — один участник")
+    p.add_argument("--mapping", required=True, help="соответствие столбцов (YAML) или готовое: ege-rcoi, oge-rcoi")
+    p.add_argument("--year", type=int, help="год экзаменов, если его нет в соответствии и в протоколе")
+    p.add_argument("--out", required=True, help="папка региона: результаты добавляются в её таблицу results")
+    p.set_defaults(func=cmd_import_pupils)
 
     p = sub.add_parser("objectivity", help="признаки необъективности результатов ВПР по школам (CSV)")
     p.add_argument("--data", required=True, help="папка региона, созданная import-fisoko")
