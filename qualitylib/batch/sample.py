@@ -119,7 +119,7 @@ from scipy.special import ndtr, ndtri
 from ..data.params import load_params
 from ..data.yamlfile import read_yaml
 from ..data.roadmaps import load_roadmaps
-from ..data.schema import CONTEXT, MONITORING, RESULTS, ROADMAP, SCHOOLS, TABLES
+from ..data.schema import CONTEXT, MONITORING, RESULTS, ROADMAP, SCHOOL_FACTS, TABLES
 from ..exceptions import ParamsError
 from ..rules.identification import identify_shnor
 
@@ -266,7 +266,7 @@ def _make_schools(rng: np.random.Generator, spec: SampleSpec) -> tuple[pd.DataFr
                                municipality=muni["name"], base=base, slope=slope,
                                class_sd=class_sd, disadvantage=disadvantage, pupils=pupils,
                                nonnative=muni["nonnative"], overload=muni["overload"]))
-    schools = pd.DataFrame(rows, columns=SCHOOLS.column_names)
+    schools = pd.DataFrame(rows, columns=list(SCHOOL_FACTS))
     return schools, pd.DataFrame(latent).set_index("school_id")
 
 

@@ -78,7 +78,7 @@ import yaml
 from ..exceptions import FisOkoError, ScalesError
 from .io import atomic_path, file_hash, write_csv_atomic
 from .params import PARAMS_DIR, ParamsError
-from .schema import PROCEDURE_GRADES, RESULTS, SCHOOLS
+from .schema import PROCEDURE_GRADES, RESULTS, SCHOOL_FACTS
 from .yamlfile import read_yaml
 
 #: Default scales file.
@@ -741,7 +741,7 @@ def _build_schools(logins_ids: pd.Index, logins: pd.DataFrame, context: pd.DataF
     for col, dtype in (("locality", "string"), ("pupils_total", "Int64")):
         frame[col] = (context[col].reindex(frame.index) if col in context
                       else pd.Series(pd.NA, index=frame.index)).astype(dtype)
-    return frame.reset_index()[SCHOOLS.column_names]
+    return frame.reset_index()[list(SCHOOL_FACTS)]
 
 
 # --------------------------------------------------------------------------- import

@@ -306,6 +306,9 @@ ROADMAP = Table(
     ),
 )
 
+#: Columns of the schools table an importer or generator fills (the programme is the analyst's choice).
+SCHOOL_FACTS = tuple(c for c in SCHOOLS.column_names if c != "programme")
+
 TABLES: dict[str, Table] = {t.name: t for t in (SCHOOLS, RESULTS, CONTEXT, MONITORING, ROADMAP)}
 
 #: Extensions a table file may have, in the order they are looked up.
