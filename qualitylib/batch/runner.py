@@ -186,8 +186,8 @@ def execute(path: str, executed: Path, job: Job, output_dir: Path, attempts: int
     from .kernels import execution_options, is_start_failure
 
     parameters = {"data_dir": job.data_dir, "municipality": job.municipality, "year": job.year,
-                  "params_file": job.params_file, "output_dir": str(output_dir), "public": job.public,
-                  "interactive": False, "programme": job.programme}
+                  "params_file": job.params_file, "programme": job.programme, "output_dir": str(output_dir),
+                  "public": job.public, "interactive": False}
     for attempt in range(attempts):
         try:
             pm.execute_notebook(path, str(executed), parameters=parameters, kernel_name=job.kernel_name,
