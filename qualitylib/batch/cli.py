@@ -153,12 +153,12 @@ def cmd_import_pupils(args) -> int:
 
 
 def _existing_table_problem(file: str, table, what: str = "формы школ"):
-    """The error of a table file collect would have to write beside (a second file of the table)."""
+    """The error of a table file collect or import-pupils would write beside (a second file of the table)."""
     from ..exceptions import Problem
 
     return Problem(file, f"таблица «{table.title}» уже есть в этом файле, а {what} записываются в "
                          f"{table.name}.csv: перенесите или удалите «{file}» (например, незаполненный бланк) и "
-                         "повторите сбор")
+                         "повторите команду")
 
 
 def cmd_init(args) -> int:
