@@ -96,6 +96,10 @@ class TableReadError(QualitylibError):
         super().__init__("\n".join(p.format() for p in self.problems))
 
 
+class EmptyTableError(TableReadError):
+    """A table file with a header and no row under it (an unfilled template)."""
+
+
 class ParamsError(QualitylibError, ValueError):
     """Parameters that break the specification; the message lists every problem in Russian.
 

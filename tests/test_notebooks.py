@@ -74,8 +74,8 @@ def runner_parameters(tmp_path_factory):
 
 def test_runner_parameters_are_those_of_the_job(runner_parameters):
     assert {k: type(v) for k, v in runner_parameters.items()} == {
-        "data_dir": str, "municipality": str, "year": int, "params_file": str, "output_dir": str,
-        "public": bool, "interactive": bool}
+        "data_dir": str, "municipality": str, "year": int, "params_file": str, "programme": type(None),
+        "output_dir": str, "public": bool, "interactive": bool}
     assert runner_parameters["municipality"] == "Полысаево" and runner_parameters["year"] == 2026
     assert runner_parameters["public"] is False and runner_parameters["interactive"] is False
     assert Path(runner_parameters["output_dir"]).name == "private"
@@ -84,7 +84,7 @@ def test_runner_parameters_are_those_of_the_job(runner_parameters):
 #: The type of each parameter's default in the notebooks: the paths the runner always passes
 #: may be left out by hand (``None``), the rest have defaults of the type the runner passes.
 DEFAULT_TYPES = {"data_dir": str, "municipality": str, "year": int, "params_file": type(None),
-                 "output_dir": type(None), "public": bool, "interactive": bool}
+                 "programme": type(None), "output_dir": type(None), "public": bool, "interactive": bool}
 
 
 #: Parameters a notebook has beyond the runner's, with the default a batch run keeps:

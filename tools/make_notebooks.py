@@ -14,6 +14,7 @@ data_dir = "../data/sample"      # папка региона
 municipality = "Полысаево"       # муниципалитет; None — весь регион
 year = 2026                      # год результатов
 params_file = None               # файл параметров; None — файл муниципалитета из params/
+programme = None                 # программа мониторинга, если её не называют ни файл, ни таблица школ
 output_dir = None                # куда сохранить Excel; None — не сохранять
 public = False                   # публичный режим: малые группы скрываются
 interactive = True               # элементы управления в JupyterLab; пакетный прогон передаёт False'''
@@ -25,11 +26,12 @@ from IPython.display import display
 
 from qualitylib import load_region
 from qualitylib.views import charts, heatmaps, html, htmlbars
-from qualitylib.data.params import find_municipality_params, load_params
+from qualitylib.data.municipality import municipality_params
 
 charts.configure_inline()
 region = load_region(data_dir)
-params = load_params(params_file or find_municipality_params(municipality))'''
+params = municipality_params(municipality, params_file, schools=region.schools, programme=programme,
+                             known=region.municipalities)'''
 
 
 def explorer_cell(view: str):

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 import unicodedata
 from pathlib import Path
 
-from ..data.params import ParamsError, find_municipality_params, load_params
+from ..data.params import ParamsError
 from ..exceptions import DataValidationError, QualitylibError, UnknownMunicipalityError, UsageError
 
 
@@ -66,6 +67,110 @@ def cmd_sample(args) -> int:
     return 0
 
 
+def cmd_template(args) -> int:
+    from ..data.forms import FORM_TABLES, read_table_file
+    from ..data.schema import SCHOOLS
+    from .templates import write_forms, write_templates
+
+    if args.forms and (args.schools is None or args.year is None):
+        raise UsageError("для форм школ (--forms) нужны список школ (--schools ФАЙЛ) и год (--year ГОД)")
+    schools = read_table_file(args.schools, SCHOOLS) if args.schools else None
+    skip = tuple(t.name for t in FORM_TABLES) if args.forms else ()
+    written = write_templates(args.directory, schools, args.year, skip=skip)
+    _print(f"Бланки таблиц записаны в «{args.directory}»: " + ", ".join(p.name for p in written) + ".")
+    if schools is not None:
+        _print(f"Список школ вписан в бланки: школ — {len(schools)}.")
+    if args.forms:
+        folder = Path(args.directory) / "формы школ"
+        forms = write_forms(folder, schools, args.year)
+        _print(f"Формы школ (контекст и мониторинг за {args.year} год) записаны в «{folder}»: форм — {len(forms)}; "
+               "разошлите их школам, заполненные соберите командой collect.")
+    return 0
+
+
+def cmd_collect(args) -> int:
+    from ..data.forms import collect_forms, merge_into, read_table_file
+    from ..data.io import find_table_file, write_csv_atomic
+    from ..data.schema import SCHOOLS, TABLES
+    from ..exceptions import DataValidationError
+
+    out = Path(args.out)
+    schools_file = args.schools or (out if out.is_dir() and find_table_file(out, SCHOOLS) else None)
+    known = set(read_table_file(schools_file, SCHOOLS)["school_id"]) if schools_file else None
+    collected = collect_forms(args.forms_dir, known)
+    for problem in collected.problems:
+        _print(problem.format())
+    if collected.errors:
+        _print(f"Сбор форм из «{args.forms_dir}»: форм — {collected.forms}, ошибок — {len(collected.errors)}. "
+               "Ничего не записано: исправьте формы, названные выше, и повторите сбор.")
+        return 1
+    out.mkdir(parents=True, exist_ok=True)
+    for name, frame in collected.tables.items():
+        table = TABLES[name]
+        existing = find_table_file(out, table)
+        if existing is not None and existing.suffix.lower() != ".csv":
+            raise DataValidationError([_existing_table_problem(existing.name, table)], source=f"«{out}»")
+        target = existing or out / f"{name}.csv"
+        old = read_table_file(existing, table) if existing is not None else None
+        merged = merge_into(old, frame, table)
+        write_csv_atomic(merged, target)
+        _print(f"Таблица «{table.title}»: строк из форм — {len(frame)}, всего — {len(merged)}; "
+               f"записана в «{target}».")
+    return 0
+
+
+def cmd_import_pupils(args) -> int:
+    import dataclasses
+
+    from ..data.forms import merge_into, read_table_file
+    from ..data.io import find_table_file, write_csv_atomic
+    from ..data.protocols import import_protocols, load_mapping
+    from ..data.schema import RESULTS
+
+    mapping = load_mapping(args.mapping)
+    if args.year is not None:
+        mapping = dataclasses.replace(mapping, year=args.year)
+    if mapping.year is None and "year" not in mapping.columns:
+        raise UsageError("год не указан ни в соответствии столбцов, ни в протоколе: добавьте --year ГОД")
+    imported = import_protocols(args.files, mapping)
+    for problem in imported.problems:
+        _print(problem.format())
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    existing = find_table_file(out, RESULTS)
+    if existing is not None and existing.suffix.lower() != ".csv":
+        raise DataValidationError([_existing_table_problem(existing.name, RESULTS, "результаты протоколов")],
+                                  source=f"«{out}»")
+    target = existing or out / "results.csv"
+    old = read_table_file(existing, RESULTS) if existing is not None else None
+    merged = merge_into(old, imported.results, RESULTS)
+    write_csv_atomic(merged, target)
+    _print(f"Протоколы «{mapping.title}»: строк участников — {imported.read}; не учтены по федеральному правилу: "
+           f"пересдачи — {imported.retakes}, не выпускники текущего года — {imported.other_categories}, "
+           f"неявки — {imported.absent}. Строк результатов — {len(imported.results)} (всего в таблице — "
+           f"{len(merged)}); записано в «{target}».")
+    return 0
+
+
+def _existing_table_problem(file: str, table, what: str = "формы школ"):
+    """The error of a table file collect or import-pupils would write beside (a second file of the table)."""
+    from ..exceptions import Problem
+
+    return Problem(file, f"таблица «{table.title}» уже есть в этом файле, а {what} записываются в "
+                         f"{table.name}.csv: перенесите или удалите «{file}» (например, незаполненный бланк) и "
+                         "повторите команду")
+
+
+def cmd_init(args) -> int:
+    from ..data.municipality import available_programmes, init_params, resolve_programme
+
+    name = resolve_programme(args.programme, where="--programme")
+    path = init_params(args.municipality, name, args.params_dir)
+    _print(f"Файл параметров муниципалитета «{args.municipality}» записан: «{path}»; программа — "
+           f"«{available_programmes().get(name, name)}». Остальное — по базовой методике; пояснения — в самом файле.")
+    return 0
+
+
 def _load(args):
     from ..data.region import load_region
 
@@ -73,8 +178,10 @@ def _load(args):
     if args.municipality and args.municipality not in region.municipalities:
         raise UsageError(f"Муниципалитет «{args.municipality}» не найден в данных. "
                          f"Есть: {', '.join(region.municipalities)}.")
-    params_file = args.params or (find_municipality_params(args.municipality) if args.municipality else None)
-    params = load_params(params_file)
+    from ..data.municipality import municipality_params
+
+    params = municipality_params(args.municipality, args.params, schools=region.schools,
+                                 programme=getattr(args, "programme", None), known=region.municipalities)
     if args.year not in region.years:
         raise UsageError(f"В данных нет результатов за {args.year} год. "
                          f"Есть годы: {', '.join(map(str, region.years))}.")
@@ -133,7 +240,7 @@ def cmd_run(args) -> int:
         manifest = runner.run_region(args.data, args.year, args.out, params_dir=args.params_dir,
                                      municipalities=args.municipality, workers=args.workers, public=args.public,
                                      executor=args.executor, scheduler=args.scheduler, progress=not args.quiet,
-                                     force=args.force)
+                                     force=args.force, programme=args.programme)
     except UnknownMunicipalityError as exc:
         raise UsageError(str(exc)) from exc
     base = runner.region_folder(Path(args.out), manifest["region"], args.year)
@@ -260,21 +367,103 @@ def cmd_objectivity(args) -> int:
     return 0
 
 
+class _RussianFormatter(argparse.HelpFormatter):
+    """argparse's help with the Russian «Использование:» instead of «usage:»."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "Использование: " if prefix is None else prefix)
+
+
+#: argparse's English error messages (Python 3.11–3.13) and their Russian text.
+_ERRORS = (
+    (r"the following arguments are required: (.*)", r"не указаны обязательные аргументы: \1"),
+    (r"unrecognized arguments: (.*)", r"неизвестные аргументы: \1"),
+    (r"argument (.*?): invalid choice: (.*?) \(choose from (.*)\)", r"аргумент \1: недопустимое значение \2 "
+                                                                    r"(допустимы: \3)"),
+    (r"argument (.*?): invalid int value: (.*)", r"аргумент \1: ожидалось целое число, а не \2"),
+    (r"argument (.*?): invalid (\w+) value: (.*)", r"аргумент \1: недопустимое значение \3"),
+    (r"argument (.*?): expected one argument", r"аргумент \1: ожидалось одно значение"),
+    (r"argument (.*?): expected at least one argument", r"аргумент \1: ожидалось хотя бы одно значение"),
+    (r"argument (.*?): ignored explicit argument (.*)", r"аргумент \1: лишнее значение \2"),
+    (r"ambiguous option: (.*?) could match (.*)", r"неоднозначный параметр \1: подходят \2"),
+    (r"argument (.*?): not allowed with argument (.*)", r"аргумент \1 нельзя указывать вместе с \2"),
+)
+
+
+def russian_error(message: str) -> str:
+    """argparse's error message in Russian (a message it does not know stays as it is).
+
+    Examples
+    --------
+    >>> russian_error("the following arguments are required: --data, --year")
+    'не указаны обязательные аргументы: --data, --year'
+    """
+    for pattern, text in _ERRORS:
+        if re.fullmatch(pattern, message):
+            return re.sub(pattern, text, message)
+    return message
+
+
+#: Russian placeholders of the arguments in help and usage, by argument name.
+_METAVARS = {
+    "data": "ПАПКА", "directory": "ПАПКА", "src_dir": "ПАПКА", "forms_dir": "ПАПКА_ФОРМ", "params_dir": "ПАПКА",
+    "year": "ГОД", "out": "ПУТЬ", "params": "ФАЙЛ", "scales": "ФАЙЛ", "schools": "ФАЙЛ",
+    "municipality": "МУНИЦИПАЛИТЕТ", "workers": "ЧИСЛО", "seed": "ЧИСЛО", "limit": "ЧИСЛО",
+    "scheduler": "АДРЕС", "programme": "ПРОГРАММА", "mapping": "ФАЙЛ", "files": "ФАЙЛ",
+}
+
+
 class _Parser(argparse.ArgumentParser):
+    """An argument parser that speaks Russian: headings, the help option, usage and errors."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _RussianFormatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "аргументы"
+        self._optionals.title = "параметры"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                          help="показать эту справку и выйти")
+
+    def add_argument(self, *args, **kwargs):
+        """An argument with a Russian placeholder in the help (``--year ГОД``), unless one is given."""
+        action = kwargs.get("action")
+        if "metavar" not in kwargs and action in (None, "store") and "choices" not in kwargs:
+            dest = kwargs.get("dest") or next((a.lstrip("-") for a in args if a.startswith("--")), args[0])
+            metavar = _METAVARS.get(dest.replace("-", "_"))
+            if metavar:
+                kwargs["metavar"] = metavar
+        return super().add_argument(*args, **kwargs)
+
     def error(self, message):  # Russian usage errors
         self.print_usage(sys.stderr)
-        self.exit(2, f"Ошибка в аргументах: {message}\n")
+        self.exit(2, f"Ошибка в аргументах: {russian_error(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m qualitylib",
                      description="Аналитика программ поддержки школ с низкими образовательными результатами.")
-    sub = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=_Parser, title="команды",
+                                help="одна из команд ниже; справка по команде: КОМАНДА -h")
 
     p = sub.add_parser("validate", help="проверить папку региона и вывести все ошибки")
     p.add_argument("data", help="папка региона (schools, results, context …)")
     p.add_argument("--limit", type=int, default=0, help="показать не больше N замечаний (0 — все)")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("template", help="бланки Excel для всех таблиц данных (и формы школ)")
+    p.add_argument("directory", help="папка, куда записать бланки")
+    p.add_argument("--schools", help="таблица школ (файл или папка региона): вписать список школ в бланки")
+    p.add_argument("--year", type=int, help="год, который вписать в бланки и формы")
+    p.add_argument("--forms", action="store_true",
+                   help="ещё и форма для каждой школы (контекст и мониторинг за год) в папке «формы школ»")
+    p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("collect", help="собрать заполненные формы школ в таблицы контекста и мониторинга")
+    p.add_argument("forms_dir", help="папка с заполненными формами школ (.xlsx)")
+    p.add_argument("--out", required=True, help="папка региона, куда записать таблицы")
+    p.add_argument("--schools", help="таблица школ для проверки кодов (по умолчанию — из папки --out)")
+    p.set_defaults(func=cmd_collect)
 
     p = sub.add_parser("sample", help="записать синтетический регион-образец")
     p.add_argument("directory", help="куда записать")
@@ -291,6 +480,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--params", help="файл параметров YAML (по умолчанию — параметры муниципалитета "
                                         "или params/methodology.yaml)")
         p.add_argument("--municipality", required=name == "indicators", help="только этот муниципалитет")
+        p.add_argument("--programme", help="программа мониторинга, если её не называют ни файл параметров, "
+                                           "ни таблица школ (norilsk, elista, … или название программы)")
         p.add_argument("--out", required=True, help="CSV-файл результата")
         p.add_argument("--excel", action="store_true",
                        help="CSV для Excel: кодировка UTF-8 с BOM, разделитель «;», десятичная запятая, русские заголовки")
@@ -317,6 +508,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, required=True, help="год работ, которые описаны")
     p.add_argument("--out", required=True, help="файл каталога (год в нём заменяется, другие годы остаются)")
     p.set_defaults(func=cmd_tasks_catalogue)
+    p = sub.add_parser("import-pupils", help="протоколы участников ОГЭ, ЕГЭ, диагностик → таблица результатов")
+    p.add_argument("files", nargs="+", help="файлы протоколов (.xlsx или .csv), одна строка — один участник")
+    p.add_argument("--mapping", required=True, help="соответствие столбцов (YAML) или готовое: ege-rcoi, oge-rcoi")
+    p.add_argument("--year", type=int, help="год экзаменов, если его нет в соответствии и в протоколе")
+    p.add_argument("--out", required=True, help="папка региона: результаты добавляются в её таблицу results")
+    p.set_defaults(func=cmd_import_pupils)
 
     p = sub.add_parser("objectivity", help="признаки необъективности результатов ВПР по школам (CSV)")
     p.add_argument("--data", required=True, help="папка региона, созданная import-fisoko")
@@ -341,7 +538,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="без индикатора выполнения")
     p.add_argument("--force", action="store_true",
                    help="пересчитать все муниципалитеты, даже если их входные данные не изменились")
+    p.add_argument("--programme", help="программа мониторинга для муниципалитетов, у которых её не называют ни "
+                                       "файл параметров, ни таблица школ (norilsk, elista, … или название)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("init", help="файл параметров нового муниципалитета с выбранной программой")
+    p.add_argument("municipality", help="название муниципалитета, как в таблице школ")
+    p.add_argument("--programme", required=True, help="программа мониторинга (norilsk, elista, … или название)")
+    p.add_argument("--params-dir", help="папка параметров (по умолчанию — та, что читает run: params/)")
+    p.set_defaults(func=cmd_init)
+    for choice in sub._choices_actions:  # each command's help opens with its one-line description
+        sub.choices[choice.dest].description = sub.choices[choice.dest].description or choice.help[:1].upper() + choice.help[1:] + "."
     return parser
 
 

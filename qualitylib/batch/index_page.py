@@ -87,7 +87,8 @@ def render_index(region_name: str, year: int, rows: list[dict], generated: str, 
         for key, name, text in FILE_LINKS:
             if row["reports"].get(key):
                 links.append(f'<a href="{_e(row["slug"])}/{_e(name)}">{_e(text)}</a>')
-        met = (f'{h["indicators_met"]} из {h["indicators_total"]}' if h.get("indicators_total") else "—")
+        met = (f'{h["indicators_met"]} из {h["indicators_total"]}' if h.get("indicators_total")
+               else "программа мониторинга не выбрана" if h.get("no_programme") else "—")
         title = STATUS_TITLES.get(row["status"], row["status"])
         if row["status"] == "ok":
             status = f'<span class="ok">{_e(title)}</span>'

@@ -94,6 +94,7 @@ class Job:
     #: The region's report: its notebook takes the folder of parameters instead of one file.
     region_report: bool = False
     params_dir: str | None = None
+    programme: str | None = None  # the run's programme for a municipality whose file names none
 
 
 @dataclass
@@ -198,8 +199,8 @@ def execute(path: str, executed: Path, job: Job, output_dir: Path, attempts: int
     from .kernels import execution_options, is_start_failure
 
     parameters = {"data_dir": job.data_dir, "municipality": job.municipality, "year": job.year,
-                  "params_file": job.params_file, "output_dir": str(output_dir), "public": job.public,
-                  "interactive": False}
+                  "params_file": job.params_file, "programme": job.programme, "output_dir": str(output_dir),
+                  "public": job.public, "interactive": False}
     if job.region_report:
         parameters = {"data_dir": job.data_dir, "year": job.year, "params_dir": job.params_dir,
                       "output_dir": str(output_dir), "public": job.public}
@@ -542,14 +543,15 @@ def now_text() -> str:
 
 
 def plan_jobs(region, year: int, out: Path, params_dir: str | None, municipalities: list[str] | None,
-              public: bool) -> tuple[list[Job], dict[str, str]]:
+              public: bool, programme: str | None = None) -> tuple[list[Job], dict[str, str]]:
     """Build one job per municipality; return jobs and municipalities whose parameters failed.
 
     A municipality whose parameters file cannot be found unambiguously (an unreadable file,
     two files, a look-alike name; see :func:`~qualitylib.data.params.find_municipality_params`)
     or does not load fails with the Russian reason; the others are planned.
     """
-    from ..data.params import ParamsError, find_municipality_params, load_params
+    from ..data.municipality import municipality_params
+    from ..data.params import ParamsError, find_municipality_params
 
     names = municipalities or region.municipalities
     slugs = unique_slugs(names)
@@ -559,13 +561,14 @@ def plan_jobs(region, year: int, out: Path, params_dir: str | None, municipaliti
     for name in names:
         try:
             params_file = find_municipality_params(name, params_dir, known=region.municipalities)
-            load_params(params_file)
+            municipality_params(name, params_file, schools=region.schools, programme=programme)
         except ParamsError as exc:
             failed[name] = str(exc)
             continue
         # absolute paths: the kernels run in the notebooks' folder, not in the caller's
         jobs.append(Job(name, slugs[name], str(Path(region.path).resolve()), int(year),
-                        str(Path(params_file).resolve()), str((base / slugs[name]).resolve()), notebooks, public))
+                        str(Path(params_file).resolve()), str((base / slugs[name]).resolve()), notebooks, public,
+                        programme=programme))
     return jobs, failed
 
 
@@ -817,7 +820,7 @@ def _previous_registry(path: Path):
 def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", params_dir: str | None = None,
                municipalities: list[str] | None = None, workers: int = 2, public: bool = False,
                executor: str = "local", scheduler: str | None = None, progress: bool = True,
-               execute=execute, force: bool = False) -> dict:
+               execute=execute, force: bool = False, programme: str | None = None) -> dict:
     """Run the whole batch for a region and write the index, the region registry and the manifest.
 
     ``executor`` and ``execute`` are passed to :func:`execute_jobs`: ``execute`` runs one
@@ -873,7 +876,7 @@ def run_region(data_dir: str | Path, year: int, out: str | Path = "outputs", par
     base = region_folder(Path(out), region.name, year)
     with output_lock(base):
         return _run_locked(region, int(year), Path(out), base, params_dir, municipalities, workers, public,
-                           executor, scheduler, progress, execute, started, force)
+                           executor, scheduler, progress, execute, started, force, programme=programme)
 
 
 def _reusable(job: Job, entry: dict | None, current: dict[str, str], folder: Path, public_before: bool | None,
@@ -930,15 +933,16 @@ def _plan_reuse(region, year: int, jobs: list[Job], entries: dict, previous: dic
     Returns the fingerprints (municipality -> digests), the reused municipalities (-> their
     previous manifest entry) and the Russian reasons of those that run again.
     """
-    from ..data.params import load_params
+    from ..data.municipality import municipality_params
     from .fingerprint import fingerprint
 
     fingerprints, reused, rerun = {}, {}, {}
     for job in jobs:
         name = job.municipality
         try:
-            fingerprints[name] = fingerprint(region, name, year, load_params(job.params_file), job.params_file,
-                                             params_dir, job.notebooks, NOTEBOOKS_DIR, public)
+            params = municipality_params(name, job.params_file, schools=region.schools, programme=job.programme)
+            fingerprints[name] = fingerprint(region, name, year, params, job.params_file, params_dir, job.notebooks,
+                                             NOTEBOOKS_DIR, public)
         except Exception as exc:  # the notebooks will meet and report the same problem
             rerun[name] = [f"входные данные не удалось сравнить с прошлым прогоном ({_reason(exc)})"]
             continue
@@ -955,7 +959,7 @@ def _plan_reuse(region, year: int, jobs: list[Job], entries: dict, previous: dic
 
 
 def _run_locked(region, year, out, base, params_dir, municipalities, workers, public, executor, scheduler,
-                progress, execute, started, force=False) -> dict:
+                progress, execute, started, force=False, programme=None) -> dict:
     """:func:`run_region` once the region folder is locked."""
     import pandas as pd
 
@@ -963,6 +967,7 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
     from .excel import write_registry
     from .index_page import render_index
     from ..data.params import find_municipality_params, load_params
+    from ..data.municipality import municipality_params
     from ..data.programmes import programme_for
     from ..reports.identification import build_identification
     from ..views.identification import present
@@ -1038,7 +1043,7 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
     with _Signals() as stop:
         try:
             _remove_leftovers(base)
-            jobs, params_failed = plan_jobs(region, year, out, params_dir, selected, public)
+            jobs, params_failed = plan_jobs(region, year, out, params_dir, selected, public, programme=programme)
             # folder names of the whole region, kept from the previous run (plan_jobs sees the selection only)
             jobs = [replace(job, slug=slugs[job.municipality],
                             out_dir=str((base / slugs[job.municipality]).resolve())) for job in jobs]
@@ -1102,17 +1107,20 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
             row["reports"] = _reports(base / slugs[name], row["notebooks"])
             row["fingerprint"] = fingerprints.get(name)
             try:
-                params = load_params(find_municipality_params(name, params_dir, known=region.municipalities))
+                params = municipality_params(name, find_municipality_params(name, params_dir, known=region.municipalities),
+                                             schools=region.schools, programme=programme)
                 params_of[name] = params
                 # the region registry is published like the reports: public mode hides what they hide
                 ident = present(build_identification(region, name, year, params, public=public, objectivity=False))
                 row["headline"] = ident.headline
                 table = None
                 if params.get("programme"):
-                    programme, catalogue = programme_for(params, catalogue)
-                    table = indicators_table(region, name, year, params, programme, catalogue)
+                    prog, catalogue = programme_for(params, catalogue)
+                    table = indicators_table(region, name, year, params, prog, catalogue)
                     row["headline"]["indicators_met"] = int((table["status"] == "met").sum())
                     row["headline"]["indicators_total"] = int((table["status"] != "no_target").sum())
+                else:
+                    row["headline"]["no_programme"] = True
                 fresh[name] = (ident.shnor, ident.risk, ident.pairs,
                                ident.social[ident.social["municipality"] == name])
                 row["state"] = municipality_state(ident.shnor_list, ident.risk_list, table, params)

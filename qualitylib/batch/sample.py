@@ -123,7 +123,7 @@ from ..data.params import load_params
 from ..data.yamlfile import read_yaml
 from ..data.roadmaps import load_roadmaps
 from ..data.catalogue import CATALOGUE_FILE
-from ..data.schema import CONTEXT, MONITORING, OFFICIAL, RESULTS, ROADMAP, SCHOOLS, TABLES, TASKS
+from ..data.schema import CONTEXT, MONITORING, OFFICIAL, RESULTS, ROADMAP, SCHOOL_FACTS, SCHOOLS, TABLES, TASKS
 from ..exceptions import ParamsError
 from ..rules.identification import identify_shnor
 
@@ -289,7 +289,7 @@ def _make_schools(rng: np.random.Generator, spec: SampleSpec) -> tuple[pd.DataFr
                                municipality=muni["name"], base=base, slope=slope,
                                class_sd=class_sd, disadvantage=disadvantage, pupils=pupils,
                                nonnative=muni["nonnative"], overload=muni["overload"]))
-    schools = pd.DataFrame(rows, columns=SCHOOLS.column_names)
+    schools = pd.DataFrame(rows, columns=list(SCHOOL_FACTS))
     return schools, pd.DataFrame(latent).set_index("school_id")
 
 

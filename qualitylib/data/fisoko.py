@@ -83,7 +83,7 @@ from ..exceptions import FisOkoError, ScalesError
 from .io import atomic_path, file_hash, write_csv_atomic
 from .params import PARAMS_DIR, ParamsError
 from .catalogue import read_catalogue
-from .schema import PROCEDURE_GRADES, RESULTS, SCHOOLS, TASKS
+from .schema import PROCEDURE_GRADES, RESULTS, SCHOOL_FACTS, SCHOOLS, TASKS
 from .yamlfile import read_yaml
 
 #: Default scales file.
@@ -877,7 +877,7 @@ def _build_schools(logins_ids: pd.Index, logins: pd.DataFrame, context: pd.DataF
     for col, dtype in (("locality", "string"), ("pupils_total", "Int64")):
         frame[col] = (context[col].reindex(frame.index) if col in context
                       else pd.Series(pd.NA, index=frame.index)).astype(dtype)
-    return frame.reset_index()[SCHOOLS.column_names]
+    return frame.reset_index()[list(SCHOOL_FACTS)]
 
 
 # --------------------------------------------------------------------------- import

@@ -15,12 +15,15 @@ import unicodedata
 import zipfile
 from xml.etree import ElementTree
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from ..exceptions import Problem, TableReadError
+from ..exceptions import EmptyTableError, Problem, TableReadError
+from .layout import (
+    HEADER_SEARCH_ROWS, Header, accepted_names, find_header, guess_table, header_score, skipped_note,
+)
 from .schema import EXTENSIONS, TABLES, Table
 
 _SEPARATORS = (";", ",", "\t")
@@ -41,11 +44,14 @@ class RawTable:
         File name for messages.
     sheet : str or None
         Sheet name for XLSX.
+    notes : list of Problem
+        Warnings about the layout (rows above the header that were not read).
     """
 
     frame: pd.DataFrame
     file: str
     sheet: str | None = None
+    notes: list[Problem] = field(default_factory=list)
 
 
 #: Table formats the reader does not open, and what they are called in messages.
@@ -167,16 +173,47 @@ def locate_table(folder: Path, table: Table) -> tuple[Path | None, list[Problem]
                      for p in others]
         return None, problems
     if table.required:
-        message = (f"нет таблицы «{table.title}»: ожидался файл {table.name}.csv или {table.name}.xlsx "
-                   f"(или {'/'.join(table.file_aliases)} .csv/.xlsx) в папке {folder}")
+        message = (f"нет таблицы «{table.title}»: ожидался файл {accepted_names(table)} в папке {folder}")
         strangers = _unrecognised(folder)
         if strangers:
-            listed = ", ".join(f"«{p.name}»" for p in strangers[:20])
+            listed = "; ".join(_stranger_text(p) for p in strangers[:20])
             more = f" и ещё {len(strangers) - 20}" if len(strangers) > 20 else ""
-            message += (f"; в папке есть файлы, не распознанные как таблицы: {listed}{more} — если таблица "
-                        f"в одном из них, переименуйте его в {table.name}.csv или {table.name}.xlsx")
+            message += (f". В папке есть файлы, не распознанные как таблицы: {listed}{more}. Если таблица "
+                        f"«{table.title}» в одном из них, переименуйте его в «{table.file_aliases[0]}"
+                        f"{strangers[0].suffix.lower() if strangers[0].suffix.lower() in EXTENSIONS else '.xlsx'}»")
         problems.append(Problem(f"{table.name}.csv", message))
     return None, problems
+
+
+def _stranger_text(path: Path) -> str:
+    """«Результаты ВПР 2026.xlsx» (похоже на таблицу «Результаты»: ожидалось имя «результаты.xlsx»)."""
+    guess = guess_table(path.name)
+    if guess is None or path.suffix.lower() not in (*EXTENSIONS, *OTHER_FORMATS):
+        return f"«{path.name}»"
+    suffix = path.suffix.lower() if path.suffix.lower() in EXTENSIONS else ".xlsx"
+    return (f"«{path.name}» (похоже на таблицу «{guess.title}»: ожидалось имя «{guess.file_aliases[0]}{suffix}» "
+            f"или «{guess.name}{suffix}»)")
+
+
+def unrecognised_problems(folder: Path) -> list[Problem]:
+    """A warning for each file of a region folder that is read as no table, with the nearest name.
+
+    Examples of the text: «файл не распознан как таблица и не прочитан: похоже на таблицу
+    «Результаты» — переименуйте его в «результаты.xlsx» (или «results.xlsx»)».
+    """
+    problems = []
+    for path in _unrecognised(folder):
+        guess = guess_table(path.name) if path.suffix.lower() in (*EXTENSIONS, *OTHER_FORMATS) else None
+        if guess is not None:
+            suffix = path.suffix.lower() if path.suffix.lower() in EXTENSIONS else ".xlsx"
+            message = (f"файл не распознан как таблица и не прочитан: похоже на таблицу «{guess.title}» — "
+                       f"переименуйте его в «{guess.file_aliases[0]}{suffix}» (или «{guess.name}{suffix}»)")
+        else:
+            names = ", ".join(f"{t.file_aliases[0]} ({t.name})" for t in TABLES.values())
+            message = ("файл не распознан как таблица и не прочитан; таблицы называются так: "
+                       f"{names} — с расширением .xlsx или .csv")
+        problems.append(Problem(path.name, message, severity="warning"))
+    return problems
 
 
 def decode_text(data: bytes) -> str:
@@ -199,8 +236,12 @@ def _looks_binary(data: bytes) -> bool:
     return b"\x00" in data[:4096] or data[:4] == b"PK\x03\x04" or data[:5] == b"%PDF-"
 
 
-def read_csv_raw(path: Path, display: str) -> RawTable:
-    """Read a CSV file as text cells, detecting encoding and separator."""
+def read_csv_raw(path: Path, display: str, table: Table | None = None) -> RawTable:
+    """Read a CSV file as text cells, detecting encoding and separator.
+
+    With ``table``, the header is looked for among the first rows (:func:`find_header`): title
+    rows above it are skipped and a two-row header is joined.
+    """
     data = path.read_bytes()
     if not data.strip():
         raise TableReadError(Problem(display, "файл пуст: ожидалась таблица с заголовком и строками"))
@@ -215,11 +256,36 @@ def read_csv_raw(path: Path, display: str) -> RawTable:
             display, "файл не является таблицей CSV (текст не читается ни в UTF-8, ни в Windows-1251); "
                      "ожидался текст CSV в кодировке UTF-8 или Windows-1251")) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    sep = detect_separator(text)
+    sep, found, head = detect_separator(text), None, None
+    if table is not None:
+        sep, found, head = _csv_header(text, table, sep)
+    if found is not None and (found.start, found.depth) != (0, 1):  # title rows or a two-row header
+        frame = _careful_csv(text, sep, display, found)
+        note = skipped_note(head, found)
+        return RawTable(frame, display, None, [Problem(display, note, severity="warning")] if note else [])
     frame = _fast_csv(text, sep) if '"' not in text else None
     if frame is None:
         frame = _careful_csv(text, sep, display)
     return RawTable(frame, display)
+
+
+def _csv_header(text: str, table: Table, default: str) -> tuple[str, Header | None, list[list[str]]]:
+    """The separator and header position under which the first rows name most columns of ``table``."""
+    lines = [line[:10_000] for line in text.split("\n")[:HEADER_SEARCH_ROWS + 1]]  # a header cell is short
+    best = (default, None, [], -1)
+    for sep in (default, *(s for s in _SEPARATORS if s != default)):
+        try:
+            rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=sep))
+        except csv.Error:  # a broken quote: the ordinary reader reports it
+            continue
+        rows = [[c.strip() or None for c in row] for row in rows]
+        found = find_header(rows, table)
+        if found is None:
+            continue
+        score = header_score(found.names, table)
+        if score > best[3]:
+            best = (sep, found, rows, score)
+    return best[0], best[1], best[2]
 
 
 def _fast_csv(text: str, sep: str) -> pd.DataFrame | None:
@@ -248,17 +314,29 @@ def _fast_csv(text: str, sep: str) -> pd.DataFrame | None:
     return out[out.notna().any(axis=1)]
 
 
-def _careful_csv(text: str, sep: str, display: str) -> pd.DataFrame:
-    """The csv module, row by row: quoted fields, and a problem for every row of the wrong width."""
+def _careful_csv(text: str, sep: str, display: str, found: Header | None = None) -> pd.DataFrame:
+    """The csv module, row by row: quoted fields, and a problem for every row of the wrong width.
+
+    ``found`` places the header lower (title rows above it) or over two rows; by default it is
+    the first line.
+    """
     rows = list(csv.reader(io.StringIO(text), delimiter=sep))
     # Excel row numbers: the physical line of each record (records never span lines
     # in these tables; a quoted newline would shift numbers, which we accept).
-    header = [h.strip() for h in rows[0]]
+    if found is None:
+        header, body = [h.strip() for h in rows[0]], 1
+    else:
+        header, body = list(found.names), found.start + found.depth
+        while header and not header[-1] and all(len(r) < len(header) or not r[len(header) - 1].strip()
+                                                for r in rows[body:]):
+            header.pop()  # trailing separators of a title row widen nothing
     width = len(header)
     records, index, problems = [], [], []
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in enumerate(rows[body:], start=body + 1):
         if not any(cell.strip() for cell in row):
             continue
+        if found is not None and len(row) > width and not any(c.strip() for c in row[width:]):
+            row = row[:width]
         if len(row) != width:
             problems.append(Problem(
                 display, f"в строке {len(row)} полей, а в заголовке {width}: проверьте "
@@ -325,24 +403,24 @@ def read_xlsx_raw(path: Path, display: str, table: Table | None = None) -> RawTa
                      f"({_cells(count)}, например {first}, содержат формулу без вычисленного значения; "
                      "так бывает с файлами, созданными программой, а не Excel)", sheet=sheet))
     cells = [[_xlsx_cell_text(v) for v in row] for row in rows]
-    skipped = 0
-    while cells and not any(cells[0]):  # empty rows above the header
-        cells.pop(0)
-        skipped += 1
-    if not cells:
+    found = find_header(cells[:HEADER_SEARCH_ROWS + 1], table)
+    if found is None:
         raise TableReadError(Problem(display, "лист пуст: ожидалась таблица с заголовком", sheet=sheet))
-    header = [(h or "").strip() for h in cells[0]]
+    header = list(found.names)
     while header and not header[-1]:
         header.pop()
     width = len(header)
     records, index = [], []
-    for number, row in enumerate(cells[1:], start=2 + skipped):
+    body = found.start + found.depth
+    for number, row in enumerate(cells[body:], start=body + 1):
         row = (row + [None] * width)[:width]
         if any(row):
             records.append(row)
             index.append(number)
     frame = pd.DataFrame(records, columns=header, index=pd.Index(index, name="row"), dtype=object)
-    return RawTable(frame, display, sheet)
+    note = skipped_note(cells, found)
+    notes = [Problem(display, note, sheet=sheet, severity="warning")] if note else []
+    return RawTable(frame, display, sheet, notes)
 
 
 def _not_a_workbook(path: Path) -> str:
@@ -441,7 +519,7 @@ def read_raw(path: Path, table: Table | None = None, display: str | None = None)
         if path.suffix.lower() == ".xlsx":
             raw = read_xlsx_raw(path, display, table)
         else:
-            raw = read_csv_raw(path, display)
+            raw = read_csv_raw(path, display, table)
     except PermissionError:
         raise TableReadError(Problem(display, "нет прав на чтение файла: проверьте права доступа "
                                               "или закройте файл в другой программе")) from None
@@ -449,7 +527,7 @@ def read_raw(path: Path, table: Table | None = None, display: str | None = None)
         raise TableReadError(Problem(display, f"файл не удалось прочитать ({exc.strerror or type(exc).__name__}): "
                                               "проверьте, что он доступен")) from None
     if raw.frame.empty:
-        raise TableReadError(Problem(
+        raise EmptyTableError(Problem(
             display, "в таблице нет ни одной строки данных под заголовком", sheet=raw.sheet))
     return raw
 

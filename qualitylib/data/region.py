@@ -4,14 +4,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
-from .io import TableReadError, clean_problem, file_hash, find_table_file, locate_table, read_raw
+from .io import (
+    TableReadError, clean_problem, file_hash, find_table_file, locate_table, read_raw, unrecognised_problems,
+)
 from .cache import cache_dir, open_cache, prune  # noqa: F401  (cache_dir: used from here too)
-from ..exceptions import DataValidationError, ParamsError, Problem, UnknownMunicipalityError
+from ..exceptions import DataValidationError, EmptyTableError, ParamsError, Problem, UnknownMunicipalityError
 from ..resources import package_dir
 from .schema import TABLES, Table
 from .validation import check_lookalikes, check_school_ids, convert_table
@@ -186,9 +188,18 @@ def validate_region(path: str | Path) -> tuple[Region | None, list[Problem]]:
         sources[table.name] = file
         try:
             raw = read_raw(file, table)
+        except EmptyTableError as exc:
+            if table.required:
+                problems += exc.problems
+            else:  # an optional table left unfilled (a template): nothing to read, nothing wrong
+                problems += [replace(p, severity="warning", message=(
+                    "в таблице нет ни одной строки под заголовком: она не используется (заполните её или "
+                    "удалите файл)")) for p in exc.problems]
+            continue
         except TableReadError as exc:
             problems += exc.problems
             continue
+        problems += raw.notes
         frame, found = convert_table(raw, table)
         problems += found
         if frame is not None:
@@ -203,6 +214,8 @@ def validate_region(path: str | Path) -> tuple[Region | None, list[Problem]]:
                 header = frames[name].attrs["headers"]["school_id"]
                 problems += check_school_ids(frames[name], raws[name], known, header, schools_file)
     problems += check_lookalikes(frames, raws)
+    if not any(t.required and t.name not in sources for t in TABLES.values()):
+        problems += unrecognised_problems(folder)  # else the missing table's error lists them
     name = read_region_name(folder, problems)
 
     problems = [clean_problem(p) for p in problems]

@@ -137,6 +137,11 @@ SCHOOLS = Table(
                description="«город» или «село»."),
         Column("pupils_total", "Численность обучающихся", "int", required=False,
                description="Число обучающихся на начало учебного года, человек."),
+        Column("programme", "Программа мониторинга", "text", required=False, aliases=("программа",),
+               max_length=500,
+               description=("Программа мониторинга муниципалитета (norilsk, elista, polysaevo, kavkazsky, "
+                            "chaa-khol или её название) — для муниципалитета без своего файла параметров; "
+                            "у всех школ муниципалитета одна и та же.")),
     ),
 )
 
@@ -364,6 +369,9 @@ TASKS = Table(
 
 TABLES: dict[str, Table] = {t.name: t for t in (SCHOOLS, RESULTS, CONTEXT, MONITORING, ROADMAP, OFFICIAL,
                                                  TASKS)}
+
+#: Columns of the schools table an importer or generator fills (the programme is the analyst's choice).
+SCHOOL_FACTS = tuple(c for c in SCHOOLS.column_names if c != "programme")
 
 #: Extensions a table file may have, in the order they are looked up.
 EXTENSIONS = (".csv", ".xlsx")

@@ -13,17 +13,13 @@ import numpy as np
 import pandas as pd
 
 from .io import TEXT, RawTable, shown
+from .layout import REFERENCE_MARK, normalise_header, total_rows
 from ..exceptions import Problem
 from .schema import INT_LIMIT, PROCEDURE_GRADES, PROCEDURES, SUBJECT_SPELLINGS, TEXT_LIMIT, Column, Table
 
 _SPACES = re.compile(r"\s+")
 _FLAG_SPELLINGS = {"1": 1, "0": 0, "да": 1, "нет": 0, "yes": 1, "no": 0, "true": 1, "false": 0,
                    "1.0": 1, "0.0": 0}
-
-
-def normalise_header(text: str) -> str:
-    """Lower-case, collapse spaces and replace «ё» so that header spellings compare equal."""
-    return _SPACES.sub(" ", str(text).strip().lower().replace("ё", "е"))
 
 
 def current_year() -> int:
@@ -53,6 +49,8 @@ def map_headers(raw: RawTable, table: Table) -> tuple[dict[str, str], list[Probl
         if canonical is None and table.extra_numeric and re.fullmatch(r"[a-z][a-z0-9_]*", str(header)):
             canonical = str(header)
         if canonical is None:
+            if normalise_header(header).endswith(REFERENCE_MARK):
+                continue  # a column the templates add for the reader's eyes («Наименование ОО (для справки)»)
             if str(header).strip():
                 problems.append(Problem(
                     raw.file, "неизвестный столбец, он не используется", sheet=raw.sheet,
@@ -248,6 +246,9 @@ def convert_table(raw: RawTable, table: Table) -> tuple[pd.DataFrame | None, lis
     mapping, problems = map_headers(raw, table)
     if any(col.required and col.name not in mapping.values() for col in table.columns):
         return None, problems
+    if "school_id" in table.column_names:
+        raw, found = drop_total_rows(raw, next((h for h, n in mapping.items() if n == "school_id"), None))
+        problems += found
     columns = {}
     for header, name in mapping.items():
         try:
@@ -276,6 +277,22 @@ def convert_table(raw: RawTable, table: Table) -> tuple[pd.DataFrame | None, lis
     problems += check_keys(frame, raw, table, headers)
     frame.attrs["headers"] = headers
     return frame, problems
+
+
+def drop_total_rows(raw: RawTable, id_header: str | None) -> tuple[RawTable, list[Problem]]:
+    """The table without its total rows («Итого», «Всего»), and a warning for each.
+
+    Totals are computed from the schools' rows; a total row typed under them is no school and
+    would otherwise give an error in every column.
+    """
+    rows = total_rows(raw.frame, id_header)
+    if not len(rows):
+        return raw, []
+    first = raw.frame.loc[rows].astype(object).bfill(axis=1).iloc[:, 0]
+    problems = [Problem(raw.file, f"строка итогов («{shown(first.loc[row], 60)}») пропущена: в таблице нужны "
+                                  "только строки школ, итоги считаются по ним", sheet=raw.sheet, row=int(row),
+                        severity="warning") for row in rows]
+    return RawTable(raw.frame.drop(index=rows), raw.file, raw.sheet, raw.notes), problems
 
 
 def _empty_dtype(col: Column) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..data.params import find_municipality_params, load_params
+from ..data.municipality import municipality_params
 from ..data.programmes import programme_for
 from ..data.pupils import max_scores, read_pupils
 from ..data.region import Region
@@ -63,7 +63,8 @@ def region_params(region: Region, params_dir: str | None = None) -> tuple[dict[s
     params_of, problems = {}, {}
     for name in region.municipalities:
         try:
-            params_of[name] = load_params(find_municipality_params(name, params_dir, known=region.municipalities))
+            params_of[name] = municipality_params(name, params_dir=params_dir, schools=region.schools,
+                                                  known=region.municipalities)
         except QualitylibError as exc:
             problems[name] = str(exc)
     return params_of, problems

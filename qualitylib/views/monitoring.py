@@ -148,6 +148,13 @@ def plan_sentences(m: Monitoring) -> list[str]:
                 f"{int(row.unparsed_deadline)}; выполнено в срок — {share} сроков, которые наступили.")
         out.append(text)
     return out
+#: What the analyst can add for a municipality without a programme (plain words, for the note).
+NO_PROGRAMME_ADVICE = (
+    "Что можно добавить: выбрать для муниципалитета программу мониторинга — одну из готовых (программы "
+    "Норильска, Элисты, Полысаево, Кавказского района, Чаа-Хольского кожууна) или свою; тогда справка "
+    "покажет её показатели, целевые значения и их выполнение. Для показателей нужны данные мониторинга "
+    "школ (формы школ или таблица мониторинга), для раздела о дорожной карте — её мероприятия и сроки. "
+    "Выявление ШНОР, школ в зоне риска и динамика результатов считаются и без программы.")
 
 
 def summary_sentences(m: Monitoring) -> list[str]:
@@ -157,8 +164,8 @@ def summary_sentences(m: Monitoring) -> list[str]:
     counts = ind["status"].value_counts()
     with_target = int(len(ind) - counts.get("no_target", 0))
     if m.programme is None:
-        out = [f"Программа мониторинга не указана (ключ programme в файле параметров муниципалитета), "
-               f"поэтому показатели не вычислены. Отчётный год — {y}.", *period_sentences(m)]
+        out = [f"Программа мониторинга для муниципалитета не выбрана, поэтому показатели программы и их "
+               f"цели в справке не приводятся. Отчётный год — {y}.", NO_PROGRAMME_ADVICE, *period_sentences(m)]
     else:
         out = [*period_sentences(m), f"Программа: {m.programme.title}. Отчётный год — {y}.",
                f"Из {with_target} показателей с целевым значением выполнено {int(counts.get('met', 0))}, не "

@@ -115,3 +115,41 @@ def test_excel_option_writes_csv_russian_excel_opens(tmp_path):
                                                        "--municipality", "Полысаево", "--out",
                                                        str(tmp_path / "m.csv")]) == 0 else None
     assert (table["ШНОР"] == "да").sum() == machine["shnor"].sum()
+
+
+def _commands():
+    from qualitylib.batch.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    return list(sub.choices)
+
+
+def test_help_is_russian_throughout(capsys):
+    import pytest
+
+    english = ("usage", "options", "positional arguments", "optional arguments", "show this help",
+               "arguments:", "DATA", "YEAR")
+    for argv in ([], *([name] for name in _commands())):
+        with pytest.raises(SystemExit) as done:
+            main([*argv, "-h"])
+        assert done.value.code == 0
+        text = capsys.readouterr().out
+        assert text.startswith("Использование: python -m qualitylib")
+        assert "показать эту справку и выйти" in text
+        assert not [word for word in english if word in text], (argv, text)
+
+
+def test_usage_errors_are_russian(capsys):
+    import pytest
+
+    for argv, expected in ((["identify"], "не указаны обязательные аргументы: --data, --year, --out"),
+                           (["run", "--data", "d", "--year", "x"], "аргумент --year: ожидалось целое число, а не 'x'"),
+                           (["run", "--data", "d", "--year", "1", "--executor", "z"],
+                            "аргумент --executor: недопустимое значение 'z' (допустимы: 'local', 'dask')"),
+                           (["validate", "d", "--лишний"], "неизвестные аргументы: --лишний")):
+        with pytest.raises(SystemExit) as done:
+            main(argv)
+        assert done.value.code == 2
+        err = capsys.readouterr().err
+        assert err.startswith("Использование: ") and f"Ошибка в аргументах: {expected}\n" in err

@@ -25,3 +25,12 @@ def test_headline_numbers_and_links():
     assert '<a href="s/registry.xlsx">' in page
     assert "публичный" in page and "с ошибками: 0" in page
     assert "http" not in page
+
+
+def test_municipality_without_a_programme_is_marked_in_plain_words():
+    headline = {"schools": 10, "shnor": 2, "shnor_prev": 1, "risk": 3, "shnsu": 1, "no_programme": True}
+    with_programme = {**headline, "no_programme": False, "indicators_met": 3, "indicators_total": 8}
+    page = render_index("Р", 2026, [row("Новый", headline=headline), row("Норильск", headline=with_programme)],
+                        "2026-01-01 10:00", False, NOTEBOOKS)
+    assert page.count("программа мониторинга не выбрана") == 1
+    assert "<td class='num'>3 из 8</td>" in page

@@ -231,7 +231,7 @@ def test_import_pupils_table(imported):
 def test_import_schools_from_all_sources(imported):
     _, out, report = imported
     schools = pd.read_csv(out / "schools.csv", dtype={"pupils_total": "Int64"}).set_index("school_id")
-    assert list(schools.reset_index().columns) == fisoko.SCHOOLS.column_names
+    assert list(schools.reset_index().columns) == list(fisoko.SCHOOL_FACTS)
     assert schools.index.tolist() == ["sch220001", "sch220002", "sch220003", "sch220004"]
     # logins.xlsx first; the context form (edu prefix) for a login missing there, its municipality
     # translated to the spelling of logins.xlsx through the school both know.

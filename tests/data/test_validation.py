@@ -253,7 +253,8 @@ def test_missing_required_table(tmp_path):
     (folder / "results.csv").unlink()
     problem = only_error(folder)
     assert problem.file == "results.csv"
-    assert "нет таблицы «Результаты»: ожидался файл results.csv или results.xlsx" in problem.message
+    assert ("нет таблицы «Результаты»: ожидался файл «results.csv», «results.xlsx», «результаты.csv» или "
+            "«результаты.xlsx»") in problem.message
 
 
 # ---------------------------------------------------------------------------- all at once

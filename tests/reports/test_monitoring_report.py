@@ -80,7 +80,12 @@ def test_without_programme_the_note_still_renders(region):
     params = load_params()   # the base methodology names no programme
     m = build_monitoring(region, "Полысаево", 2026, params)
     assert m.programme is None and m.indicators.empty
-    assert summary_sentences(m)[0].startswith("Программа мониторинга не указана")
+    first, advice = summary_sentences(m)[:2]
+    assert first.startswith("Программа мониторинга для муниципалитета не выбрана")
+    assert advice.startswith("Что можно добавить: выбрать для муниципалитета программу мониторинга")
+    # plain words for officials: no keys, file names or codes of the parameters
+    for text in (first, advice):
+        assert not any(word in text for word in ("programme", "yaml", "params", "ключ", "--"))
     assert m.roadmap is not None and len(m.recommendations)
 
 
