@@ -33,11 +33,12 @@ def generated():
 
 
 def test_the_generator_makes_exactly_the_runner_notebooks(generated):
-    assert list(generated) == [f"{name}.ipynb" for name in NOTEBOOKS]
+    # the municipalities' notebooks, and the region's report run once per region
+    assert list(generated) == [f"{runner.REGION_NOTEBOOK}.ipynb"] + [f"{name}.ipynb" for name in NOTEBOOKS]
     assert sorted(p.name for p in COMMITTED.glob("*.ipynb")) == sorted(generated)
 
 
-@pytest.mark.parametrize("name", [f"{n}.ipynb" for n in NOTEBOOKS])
+@pytest.mark.parametrize("name", [f"{n}.ipynb" for n in [runner.REGION_NOTEBOOK, *NOTEBOOKS]])
 def test_committed_notebook_equals_the_generated_one(generated, name):
     committed = (COMMITTED / name).read_text(encoding="utf-8")
     expected = nbformat.writes(generated[name])
@@ -50,7 +51,10 @@ def test_committed_notebook_equals_the_generated_one(generated, name):
 
 
 def test_the_package_ships_the_committed_notebooks():
-    assert sorted(Path(p).name for p in runner.available_notebooks()) == sorted(p.name for p in COMMITTED.glob("*.ipynb"))
+    assert sorted(Path(p).name for p in runner.available_notebooks()) == sorted(
+        p.name for p in COMMITTED.glob("*.ipynb") if p.stem != runner.REGION_NOTEBOOK)
+    assert (runner.NOTEBOOKS_DIR / f"{runner.REGION_NOTEBOOK}.ipynb").read_bytes() == \
+        (COMMITTED / f"{runner.REGION_NOTEBOOK}.ipynb").read_bytes()
     for path in runner.available_notebooks():
         assert Path(path).read_bytes() == (COMMITTED / Path(path).name).read_bytes()
 
@@ -106,3 +110,20 @@ def test_runner_parameters_match_the_parameters_cell(runner_parameters, name):
     # a notebook opened by hand is interactive; the batch switches the controls off
     assert defaults["interactive"] is True and runner_parameters["interactive"] is False
     assert defaults["public"] is False
+
+
+def test_region_notebook_takes_the_runner_parameters(tmp_path):
+    caught = {}
+
+    def execute_notebook(path, output, parameters=None, **kwargs):
+        caught.update(parameters=parameters)
+
+    job = Job("", "_region", str(tmp_path / "region"), 2026, "", str(tmp_path / "out"), [], region_report=True,
+              params_dir=str(tmp_path / "params"))
+    name = f"{runner.REGION_NOTEBOOK}.ipynb"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(papermill, "execute_notebook", execute_notebook)
+        runner.execute(str(COMMITTED / name), tmp_path / "executed.ipynb", job, tmp_path / "private")
+    declared = papermill.inspect_notebook(str(COMMITTED / name))
+    assert list(declared) == list(caught["parameters"]) == ["data_dir", "year", "params_dir", "output_dir", "public"]
+    assert all(p["help"] for p in declared.values())

@@ -253,5 +253,5 @@ def write_tasks_workbook(path: str | Path, r) -> Path:
     marks = marks_table(r)
     if len(marks):
         sheets.append(("Отметки", marks, ()))
-    sheets.append(("Методика", pd.DataFrame({"Положение": method_paragraphs(r)}), ()))
+    sheets.append(("Параметры", pd.DataFrame({"Положение": method_paragraphs(r)}), ()))
     return write_workbook(path, sheets)

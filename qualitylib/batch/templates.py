@@ -172,7 +172,7 @@ def table_workbook(table: Table, schools: pd.DataFrame | None = None, year: int 
     sheet = book.active
     sheet.title = table.title
     columns = list(table.columns)
-    per_school = schools is not None and tuple(table.key) == ("year", "school_id")
+    per_school = schools is not None and table.name in PER_SCHOOL_TABLES
     headers = [c.title for c in columns] + ([f"Наименование ОО {REFERENCE_MARK}"] if per_school else [])
     sheet.cell(TITLE_ROW, 1, f"{table.title}: заполните таблицу со строки {DATA_ROW} "
                              "(подсказки — в заголовках столбцов и на листе «Инструкция»)")
@@ -207,6 +207,11 @@ def table_workbook(table: Table, schools: pd.DataFrame | None = None, year: int 
         lines.append("Строки школ уже заполнены кодами; впишите значения в каждую строку.")
     _instruction(book, table, lines)
     return book
+
+
+#: Tables with one row per school and year (a monitoring round aside): their templates list every school.
+#: The official ШНОР list has the same key but names only the listed schools.
+PER_SCHOOL_TABLES = ("context", "monitoring")
 
 
 def _prefill(table: Table, schools: pd.DataFrame, year: int | None, per_school: bool) -> list[list]:
