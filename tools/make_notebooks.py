@@ -374,7 +374,7 @@ from qualitylib import load_region
 from qualitylib.batch.region_outputs import municipality_links, write_region_workbook
 from qualitylib.reports.region import build_region_report, region_params
 from qualitylib.views import charts, html
-from qualitylib.views.region import REGION_TITLES, funnel_chart, region_frame, region_sentences
+from qualitylib.views.region import REGION_TITLES, funnel_chart, region_frame, region_method, region_sentences
 
 charts.configure_inline()
 region = load_region(data_dir)
@@ -397,11 +397,15 @@ display(html.paragraphs([f"Регион: {region.name} · Год: {int(year)}"])
             "сильнее, чем объясняет случай, пределы расширены на этот разброс (под заголовком сказано, "
             "сделана ли поправка)."),
         new_code_cell("fig = funnel_chart(report)"),
+        new_markdown_cell("## Приложение. Методика"),
+        new_code_cell("html.paragraphs(region_method())"),
         new_markdown_cell("## Отчёты муниципалитетов"),
         new_code_cell("from qualitylib.batch.runner import NOTEBOOKS\n"
                       "municipality_links(output_dir, NOTEBOOKS)"),
-        new_code_cell('if output_dir:\n'
-                      '    saved = write_region_workbook(Path(output_dir) / "region.xlsx", report)'),
+        new_code_cell('if output_dir:  # the table as Excel and the report as a Word document\n'
+                      '    from qualitylib.batch.word import region_docx\n'
+                      '    write_region_workbook(Path(output_dir) / "region.xlsx", report)\n'
+                      '    region_docx(Path(output_dir) / "00_region.docx", report, funnel_chart(report))'),
     ]
     return notebook(cells)
 

@@ -134,10 +134,18 @@ thead{display:table-header-group} tr{break-inside:avoid}
 @page{size:A4 landscape;margin:12mm}"""
 
 
+def _ru(when: str) -> str:
+    """«2026-09-01 10:00» as «01.09.2026 10:00» (as the index shows dates)."""
+    from .index_page import ru_datetime
+
+    return ru_datetime(when) if when else when
+
+
 def render_changes(region_name: str, year: int, table: pd.DataFrame | None, generated: str,
                    previous_generated: str = "") -> str:
     """The page «Что изменилось» of a region's run."""
     e = html.escape
+    generated, previous_generated = _ru(generated), _ru(previous_generated)
     if table is None:
         body = "<p>Это первый прогон в этой папке: сравнивать пока не с чем.</p>"
     elif table.empty:
@@ -153,7 +161,7 @@ def render_changes(region_name: str, year: int, table: pd.DataFrame | None, gene
     return (f'<!DOCTYPE html>\n<html lang="ru"><head><meta charset="utf-8"><title>{e(region_name)} — что '
             f'изменилось, {int(year)}</title><style>{_CSS}</style></head><body>'
             f'<p><a href="index.html">← Оглавление</a></p><h1>{e(region_name)}: что изменилось ({int(year)} год)</h1>'
-            f'<p>Сформировано: {e(generated)}.</p>{body}</body></html>\n')
+            f'<p>Сформировано {e(generated)}.</p>{body}</body></html>\n')
 
 
 def write_changes(folder: Path, region_name: str, year: int, table: pd.DataFrame | None, generated: str,
@@ -161,6 +169,7 @@ def write_changes(folder: Path, region_name: str, year: int, table: pd.DataFrame
     """Write ``changes.html`` and ``changes.xlsx`` (sheet «Что изменилось») into ``folder``, atomically."""
     with atomic_path(folder / "changes.html") as tmp:
         tmp.write_text(render_changes(region_name, year, table, generated, previous_generated), encoding="utf-8")
+    previous_generated = _ru(previous_generated)
     if table is None:
         frame = pd.DataFrame({"Что изменилось": ["Это первый прогон в этой папке: сравнивать пока не с чем."]})
     elif table.empty:

@@ -117,7 +117,8 @@ def render_index(region_name: str, year: int, rows: list[dict], generated: str, 
         files = region_report.get("reports") or {}
         folder = _e(region_report.get("folder", ""))
         parts = [f'<a href="{folder}/{_e(name)}">{title}</a>' for name, title in
-                 (("00_region.html", "Обзор по региону"), ("region.xlsx", "Обзор по региону (Excel)"))
+                 (("00_region.html", "Обзор по региону"), ("region.xlsx", "Обзор по региону (Excel)"),
+                  ("00_region.docx", "Обзор по региону (Word)"))
                  if files.get(name)]
         if region_report.get("status") != "ok":
             parts.append('<span class="fail">обзор по региону не построен</span>')

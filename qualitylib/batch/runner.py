@@ -64,11 +64,12 @@ NOTEBOOKS = {
 NOTEBOOK_FILES = {"01_identification": ("registry.xlsx", "01_identification.docx"),
                   "03_monitoring": ("indicators.xlsx", "03_monitoring.docx"),
                   "04_tasks": ("tasks.xlsx",),
-                  "00_region": ("region.xlsx",)}
+                  "00_region": ("region.xlsx", "00_region.docx")}
 #: How the navigation bar and the index name those files.
 FILE_TITLES = {"registry.xlsx": "Реестр (Excel)", "indicators.xlsx": "Показатели (Excel)",
                "01_identification.docx": "Выявление ШНОР (Word)", "03_monitoring.docx": "Аналитическая справка (Word)",
-               "tasks.xlsx": "Дефициты по заданиям (Excel)", "region.xlsx": "Обзор по региону (Excel)"}
+               "tasks.xlsx": "Дефициты по заданиям (Excel)", "region.xlsx": "Обзор по региону (Excel)",
+               "00_region.docx": "Обзор по региону (Word)"}
 #: The region's report: its notebook (run once per region) and its title.
 REGION_NOTEBOOK, REGION_TITLE = "00_region", "Обзор по региону"
 #: The lock file of a region's output folder (removed at the end of the run).
@@ -921,7 +922,8 @@ def _region_report(region, year: int, base: Path, params_dir, public: bool, exec
         logger.info("Обзор по региону не построен: " + " | ".join(reasons))
     ok = {n["notebook"] for n in result.notebooks if n["status"] == "ok"}
     reports = {f"{REGION_NOTEBOOK}.html": REGION_NOTEBOOK in ok and (folder / f"{REGION_NOTEBOOK}.html").is_file(),
-               "region.xlsx": REGION_NOTEBOOK in ok and (folder / "region.xlsx").is_file()}
+               "region.xlsx": REGION_NOTEBOOK in ok and (folder / "region.xlsx").is_file(),
+               f"{REGION_NOTEBOOK}.docx": REGION_NOTEBOOK in ok and (folder / f"{REGION_NOTEBOOK}.docx").is_file()}
     return {"status": "ok" if not reasons else "failed", "reasons": reasons, "folder": REGION_FOLDER,
             "reports": reports}
 

@@ -344,3 +344,20 @@ def monitoring_docx(path: str | Path, region_name: str, m) -> Path:
               empty="ШНОР и школ в зоне риска нет.")
     doc.appendix(m.params, "monitoring")
     return doc.save(path)
+
+
+def region_docx(path: str | Path, report, funnel_figure=None) -> Path:
+    """Write the region's report (00) as Word from a :class:`qualitylib.reports.region.RegionReport`."""
+    from ..views.region import REGION_TITLES, SHOWN, region_frame, region_method, region_sentences
+
+    doc = Report("Школы с низкими результатами: муниципалитеты региона рядом", report.region, None, report.year, {})
+    doc.heading("Итоги")
+    doc.paragraphs(region_sentences(report))
+    doc.heading("Муниципалитеты")
+    doc.table(region_frame(report), SHOWN, headers=[REGION_TITLES[c] for c in SHOWN])
+    doc.heading("Воронка: доля низких результатов и число участников")
+    doc.figure(funnel_figure)
+    doc.orientation(False)
+    doc.heading("Приложение. Методика", 1)
+    doc.paragraphs(region_method())
+    return doc.save(path)

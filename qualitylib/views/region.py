@@ -57,7 +57,7 @@ def funnel_chart(report: RegionReport):
     if report.curves is None or report.funnel.empty:
         return None
     with theme():
-        fig, ax = plt.subplots(figsize=(9.0, 5.2), FigureClass=ThemedFigure)
+        fig, ax = plt.subplots(figsize=(7.2, 4.8), FigureClass=ThemedFigure)  # the printable width of A4
         funnel_panel(report.funnel, report.curves, f"Муниципалитеты, {int(report.year)}", ax=ax)
         for row in report.funnel.itertuples():
             if row.outside_998 == 0:  # the panel names the points outside the limits itself
@@ -89,3 +89,21 @@ def region_sentences(report: RegionReport) -> list[str]:
     for name, reason in report.problems.items():
         out.append(f"Муниципалитет «{name}» не включён: {reason}")
     return out
+
+
+def region_method() -> list[str]:
+    """How the region's report is computed, in plain words (its appendix)."""
+    return [
+        "Каждый муниципалитет считается по своей методике, как в его собственных отчётах: правило ШНОР, "
+        "зона риска и показатели программы — по параметрам муниципалитета.",
+        "Доля ШНОР — число ШНОР, делённое на число школ муниципалитета. Изменение числа ШНОР — разница со "
+        "списком прошлого года по тому же правилу.",
+        "Показатели программы — сколько из показателей с целевым значением выполнено (по программе "
+        "муниципалитета); у муниципалитета без программы показателей нет.",
+        "Индекс объективности — 100 минус доля школ с признаками необъективности результатов ВПР; "
+        "вычисляется, если в данных есть результаты учеников.",
+        "Доля низких результатов — по процедурам правила ШНОР с достаточным числом участников. Воронка "
+        "сравнивает её с долей региона: 95 % и 99,8 % пределы при таком числе участников; если "
+        "муниципалитеты различаются сильнее, чем объясняет случай, пределы расширены на этот разброс "
+        "(метод Шпигельхалтера со случайными эффектами).",
+    ]

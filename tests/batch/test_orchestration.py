@@ -154,7 +154,8 @@ def test_manifest_contents(failing_run, region):
                               "interrupted", "inputs", "params", "versions", "run", "reused", "municipalities",
                               "failed", "region_report"]
     assert manifest["region_report"] == {"status": "ok", "reasons": [], "folder": "_region",
-                                         "reports": {"00_region.html": True, "region.xlsx": False}}
+                                         "reports": {"00_region.html": True, "region.xlsx": False,
+                                                     "00_region.docx": False}}
     assert manifest["interrupted"] is None and manifest["run"] == ["Северный", "Южный"]
     assert (manifest["region"], manifest["year"], manifest["public"], manifest["workers"], manifest["executor"]) \
         == ("Тестовый регион", 2024, False, 1, "inline")
