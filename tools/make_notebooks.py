@@ -319,7 +319,11 @@ display(html.title_block(region.name, municipality, year, params))'''),
                       '        display(html.paragraphs([title]))\n'
                       '        display(html.table(part, ["item", "measure", "deadline", "occurrence_title", '
                       '"state_title",\n'
-                      '                           "expected_result", "evidence", "restored"]))'),
+                      '                           "expected_result", "evidence"]))\n'
+                      '        restored = part[part["restored"].fillna("").astype(str) != ""] if "restored" in part else part.iloc[0:0]\n'
+                      '        if len(restored):  # where the original text had to be rebuilt, under the table (A4 width)\n'
+                      '            display(html.paragraphs([f"Пункт {r.item}: {r.restored}" '
+                      'for r in restored.drop_duplicates("item").itertuples()], css_class="ql-note"))'),
         new_markdown_cell("### По направлениям и ответственным"),
         new_code_cell('if m.roadmap is not None:\n'
                       '    display(html.table(note.roadmap_by_direction, ["plan_title", "direction", "total", "done", '
@@ -417,7 +421,7 @@ def tasks() -> nbformat.NotebookNode:
             "Что именно не умеют обучающиеся: выполнение каждого задания ВПР по школам, освоение по уровню "
             "сложности, самые слабые умения муниципалитета относительно региона, дефициты школ с низкими "
             "результатами и школ в зоне риска, адресные рекомендации, отметки ВПР против отметок за четверть. "
-            "Все числа вычисляет библиотека `qualitylib` из таблицы выполнения заданий региона."),
+            "Все числа вычислены по таблице выполнения заданий региона; методика — в приложении."),
         new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
         new_code_cell(SETUP + '''
 from qualitylib.batch.excel import write_tasks_workbook

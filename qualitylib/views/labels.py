@@ -81,7 +81,9 @@ def indicator_numbers(ids, programme: str | None) -> list[str]:
     for position, code in enumerate(ids, start=1):
         code = str(code)
         if programme and code.startswith(f"{programme}."):
-            out.append(code[len(programme) + 1:])
+            # «8.ege.math_base» (one of the parts of the programme's indicator 8) reads «8»
+            number = re.match(r"[\d.]*\d", code[len(programme) + 1:])
+            out.append(number.group(0) if number else str(position))
         else:
             out.append(str(position))
     return out
