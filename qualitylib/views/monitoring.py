@@ -445,7 +445,7 @@ def school_tests_frame(m: Monitoring) -> pd.DataFrame:
         return pd.DataFrame(columns=["title", "school_name", "procedures", "share_prev", "share_now", "change_pp",
                                      "q_value_title", "verdict_title"])
     table = school_test_frame(m.school_tests)
-    titles = m.indicators.set_index("id")["title"]
+    titles = m.indicators.drop_duplicates("id").set_index("id")["title"]  # an indicator with rounds repeats
     table["title"] = table["indicator"].map(titles)
     return table.sort_values(["indicator", "school_name"])
 

@@ -114,3 +114,12 @@ def test_the_note_carries_the_school_level_tests_behind_its_indicators(region):
     row = m.indicators.set_index("id").loc["kavkazsky.3"]
     assert row["numerator"] == (tests["verdict"] == "improved").sum() and row["denominator"] == len(tests)
     assert "shnor_improved" in SCHOOL_TEST_BUILTINS
+
+
+def test_school_tests_frame_with_an_indicator_held_in_rounds(region):
+    from qualitylib.views.monitoring import school_tests_frame
+    params = load_params(find_municipality_params("Красноярск"))
+    m = build_monitoring(region, "Красноярск", 2026, params)
+    assert m.indicators["id"].duplicated().any()  # Norilsk 4.3: January and June
+    frame = school_tests_frame(m)
+    assert len(frame) == len(m.school_tests) and frame["title"].notna().all()
