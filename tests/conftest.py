@@ -277,3 +277,24 @@ def pytest_unconfigure(config):
         else:
             os.environ[name] = value
     shutil.rmtree(ISOLATION_ROOT, ignore_errors=True)
+
+
+# --- one headless Chromium for the browser and print tests (tests/batch) ---------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium through Playwright; skipped without it, failed when QUALITYLIB_REQUIRE_BROWSER=1."""
+    if not CHROMIUM:
+        if os.environ.get("QUALITYLIB_REQUIRE_BROWSER") == "1":
+            pytest.fail("Chromium не найден: установите пакет chromium (его ставит .ci/run)")
+        pytest.skip("Chromium не установлен (Debian: apt-get install chromium)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -338,11 +338,17 @@ def check_tasks(frame: pd.DataFrame, raw: RawTable, headers: dict[str, str]) -> 
         lambda r: f"сумма баллов ({frame.at[r, 'score_sum']}) больше, чем участников × максимальный балл "
                   f"({frame.at[r, 'participants']} × {frame.at[r, 'max_score']}): ожидалось "
                   "score_sum ≤ participants × max_score")
+    return problems + _grade_problems(frame, raw, h("grade", "grade"))
+
+
+def _grade_problems(frame: pd.DataFrame, raw: RawTable, header: str) -> list[Problem]:
+    """Rows whose grade is not one the procedure is held in (ВПР 4–8, ОГЭ 9, ЕГЭ 11)."""
+    problems: list[Problem] = []
     for code, grades in PROCEDURE_GRADES.items():
         bad = (frame["procedure"] == code) & ~frame["grade"].isin(grades) & frame["grade"].notna()
         allowed = ", ".join(str(g) for g in grades)
         problems += _cell_problems(
-            raw, h("grade", "grade"), bad, frame["grade"],
+            raw, header, bad, frame["grade"],
             lambda r, c=code, a=allowed: f"{PROCEDURES[c]} не проводится в этом классе: ожидался класс {a}")
     return problems
 
@@ -364,13 +370,7 @@ def check_results(frame: pd.DataFrame, raw: RawTable, headers: dict[str, str]) -
             raw, h("participants", "participants"), full & (total != frame["participants"]), frame["participants"],
             lambda r: f"сумма отметок «2»–«5» ({total.loc[r]}) не равна числу участников "
                       f"({frame.at[r, 'participants']})")
-    for code, grades in PROCEDURE_GRADES.items():
-        bad = (frame["procedure"] == code) & ~frame["grade"].isin(grades) & frame["grade"].notna()
-        allowed = ", ".join(str(g) for g in grades)
-        problems += _cell_problems(
-            raw, h("grade", "grade"), bad, frame["grade"],
-            lambda r, c=code, a=allowed: f"{PROCEDURES[c]} не проводится в этом классе: ожидался класс {a}")
-    return problems
+    return problems + _grade_problems(frame, raw, h("grade", "grade"))
 
 
 def check_school_ids(frame: pd.DataFrame, raw: RawTable, known: set[str],

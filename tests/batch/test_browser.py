@@ -4,8 +4,6 @@ Fails on console errors, failed requests and broken images; saves screenshots in
 temporary folder (a failing test's report lists their paths). Without Chromium the test is skipped, unless
 ``QUALITYLIB_REQUIRE_BROWSER=1`` (set by ``.ci/run``) makes its absence a failure.
 """
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,22 +12,6 @@ from qualitylib.batch.runner import NOTEBOOKS, run_region
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM:
-        if os.environ.get("QUALITYLIB_REQUIRE_BROWSER") == "1":
-            pytest.fail("Chromium не найден: установите пакет chromium (его ставит .ci/run)")
-        pytest.skip("Chromium не установлен (Debian: apt-get install chromium)")
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

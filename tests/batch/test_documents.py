@@ -10,9 +10,7 @@ Without Chromium the test is skipped, unless ``QUALITYLIB_REQUIRE_BROWSER=1`` ma
 a failure (as in :mod:`tests.batch.test_browser`).
 """
 import html
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -21,9 +19,6 @@ from qualitylib.batch.runner import run_region
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 #: A4 portrait less the template's 12 mm side margins, in CSS px (96 per inch).
 PRINTABLE_PX = round((210 - 2 * 12) / 25.4 * 96)
 
@@ -39,19 +34,6 @@ OVERFLOW_JS = """(width) => {
   }
   return {wide, page: document.documentElement.scrollWidth};
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM:
-        if os.environ.get("QUALITYLIB_REQUIRE_BROWSER") == "1":
-            pytest.fail("Chromium не найден: установите пакет chromium (его ставит .ci/run)")
-        pytest.skip("Chromium не установлен (Debian: apt-get install chromium)")
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
