@@ -336,13 +336,18 @@ def cmd_tasks(args) -> int:
 
 
 def cmd_tasks_catalogue(args) -> int:
-    from ..data.catalogue import build_year, write_catalogue
+    from ..data.catalogue import build_year, read_corrections, write_catalogue
+    from ..data.fisoko import read_scales
 
-    works = build_year(args.src_dir)
+    scales = read_scales(args.scales).get(args.year, {})
+    fixes = read_corrections(args.corrections).get(args.year, {})
+    works = build_year(args.src_dir, corrections=fixes, maxima={w: s["max"] for w, s in scales.items()})
     path = write_catalogue(works, args.year, args.out)
     counts = ", ".join(f"{work} — {len(entry['tasks'])}" for work, entry in works.items())
+    fixed = [work for work, entry in works.items() if entry.get("corrected")]
     _print(f"Каталог заданий {args.year} г. записан в «{path}»: работ — {len(works)} (заданий: {counts}). "
-           "Другие годы файла сохранены.")
+           + (f"Исправлены максимальные баллы по файлу исправлений: {', '.join(fixed)}. " if fixed else "")
+           + "Другие годы файла сохранены.")
     return 0
 
 
@@ -507,6 +512,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("src_dir", help="папка описаний: <класс>/<Математика|Русский язык>/ALL.xlsx, KS.xlsx, KT.xlsx")
     p.add_argument("--year", type=int, required=True, help="год работ, которые описаны")
     p.add_argument("--out", required=True, help="файл каталога (год в нём заменяется, другие годы остаются)")
+    p.add_argument("--corrections", help="исправления таблиц описаний (по умолчанию params/tasks/corrections.yaml)")
+    p.add_argument("--scales", help="шкалы ВПР с максимумами работ (по умолчанию params/scales/vpr.yaml)")
     p.set_defaults(func=cmd_tasks_catalogue)
     p = sub.add_parser("import-pupils", help="протоколы участников ОГЭ, ЕГЭ, диагностик → таблица результатов")
     p.add_argument("files", nargs="+", help="файлы протоколов (.xlsx или .csv), одна строка — один участник")

@@ -41,6 +41,9 @@ from .yamlfile import read_yaml
 DEFAULT_CATALOGUE = PARAMS_DIR / "tasks" / "vpr.yaml"
 #: A region folder's own catalogue (e.g. the synthetic one of the sample), used instead of the default.
 CATALOGUE_FILE = "tasks_catalogue.yaml"
+#: Corrections of the description tables (a maximum score the source table gives wrongly), with reasons;
+#: :func:`build_year` applies them.
+DEFAULT_CORRECTIONS = PARAMS_DIR / "tasks" / "corrections.yaml"
 #: Folder names of the description tables -> subject codes.
 SUBJECT_FOLDERS = {"математика": "math", "русский язык": "russian"}
 LEVEL_LETTERS = {"basic": "Б", "advanced": "П", "high": "В"}
@@ -63,7 +66,8 @@ class Catalogue:
         One row per task × code: :data:`CODE_COLUMNS`; ``kind`` is ``element`` (КЭС) or
         ``requirement`` (КТ); ``title`` the code's title (empty when the source has none).
     notes : dict
-        ``(year, work)`` -> the ``checked`` or ``source`` text of the entry.
+        ``(year, work)`` -> the ``checked`` text of a ``same_as`` entry and the ``corrected`` text
+        of the description it uses (works with neither have no note).
     """
 
     tasks: pd.DataFrame
@@ -202,13 +206,100 @@ def _code_order(code: str) -> tuple:
     return tuple(int(p) if p.isdigit() else 10**6 for p in code.split("."))
 
 
-def build_year(src_dir: str | Path) -> dict[str, dict]:
+def read_corrections(path: str | Path | None = None) -> dict[int, dict[str, dict]]:
+    """Corrections of the description tables: ``{year: {work: {"reason": …, "tasks": {task: {"max": n}}}}}``.
+
+    The file (default :data:`DEFAULT_CORRECTIONS`; a missing default file means no corrections)
+    has the form ``corrections: {2021: {math.8: {reason: …, tasks: {"3": {max: 1}}}}}``: a task is
+    named by its number in the work, a correction changes only its maximum score, and every
+    correction says why.
+
+    Raises
+    ------
+    ParamsError
+        An unreadable file, a work without a reason, a maximum that is not a whole number 1–100.
+    """
+    file = Path(path) if path is not None else DEFAULT_CORRECTIONS
+    if not file.is_file():
+        if path is None:
+            return {}
+        raise ParamsError([f"файл исправлений каталога не найден: {file}"], str(file))
+    data = read_yaml(file)
+    years = data.get("corrections") if isinstance(data, dict) else None
+    if not isinstance(years, dict):
+        raise ParamsError(["ожидался раздел «corrections:» с годами и работами (math.8: {reason: …, tasks: …})"],
+                          str(file))
+    problems: list[str] = []
+    out: dict[int, dict[str, dict]] = {}
+    for year, works in years.items():
+        if isinstance(year, bool) or not isinstance(year, int) or not isinstance(works, dict):
+            problems.append(f"corrections → {year}: ожидался год (целое число) со словарём работ")
+            continue
+        for work, entry in works.items():
+            where = f"corrections → {year} → {work}"
+            if not _WORK.match(str(work)) or not isinstance(entry, dict):
+                problems.append(f"{where}: ожидалась работа вида math.8 с разделами reason и tasks")
+                continue
+            if not str(entry.get("reason") or "").strip():
+                problems.append(f"{where}: нет причины исправления (reason)")
+            tasks = entry.get("tasks")
+            if not isinstance(tasks, dict) or not tasks:
+                problems.append(f"{where}: ожидался раздел tasks: {{номер задания: {{max: балл}}}}")
+                continue
+            for task, fix in tasks.items():
+                top = fix.get("max") if isinstance(fix, dict) else None
+                if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= 100:
+                    problems.append(f"{where} → tasks → {task}: max — ожидалось целое число от 1 до 100, "
+                                    f"указано «{top}»")
+            out.setdefault(int(year), {})[str(work)] = {"reason": str(entry.get("reason") or "").strip(),
+                                                        "tasks": {str(k): v for k, v in tasks.items()}}
+    if problems:
+        raise ParamsError(problems, str(file))
+    return out
+
+
+def _apply_corrections(work: str, entry: dict, fix: dict, problems: list[str]) -> None:
+    """Change the maxima ``fix`` names in ``entry`` (in place) and note the reason in it."""
+    by_number = {t["task"]: t for t in entry["tasks"]}
+    unknown = [n for n in fix["tasks"] if n not in by_number]
+    if unknown:
+        problems.append(f"{work}: в исправлениях названы задания, которых нет в описании: {', '.join(unknown)}")
+        return
+    changed = []
+    for number, change in fix["tasks"].items():
+        task = by_number[number]
+        if task["max"] != change["max"]:
+            changed.append(f"{number}: {task['max']} → {change['max']}")
+            task["max"] = change["max"]
+    if changed:
+        entry["corrected"] = f"{fix['reason']} Исправлены максимальные баллы заданий ({'; '.join(changed)})."
+
+
+def build_year(src_dir: str | Path, corrections: dict[str, dict] | None = None,
+               maxima: dict[str, int] | None = None) -> dict[str, dict]:
     """Catalogue entries of every work found under ``src_dir/<grade>/<subject>/ALL.xlsx``.
+
+    Parameters
+    ----------
+    src_dir : str or Path
+        The description tables.
+    corrections : dict, optional
+        ``{work: {"reason", "tasks"}}`` for this year (see :func:`read_corrections`): maxima the
+        source tables give wrongly; the entry records the reason under ``corrected``.
+    maxima : dict, optional
+        ``{work: maximum primary score}`` (the scales): each work's task maxima must add up to
+        it; the entry records it under ``max``.
 
     Returns
     -------
     dict
         ``{"math.5": entry, ...}`` in grade and subject order (see :func:`build_work`).
+
+    Raises
+    ------
+    ParamsError
+        Besides the problems of :func:`build_work`: a work whose maxima (after the corrections)
+        do not add up to its maximum, a correction naming a task the description lacks.
     """
     src = Path(src_dir)
     if not src.is_dir():
@@ -228,7 +319,21 @@ def build_year(src_dir: str | Path) -> dict[str, dict]:
         except ParamsError as exc:
             problems += [f"«{table.parent.relative_to(src)}»: {p}" for p in exc.problems]
             continue
-        works[f"{code}.{int(grade)}"] = {"source": f"{table.parent.relative_to(src).as_posix()}", **entry}
+        work = f"{code}.{int(grade)}"
+        if corrections and work in corrections:
+            _apply_corrections(work, entry, corrections[work], problems)
+        total = sum(t["max"] for t in entry["tasks"])
+        head: dict = {"source": f"{table.parent.relative_to(src).as_posix()}"}
+        if maxima and work in maxima:
+            if total != int(maxima[work]):
+                problems.append(f"«{table.parent.relative_to(src)}»: максимальные баллы заданий в сумме {total}, а "
+                                f"максимум работы по шкале — {maxima[work]}: сверьте описание с выгрузкой и "
+                                "впишите исправление в файл исправлений каталога")
+                continue
+            head["max"] = int(maxima[work])
+        if "corrected" in entry:
+            head["corrected"] = entry.pop("corrected")
+        works[work] = {**head, **entry}
     if problems:
         raise ParamsError(problems, str(src))
     if not works:
@@ -241,11 +346,15 @@ _HEADER = """\
 # position — порядок задания в работе (порядок столбцов баллов выгрузки ФИС ОКО),
 # task — номер задания в работе, level — уровень сложности (Б, П, В), max — максимальный балл,
 # skill — проверяемое умение, block — блок ПООП, elements / requirements — коды КЭС / КТ.
+# У работы: max — её максимальный первичный балл (по шкале params/scales/vpr.yaml; баллы заданий
+# в сумме должны давать его), corrected — что исправлено в таблице описания и почему
+# (исправления — params/tasks/corrections.yaml).
 # same_as: год — работа совпадает с работой того года (проверено, см. checked). Работа, которой
 # здесь нет (например, математика 8 кл. 2020 г.: в выгрузке 19 заданий, в описании 2021 г. — 20),
 # импортируется без таблицы заданий.
 # Год, собранный из таблиц описаний, перезаписывается командой
 # python -m qualitylib tasks-catalogue ПАПКА_ОПИСАНИЙ --year ГОД --out ЭТОТ_ФАЙЛ
+# (он применяет исправления и сверяет суммы баллов с максимумами работ).
 """
 
 
@@ -272,6 +381,14 @@ def _entry_problems(where: str, entry) -> list[str]:
     if not isinstance(entry, dict) or not isinstance(entry.get("tasks"), list) or not entry["tasks"]:
         return [f"{where}: ожидался раздел с непустым списком tasks (или same_as: год)"]
     problems = []
+    stated = entry.get("max")
+    if stated is not None:
+        tops = [t.get("max") for t in entry["tasks"] if isinstance(t, dict)]
+        if isinstance(stated, bool) or not isinstance(stated, int):
+            problems.append(f"{where}: max (максимум работы) — ожидалось целое число, указано «{stated}»")
+        elif all(isinstance(t, int) and not isinstance(t, bool) for t in tops) and sum(tops) != stated:
+            problems.append(f"{where}: максимальные баллы заданий в сумме {sum(tops)}, а максимум работы (max) — "
+                            f"{stated}")
     for i, task in enumerate(entry["tasks"], start=1):
         at = f"{where} → tasks → {i}"
         if not isinstance(task, dict):
@@ -331,7 +448,9 @@ def read_catalogue(path: str | Path | None = None) -> Catalogue:
                 problems += found
                 continue
             resolved[(year, str(work))] = entry
-            notes.setdefault((year, str(work)), str(entry.get("source", "")))
+            if entry.get("corrected"):  # what was corrected in the description, for the method appendix
+                notes[(year, str(work))] = " ".join(x for x in (notes.get((year, str(work)), ""),
+                                                                str(entry["corrected"])) if x)
     if problems:
         raise ParamsError(problems, str(file))
     task_rows, code_rows = [], []

@@ -83,3 +83,34 @@ def test_catalogue_command_rebuilds_the_shipped_year(tmp_path, capsys):
     assert main(["tasks-catalogue", str(DESCRIPTIONS), "--year", "2021", "--out", str(out)]) == 0
     assert out.read_bytes() == (ROOT / "params" / "tasks" / "vpr.yaml").read_bytes()
     assert "работ — 8" in capsys.readouterr().out
+
+
+MATH8 = "Проведение работы по математике, 8 класс. ВПР 2021.xlsx"
+
+
+@pytest.mark.skipif(not (REAL / "2021" / "8" / MATH8).is_file(),
+                    reason=f"нет реальных данных ФИС ОКО в «{REAL}» (задайте QUALITYLIB_REAL_DATA)")
+def test_math8_catalogue_maxima_are_those_the_export_reaches():
+    """The corrected maxima of math 8 (2021) are the scores the export's columns reach.
+
+    A maximum counts when at least 0.1 % of participants reach it: a handful of scores above the
+    task's maximum are input errors (one pupil has 2 for task 17, worth 1).
+    """
+    from python_calamine import CalamineWorkbook
+
+    from qualitylib.data.catalogue import read_catalogue
+
+    rows = CalamineWorkbook.from_path(str(REAL / "2021" / "8" / MATH8)).get_sheet_by_index(0).to_python()
+    head = [str(h).strip().lower() for h in rows[0]]
+    variant = head.index("вариант")
+    pupils = [r for r in rows[1:] if not str(r[variant]).lower().startswith("отсутств")]
+    reached = []
+    for position in range(1, 21):
+        col = head.index(f"балл за {position}")
+        scores = pd.Series([r[col] for r in pupils])
+        scores = pd.to_numeric(scores, errors="coerce").dropna()
+        counts = scores.value_counts()
+        reached.append(int(max(v for v, n in counts.items() if n >= 0.001 * len(scores))))
+    work = read_catalogue().work(2021, "math", 8)
+    assert work["max_score"].tolist() == reached
+    assert sum(reached) == 25

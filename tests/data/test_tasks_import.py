@@ -134,10 +134,10 @@ def test_build_from_description_tables(tmp_path):
 
 
 def test_shipped_catalogue_fits_the_scales():
-    """Every work of the shipped catalogue adds up to the maximum of its scale, except math 8 of 2021.
+    """Every work of the shipped catalogue adds up to its stated maximum and to the maximum of its scale.
 
-    The official 2021 description of math 8 gives maxima adding up to 28, the work's maximum is 25
-    (the export's columns reach 1 where the description says 2 or 3); the importer refuses it.
+    The description table of math 8 (2021) gives maxima adding up to 28 against the work's 25; the
+    catalogue carries the corrections of ``params/tasks/corrections.yaml`` (tasks 3, 4, 5 and 15).
     """
     from qualitylib.data.fisoko import read_scales
 
@@ -145,5 +145,55 @@ def test_shipped_catalogue_fits_the_scales():
     scales = read_scales()
     totals = cat.tasks.groupby(["year", "subject", "grade"])["max_score"].sum()
     wrong = [key for key, total in totals.items() if scales[key[0]][f"{key[1]}.{key[2]}"]["max"] != total]
-    assert wrong == [(2021, "math", 8)]
+    assert wrong == []
+    raw = yaml.safe_load(DEFAULT_CATALOGUE.read_text(encoding="utf-8"))["catalogue"]
+    for year, works in raw.items():
+        for work, entry in works.items():
+            entry = raw[entry["same_as"]][work] if "same_as" in entry else entry
+            assert entry["max"] == sum(t["max"] for t in entry["tasks"]), (year, work)
+    assert cat.work(2021, "math", 8)["max_score"].tolist() == [1, 1, 1, 1, 1, 2, 1, 2, 1, 1, 1, 1, 1, 1, 2, 1, 1,
+                                                                1, 2, 2]
+    assert "задания 3, 4 и 5" in cat.notes[(2021, "math.8")]
     assert len(cat.work(2021, "russian", 4)) == 20 and len(cat.work(2020, "math", 8)) == 0
+
+
+def test_catalogue_refuses_maxima_not_adding_up_to_the_work(tmp_path):
+    bad = {"catalogue": {2021: {"math.5": {"max": 25, "tasks": [
+        {"position": 1, "task": "1", "level": "Б", "max": 20}, {"position": 2, "task": "2", "level": "Б", "max": 8}]}}}}
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(bad, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ParamsError) as exc:
+        read_catalogue(path)
+    assert "в сумме 28, а максимум работы (max) — 25" in str(exc.value)
+
+
+def _description(folder, maxima):
+    write_xlsx(folder / "ALL.xlsx", {"Лист1": [
+        ["№ КИМ", "№", "Умения", "Блоки", "Уровень сложности", "Код КЭС", "Код КТ", "Максимальный балл"],
+        *[[str(i), i, "Умение", "Блок", "Б", "", "", top] for i, top in enumerate(maxima, start=1)]]})
+
+
+def test_build_year_applies_corrections_and_checks_the_work_maximum(tmp_path):
+    from qualitylib.data.catalogue import build_year, read_corrections
+
+    _description(tmp_path / "src" / "8" / "Математика", [1, 3, 2])  # adds up to 6, the work's maximum is 4
+    with pytest.raises(ParamsError) as exc:
+        build_year(tmp_path / "src", maxima={"math.8": 4})
+    assert "в сумме 6, а максимум работы по шкале — 4" in str(exc.value)
+    fixes = tmp_path / "fix.yaml"
+    fixes.write_text(yaml.safe_dump({"corrections": {2021: {"math.8": {
+        "reason": "В выгрузке за задания 2 и 3 не больше 1 балла.", "tasks": {"2": {"max": 1}, "3": {"max": 2}}}}}},
+        allow_unicode=True), encoding="utf-8")
+    works = build_year(tmp_path / "src", corrections=read_corrections(fixes)[2021], maxima={"math.8": 4})
+    entry = works["math.8"]
+    assert [t["max"] for t in entry["tasks"]] == [1, 1, 2] and entry["max"] == 4
+    assert entry["corrected"].endswith("(2: 3 → 1).")  # task 3 already had 2
+    out = write_catalogue(works, 2021, tmp_path / "cat.yaml")
+    cat = read_catalogue(out)
+    assert cat.work(2021, "math", 8)["max_score"].sum() == 4
+    assert "не больше 1 балла" in cat.notes[(2021, "math.8")]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"corrections": {2021: {"math.8": {"tasks": {"2": {"max": 0}}}}}}), encoding="utf-8")
+    with pytest.raises(ParamsError) as exc:
+        read_corrections(bad)
+    assert "нет причины исправления" in str(exc.value) and "max — ожидалось целое число" in str(exc.value)
