@@ -273,7 +273,7 @@ from qualitylib.views.monitoring import note_view, period_sentences, school_test
 
 m = build_monitoring(region, municipality, year, params, as_of=as_of, public=public)
 note = note_view(m)
-display(html.title_block(region.name, municipality, year, params))'''),
+display(html.title_block(region.name, municipality, year, params, programme=False))  # the summary names it'''),
         explorer_cell("monitoring"),
         new_markdown_cell("## Краткие итоги"),
         new_code_cell("html.paragraphs(summary_sentences(m))"),
@@ -469,9 +469,10 @@ display(html.title_block(region.name, municipality, year, params))'''),
                       "    plt.close(fig)"),
         new_markdown_cell("## Методика"),
         new_code_cell("html.paragraphs(task_views.method_paragraphs(t), css_class='ql-note')"),
-        new_code_cell('if output_dir:\n'
-                      '    saved = write_tasks_workbook(Path(output_dir) / "tasks.xlsx", t)\n'
-                      '    display(html.paragraphs([f"Дефициты сохранены в файл {saved.name}."]))'),
+        new_code_cell('if output_dir:  # the deficits (Excel) and this report as a Word document\n'
+                      '    from qualitylib.batch.word import tasks_docx\n'
+                      '    write_tasks_workbook(Path(output_dir) / "tasks.xlsx", t)\n'
+                      '    tasks_docx(Path(output_dir) / "04_tasks.docx", region.name, t, task_views.histogram_chart(t))'),
     ]
     return notebook(cells)
 

@@ -63,12 +63,12 @@ NOTEBOOKS = {
 #: published only when the notebook succeeded, removed when it failed.
 NOTEBOOK_FILES = {"01_identification": ("registry.xlsx", "01_identification.docx"),
                   "03_monitoring": ("indicators.xlsx", "03_monitoring.docx"),
-                  "04_tasks": ("tasks.xlsx",),
+                  "04_tasks": ("tasks.xlsx", "04_tasks.docx"),
                   "00_region": ("region.xlsx", "00_region.docx")}
 #: How the navigation bar and the index name those files.
 FILE_TITLES = {"registry.xlsx": "Реестр (Excel)", "indicators.xlsx": "Показатели (Excel)",
                "01_identification.docx": "Выявление ШНОР (Word)", "03_monitoring.docx": "Аналитическая справка (Word)",
-               "tasks.xlsx": "Дефициты по заданиям (Excel)", "region.xlsx": "Обзор по региону (Excel)",
+               "tasks.xlsx": "Дефициты по заданиям (Excel)", "04_tasks.docx": "Анализ заданий ВПР (Word)", "region.xlsx": "Обзор по региону (Excel)",
                "00_region.docx": "Обзор по региону (Word)"}
 #: The region's report: its notebook (run once per region) and its title.
 REGION_NOTEBOOK, REGION_TITLE = "00_region", "Обзор по региону"

@@ -1,4 +1,5 @@
-"""Word documents of the identification report (01) and the analytical note (03), written with python-docx.
+"""Word documents of the identification report (01), the analytical note (03), the ВПР task analysis (04)
+and the region's report (00), written with python-docx.
 
 Built from the same report objects and views as the notebooks (:func:`qualitylib.reports.identification.
 build_identification` through :func:`qualitylib.views.identification.present`, :class:`qualitylib.reports.
@@ -68,7 +69,7 @@ class Report:
     """A Word document being written: headings, sentences, tables, pictures, orientation."""
 
     def __init__(self, title: str, region: str, municipality: str | None, year: int, params: dict,
-                 date: _dt.date | None = None):
+                 date: _dt.date | None = None, programme: bool = True):
         self.doc = Document()
         style = self.doc.styles["Normal"]
         style.font.name = "DejaVu Sans"
@@ -89,7 +90,7 @@ class Report:
         self.doc.add_heading(title, level=0)
         where = municipality or "весь регион"
         self.paragraph(f"Регион: {region} · Муниципалитет: {where} · Год: {int(year)}")
-        programme = programme_title(params)
+        programme = programme_title(params) if programme else None  # 03 names it in its first sentences
         if programme:
             self.paragraph(f"Программа: {programme}")
         self.paragraph(f"Сформировано {(date or _dt.date.today()):%d.%m.%Y}.", size=9)
@@ -194,6 +195,8 @@ class Report:
                     _shade(cell, fill)
         for cell, width in zip(head.cells, widths):
             cell.width = width
+        for column, width in zip(table.columns, widths):  # the grid: LibreOffice lays columns out by it
+            column.width = width
         self.doc.add_paragraph()
 
     def figure(self, fig) -> None:
@@ -315,7 +318,8 @@ def monitoring_docx(path: str | Path, region_name: str, m) -> Path:
     from ..views.monitoring import note_view, summary_sentences
 
     note = note_view(m)
-    doc = Report("Аналитическая справка: мониторинг программы", region_name, m.municipality, m.year, m.params)
+    doc = Report("Аналитическая справка: мониторинг программы", region_name, m.municipality, m.year, m.params,
+                 programme=False)
     doc.heading("Краткие итоги")
     doc.paragraphs(summary_sentences(m))
     doc.heading("Показатели по группам")
@@ -360,4 +364,56 @@ def region_docx(path: str | Path, report, funnel_figure=None) -> Path:
     doc.orientation(False)
     doc.heading("Приложение. Методика", 1)
     doc.paragraphs(region_method())
+    return doc.save(path)
+
+
+def tasks_docx(path: str | Path, region_name: str, r, histogram_figure=None) -> Path:
+    """Write the ВПР task analysis (04) as Word from a :class:`qualitylib.reports.tasks.TaskReport`.
+
+    The same sections as the notebook: the summary, the schools × tasks heatmap of every work
+    (coloured by mastery, in landscape tables of consecutive tasks), the weakest skills, the
+    deficits of the ШНОР and risk-zone schools (by task and content element), the addressed
+    recommendations, ВПР marks against school marks, the score histograms and the method.
+    """
+    from ..views import tasks as views
+
+    doc = Report("Анализ выполнения заданий ВПР", region_name, r.municipality, r.year, r.params)
+    doc.heading("Итоги")
+    doc.paragraphs(views.summary_sentences(r))
+    doc.heading("Выполнение заданий по школам")
+    works = list(r.analysis["assessment"].drop_duplicates())
+    if not works:
+        doc.paragraph("Данных по заданиям ВПР за этот год нет.", italic=True)
+    else:
+        doc.paragraph(views.heatmap_legend(r), size=9)
+    for work in works:
+        doc.heading(views.assessment_title(work), 2)
+        for frame, headers, fills in views.heatmap_frames(r, work):
+            doc.table(frame, list(frame.columns), headers=headers, fills=fills)
+    doc.orientation(False)
+    doc.heading("Самые слабые умения муниципалитета")
+    weakest = views.weakest_skills_table(r)
+    doc.table(weakest, list(weakest.columns), empty="Умений, выполненных хуже региона, нет.")
+    doc.heading("Дефициты ШНОР и школ в зоне риска")
+    deficits = views.school_deficits_table(r)
+    doc.table(deficits, list(deficits.columns),
+              empty="У ШНОР и школ в зоне риска значимых дефицитов по заданиям нет.")
+    doc.heading("Дефициты по элементам содержания", 2)
+    elements = views.elements_table(r)
+    doc.table(elements, list(elements.columns), empty="Дефицитов по элементам содержания нет.")
+    doc.heading("Адресные рекомендации")
+    advice = views.recommendations(r)
+    doc.table(advice, list(advice.columns), empty="ШНОР и школ в зоне риска нет или нет данных по заданиям.")
+    doc.heading("Отметки ВПР и отметки за четверть")
+    marks = views.marks_table(r)
+    doc.table(marks, list(marks.columns), empty="Отметок за четверть в данных нет.")
+    doc.heading("Распределение первичных баллов")
+    if histogram_figure is None:
+        doc.paragraph("Данных по ученикам нет или групп меньше нужного числа участников.", italic=True)
+    else:
+        doc.paragraph("Пунктир — границы отметок «2»|«3», «3»|«4», «4»|«5».", size=9)
+        doc.figure(histogram_figure)
+    doc.orientation(False)
+    doc.heading("Приложение. Методика", 1)
+    doc.paragraphs(views.method_paragraphs(r))
     return doc.save(path)

@@ -188,10 +188,13 @@ def programme_title(params: dict) -> str | None:
         return None
 
 
-def title_block(region: str, municipality: str | None, year: int, params: dict) -> HTML:
-    """The report's heading line: region, municipality, year and the municipality's programme."""
+def title_block(region: str, municipality: str | None, year: int, params: dict, programme: bool = True) -> HTML:
+    """The report's heading line: region, municipality, year and the municipality's programme.
+
+    ``programme=False`` leaves the programme out: for a report whose first sentences name it (03).
+    """
     where = municipality or "весь регион"
-    title = programme_title(params)
+    title = programme_title(params) if programme else None
     programme = (f'<p class="ql-summary"><b>Программа:</b> {html.escape(title)}</p>' if title else "")
     return HTML(CSS + f'<p class="ql-summary"><b>Регион:</b> {html.escape(region)} · <b>Муниципалитет:</b> '
                 f"{html.escape(where)} · <b>Год:</b> {int(year)}</p>" + programme)

@@ -110,7 +110,8 @@ def heatmap(r, assessment: str, max_rows: int | None = None, max_columns: int = 
     return HTML("".join(str(t) for t in tables))
 
 
-def _heatmap_part(r, a: pd.DataFrame, tasks: pd.DataFrame, max_rows: int | None, legend: bool) -> HTML:
+def _heat_cells(r, a: pd.DataFrame, tasks: pd.DataFrame, max_rows: int | None = None):
+    """Rows of the heatmap: ``(labels, columns, cells)``; each cell ``(text, colour, empty, deficit)``."""
     columns = [f"{t} ({LEVEL_LETTERS.get(lv, '?')})" for t, lv in zip(tasks["task"], tasks["level"])]
     focus = list(r.focus["school_id"])
     names = a.drop_duplicates("school_id").set_index("school_id")["school_name"]
@@ -121,38 +122,71 @@ def _heatmap_part(r, a: pd.DataFrame, tasks: pd.DataFrame, max_rows: int | None,
              a[["school_id", "position", "hidden", "deficit", "success_pct", "small", "mastery"]].to_dict("records")}
     rows, labels = [], []
     public = bool(r.public)
+    shnor = set(r.focus.loc[r.focus["shnor"] == 1, "school_id"])
     for school in order:
         row = []
         for pos in tasks["position"]:
             c = cells.get((school, pos))
             if c is None:
-                row.append(_cell("—", NO_DATA, empty=True))
+                row.append(("—", NO_DATA, True, False))
                 continue
             if bool(c["hidden"]):
-                row.append(_cell("скр.", NO_DATA, empty=True))
+                row.append(("скр.", NO_DATA, True, False))
                 continue
             deficit = int(c["deficit"]) == 1
             text = ru_number(c["success_pct"], 0) + (" ▼" if deficit else "") + (
                 " м" if bool(c["small"]) and not public else "")
-            row.append(_cell(text, MASTERY_COLOURS[c["mastery"]], marked=deficit))
+            row.append((text, MASTERY_COLOURS[c["mastery"]], False, deficit))
         rows.append(row)
-        mark = " (ШНОР)" if school in set(r.focus.loc[r.focus["shnor"] == 1, "school_id"]) else (
-            " (зона риска)" if school in set(focus) else "")
+        mark = " (ШНОР)" if school in shnor else (" (зона риска)" if school in set(focus) else "")
         labels.append(f"{short_school_name(names[school])}{mark}")
     for title, col in (("Муниципалитет", "municipality_success_pct"), ("Регион", "region_success_pct")):
         values = tasks[col].to_numpy(dtype=float)
-        rows.append([_cell(ru_number(v, 0), "#ffffff") if np.isfinite(v) else _cell("—", NO_DATA, empty=True)
+        rows.append([(ru_number(v, 0), "#ffffff", False, False) if np.isfinite(v) else ("—", NO_DATA, True, False)
                      for v in values])
         labels.append(title if r.municipality is not None or title == "Регион" else "Все школы")
+    return labels, columns, rows
+
+
+def heatmap_legend(r) -> str:
+    """The legend under the heatmap's title: what the colours, ▼ and the column headers mean."""
     tp = r.params["tasks"]
-    text = (f"Выполнение задания, % от возможных баллов. Цвет — освоение: зелёный — освоено (базовый уровень "
-              f"от {ru_number(tp['basic_mastered_pct'], 1, trim=True)} %, повышенный и высокий — от "
-              f"{ru_number(tp['advanced_mastered_pct'], 1, trim=True)} %), жёлтый — на границе, оранжевый — не "
-              f"освоено (ниже {ru_number(tp['basic_not_mastered_pct'], 1, trim=True)} % и "
-              f"{ru_number(tp['advanced_not_mastered_pct'], 1, trim=True)} %), серый — меньше "
-              f"{tp['min_participants']} участников. ▼ и рамка — дефицит школы. В заголовке — номер задания и "
-              "уровень (Б, П, В; «?» — не указан в описании работы).")
-    return _heat(labels, columns, rows, "Школа", _html.escape(text) if legend else "")
+    return (f"Выполнение задания, % от возможных баллов. Цвет — освоение: зелёный — освоено (базовый уровень "
+            f"от {ru_number(tp['basic_mastered_pct'], 1, trim=True)} %, повышенный и высокий — от "
+            f"{ru_number(tp['advanced_mastered_pct'], 1, trim=True)} %), жёлтый — на границе, оранжевый — не "
+            f"освоено (ниже {ru_number(tp['basic_not_mastered_pct'], 1, trim=True)} % и "
+            f"{ru_number(tp['advanced_not_mastered_pct'], 1, trim=True)} %), серый — меньше "
+            f"{tp['min_participants']} участников. ▼ и рамка — дефицит школы. В заголовке — номер задания и "
+            "уровень (Б, П, В; «?» — не указан в описании работы).")
+
+
+def _heatmap_part(r, a: pd.DataFrame, tasks: pd.DataFrame, max_rows: int | None, legend: bool) -> HTML:
+    labels, columns, rows = _heat_cells(r, a, tasks, max_rows)
+    cells = [[_cell(text, colour, empty=True) if empty else _cell(text, colour, marked=deficit)
+              for text, colour, empty, deficit in row] for row in rows]
+    return _heat(labels, columns, cells, "Школа", _html.escape(heatmap_legend(r)) if legend else "")
+
+
+def heatmap_frames(r, assessment: str, max_columns: int = HEATMAP_COLUMNS * 2):
+    """The heatmap of one work as plain tables (for Word): ``[(frame, headers, fills), …]``.
+
+    One table per ``max_columns`` consecutive tasks; ``frame`` holds the texts («45 ▼»),
+    ``headers`` the column titles, ``fills`` the cell colours (``#rrggbb`` or ``None``).
+    """
+    a = r.analysis[r.analysis["assessment"] == assessment]
+    if a.empty:
+        return []
+    every = a.drop_duplicates("position").sort_values("position")
+    out = []
+    for i in range(0, len(every), max_columns):
+        tasks = every.iloc[i:i + max_columns]
+        labels, columns, rows = _heat_cells(r, a, tasks)
+        keys = [f"c{j}" for j in range(len(columns))]
+        frame = pd.DataFrame([[label, *(c[0] for c in row)] for label, row in zip(labels, rows)],
+                             columns=["school", *keys])
+        fills = [[None, *(c[1] for c in row)] for row in rows]
+        out.append((frame, ["Школа", *columns], fills))
+    return out
 
 
 # --------------------------------------------------------------------------- tables

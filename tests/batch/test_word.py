@@ -1,4 +1,4 @@
-"""Word documents of 01 and 03: read back with python-docx."""
+"""Word documents of 01, 03 and 04: read back with python-docx."""
 from pathlib import Path
 
 import docx
@@ -7,7 +7,7 @@ from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 
 from qualitylib import load_region
-from qualitylib.batch.word import column_widths, identification_docx, monitoring_docx
+from qualitylib.batch.word import column_widths, identification_docx, monitoring_docx, tasks_docx
 from qualitylib.data.params import find_municipality_params, load_params
 from qualitylib.reports.identification import build_identification
 from qualitylib.reports.monitoring import build_monitoring
@@ -65,7 +65,40 @@ def test_monitoring_document(polysaevo, tmp_path):
     assert "Краткие итоги" in titles and "Дорожная карта" in titles and "Адресные рекомендации" in titles
     cells = {c.text for t in document.tables for r in t.rows for c in r.cells}
     assert "chaa-khol.1" not in cells and {"1", "2", "3", "4"} <= cells  # the programme's numbers
-    assert any("Программа: Дорожная карта" in p.text for p in document.paragraphs)
+    named = [p.text for p in document.paragraphs if "Программа: Дорожная карта" in p.text]
+    assert len(named) == 1  # the summary names the programme, the heading lines do not repeat it
+
+
+def test_tasks_document(polysaevo, tmp_path):
+    """04 in Word: the heatmap of every work with the cells of the report (text and mastery colour)."""
+    from qualitylib.reports.tasks import build_tasks
+    from qualitylib.views import tasks as views
+    from qualitylib.views.labels import ru_number
+
+    region, params = polysaevo
+    r = build_tasks(region, "Полысаево", 2026, params)
+    document = docx.Document(tasks_docx(tmp_path / "04.docx", region.name, r))
+    titles = headings(document)
+    works = list(r.analysis["assessment"].drop_duplicates())
+    for title in ("Итоги", "Выполнение заданий по школам", "Дефициты ШНОР и школ в зоне риска",
+                  "Адресные рекомендации", "Приложение. Методика", *(views.assessment_title(w) for w in works)):
+        assert title in titles
+    assert all(header_repeats(t) for t in document.tables)
+    # the first table: the first work's first tasks; a school's cell holds its success and ▼ for a deficit
+    first = document.tables[0]
+    a = r.analysis[r.analysis["assessment"] == works[0]].sort_values("position")
+    task = a.iloc[0]
+    headers = [c.text for c in first.rows[0].cells]
+    assert headers[0] == "Школа" and headers[1].startswith(f"{task['task']} (")
+    row = next(r_ for r_ in first.rows[1:] if r_.cells[0].text.startswith(views.short_school_name(task["school_name"])))
+    expected = ru_number(task["success_pct"], 0) + (" ▼" if task["deficit"] == 1 else "")
+    assert row.cells[1].text.startswith(expected)
+    fill = row.cells[1]._tc.tcPr.find(qn("w:shd")).get(qn("w:fill"))
+    assert "#" + fill.lower() == views.MASTERY_COLOURS[task["mastery"]]
+    assert [r_.cells[0].text for r_ in first.rows[-2:]] == ["Муниципалитет", "Регион"]
+    assert WD_ORIENT.LANDSCAPE in [s.orientation for s in document.sections]
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "qualitylib" not in text and "Сформировано" in text
 
 
 def test_column_widths_follow_the_text_and_fill_the_page():

@@ -17,3 +17,14 @@ def test_many_columns_print_dense():
     frame = pd.DataFrame([[1] * DENSE_COLUMNS], columns=[f"c{i}" for i in range(DENSE_COLUMNS)])
     assert 'class="ql-table ql-dense"' in table(frame).text
     assert 'class="ql-table"' in table(frame.iloc[:, :DENSE_COLUMNS - 1]).text
+
+
+def test_title_block_names_the_programme_unless_told_not_to():
+    from qualitylib.data.params import find_municipality_params, load_params
+    from qualitylib.views.html import programme_title, title_block
+
+    params = load_params(find_municipality_params("Полысаево"))
+    title = programme_title(params)
+    assert title
+    assert str(title_block("Регион", "Полысаево", 2026, params)).count(title) == 1
+    assert title not in str(title_block("Регион", "Полысаево", 2026, params, programme=False))
