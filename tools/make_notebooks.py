@@ -2,6 +2,7 @@
 
 Run ``python tools/make_notebooks.py`` after editing; the .ipynb files are committed.
 """
+import ast
 from pathlib import Path
 
 import nbformat
@@ -34,12 +35,38 @@ params = municipality_params(municipality, params_file, schools=region.schools, 
                              known=region.municipalities)'''
 
 
-def explorer_cell(view: str):
+def explorer_cell():
     """The cell that shows the live controls in JupyterLab (nothing in a batch run)."""
-    return new_code_cell("if interactive:\n"
+    return new_code_cell("if interactive:  # the controls: every change redraws the sections below\n"
                          "    from qualitylib.batch.interactive import explorer\n"
-                         f"    view = explorer(region, params, municipality, year, view='{view}')\n"
+                         "    view = explorer(live)\n"
                          "    display(view)")
+
+
+#: What a section may read from the notebook's state (``live.state``), by name.
+STATE = ("region", "municipality", "year", "params", "public", "ident", "d", "titles", "m", "note", "t", "works")
+
+
+def section(code: str):
+    """A cell drawing one section from the state: ``@live.section`` over a function of the state's values.
+
+    The function's arguments are the state names the code reads (see :data:`STATE`); its last
+    expression is returned, so it is shown. In a batch run the function is called once, in
+    JupyterLab the explorer calls it again for every change of the controls.
+    """
+    tree = ast.parse(code)
+    loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    args = [name for name in STATE if name in loaded]
+    lines = code.splitlines()
+    last = tree.body[-1]
+    if isinstance(last, ast.Expr) and not (isinstance(last.value, ast.Call)
+                                           and getattr(last.value.func, "id", "") == "display"):
+        row = last.lineno - 1
+        lines[row] = lines[row][:last.col_offset] + "return " + lines[row][last.col_offset:]
+        for more in range(row + 1, last.end_lineno):  # continuation lines keep their alignment
+            lines[more] = " " * len("return ") + lines[more]
+    body = "\n".join("    " + line if line else line for line in lines)
+    return new_code_cell(f"@live.section\ndef show({', '.join(args)}):\n{body}")
 
 
 def notebook(cells) -> nbformat.NotebookNode:
@@ -58,23 +85,24 @@ def identification() -> nbformat.NotebookNode:
             "методика и её источники — в приложении «Методика и параметры»."),
         new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
         new_code_cell(SETUP + '''
-from qualitylib.reports.identification import build_identification
+from qualitylib.batch.interactive import report_sections
 from qualitylib.views.identification import (heatmap, objectivity_method, present, reconciliation_frame,
                                              reconciliation_sentences, recommendations_by_deficit,
                                              summary_sentences)
 
-ident = present(build_identification(region, municipality, year, params, public=public))
-display(html.title_block(region.name, municipality, year, params))'''),
-        explorer_cell("identification"),
+live = report_sections("identification", region, municipality, year, params, public=public,
+                       interactive=interactive)'''),
+        section("html.title_block(region.name, municipality, year, params)"),
+        explorer_cell(),
         new_markdown_cell("## Итоги"),
-        new_code_cell("html.paragraphs(summary_sentences(ident))"),
+        section("html.paragraphs(summary_sentences(ident))"),
         new_markdown_cell(
             "## Реестр ШНОР\n\n"
             "Результат оценочной процедуры **низкий**, если не менее порога (30 %) участников получили "
             "«2» (ВПР) или не преодолели минимальный порог (ОГЭ, ЕГЭ). Школа включается в список, если "
             "**(критерий 1)** у неё не менее двух низких процедур за год или **(критерий 2)** хотя бы "
             "одна низкая процедура в каждом из двух последних лет."),
-        new_code_cell('html.table(ident.shnor_list, ["school_name", "criterion_1", "criterion_2", '
+        section('html.table(ident.shnor_list, ["school_name", "criterion_1", "criterion_2", '
                       '"low_results", "low_results_prev", "reasons"],\n'
                       '           flags={"criterion_1": "да", "criterion_2": "да"}, '
                       'empty="ШНОР в этом году не выявлено.")'),
@@ -83,7 +111,7 @@ display(html.title_block(region.name, municipality, year, params))'''),
             "Если в данных есть список ШНОР, опубликованный ФИОКО или регионом, вычисленный список сверяется с "
             "ним: школы в обоих списках, только в вычисленном (с причинами по правилу) и только в официальном "
             "(с тем, почему правило их не отбирает)."),
-        new_code_cell('reconciliation = reconciliation_frame(ident)\n'
+        section('reconciliation = reconciliation_frame(ident)\n'
                       'if reconciliation is None:\n'
                       '    display(html.paragraphs(["Официального списка ШНОР за этот год в данных нет."]))\n'
                       'else:\n'
@@ -95,15 +123,15 @@ display(html.title_block(region.name, municipality, year, params))'''),
             "Строки — школы (сначала ШНОР и школы в зоне риска), столбцы — процедуры. Ячейки не ниже "
             "порога выделены рамкой и знаком ▲; «м» — малая группа участников (её размер указан в "
             "приложении), «скр.» — значение скрыто в публичном отчёте, «—» — нет данных."),
-        new_code_cell("heatmap(ident)"),
+        section("heatmap(ident)"),
         new_markdown_cell(
             "## Школы в зоне риска снижения образовательных результатов\n\n"
             "Области риска: 1 — материальная база (хотя бы одно «нет»); 2 — кадры "
             "(нагрузка 36 ч и более у > 10 % учителей или учителя без профильного диплома > 0 %); "
             "3 — контингент (сумма долей на учёте, с ОВЗ, инофонов, пропускающих > 10 %); 4 — результаты "
             "(доля «2» ≥ 20 % в двух из ВПР 4.1–4.4 или неуспевающих > 10 %)."),
-        new_code_cell("htmlbars.risk_area_table(ident.risk)"),
-        new_code_cell('html.table(ident.risk_list, ["school_name", "area_material", "area_staff", "area_pupils",\n'
+        section("htmlbars.risk_area_table(ident.risk)"),
+        section('html.table(ident.risk_list, ["school_name", "area_material", "area_staff", "area_pupils",\n'
                       '           "area_results", "teachers_overload_pct", "teachers_unqualified_pct",\n'
                       '           "pupils_sum_pct", "pupils_failing_pct", "vpr_high"],\n'
                       '           flags={c: "риск" for c in ["area_material", "area_staff", "area_pupils", '
@@ -111,7 +139,7 @@ display(html.title_block(region.name, municipality, year, params))'''),
                       '           empty="Школ в зоне риска нет.")'),
         new_markdown_cell("### Дефициты и адресные рекомендации\n\n"
                           "Каждый дефицит — с перечнем школ, у которых он есть, и рекомендацией для них."),
-        new_code_cell('html.table(recommendations_by_deficit(ident.risk_list, params), ["deficit", "school_names", '
+        section('html.table(recommendations_by_deficit(ident.risk_list, params), ["deficit", "school_names", '
                       '"schools_count",\n           "recommendation"], empty="Школ в зоне риска нет.")'),
         new_markdown_cell(
             "## Результаты с учётом социального контекста\n\n"
@@ -120,8 +148,8 @@ display(html.title_block(region.name, municipality, year, params))'''),
             "инофонов (веса — в файле параметров). ШНСУ — школы региона с наименьшим индексом. Пунктир — "
             "доля низких результатов, ожидаемая при таком индексе (взвешенная регрессия по всем школам "
             "региона); школа выше линии справляется хуже школ со сходным контингентом."),
-        new_code_cell("fig = charts.social_scatter(ident.social, municipality, ident.shnor_list['school_id'])"),
-        new_code_cell('mine = ident.social if municipality is None else '
+        section("fig = charts.social_scatter(ident.social, municipality, ident.shnor_list['school_id'])"),
+        section('mine = ident.social if municipality is None else '
                       'ident.social[ident.social["municipality"] == municipality]\n'
                       'html.table(mine.sort_values("social_index"), ["school_name", "social_index", "shnsu", '
                       '"share",\n'
@@ -133,7 +161,7 @@ display(html.title_block(region.name, municipality, year, params))'''),
             "упорядочены по числу покрытых процедур, затем свой муниципалитет, затем меньшая доля низких "
             "результатов. ШНОР обслуживаются по тяжести (больше низких процедур — раньше); одна "
             "школа-лидер сопровождает не более заданного числа ШНОР."),
-        new_code_cell('html.table(ident.pairs, ["school_name", "weak_assessments", "leader_name", '
+        section('html.table(ident.pairs, ["school_name", "weak_assessments", "leader_name", '
                       '"leader_municipality", "covered", "note"],\n'
                       '           empty="Пар нет: ШНОР не выявлено.")'),
         new_markdown_cell(
@@ -142,7 +170,7 @@ display(html.title_block(region.name, municipality, year, params))'''),
             "средний балл (95 % интервал школы целиком выше интервала региона), несоответствие школьным "
             "отметкам (ранговая корреляция Спирмена ниже нуля), резкий рост или падение результатов одной "
             "параллели от 4 к 5 классу. Признак — повод проверить данные школы, а не вывод о ней."),
-        new_code_cell('if ident.objectivity is None:\n'
+        section('if ident.objectivity is None:\n'
                       '    display(html.paragraphs(["Данных об учениках (выгрузки ФИС ОКО) для этого региона нет: '
                       'признаки необъективности не вычисляются."]))\n'
                       'else:\n'
@@ -152,9 +180,10 @@ display(html.title_block(region.name, municipality, year, params))'''),
                       '"sharp_fall", "signs"],\n'
                       '                       empty="Школ с признаками необъективности нет."))'),
         new_markdown_cell("## Приложение. Методика и параметры"),
-        new_code_cell('html.method_appendix(params, "identification")'),
+        section('html.method_appendix(params, "identification")'),
         new_code_cell('if output_dir:  # the registry (Excel) and this report as a Word document\n'
                       '    from qualitylib.batch.excel import write_registry\n'
+                      '    ident = live.state.ident\n'
                       '    from qualitylib.batch.word import identification_docx\n'
                       '    mine_social = ident.social if municipality is None else '
                       'ident.social[ident.social["municipality"] == municipality]\n'
@@ -177,17 +206,14 @@ def dynamics() -> nbformat.NotebookNode:
             "и её источники — в приложении «Методика и параметры»."),
         new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
         new_code_cell(SETUP + '''
-from qualitylib.reports.dynamics import build_dynamics
+from qualitylib.batch.interactive import report_sections
 from qualitylib.views import dynamics as texts
-from qualitylib.views.labels import assessment_title
 
-d = build_dynamics(region, municipality, year, params, public=public)
-titles = {a: assessment_title(a) for a in params["identification"]["assessments"]
-          + params["dynamics"]["diagnostics"]}
-display(html.title_block(region.name, municipality, year, params))'''),
-        explorer_cell("dynamics"),
+live = report_sections("dynamics", region, municipality, year, params, public=public, interactive=interactive)'''),
+        section("html.title_block(region.name, municipality, year, params)"),
+        explorer_cell(),
         new_markdown_cell("## Итоги"),
-        new_code_cell("html.paragraphs(texts.summary_sentences(d))"),
+        section("html.paragraphs(texts.summary_sentences(d))"),
         new_markdown_cell(
             "## Как читать изменения\n\n"
             "Изменение доли низких результатов между годами считается **значимым**, если его нельзя "
@@ -201,23 +227,23 @@ display(html.title_block(region.name, municipality, year, params))'''),
             "значимых изменений». Если в одном из лет участников меньше минимума, вывод о динамике не "
             "делается — «недостаточно данных». Интервалы на графиках — 95 % доверительные интервалы."),
         new_markdown_cell("## Показатели мониторинга динамики"),
-        new_code_cell('html.table(texts.indicator_table(d.indicators, year), ["number", "title", "numerator", "denominator",\n'
+        section('html.table(texts.indicator_table(d.indicators, year), ["number", "title", "numerator", "denominator",\n'
                       '           "value", "note"])'),
         new_markdown_cell("## Положительная динамика ШНОР: одна проверка на школу"),
-        new_code_cell("html.paragraphs([texts.group_test_sentence(params)])"),
-        new_code_cell('html.table(texts.group_table(d), ["group_title", "school_name", "procedures", "n_prev", '
+        section("html.paragraphs([texts.group_test_sentence(params)])"),
+        section('html.table(texts.group_table(d), ["group_title", "school_name", "procedures", "n_prev", '
                       '"share_prev",\n           "n_now", "share_now", "change_pp", "q_value_title", "verdict_title"],\n'
                       '           empty="ШНОР прошлого года нет.")'),
         new_markdown_cell("## ШНОР: доля низких результатов по годам"),
-        new_code_cell("shnor_schools = region.subset(municipality).schools.query('school_id in @d.shnor_ids')\n"
+        section("shnor_schools = region.subset(municipality).schools.query('school_id in @d.shnor_ids')\n"
                       "fig = charts.shnor_series(d.series, shnor_schools, params['identification']['assessments'],\n"
                       "                          params['identification']['threshold_pct'], titles)"),
-        new_code_cell('html.table(texts.verdict_table(d, assessments=params["identification"]["assessments"]),\n'
+        section('html.table(texts.verdict_table(d, assessments=params["identification"]["assessments"]),\n'
                       '           ["school_name", "assessment_title", "n_prev", "share_prev", '
                       '"n_now",\n           "share_now", "change_pp", "p_value", "q_value_title", "method_title",\n           "verdict_title"],\n'
                       '           empty="ШНОР прошлого года нет.")'),
         new_markdown_cell("## Изменение к прошлому году по школам"),
-        new_code_cell("panels = {f'{titles[a]}: {year - 1} → {year}': d.changes[d.changes['assessment'] == a]\n"
+        section("panels = {f'{titles[a]}: {year - 1} → {year}': d.changes[d.changes['assessment'] == a]\n"
                       "          for a in ['vpr.math.5', 'vpr.russian.5', 'oge.math.9', 'oge.russian.9']}\n"
                       "fig = charts.slope_charts(panels, year)"),
         new_markdown_cell(
@@ -226,7 +252,7 @@ display(html.title_block(region.name, municipality, year, params))'''),
             "процентных пунктах (незначимое изменение считается нулевым); границы уровней и изменений — "
             "в приложении. Цвет ячейки: синий, зелёный, жёлтый, оранжевый, красный (от лучшего к "
             "требующему наибольшего внимания); в каждой ячейке подписаны доля, направление и цвет словом."),
-        new_code_cell("heatmaps.level_table(d.grid[d.grid['assessment'].isin(params['identification']"
+        section("heatmaps.level_table(d.grid[d.grid['assessment'].isin(params['identification']"
                       "['assessments'])], titles)"),
         new_markdown_cell(
             "## Воронка: доля низких результатов и размер школы\n\n"
@@ -235,7 +261,7 @@ display(html.title_block(region.name, municipality, year, params))'''),
             "Если школы различаются сильнее, чем объясняет случай (сверхдисперсия), пределы расширены на "
             "межшкольный разброс τ², и под заголовком графика "
             "написано, сделана ли поправка (тогда точные 99,8 % пределы без поправки показаны точками)."),
-        new_code_cell("panels = []\n"
+        section("panels = []\n"
                       "for a in ['vpr.math.5', 'oge.math.9']:\n"
                       "    points, curves = d.funnel_with_limits(region, a)\n"
                       "    if len(points):\n"
@@ -245,13 +271,14 @@ display(html.title_block(region.name, municipality, year, params))'''),
             "## Разрыв между лучшими и худшими школами\n\n"
             "Средний балл 10 % школ с наибольшим и 10 % с наименьшим средним баллом ГИА; цель программы — "
             "сокращать разрыв не менее чем на 0,3 балла в год."),
-        new_code_cell("gap = texts.gap_table(d.gap)\nfig = charts.gap_chart(gap)"),
-        new_code_cell('html.table(gap, ["title", "year", "schools", "top_mean", "bottom_mean", "gap", '
-                      '"gap_change", "target_met"],\n           flags={"target_met": "да"})'),
+        section('gap = texts.gap_table(d.gap)\n'
+                '[charts.gap_chart(gap),  # the chart, then the table\n'
+                ' html.table(gap, ["title", "year", "schools", "top_mean", "bottom_mean", "gap", "gap_change", '
+                '"target_met"],\n            flags={"target_met": "да"})]'),
         new_markdown_cell("## Средний балл ГИА: муниципалитет и ШНОР"),
-        new_code_cell("fig = charts.mean_trend_chart(d.trends, titles)"),
+        section("fig = charts.mean_trend_chart(d.trends, titles)"),
         new_markdown_cell("## Приложение. Методика и параметры"),
-        new_code_cell('html.method_appendix(params, "dynamics")'),
+        section('html.method_appendix(params, "dynamics")'),
     ]
     return notebook(cells)
 
@@ -267,27 +294,27 @@ def monitoring() -> nbformat.NotebookNode:
         new_code_cell(parameters, metadata={"tags": ["parameters"]}),
         new_code_cell(SETUP + '''
 from qualitylib.batch.excel import write_indicators_workbook
-from qualitylib.reports.monitoring import build_monitoring
+from qualitylib.batch.interactive import report_sections
 from qualitylib.views.dynamics import group_test_sentence
-from qualitylib.views.monitoring import note_view, period_sentences, school_tests_frame, summary_sentences
+from qualitylib.views.monitoring import period_sentences, school_tests_frame, summary_sentences
 
-m = build_monitoring(region, municipality, year, params, as_of=as_of, public=public)
-note = note_view(m)
-display(html.title_block(region.name, municipality, year, params, programme=False))  # the summary names it'''),
-        explorer_cell("monitoring"),
+live = report_sections("monitoring", region, municipality, year, params, public=public, interactive=interactive,
+                       as_of=as_of)'''),
+        section("html.title_block(region.name, municipality, year, params, programme=False)  # the summary names it"),
+        explorer_cell(),
         new_markdown_cell("## Краткие итоги"),
-        new_code_cell("html.paragraphs(summary_sentences(m))"),
-        new_code_cell('html.table(note.indicators, ["title", "value", "target", "status_title", "prev_value", "change"],\n'
+        section("html.paragraphs(summary_sentences(m))"),
+        section('html.table(note.indicators, ["title", "value", "target", "status_title", "prev_value", "change"],\n'
                       '           status_columns=("status_title",))'),
         new_markdown_cell(
             "## Показатели по группам\n\n"
             "Для каждого показателя — числитель и знаменатель, значение в этом и прошлом году, цель и статус. "
             "В столбце полос серая — прошлый год, под ней — этот год; её цвет повторяет статус, подписанный "
             "словом: выполнен, не выполнен, нет данных."),
-        new_code_cell("display(htmlbars.indicator_legend(year))\n"
+        section("display(htmlbars.indicator_legend(year))\n"
                       "for _, part in note.indicators.groupby(['group', 'unit'], sort=False):\n"
                       "    display(htmlbars.indicator_table(part, year))"),
-        new_code_cell('tests = school_tests_frame(m)  # only for programmes that count a school\'s positive dynamics\n'
+        section('tests = school_tests_frame(m)  # only for programmes that count a school\'s positive dynamics\n'
                       'if len(tests):\n'
                       '    display(html.heading("Положительная динамика ШНОР: одна проверка на школу"))\n'
                       '    display(html.paragraphs([group_test_sentence(params)]))\n'
@@ -298,7 +325,7 @@ display(html.title_block(region.name, municipality, year, params, programme=Fals
                           "(«ежегодно», «Сентябрь, январь, апрель», месяц без года) считается отдельно для "
                           "каждого года программы или раза; пункт, выполненный позже даты мониторинга, на эту "
                           "дату не выполнен."),
-        new_code_cell('if m.roadmap is None:\n'
+        section('if m.roadmap is None:\n'
                       '    display(html.paragraphs(["Дорожной карты муниципалитета в данных нет."]))\n'
                       'else:\n'
                       '    display(html.paragraphs(period_sentences(m)[-1:]))\n'
@@ -308,13 +335,13 @@ display(html.title_block(region.name, municipality, year, params, programme=Fals
         new_markdown_cell("### Не выполнено на дату мониторинга\n\n"
                           "Просроченные, выполняемые, не начатые пункты и пункты с нераспознанным сроком — "
                           "по названиям."),
-        new_code_cell('if m.roadmap is not None:\n'
+        section('if m.roadmap is not None:\n'
                       '    display(html.table(note.pending, ["plan_title", "item", "measure", "deadline", '
                       '"occurrence_title",\n'
                       '                       "state_title", "responsible", "expected_result"],\n'
                       '                       empty="Все мероприятия, срок которых наступил, выполнены."))'),
         new_markdown_cell("### Пункты планов: ожидаемый результат и подтверждение"),
-        new_code_cell('if m.roadmap is not None:\n'
+        section('if m.roadmap is not None:\n'
                       '    for title, part in note.roadmap.groupby("plan_title", sort=False):\n'
                       '        display(html.paragraphs([title]))\n'
                       '        display(html.table(part, ["item", "measure", "deadline", "occurrence_title", '
@@ -325,7 +352,7 @@ display(html.title_block(region.name, municipality, year, params, programme=Fals
                       '            display(html.paragraphs([f"Пункт {r.item}: {r.restored}" '
                       'for r in restored.drop_duplicates("item").itertuples()], css_class="ql-note"))'),
         new_markdown_cell("### По направлениям и ответственным"),
-        new_code_cell('if m.roadmap is not None:\n'
+        section('if m.roadmap is not None:\n'
                       '    display(html.table(note.roadmap_by_direction, ["plan_title", "direction", "total", "done", '
                       '"in_progress", '
                       '"overdue",\n'
@@ -334,20 +361,20 @@ display(html.title_block(region.name, municipality, year, params, programme=Fals
                       '"overdue",\n'
                       '                       "not_started", "share_done_on_time"]))'),
         new_markdown_cell("### Нераспознанные сроки"),
-        new_code_cell('if m.roadmap is not None:\n'
+        section('if m.roadmap is not None:\n'
                       '    unparsed = note.roadmap[note.roadmap["deadline_kind"] == "unparsed"]\n'
                       '    display(html.table(unparsed, ["plan_title", "item", "measure", "deadline", "state_title", '
                       '"problem"],\n'
                       '                       empty="Все сроки распознаны."))'),
         new_markdown_cell("## Адресные рекомендации"),
-        new_code_cell('html.table(note.recommendations, ["school_name", "kind", "reasons", "recommendation"],\n'
+        section('html.table(note.recommendations, ["school_name", "kind", "reasons", "recommendation"],\n'
                       '           empty="ШНОР и школ в зоне риска нет.")'),
         new_markdown_cell("## Приложение. Методика и параметры"),
-        new_code_cell('html.method_appendix(params, "monitoring")'),
+        section('html.method_appendix(params, "monitoring")'),
         new_code_cell('if output_dir:  # the indicators (Excel) and this note as a Word document\n'
                       '    from qualitylib.batch.word import monitoring_docx\n'
-                      '    write_indicators_workbook(Path(output_dir) / "indicators.xlsx", m)\n'
-                      '    monitoring_docx(Path(output_dir) / "03_monitoring.docx", region.name, m)'),
+                      '    write_indicators_workbook(Path(output_dir) / "indicators.xlsx", live.state.m)\n'
+                      '    monitoring_docx(Path(output_dir) / "03_monitoring.docx", region.name, live.state.m)'),
     ]
     return notebook(cells)
 
@@ -425,54 +452,56 @@ def tasks() -> nbformat.NotebookNode:
         new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
         new_code_cell(SETUP + '''
 from qualitylib.batch.excel import write_tasks_workbook
-from qualitylib.reports.tasks import build_tasks
+from qualitylib.batch.interactive import report_sections
 from qualitylib.views import tasks as task_views
 
-t = build_tasks(region, municipality, year, params, public=public)
-display(html.title_block(region.name, municipality, year, params))'''),
+live = report_sections("tasks", region, municipality, year, params, public=public, interactive=interactive)'''),
+        section("html.title_block(region.name, municipality, year, params)"),
+        explorer_cell(),
         new_markdown_cell("## Итоги"),
-        new_code_cell("html.paragraphs(task_views.summary_sentences(t))"),
+        section("html.paragraphs(task_views.summary_sentences(t))"),
         new_markdown_cell(
             "## Выполнение заданий по школам\n\n"
             "Строки — школы (сначала ШНОР и школы в зоне риска), столбцы — задания работы. В ячейке — "
             "выполнение задания, % от возможных баллов; цвет — освоение задания с учётом его уровня; "
             "▼ и рамка — дефицит школы. Две нижние строки — муниципалитет и регион."),
-        new_code_cell("for work in t.analysis['assessment'].drop_duplicates():\n"
+        section("for work in works:\n"
                       "    display(html.paragraphs([task_views.assessment_title(work)], css_class='ql-note'))\n"
                       "    display(task_views.heatmap(t, work))"),
         new_markdown_cell(
             "## Самые слабые умения муниципалитета\n\n"
             "По каждой работе — умения, по которым выполнение в муниципалитете ниже всего относительно региона."),
-        new_code_cell("html.table(task_views.weakest_skills_table(t), empty='Умений, выполненных хуже региона, нет.')"),
+        section("html.table(task_views.weakest_skills_table(t), empty='Умений, выполненных хуже региона, нет.')"),
         new_markdown_cell(
             "## Дефициты ШНОР и школ в зоне риска\n\n"
             "Задания, которые школа не освоила и выполнила значимо хуже остального региона."),
-        new_code_cell("html.table(task_views.school_deficits_table(t), "
+        section("html.table(task_views.school_deficits_table(t), "
                       "empty='У ШНОР и школ в зоне риска значимых дефицитов по заданиям нет.')"),
         new_markdown_cell("### Дефициты по элементам содержания"),
-        new_code_cell("html.table(task_views.elements_table(t), empty='Дефицитов по элементам содержания нет.')"),
+        section("html.table(task_views.elements_table(t), empty='Дефицитов по элементам содержания нет.')"),
         new_markdown_cell("## Адресные рекомендации"),
-        new_code_cell("html.table(task_views.recommendations(t), empty='ШНОР и школ в зоне риска нет или нет данных '\n"
+        section("html.table(task_views.recommendations(t), empty='ШНОР и школ в зоне риска нет или нет данных '\n"
                       "           'по заданиям.')"),
         new_markdown_cell(
             "## Отметки ВПР и отметки за четверть\n\n"
             "Доли обучающихся, чья отметка ВПР ниже отметки за четверть («понизили»), равна ей или выше; "
             "расхождение на две отметки и больше читается вместе с признаками необъективности."),
-        new_code_cell("html.table(task_views.marks_table(t), empty='Отметок за четверть в данных нет.')"),
+        section("html.table(task_views.marks_table(t), empty='Отметок за четверть в данных нет.')"),
         new_markdown_cell("## Распределение первичных баллов\n\n"
                           "Пунктир — границы отметок «2»|«3», «3»|«4», «4»|«5»."),
-        new_code_cell("fig = task_views.histogram_chart(t)\n"
+        section("fig = task_views.histogram_chart(t)\n"
                       "if fig is None:\n"
                       "    display(html.paragraphs(['Данных по ученикам нет или групп меньше нужного числа участников.']))\n"
                       "else:\n"
                       "    display(fig)\n"
                       "    plt.close(fig)"),
         new_markdown_cell("## Методика"),
-        new_code_cell("html.paragraphs(task_views.method_paragraphs(t), css_class='ql-note')"),
+        section("html.paragraphs(task_views.method_paragraphs(t), css_class='ql-note')"),
         new_code_cell('if output_dir:  # the deficits (Excel) and this report as a Word document\n'
                       '    from qualitylib.batch.word import tasks_docx\n'
-                      '    write_tasks_workbook(Path(output_dir) / "tasks.xlsx", t)\n'
-                      '    tasks_docx(Path(output_dir) / "04_tasks.docx", region.name, t, task_views.histogram_chart(t))'),
+                      '    write_tasks_workbook(Path(output_dir) / "tasks.xlsx", live.state.t)\n'
+                      '    tasks_docx(Path(output_dir) / "04_tasks.docx", region.name, live.state.t,\n'
+                      '               task_views.histogram_chart(live.state.t))'),
     ]
     return notebook(cells)
 

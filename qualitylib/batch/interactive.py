@@ -1,10 +1,15 @@
-"""Live controls for JupyterLab: the same library calls as the reports, redrawn in place.
+"""Live controls for JupyterLab: the whole notebook follows them.
 
-In a papermill batch the notebooks get ``interactive=False`` and none of this is shown
-(batch HTML has no widgets). In JupyterLab each notebook shows an explorer: municipality,
-year, methodology parameters (threshold, the same-procedure variant of criterion 2,
-minimum number of participants) and a school picker; every change re-runs the library and
-redraws the tables and charts. The current view's tables can be exported to Excel.
+Each notebook computes its report once into a :class:`Sections` object (``live``) and draws
+every section through it: a cell registers a small function of the current state
+(``@live.section``). In a papermill batch (``interactive=False``) the function is simply
+called and its output stays in the cell — static HTML, no widgets. In JupyterLab each section
+is drawn into an output area, and the explorer under the heading (municipality, year,
+methodology parameters — threshold, the same-procedure variant of criterion 2, minimum number
+of participants; in 04 the work and the mastery thresholds — and a school picker) recomputes
+the state and redraws every section of the notebook, the summary and the appendix included.
+«Выгрузить в Excel» writes the current tables, without code columns and with a sheet of the
+parameters they were computed with, under the JupyterLab root.
 """
 from __future__ import annotations
 
@@ -13,20 +18,21 @@ from html import escape
 import os
 import datetime as _dt
 from pathlib import Path
+from types import SimpleNamespace
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import display
+from matplotlib.figure import Figure
 
 from ..views import html
 from ..reports.dynamics import build_dynamics
-from ..views.dynamics import (group_table, indicator_table, summary_sentences as dynamics_sentences,
-                              verdict_table)
+from ..views.dynamics import group_table, indicator_table, verdict_table
 from .excel import write_workbook
 from ..data.region import Region
 from ..reports.identification import build_identification
-from ..views.identification import heatmap, present, summary_sentences as identification_sentences
+from ..views.identification import present
 from ..reports.school_card import build_school_card
 from ..views.school_card import school_card
 
@@ -43,131 +49,342 @@ def default_export_dir() -> Path:
     return Path(value) if value else Path.cwd() / "exports"
 
 
+#: Russian headers of code columns in tables the views already title in Russian (04).
+CODE_TITLES = {"Код ОО", "q (Бенджамини — Хохберг)"}
+
+
 def reader_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """The columns of a table a reader's workbook shows: those with a Russian title, no code columns."""
+    """The columns of a table a reader's workbook shows: those with a Russian title (a key of
+    :data:`~qualitylib.views.labels.COLUMN_TITLES`, or already a Russian header), no code columns."""
+    import re
+
     from ..views.labels import COLUMN_TITLES
 
-    return frame[[c for c in frame.columns if c in COLUMN_TITLES and c not in CODE_COLUMNS]]
+    def shown(c) -> bool:
+        if c in CODE_COLUMNS or c in CODE_TITLES:
+            return False
+        return c in COLUMN_TITLES or bool(re.search("[а-яё]", str(c), re.I))
+
+    return frame[[c for c in frame.columns if shown(c)]]
+
+
+# --- the state of a notebook: its report for one municipality, year and parameters ----------
+
+def _identification(region, municipality, year, params, public=False, **_):
+    return {"ident": present(build_identification(region, municipality, year, params, public=public))}
+
+
+def _dynamics(region, municipality, year, params, public=False, **_):
+    from ..views.labels import assessment_title
+
+    titles = {a: assessment_title(a) for a in params["identification"]["assessments"]
+              + params["dynamics"]["diagnostics"]}
+    return {"d": build_dynamics(region, municipality, year, params, public=public), "titles": titles}
+
+
+def _monitoring(region, municipality, year, params, public=False, as_of=None, **_):
+    from ..reports.monitoring import build_monitoring
+    from ..views.monitoring import note_view
+
+    m = build_monitoring(region, municipality, year, params, as_of=as_of, public=public)
+    return {"m": m, "note": note_view(m)}
+
+
+def _tasks(region, municipality, year, params, public=False, work=None, **_):
+    from ..reports.tasks import build_tasks
+
+    t = build_tasks(region, municipality, year, params, public=public)
+    every = list(t.analysis["assessment"].drop_duplicates())
+    return {"t": t, "works": [work] if work in every else every}
+
+
+BUILDERS = {"identification": _identification, "dynamics": _dynamics, "monitoring": _monitoring, "tasks": _tasks}
+
+
+def _tables_identification(r) -> dict[str, pd.DataFrame]:
+    return {"ШНОР": r.ident.shnor_list, "Риск": r.ident.risk_list, "Пары": r.ident.pairs}
+
+
+def _tables_dynamics(r) -> dict[str, pd.DataFrame]:
+    return {"Динамика ШНОР": verdict_table(r.d, assessments=r.params["identification"]["assessments"]),
+            "Положительная динамика ШНОР": group_table(r.d), "Показатели": indicator_table(r.d.indicators, r.d.year)}
+
+
+def _tables_monitoring(r) -> dict[str, pd.DataFrame]:
+    return {"Показатели": r.note.indicators, "Рекомендации": r.note.recommendations}
+
+
+def _tables_tasks(r) -> dict[str, pd.DataFrame]:
+    from ..views import tasks as views
+
+    done = views.tasks_sheet(r.t)
+    done = done[done["Работа"].isin({views.assessment_title(w) for w in r.works})]
+    return {"Дефициты": views.deficits_sheet(r.t), "Выполнение заданий": done,
+            "Рекомендации": views.recommendations(r.t)}
+
+
+TABLES = {"identification": _tables_identification, "dynamics": _tables_dynamics, "monitoring": _tables_monitoring,
+          "tasks": _tables_tasks}
+
+
+def _call(render, state: SimpleNamespace):
+    """Call a section with the state's values its arguments name (``def show(ident, params): …``)."""
+    import inspect
+
+    names = list(inspect.signature(render).parameters)
+    return render(**{name: getattr(state, name) for name in names})
+
+
+def _show(value) -> list:
+    """Display what a section returned: nothing, one object or a list of them; figures are closed.
+
+    Returns the objects displayed.
+    """
+    if value is None:
+        return []
+    items = [item for item in (value if isinstance(value, (list, tuple)) else [value]) if item is not None]
+    for item in items:
+        display(item)
+        if isinstance(item, Figure):
+            plt.close(item)
+    return items
+
+
+class Sections:
+    """A notebook's state and the sections drawn from it.
+
+    Attributes
+    ----------
+    kind : str
+        ``identification``, ``dynamics``, ``monitoring`` or ``tasks``.
+    state : types.SimpleNamespace
+        ``region``, ``municipality``, ``year``, ``params``, ``public`` and the report
+        (``ident``; ``d`` and ``titles``; ``m`` and ``note``; ``t`` and ``works``). A section
+        is a function whose arguments name the values it reads.
+    interactive : bool
+        ``False`` (batch): a section is drawn once, into its own cell.
+    shown : list of list of dict
+        In JupyterLab: per section, the outputs (MIME bundles) it drew last time (what a test
+        reads: the output areas themselves are filled by the browser).
+    """
+
+    def __init__(self, kind: str, region: Region, municipality, year: int, params: dict, public: bool = False,
+                 interactive: bool = False, **options):
+        self.kind, self.interactive, self.options = kind, bool(interactive), dict(options)
+        self.sections: list[tuple[widgets.Output | None, object]] = []
+        self.shown: list[list] = []
+        self.state = self._build(region, municipality, year, params, public)
+
+    def _build(self, region, municipality, year, params, public) -> SimpleNamespace:
+        parts = BUILDERS[self.kind](region, municipality, year, params, public=public, **self.options)
+        return SimpleNamespace(region=region, municipality=municipality, year=int(year), params=params,
+                               public=public, **parts)
+
+    def section(self, render):
+        """Register and draw a section: ``render(state)`` displays or returns what the section shows."""
+        if not self.interactive:  # batch: drawn once; open figures are shown by the inline backend
+            _show(_call(render, self.state))
+            return render
+        out = widgets.Output()
+        self.sections.append((out, render))
+        self.shown.append([])
+        self._draw(len(self.sections) - 1)
+        display(out)
+        return render
+
+    def _draw(self, index: int) -> None:
+        from IPython.utils.capture import capture_output
+
+        out, render = self.sections[index]
+        with capture_output(stdout=True, stderr=False, display=True) as captured:
+            _show(_call(render, self.state))
+            for number in plt.get_fignums():  # a chart the section drew and left open
+                display(plt.figure(number))
+            plt.close("all")
+        out.clear_output(wait=True)
+        with out:
+            if captured.stdout:
+                print(captured.stdout, end="")
+            for item in captured.outputs:
+                item.display()
+        self.shown[index] = [item.data for item in captured.outputs]
+
+    def update(self, municipality, year: int, params: dict, **options) -> None:
+        """Recompute the state for new values and redraw every registered section."""
+        self.options.update(options)
+        self.state = self._build(self.state.region, municipality, year, params, self.state.public)
+        for index in range(len(self.sections)):
+            self._draw(index)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables of the current state, as «Выгрузить в Excel» writes them."""
+        return TABLES[self.kind](self.state)
+
+
+def report_sections(kind: str, region: Region, municipality, year: int, params: dict, public: bool = False,
+                    interactive: bool = False, **options) -> Sections:
+    """The state and sections of a notebook (see :class:`Sections`); ``options``: ``as_of`` (03), ``work`` (04)."""
+    return Sections(kind, region, municipality, year, params, public=public, interactive=interactive, **options)
 
 
 class Explorer:
-    """Controls plus an output area; ``view`` is the function that draws the current state.
+    """The controls of a notebook in JupyterLab: every change redraws the whole notebook.
 
     Attributes
     ----------
     controls : dict of str -> ipywidgets.Widget
-        ``municipality``, ``year``, ``threshold``, ``criterion_2``, ``min_participants``,
-        ``school``, ``export``.
+        ``municipality``, ``year``, ``school``, ``export``; in 01–03 ``threshold``,
+        ``criterion_2``, ``min_participants``; in 04 ``work``, ``basic_mastered``,
+        ``basic_not_mastered``, ``advanced_mastered``, ``advanced_not_mastered``.
+    live : Sections
+        The notebook's sections, redrawn on every change.
     tables : dict of str -> pandas.DataFrame
         The tables of the current view (what «Выгрузить в Excel» writes).
     card_items : list
-        What the school card shows for the picked school.
+        What the card shows for the picked school.
     """
 
-    def __init__(self, region: Region, params: dict, municipality: str | None, year: int, view,
-                 export_dir: str | Path | None = None, name: str = "view"):
-        self.region, self.base_params, self.view, self.name = region, params, view, name
+    def __init__(self, live: Sections, export_dir: str | Path | None = None):
+        self.live = live
+        state = live.state
+        self.region, self.kind, self.name = state.region, live.kind, live.kind
+        self.base_params = state.params
         self.export_dir = Path(export_dir) if export_dir else default_export_dir()
-        criteria = params["identification"]
+        style = {"description_width": "initial"}
         self.controls = {
-            "municipality": widgets.Dropdown(options=region.municipalities, value=municipality,
-                                             description="Муниципалитет", style={"description_width": "initial"}),
-            "year": widgets.Dropdown(options=region.years[1:], value=year, description="Год"),
-            "threshold": widgets.IntSlider(value=int(criteria["threshold_pct"]), min=5, max=60, step=1,
-                                           description="Порог, %", continuous_update=False),
-            "criterion_2": widgets.Checkbox(value=criteria["criterion_2"] == "same",
-                                               description="Критерий 2: та же процедура в оба года"),
-            "min_participants": widgets.IntSlider(value=int(criteria["min_participants"]), min=1, max=30,
-                                                  description="Мин. участников", continuous_update=False),
-            "school": widgets.Dropdown(options=[], description="Школа"),
-            "export": widgets.Button(description="Выгрузить в Excel", icon="download"),
+            "municipality": widgets.Dropdown(options=state.region.municipalities, value=state.municipality,
+                                             description="Муниципалитет", style=style),
+            "year": widgets.Dropdown(options=state.region.years[1:], value=state.year, description="Год"),
         }
-        self.output = widgets.Output()
-        self.started = (municipality, year, self._what_if())
-        self.stale = widgets.HTML()
+        if self.kind == "tasks":
+            tp = state.params["tasks"]
+            works = list(state.t.analysis["assessment"].drop_duplicates())
+            self.controls["work"] = widgets.Dropdown(
+                options=[("все работы", None)] + [(_work_title(w), w) for w in works], value=None,
+                description="Работа", style=style)
+            for key, title in (("basic_mastered", "Базовый: освоено от, %"),
+                               ("basic_not_mastered", "Базовый: не освоено ниже, %"),
+                               ("advanced_mastered", "Повышенный и высокий: освоено от, %"),
+                               ("advanced_not_mastered", "Повышенный и высокий: не освоено ниже, %")):
+                self.controls[key] = widgets.BoundedFloatText(value=float(tp[f"{key}_pct"]), min=0, max=100,
+                                                              step=0.5, description=title, style=style)
+        else:
+            criteria = state.params["identification"]
+            self.controls.update({
+                "threshold": widgets.IntSlider(value=int(criteria["threshold_pct"]), min=5, max=60, step=1,
+                                               description="Порог, %", continuous_update=False),
+                "criterion_2": widgets.Checkbox(value=criteria["criterion_2"] == "same",
+                                                description="Критерий 2: та же процедура в оба года"),
+                "min_participants": widgets.IntSlider(value=int(criteria["min_participants"]), min=1, max=30,
+                                                      description="Мин. участников", continuous_update=False),
+            })
+        self.controls["school"] = widgets.Dropdown(options=[], description="Школа")
+        self.controls["export"] = widgets.Button(description="Выгрузить в Excel", icon="download")
         self.card = widgets.Output()
         self.message = widgets.HTML()
         self.tables: dict[str, pd.DataFrame] = {}
         self.card_items: list = []
-        for key in ("municipality", "year", "threshold", "criterion_2", "min_participants"):
-            self.controls[key].observe(lambda _change: self.refresh(), names="value")
+        self._municipality = state.municipality
+        for key, control in self.controls.items():
+            if key not in ("school", "export"):
+                control.observe(lambda _change: self.refresh(), names="value")
         self.controls["school"].observe(lambda _change: self.show_card(), names="value")
         self.controls["export"].on_click(lambda _button: self.export())
-        self.refresh()
-
-    def _what_if(self) -> tuple:
-        c = self.controls
-        return (c["threshold"].value, c["criterion_2"].value, c["min_participants"].value)
+        self.refresh(redraw=False)
 
     def what_if(self) -> pd.DataFrame:
         """The controls' values as a sheet: what the exported tables were computed with."""
         c = self.controls
-        rows = [("Муниципалитет", c["municipality"].value or "весь регион"), ("Год", c["year"].value),
-                ("Порог низкого результата, %", c["threshold"].value),
-                ("Критерий 2", "та же процедура в оба года" if c["criterion_2"].value
-                 else "хотя бы одна низкая процедура в каждом из двух лет"),
-                ("Минимум участников", c["min_participants"].value),
-                ("Выгружено", f"{_dt.datetime.now():%d.%m.%Y %H:%M}")]
+        rows = [("Муниципалитет", c["municipality"].value or "весь регион"), ("Год", c["year"].value)]
+        if self.kind == "tasks":
+            rows += [("Работа", _work_title(c["work"].value) if c["work"].value else "все работы"),
+                     ("Базовый уровень: освоено от, %", c["basic_mastered"].value),
+                     ("Базовый уровень: не освоено ниже, %", c["basic_not_mastered"].value),
+                     ("Повышенный и высокий уровень: освоено от, %", c["advanced_mastered"].value),
+                     ("Повышенный и высокий уровень: не освоено ниже, %", c["advanced_not_mastered"].value)]
+        else:
+            rows += [("Порог низкого результата, %", c["threshold"].value),
+                     ("Критерий 2", "та же процедура в оба года" if c["criterion_2"].value
+                      else "хотя бы одна низкая процедура в каждом из двух лет"),
+                     ("Минимум участников", c["min_participants"].value)]
+        rows.append(("Выгружено", f"{_dt.datetime.now():%d.%m.%Y %H:%M}"))
         return pd.DataFrame(rows, columns=["Параметр", "Значение"])
 
     @property
     def params(self) -> dict:
-        """The base parameters with the controls' values applied."""
+        """The municipality's parameters with the controls' values applied."""
         params = copy.deepcopy(self.base_params)
-        criteria = params["identification"]
-        criteria["threshold_pct"] = self.controls["threshold"].value
-        criteria["criterion_2"] = "same" if self.controls["criterion_2"].value else "any"
-        criteria["min_participants"] = self.controls["min_participants"].value
+        c = self.controls
+        if self.kind == "tasks":
+            for key in ("basic_mastered", "basic_not_mastered", "advanced_mastered", "advanced_not_mastered"):
+                params["tasks"][f"{key}_pct"] = float(c[key].value)
+        else:
+            criteria = params["identification"]
+            criteria["threshold_pct"] = c["threshold"].value
+            criteria["criterion_2"] = "same" if c["criterion_2"].value else "any"
+            criteria["min_participants"] = c["min_participants"].value
         return params
 
-    def refresh(self) -> None:
-        """Re-run the library for the controls' values and redraw the view."""
+    def _municipality_params(self, municipality) -> dict:
+        from ..data.municipality import municipality_params
+
+        return municipality_params(municipality, schools=self.region.schools, known=self.region.municipalities)
+
+    def refresh(self, redraw: bool = True) -> None:
+        """Recompute the notebook for the controls' values and redraw all its sections."""
         municipality = self.controls["municipality"].value
+        if municipality != self._municipality:  # another municipality: its own methodology and programme
+            self.base_params, self._municipality = self._municipality_params(municipality), municipality
+        if redraw:
+            options = {"work": self.controls["work"].value} if self.kind == "tasks" else {}
+            self.live.update(municipality, self.controls["year"].value, self.params, **options)
+        self.tables = self.live.tables()
         schools = self.region.subset(municipality).schools.sort_values("school_name")
         picker = self.controls["school"]
         current = picker.value
         picker.options = list(zip(schools["school_name"], schools["school_id"]))
         if current in set(schools["school_id"]):
             picker.value = current
-        now = (municipality, self.controls["year"].value, self._what_if())
-        if now != self.started:
-            m0, y0, (t0, _, _) = self.started
-            self.stale.value = (
-                '<p style="background:#ffeb9c;padding:4px 8px"><b>Панель выше пересчитана для выбранных значений. '
-                f"Разделы блокнота ниже панели показывают исходный расчёт ({escape(str(m0 or 'весь регион'))}, "
-                f"{y0} год, порог {t0} %)</b>: чтобы пересчитать весь отчёт, задайте значения в ячейке параметров "
-                "и выполните блокнот заново (Run → Run All Cells).</p>")
-        else:
-            self.stale.value = ""
-        self.output.clear_output(wait=True)
-        with self.output:
-            self.tables = self.view(self.region, municipality, self.controls["year"].value, self.params) or {}
-            plt.close("all")
-        if picker.value is None and len(self.tables.get("ШНОР", [])):
-            picker.value = self.tables["ШНОР"]["school_id"].iloc[0]  # start with the first ШНОР
+        first = self._first_school()
+        if picker.value is None and first is not None:
+            picker.value = first  # start with the first ШНОР (fires show_card)
         else:
             self.show_card()
 
+    def _first_school(self):
+        s = self.live.state
+        if self.kind == "tasks":
+            ids = list(s.t.focus["school_id"])
+        else:
+            shnor = self.tables.get("ШНОР")
+            ids = list(shnor["school_id"]) if shnor is not None else []
+            if not ids and self.kind == "dynamics":
+                ids = list(s.d.shnor_ids) if hasattr(s.d, "shnor_ids") else []
+        return ids[0] if ids else None
+
     def show_card(self) -> None:
-        """Draw the school card of the picked school."""
+        """Draw the card of the picked school (in 04: its deficits and weakest skills)."""
         self.card.clear_output(wait=True)
         school = self.controls["school"].value
         if not school:
             return
-        self.card_items = school_card(build_school_card(self.region, school, self.controls["year"].value,
-                                                        self.params), school)
+        if self.kind == "tasks":
+            self.card_items = _task_card(self.live.state.t, school)
+        else:
+            self.card_items = school_card(build_school_card(self.region, school, self.controls["year"].value,
+                                                            self.params), school)
         with self.card:
             for item in self.card_items:
                 display(item)
             plt.close("all")
 
     def export(self) -> Path:
-        """Write the current view's tables to ``<export_dir>/<name>-<municipality>-<year>.xlsx``."""
+        """Write the current tables to ``<export_dir>/<name>-<municipality>-<year>.xlsx``."""
         from .slug import slugify
 
         path = self.export_dir / (f"{self.name}-{slugify(self.controls['municipality'].value or 'region')}-"
                                   f"{self.controls['year'].value}.xlsx")
-        sheets = [(title[:31], reader_columns(frame), ()) for title, frame in self.tables.items()]
+        sheets = [(title[:31], reader_columns(frame), ("Дефицит",)) for title, frame in self.tables.items()]
         sheets.append(("Параметры расчёта", self.what_if(), ()))
         where = self.controls["municipality"].value or "весь регион"
         write_workbook(path, sheets, caption=f"{where}, {self.controls['year'].value}")
@@ -185,66 +402,47 @@ class Explorer:
 
     def widget(self) -> widgets.Widget:
         c = self.controls
-        head = widgets.HBox([c["municipality"], c["year"]])
-        method = widgets.HBox([c["threshold"], c["min_participants"], c["criterion_2"]])
+        head = widgets.HBox([c["municipality"], c["year"]] + ([c["work"]] if self.kind == "tasks" else []))
+        if self.kind == "tasks":
+            method = widgets.VBox([widgets.HBox([c["basic_mastered"], c["basic_not_mastered"]]),
+                                   widgets.HBox([c["advanced_mastered"], c["advanced_not_mastered"]])])
+        else:
+            method = widgets.HBox([c["threshold"], c["min_participants"], c["criterion_2"]])
+        note = widgets.HTML('<p class="ql-note">Любое изменение пересчитывает весь блокнот ниже.</p>')
+        card = "Дефициты школы" if self.kind == "tasks" else "Карточка школы"
         tools = widgets.HBox([c["school"], c["export"], self.message])
-        return widgets.VBox([head, method, self.stale, self.output, widgets.HTML("<h3>Карточка школы</h3>"), tools,
-                             self.card])
+        return widgets.VBox([head, method, note, widgets.HTML(f"<h3>{card}</h3>"), tools, self.card])
 
     def _ipython_display_(self):
         display(self.widget())
 
 
-# --- views: each draws into the current output and returns its tables --------------------
+def _work_title(work: str) -> str:
+    from ..views.labels import assessment_title
 
-def identification_view(region: Region, municipality, year, params) -> dict[str, pd.DataFrame]:
-    ident = present(build_identification(region, municipality, year, params))
-    display(html.paragraphs(identification_sentences(ident)))
-    display(html.table(ident.shnor_list, ["school_name", "criterion_1", "criterion_2", "low_results",
-                                          "low_results_prev", "reasons"],
-                       flags={"criterion_1": "да", "criterion_2": "да"}, empty="ШНОР не выявлено."))
-    display(heatmap(ident))
-    return {"ШНОР": ident.shnor_list, "Риск": ident.risk_list, "Пары": ident.pairs}
+    return assessment_title(work)
 
 
-def dynamics_view(region: Region, municipality, year, params) -> dict[str, pd.DataFrame]:
-    d = build_dynamics(region, municipality, year, params)
-    display(html.paragraphs(dynamics_sentences(d)))
-    table = verdict_table(d, assessments=params["identification"]["assessments"])
-    display(html.table(table, ["school_name", "assessment_title", "n_prev", "share_prev", "n_now", "share_now",
-                               "change_pp", "p_value", "q_value_title", "verdict_title"],
-                       empty="ШНОР прошлого года нет."))
-    display(html.table(group_table(d), ["group_title", "school_name", "procedures", "share_prev", "share_now",
-                                        "change_pp", "q_value_title", "verdict_title"], empty="ШНОР прошлого года нет."))
-    return {"Динамика ШНОР": table, "Положительная динамика ШНОР": group_table(d),
-            "Показатели": indicator_table(d.indicators, d.year)}
+def _task_card(t, school: str) -> list:
+    """What 04's card shows for a school: its deficits by task and its weakest skills against the region."""
+    from ..views import tasks as views
+
+    names = t.analysis.drop_duplicates("school_id").set_index("school_id")["school_name"]
+    if school not in names.index:
+        return [html.paragraphs(["Данных по заданиям ВПР у этой школы за этот год нет."])]
+    d = t.deficits[(t.deficits["school_id"] == school) & ~t.deficits["hidden"].astype(bool)]
+    table = pd.DataFrame({"Работа": d["assessment"].map(views.assessment_title), "Задание": d["task"],
+                          "Уровень": d["level"].map(views.LEVEL_TITLES),
+                          "Выполнение в школе, %": d["success_pct"].round(1),
+                          "Выполнение в регионе, %": d["region_success_pct"].round(1)})
+    return [html.paragraphs([f"{names[school]}: дефицитов по заданиям — {len(d)}."]),
+            html.table(table, empty="Значимых дефицитов по заданиям нет."),
+            *([html.paragraphs([views.weakest_skills_sentence(t, school)])] if school in set(t.focus["school_id"]) else [])]
 
 
-def monitoring_view(region: Region, municipality, year, params) -> dict[str, pd.DataFrame]:
-    from ..reports.monitoring import build_monitoring
-    from ..views.monitoring import note_view, summary_sentences
-
-    from ..data.params import find_municipality_params, load_params
-
-    local = copy.deepcopy(params)
-    programme = load_params(find_municipality_params(municipality)).get("programme")
-    if programme:
-        local["programme"] = programme
-    m = build_monitoring(region, municipality, year, local)
-    display(html.paragraphs(summary_sentences(m)))
-    note = note_view(m)
-    display(html.table(note.indicators, ["title", "value", "target", "status_title", "prev_value", "change"],
-                       status_columns=("status_title",)))
-    return {"Показатели": note.indicators, "Рекомендации": note.recommendations}
+def explorer(live: Sections, export_dir: str | Path | None = None) -> Explorer:
+    """The explorer of a notebook's sections (see :class:`Sections`)."""
+    return Explorer(live, export_dir)
 
 
-VIEWS = {"identification": identification_view, "dynamics": dynamics_view, "monitoring": monitoring_view}
-
-
-def explorer(region: Region, params: dict, municipality: str | None, year: int, view: str = "identification",
-             export_dir: str | Path | None = None) -> Explorer:
-    """The explorer of a notebook: ``view`` is ``identification``, ``dynamics`` or ``monitoring``."""
-    return Explorer(region, params, municipality, year, VIEWS[view], export_dir, name=view)
-
-
-__all__ = ["Explorer", "explorer", "VIEWS"]
+__all__ = ["Explorer", "Sections", "explorer", "report_sections", "reader_columns"]

@@ -29,58 +29,125 @@ def run_with_probe(name: str, probe: str) -> dict:
     return json.loads(text.strip().splitlines()[-1])
 
 
-def test_identification_controls_redraw_as_the_library_says(tmp_path):
-    probe = f"""
+def _texts_probe() -> str:
+    """Probe helper: the visible text of every section as last drawn."""
+    return """
+import re, html as _h
+def section_texts():
+    return [" ".join(" ".join(re.sub(r"<[^>]+>", " ", _h.unescape(str(d.get("text/html", d.get("text/plain", "")))))
+                              for d in section).split()) for section in live.shown]
+"""
+
+
+def test_identification_controls_redraw_the_whole_notebook(tmp_path):
+    probe = _texts_probe() + f"""
 import json
 from qualitylib.rules.identification import identify_shnor
 before = sorted(view.tables["ШНОР"]["school_id"])
+sections = len(live.sections)
+first = section_texts()
 view.controls["threshold"].value = 20
 lower = sorted(view.tables["ШНОР"]["school_id"])
+at_20 = section_texts()
 view.controls["criterion_2"].value = True
 scope = region.subset(view.controls["municipality"].value)
 expected = identify_shnor(scope.results, scope.schools, year, view.params)
 view.controls["school"].value = "S03005"
 view.export_dir = __import__("pathlib").Path({str(tmp_path)!r})
 saved = view.export()
-print(json.dumps({{"before": before, "lower": lower, "after": sorted(view.tables["ШНОР"]["school_id"]),
+after = section_texts()
+after_ids = sorted(view.tables["ШНОР"]["school_id"])
+card = " ".join(str(i) for i in view.card_items if hasattr(i, "text"))
+view.controls["municipality"].value = "Элиста"
+elista = section_texts()
+summary = [" ".join(x.split()) for x in __import__("qualitylib.views.identification", fromlist=["x"])
+           .summary_sentences(live.state.ident)]
+print(json.dumps({{"before": before, "lower": lower, "after_ids": after_ids,
                   "expected": sorted(expected.loc[expected["shnor"] == 1, "school_id"]),
                   "threshold": view.params["identification"]["threshold_pct"],
                   "criterion_2": view.params["identification"]["criterion_2"],
-                  "card": " ".join(str(i) for i in view.card_items if hasattr(i, "text")),
-                  "saved": str(saved), "stale": view.stale.value, "message": view.message.value}}))
+                  "card": card, "saved": str(saved), "message": view.message.value, "sections": sections,
+                  "shown": len(live.shown), "first": first, "at_20": at_20, "after": after, "elista": elista,
+                  "summary": summary}}))
 """
     out = run_with_probe("01_identification.ipynb", probe)
-    # the static sections below the panel are said to show the first computation
-    assert "исходный расчёт (Полысаево, 2026 год, порог 30 %)" in out["stale"]
+    # every section of the notebook is an output area the explorer redraws: the summary, the tables, the appendix
+    assert out["sections"] == out["shown"] >= 10
+    # the appendix (the last section) states the threshold the controls set
+    assert "30 %" in out["first"][-1] and "20 %" in out["at_20"][-1] and out["first"][-1] != out["at_20"][-1]
+    assert out["first"][1] != out["at_20"][1]  # the summary changed with the threshold
+    assert "Муниципалитет: Полысаево" in out["after"][0]
+    assert "Муниципалитет: Элиста" in out["elista"][0] and "Полысаево" not in out["elista"][0]
+    # the summary section shows what the library says for the current controls (the last state: Элиста)
+    assert out["summary"] and all(sentence in out["elista"][1] for sentence in out["summary"])
     book = __import__("openpyxl").load_workbook(out["saved"])
     assert book.sheetnames[-1] == "Параметры расчёта"
-    what_if = dict(book["Параметры расчёта"].iter_rows(min_row=2, values_only=True))
+    what_if = {row[0]: row[1] for row in book["Параметры расчёта"].iter_rows(values_only=True) if row[0]}
     assert what_if["Порог низкого результата, %"] == 20 and what_if["Критерий 2"] == "та же процедура в оба года"
-    assert "Код ОО" not in [c.value for c in book["ШНОР"][1]] and "Школа" in [c.value for c in book["ШНОР"][1]]
+    headers = [c.value for row in book["ШНОР"].iter_rows(max_row=3) for c in row]
+    assert "Код ОО" not in headers and "Школа" in headers and "school_id" not in headers
     assert "share_lo" not in out["card"] and "Нижняя граница 95 %" in out["card"]
     assert out["threshold"] == 20 and out["criterion_2"] == "same"
-    assert out["after"] == out["expected"]
+    assert out["after_ids"] == out["expected"]
     assert set(out["lower"]) > set(out["before"])      # a lower threshold lists more schools in Полысаево
     assert "Основная общеобразовательная школа № 35" in out["card"] and "ШНОР в 2026 году" in out["card"]
     assert Path(out["saved"]).is_file() and Path(out["saved"]).parent == tmp_path
 
 
 def test_dynamics_and_monitoring_explorers_follow_the_municipality():
-    probe = """
+    probe = _texts_probe() + """
 import json
 view.controls["municipality"].value = "Элиста"
 print(json.dumps({"municipalities": sorted(set(view.tables["Динамика ШНОР"]["municipality"])),
-                  "indicators": len(view.tables["Показатели"])}))
+                  "indicators": len(view.tables["Показатели"]), "texts": section_texts()}))
 """
     out = run_with_probe("02_dynamics.ipynb", probe)
     assert out["municipalities"] in ([], ["Элиста"]) and out["indicators"] == 7
-    probe = """
+    assert "Муниципалитет: Элиста" in out["texts"][0] and "Полысаев" not in " ".join(out["texts"])
+    probe = _texts_probe() + """
 import json
 view.controls["municipality"].value = "Элиста"
-print(json.dumps({"ids": sorted(view.tables["Показатели"]["id"])}))
+print(json.dumps({"ids": sorted(view.tables["Показатели"]["id"]), "texts": section_texts()}))
 """
     out = run_with_probe("03_monitoring.ipynb", probe)
     assert out["ids"] and all(i.startswith("elista.") for i in out["ids"])
+    assert "Муниципалитет: Элиста" in out["texts"][0]
+    assert "Полысаев" not in " ".join(out["texts"])  # no section still shows the first municipality
+
+
+def test_tasks_explorer_follows_the_work_and_the_mastery_thresholds(tmp_path):
+    """04 in JupyterLab: a stricter basic threshold leaves fewer tasks mastered, in the heatmap and the export."""
+    probe = _texts_probe() + f"""
+import json
+works = list(live.state.works)
+t0 = live.state.t
+mastered0 = int((t0.analysis["mastery"] == "mastered").sum())
+view.controls["basic_mastered"].value = 90.0
+view.controls["basic_not_mastered"].value = 89.0
+t1 = live.state.t
+mastered1 = int((t1.analysis["mastery"] == "mastered").sum())
+heat = [d.get("text/html", "") for d in live.shown[3]]
+view.controls["work"].value = works[0]
+one = list(live.state.works)
+view.export_dir = __import__("pathlib").Path({str(tmp_path)!r})
+saved = view.export()
+view.controls["school"].value = list(t1.focus["school_id"])[0]
+print(json.dumps({{"works": works, "one": one, "m0": mastered0, "m1": mastered1, "saved": str(saved),
+                  "params": t1.params["tasks"]["basic_mastered_pct"], "texts": section_texts(),
+                  "card": " ".join(str(getattr(i, "data", i)) for i in view.card_items)}}))
+"""
+    out = run_with_probe("04_tasks.ipynb", probe)
+    assert out["params"] == 90.0 and out["m1"] < out["m0"]
+    assert out["one"] == out["works"][:1] and len(out["works"]) > 1
+    joined = " ".join(out["texts"])
+    assert "от 90 %" in joined  # the heatmap's legend and the method follow the thresholds
+    book = __import__("openpyxl").load_workbook(out["saved"])
+    assert book.sheetnames[-1] == "Параметры расчёта"
+    what_if = {row[0]: row[1] for row in book["Параметры расчёта"].iter_rows(values_only=True) if row[0]}
+    assert what_if["Базовый уровень: освоено от, %"] == 90
+    headers = [c.value for row in book["Дефициты"].iter_rows(max_row=3) for c in row]
+    assert "Код ОО" not in headers and "Школа" in headers
+    assert "дефицитов по заданиям" in out["card"]
 
 
 def test_batch_mode_shows_no_widgets(tmp_path):
