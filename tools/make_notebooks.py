@@ -236,8 +236,8 @@ live = report_sections("dynamics", region, municipality, year, params, public=pu
                       '           empty="ШНОР прошлого года нет.")'),
         new_markdown_cell("## ШНОР: доля низких результатов по годам"),
         section("shnor_schools = region.subset(municipality).schools.query('school_id in @d.shnor_ids')\n"
-                      "fig = charts.shnor_series(d.series, shnor_schools, params['identification']['assessments'],\n"
-                      "                          params['identification']['threshold_pct'], titles)"),
+                      "charts.shnor_series_pages(d.series, shnor_schools, params['identification']['assessments'],\n"
+                      "                          params['identification']['threshold_pct'], titles)  # 4 schools a page"),
         section('html.table(texts.verdict_table(d, assessments=params["identification"]["assessments"]),\n'
                       '           ["school_name", "assessment_title", "n_prev", "share_prev", '
                       '"n_now",\n           "share_now", "change_pp", "p_value", "q_value_title", "method_title",\n           "verdict_title"],\n'

@@ -260,14 +260,15 @@ class Explorer:
             tp = state.params["tasks"]
             works = list(state.t.analysis["assessment"].drop_duplicates())
             self.controls["work"] = widgets.Dropdown(
-                options=[("все работы", None)] + [(_work_title(w), w) for w in works], value=None,
-                description="Работа", style=style)
+                options=[("все работы", "")] + [(_work_title(w), w) for w in works], value="",
+                description="Работа", style=style, layout=widgets.Layout(width="320px"))
             for key, title in (("basic_mastered", "Базовый: освоено от, %"),
                                ("basic_not_mastered", "Базовый: не освоено ниже, %"),
                                ("advanced_mastered", "Повышенный и высокий: освоено от, %"),
                                ("advanced_not_mastered", "Повышенный и высокий: не освоено ниже, %")):
-                self.controls[key] = widgets.BoundedFloatText(value=float(tp[f"{key}_pct"]), min=0, max=100,
-                                                              step=0.5, description=title, style=style)
+                self.controls[key] = widgets.BoundedFloatText(
+                    value=float(tp[f"{key}_pct"]), min=0, max=100, step=0.5, description=title,
+                    style={"description_width": "300px"}, layout=widgets.Layout(width="400px"))
         else:
             criteria = state.params["identification"]
             self.controls.update({
@@ -278,7 +279,8 @@ class Explorer:
                 "min_participants": widgets.IntSlider(value=int(criteria["min_participants"]), min=1, max=30,
                                                       description="Мин. участников", continuous_update=False),
             })
-        self.controls["school"] = widgets.Dropdown(options=[], description="Школа")
+        self.controls["school"] = widgets.Dropdown(options=[], description="Школа",
+                                                   layout=widgets.Layout(width="640px"))  # full names
         self.controls["export"] = widgets.Button(description="Выгрузить в Excel", icon="download")
         self.card = widgets.Output()
         self.message = widgets.HTML()
@@ -336,7 +338,7 @@ class Explorer:
         if municipality != self._municipality:  # another municipality: its own methodology and programme
             self.base_params, self._municipality = self._municipality_params(municipality), municipality
         if redraw:
-            options = {"work": self.controls["work"].value} if self.kind == "tasks" else {}
+            options = {"work": self.controls["work"].value or None} if self.kind == "tasks" else {}
             self.live.update(municipality, self.controls["year"].value, self.params, **options)
         self.tables = self.live.tables()
         schools = self.region.subset(municipality).schools.sort_values("school_name")

@@ -287,6 +287,15 @@ def shnor_series(series: pd.DataFrame, schools: pd.DataFrame, assessments: list[
     return fig
 
 
+def shnor_series_pages(series: pd.DataFrame, schools: pd.DataFrame, assessments: list[str], threshold: float,
+                       titles: dict[str, str], per_page: int = 4) -> list[plt.Figure]:
+    """:func:`shnor_series` in figures of at most ``per_page`` schools each: a municipality with many
+    ШНОР (Barnaul: dozens) gets legible panels on several pages instead of one page of slivers."""
+    return [fig for start in range(0, len(schools), per_page)
+            if (fig := shnor_series(series, schools.iloc[start:start + per_page], assessments, threshold, titles))
+            is not None]
+
+
 def slope_panel(changes: pd.DataFrame, year: int, title: str, ax=None):
     """One assessment: fail share of each school last year and this year, joined by a line.
 

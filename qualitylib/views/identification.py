@@ -184,11 +184,25 @@ def pair_texts(pairs: pd.DataFrame) -> pd.DataFrame:
                         note=pairs["note_code"].fillna("").map(PAIR_NOTES))
 
 
+#: Subjects of the ВПР works named in the objectivity signs.
+SIGN_SUBJECTS = {"math": "математика", "russian": "русский язык"}
+
+
+def _sign_where(where: str) -> str:
+    """``math.5 2021`` -> «ВПР математика 5 кл., 2021»; ``math`` -> «математика»."""
+    first, *rest = where.split()
+    subject, _, grade = first.partition(".")
+    if subject in SIGN_SUBJECTS:
+        first = f"ВПР {SIGN_SUBJECTS[subject]} {grade} кл." if grade.isdigit() else SIGN_SUBJECTS[subject]
+    return ", ".join([first, *rest])
+
+
 def sign_texts(codes: pd.Series) -> pd.Series:
-    """Objectivity signs in words: ``inflated(math.5 2021)`` -> «завышенный средний балл (math.5 2021)»."""
+    """Objectivity signs in words: ``inflated(math.5 2021)`` -> «завышенный средний балл (ВПР математика 5 кл., 2021)»."""
     def words(text) -> str:
         parts = [p for p in str(text).split(";") if p] if isinstance(text, str) else []
-        return "; ".join(f"{SIGN_TITLES[p[:p.index('(')]]} {p[p.index('('):]}" for p in parts)
+        return "; ".join(f"{SIGN_TITLES[p[:p.index('(')]]} ({_sign_where(p[p.index('(') + 1:].rstrip(')'))})"
+                         for p in parts)
     return codes.map(words)
 
 

@@ -64,7 +64,8 @@ def test_objectivity_index():
     assert table.set_index("school_id").loc["BAD", "marked"] == 1
     codes = table.set_index("school_id").loc["BAD", "sign_codes"]
     assert "marks_mismatch(math.4 2021)" in codes.split(";")
-    assert "несоответствие школьным отметкам (math.4 2021)" in sign_texts(pd.Series([codes])).iloc[0]
+    assert "несоответствие школьным отметкам (ВПР математика 4 кл., 2021)" in sign_texts(pd.Series([codes])).iloc[0]
+    assert sign_texts(pd.Series(["sharp_rise(russian)"])).iloc[0] == "резкий рост результатов параллели 4 → 5 (русский язык)"
     assert index == 90.0
 
 

@@ -137,3 +137,24 @@ def test_school_names_are_plain_text_not_mathtext():
         fig.canvas.draw()  # mathtext would raise ValueError here
     texts = [t.get_text() for t in ax.texts] + [ax.get_title()]
     assert any("$x^$" in t for t in texts)
+
+
+def test_shnor_series_pages_keep_panels_legible():
+    """Many ШНОР: several figures of at most four schools, panels nearly as tall as for a short list."""
+    import matplotlib.pyplot as plt
+
+    years = [2024, 2025, 2026]
+    ids = [f"S{i:02d}" for i in range(14)]
+    series = pd.DataFrame([{"school_id": s, "assessment": "vpr.math.5", "year": y, "share": 30.0, "share_lo": 20.0,
+                            "share_hi": 40.0} for s in ids for y in years])
+    schools = pd.DataFrame({"school_id": ids, "school_name": [f"Школа {i}" for i in range(14)]})
+    figs = charts.shnor_series_pages(series, schools, ["vpr.math.5"], 30, {"vpr.math.5": "ВПР"})
+    try:
+        assert [len(f.axes) for f in figs] == [4, 4, 4, 2]
+        one = charts.shnor_series(series, schools.iloc[:2], ["vpr.math.5"], 30, {"vpr.math.5": "ВПР"})
+        per_school = (one.get_figheight() - 1.3) / 2
+        plt.close(one)
+        assert (figs[0].get_figheight() - 1.3) / 4 >= 0.6 * per_school
+    finally:
+        for f in figs:
+            plt.close(f)
