@@ -66,7 +66,7 @@ def indicator_tables(region: Region, municipality: str | None, ident: Identifica
         shnor = {ident.year: ident.shnor, ident.year - 1: ident.shnor_prev}
         risk = {ident.year: ident.risk, ident.year - 1: ident.risk_prev}
     return IndicatorTables(scope.schools, scope.results, scope.context, scope.monitoring, region.results,
-                           shnor, risk, region.context)
+                           shnor, risk, region.context, getattr(scope, "municipal", None))
 
 
 def indicators_table(region: Region, municipality: str | None, year: int, params: dict,

@@ -31,7 +31,7 @@ STATUSES = ("met", "not_met", "no_data", "no_target")
 INDICATOR_COLUMNS = ["id", "title", "group", "unit", "period", "numerator", "denominator", "value",
                      "prev_numerator", "prev_denominator", "prev_value", "change", "target_direction",
                      "target_value", "target_relative", "target_note", "status", "programme", "source",
-                     "target_own", "round"]
+                     "target_own", "round", "evidence", "prev_evidence"]
 
 @dataclass(frozen=True)
 class IndicatorTables:
@@ -54,6 +54,8 @@ class IndicatorTables:
     region_context : pandas.DataFrame, optional
         The CONTEXT of the whole region: ШНСУ are the schools with the lowest social index among
         the region's (:func:`qualitylib.rules.social.social_index`); without it, among ``context``.
+    municipal : pandas.DataFrame, optional
+        The municipality's MUNICIPAL rows: its yes/no items (``indicator``, ``done``, ``evidence``).
     """
 
     schools: pd.DataFrame
@@ -64,6 +66,7 @@ class IndicatorTables:
     shnor: Mapping[int, pd.DataFrame] = field(default_factory=dict)
     risk: Mapping[int, pd.DataFrame] = field(default_factory=dict)
     region_context: pd.DataFrame | None = None
+    municipal: pd.DataFrame | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -199,6 +202,31 @@ def _generic(ctx: Context, compute: dict, year: int, round_: str = "") -> tuple[
         return (np.nan, float(len(known)), round(float(known.mean()), 2)) if len(known) else \
             (np.nan, np.nan, np.nan)
     raise ValueError(kind)  # pragma: no cover - validated in load_catalogue
+
+
+def municipal_flag(municipal: pd.DataFrame | None, indicator_id: str, programme: str, year: int
+                   ) -> tuple[float, str]:
+    """A yes/no item of the municipality in ``year``: ``(1.0 | 0.0 | NaN, evidence)``.
+
+    The row of the table MUNICIPAL whose ``indicator`` is the indicator's code (``kavkazsky.6``) or
+    its number in the programme (``6``: the code without ``<programme>.``). No row, or an empty
+    ``done``, gives NaN (no data); several rows of one item count as done only if all say so.
+    """
+    if municipal is None or municipal.empty:
+        return np.nan, ""
+    rows = municipal[municipal["year"] == year]
+    names = {indicator_id.casefold()}
+    if indicator_id.startswith(f"{programme}."):
+        names.add(indicator_id[len(programme) + 1:].casefold())
+    keys = rows["indicator"].astype(str).str.strip().str.rstrip(".").str.casefold()
+    rows = rows[keys.isin(names)]
+    done = pd.to_numeric(rows["done"], errors="coerce").dropna()
+    evidence = ""
+    if "evidence" in rows:
+        evidence = "; ".join(str(v).strip() for v in rows["evidence"].dropna() if str(v).strip())
+    if done.empty:
+        return np.nan, evidence
+    return float(int((done == 1).all())), evidence
 
 
 # --- builtins: (ctx, year) -> (numerator, denominator, value) --------------------------------
@@ -340,15 +368,6 @@ def _shnor_gia_pass(ctx: Context, year: int):
     return _result(int((part["participants"] - part["low_count"]).sum()), int(part["participants"].sum()))
 
 
-def _analysis_coverage(ctx: Context, year: int):
-    ids = set(ctx.tables.schools["school_id"])
-    res = ctx.tables.results
-    with_results = set(res.loc[(res["year"] == year) & (res["participants"] > 0), "school_id"])
-    ctx_table = ctx.tables.context
-    with_context = set(ctx_table.loc[ctx_table["year"] == year, "school_id"])
-    return _result(len(ids & with_results & with_context), len(ids))
-
-
 def _gia_gap_of(assessment: str):
     """The gap between the best and the worst 10 % of schools in one ГИА assessment, on its own scale."""
     def compute(ctx: Context, year: int):
@@ -385,7 +404,6 @@ BUILTINS = {
     "gia_score_index": _score_index(["oge", "ege"]),
     "shnor_gia_pass": _shnor_gia_pass,
     "shnor_improved": _improved_share(None),
-    "analysis_coverage": _analysis_coverage,
     "gia_gap": _gia_gap,
     "gia_gap_oge_russian": _gia_gap_of("oge.russian.9"),
     "gia_gap_oge_math": _gia_gap_of("oge.math.9"),
@@ -452,17 +470,25 @@ def compute_indicators(tables: IndicatorTables, year: int, params: dict, program
         ``target_own`` (the programme sets the target itself) and ``round``: an indicator with
         ``rounds`` in the catalogue (``[январь, июнь]``) gives one row per round, computed from the
         monitoring rows of that round and compared with the same round of last year; ``""`` for the
-        yearly rows.
+        yearly rows. A yes/no item of the municipality (``compute: {kind: municipal_flag}``, unit
+        «да/нет» in the catalogue) has value 1 or 0 from the table MUNICIPAL (:func:`municipal_flag`) and its
+        ``evidence`` (``prev_evidence`` last year's); the other indicators have ``""`` there.
     """
     ctx = Context(tables, year, params, getattr(programme, "registry", ()))
     rows = []
     for indicator_id, round_ in ((i, r) for i in programme.indicators for r in (catalogue[i].get("rounds") or [""])):
         spec = catalogue[indicator_id]
         compute = spec["compute"]
-        func = BUILTINS[compute["name"]] if compute["kind"] == "builtin" else (
-            lambda c, y, _compute=compute, _round=round_: _generic(c, _compute, y, _round))
-        num, den, value = func(ctx, year)
-        p_num, p_den, p_value = func(ctx, year - 1)   # a round is compared with the same round last year
+        evidence = prev_evidence = ""
+        if compute["kind"] == "municipal_flag":
+            value, evidence = municipal_flag(tables.municipal, indicator_id, programme.name, year)
+            p_value, prev_evidence = municipal_flag(tables.municipal, indicator_id, programme.name, year - 1)
+            num = den = p_num = p_den = np.nan
+        else:
+            func = BUILTINS[compute["name"]] if compute["kind"] == "builtin" else (
+                lambda c, y, _compute=compute, _round=round_: _generic(c, _compute, y, _round))
+            num, den, value = func(ctx, year)
+            p_num, p_den, p_value = func(ctx, year - 1)   # a round is compared with the same round last year
         target = programme.targets.get(indicator_id, spec["target"])
         status = evaluate_target(value, p_value, target)
         rows.append({
@@ -476,5 +502,6 @@ def compute_indicators(tables: IndicatorTables, year: int, params: dict, program
             "target_relative": bool(target.get("relative", False)),
             "target_note": spec.get("target_note", ""), "status": status, "programme": programme.name,
             "source": spec["programme"], "target_own": indicator_id in programme.targets,
+            "evidence": evidence, "prev_evidence": prev_evidence,
         })
     return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .html import CSS, HTML, table
-from .monitoring import STATUS_TITLES
+from .monitoring import FLAG_UNIT, STATUS_TITLES
 
 #: Bar colours of the indicator statuses (the status is also written in its own column).
 STATUS_COLOURS = {"met": "#1a9641", "not_met": "#d7191c", "no_data": "#bdbdbd", "no_target": "#9ecae1"}
@@ -65,6 +65,13 @@ def indicator_table(group: pd.DataFrame, year: int) -> HTML:
     """
     data = group.reset_index(drop=True).copy()
     title = f"{data['group'].iloc[0]} ({data['unit'].iloc[0]})" if len(data) else ""
+    if len(data) and data["unit"].iloc[0] == FLAG_UNIT:  # yes/no items: the answers and their evidence, no bars
+        data = data.rename(columns={"prev_answer": f"answer_{year - 1}", "answer": f"answer_{year}"})
+        columns = ["number", "title", f"answer_{year - 1}", f"answer_{year}", "status_title", "evidence"]
+        headers = {f"answer_{year - 1}": f"{year - 1}", f"answer_{year}": f"{year}"}
+        return HTML(BAR_CSS + f"<h4>{html.escape(data['group'].iloc[0])}</h4>"
+                    + table(data.rename(columns=headers), [headers.get(c, c) for c in columns],
+                            status_columns=("status_title",)).text)
     values = np.r_[data["value"].to_numpy(dtype=float), data["prev_value"].to_numpy(dtype=float)]
     top = float(np.nanmax(values)) if np.isfinite(values).any() else 1.0
     data["bar"] = [bars([row.prev_value, row.value], [PREVIOUS_COLOUR, STATUS_COLOURS[row.status]], top)

@@ -26,7 +26,21 @@ STATUS_TITLES = {"met": "выполнен", "not_met": "не выполнен", 
 #: Columns of :func:`indicator_frame`, in order.
 INDICATOR_VIEW_COLUMNS = ["id", "number", "title", "group", "unit", "period", "numerator", "denominator", "value",
                           "prev_numerator", "prev_denominator", "prev_value", "change", "target", "target_note",
-                          "status", "status_title", "programme", "source", "source_title", "round"]
+                          "status", "status_title", "programme", "source", "source_title", "round", "answer",
+                          "prev_answer", "evidence"]
+
+#: The catalogue unit of a yes/no item of the municipality (``compute: {kind: municipal_flag}``).
+FLAG_UNIT = "да/нет"
+#: Status words of a yes/no item: the item (мероприятие) is «выполнено».
+FLAG_STATUS_TITLES = {"met": "выполнено", "not_met": "не выполнено", "no_data": "нет данных",
+                      "no_target": "цель не задана"}
+
+
+def _answer(value) -> str:
+    """A yes/no item's value in words: «да», «нет», «нет данных»."""
+    if value is None or pd.isna(value):
+        return "нет данных"
+    return "да" if float(value) == 1 else "нет"
 
 
 def _target_number(value: float) -> str:
@@ -93,6 +107,19 @@ def indicator_frame(indicators: pd.DataFrame) -> pd.DataFrame:
     out["target"] = pd.Series([target_text(r.target_direction, r.target_value, bool(r.target_relative), r.unit)
                                for r in indicators.itertuples()], index=indicators.index, dtype=object)
     out["status_title"] = indicators["status"].map(STATUS_TITLES).astype(object)
+    flag = out["unit"] == FLAG_UNIT  # a yes/no item: answered «да»/«нет», «выполнено», with its evidence
+    out.loc[flag, "target"] = "да"
+    out.loc[flag, "status_title"] = indicators.loc[flag, "status"].map(FLAG_STATUS_TITLES)
+    out["answer"] = pd.Series([_answer(v) if f else "" for v, f in zip(out["value"], flag)], index=out.index,
+                              dtype=object)
+    out["prev_answer"] = pd.Series([_answer(v) if f else "" for v, f in zip(out["prev_value"], flag)],
+                                   index=out.index, dtype=object)
+    for column in ("evidence", "prev_evidence"):
+        if column not in out:
+            out[column] = ""
+        out[column] = out[column].fillna("").astype(object)
+    out["evidence"] = [e if e or not f or s == "no_data" else "подтверждение не указано"
+                       for e, f, s in zip(out["evidence"], flag, out["status"])]
     programme = str(indicators["programme"].iloc[0]) if len(indicators) else None
     out["number"] = pd.Series(indicator_numbers(indicators["id"], programme), index=indicators.index, dtype=object)
     return out[INDICATOR_VIEW_COLUMNS]

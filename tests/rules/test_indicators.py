@@ -86,7 +86,7 @@ def test_generic_kinds_by_hand(params):
 def test_builtins_by_hand(params):
     out = run(params, {name: {"kind": "builtin", "name": name} for name in (
         "shnor_count", "oge_math_no_fail", "oge_russian_no_fail", "risk_share", "risk_removed",
-        "shnor_positive_diagnostics", "analysis_coverage")})
+        "shnor_positive_diagnostics")})
     # W: 2026 one low (russian 35 %) after two in 2025 -> criterion 2 keeps it on the list
     assert out.loc["shnor_count", "value"] == 1 and out.loc["shnor_count", "prev_value"] == 1
     assert out.loc["oge_math_no_fail", ["numerator", "denominator"]].tolist() == [1, 2]
@@ -95,7 +95,6 @@ def test_builtins_by_hand(params):
     assert out.loc["risk_removed", ["numerator", "denominator", "value"]].tolist() == [1, 1, 100.0]
     # W: vpr.math.5 40 % -> 10 % (significant), vpr.russian.5 40 % -> 35 % (not): positive dynamics
     assert out.loc["shnor_positive_diagnostics", ["numerator", "denominator"]].tolist() == [0, 1]
-    assert out.loc["analysis_coverage", ["numerator", "denominator", "value"]].tolist() == [3, 3, 100.0]
 
 
 @pytest.mark.parametrize("target, value, previous, status", [
@@ -291,3 +290,46 @@ def test_rounds_within_a_year_are_computed_each_for_its_round(params):
     assert out.loc[2, ["numerator", "denominator"]].tolist() == [27, 30]
     from qualitylib.views.monitoring import indicator_frame
     assert indicator_frame(out)["title"].tolist()[:2] == ["Доля с ИОМ — январь", "Доля с ИОМ — июнь"]
+
+
+def test_yes_no_items_of_the_municipality(params):
+    """Kavkazsky 5–7, 9–15: a yes/no item read from the municipality's record, by code or number."""
+    municipal = pd.DataFrame({
+        "year": [2026, 2026, 2025, 2026, 2026, 2026],
+        "municipality": ["М"] * 6,
+        "indicator": ["6", "p.7", "6", "9", "9", "11"],
+        "done": [1, 0, 0, 1, 0, np.nan],
+        "evidence": ["приказ № 12 от 01.02.2026", None, "", "положение", "журнал", "не оценивалось"]})
+    tables = tiny_tables()
+    tables = IndicatorTables(tables.schools, tables.results, tables.context, tables.monitoring, tables.results,
+                             municipal=municipal)
+    specs = {f"p.{n}": {"kind": "municipal_flag"} for n in (6, 7, 9, 10, 11)}
+    catalogue = {k: {"title": k, "unit": "да/нет", "group": "г", "programme": "p", "period": "ежегодно",
+                     "compute": v, "target": {"direction": "equals", "value": 1}} for k, v in specs.items()}
+    out = compute_indicators(tables, 2026, params, Programme("p", "П", None, list(catalogue), {}),
+                             catalogue).set_index("id")
+    # 6: done in 2026 (by its number), not in 2025; the evidence is the record's
+    assert out.loc["p.6", ["value", "prev_value", "status"]].tolist() == [1.0, 0.0, "met"]
+    assert out.loc["p.6", "evidence"] == "приказ № 12 от 01.02.2026"
+    assert out.loc["p.7", ["value", "status"]].tolist() == [0.0, "not_met"]       # by its code, «нет»
+    assert out.loc["p.9", ["value", "status"]].tolist() == [0.0, "not_met"]       # two records, one «нет»
+    assert out.loc["p.9", "evidence"] == "положение; журнал"
+    assert np.isnan(out.loc["p.10", "value"]) and out.loc["p.10", "status"] == "no_data"   # no record
+    assert out.loc["p.11", "status"] == "no_data"                                 # empty «done»
+    assert np.isnan(out.loc["p.6", "numerator"]) and np.isnan(out.loc["p.6", "denominator"])
+
+
+def test_analysis_in_every_school_is_read_from_the_monitoring_column(params):
+    """Kavkazsky 8: the schools that say the analysis was done, not the schools that have data rows."""
+    tables = tiny_tables()
+    mon = tables.monitoring.copy()
+    mon.loc[mon["year"] == 2026, "analysis_done"] = [1, 0, 1]
+    mon.loc[mon["year"] == 2025, "analysis_done"] = [1, 1, 1]
+    tables = IndicatorTables(tables.schools, tables.results, tables.context, mon, tables.results)
+    catalogue = {"k.8": {"title": "анализ", "unit": "%", "group": "г", "programme": "k", "period": "ежегодно",
+                         "compute": {"kind": "school_share", "scope": "all", "column": "analysis_done"},
+                         "target": {"direction": "equals", "value": 100}}}
+    out = compute_indicators(tables, 2026, params, Programme("k", "К", None, ["k.8"], {}), catalogue).iloc[0]
+    # every school has results and context in 2026, but A did not do the analysis: 2 of 3
+    assert [out["numerator"], out["denominator"]] == [2, 3]
+    assert out["value"] == pytest.approx(66.67) and out["prev_value"] == 100.0 and out["status"] == "not_met"
