@@ -20,6 +20,8 @@ CATALOGUE_FILE = PARAMS_DIR / "indicators.yaml"
 PROGRAMMES_DIR = PARAMS_DIR / "programmes"
 KINDS = ("builtin", "school_share", "school_count", "sum_ratio", "sum", "mean", "municipal_flag")
 SCOPES = ("all", "shnor", "shnor_current", "risk", "shnsu", "shnor_shnsu", "registry")
+#: What an indicator may list besides its value (:data:`qualitylib.rules.indicators.LISTS`).
+LISTS = ("removed_risk_factors",)
 DIRECTIONS = ("increase", "decrease", "at_least", "at_most", "equals", "increase_by", "decrease_by", "none")
 MONITORING_COLUMNS = set(MONITORING.column_names[2:]) - {"round"}
 
@@ -95,7 +97,7 @@ def load_catalogue(path: str | Path | None = None) -> dict[str, dict]:
             if key not in spec:
                 problems.append(f"«{where}»: нет ключа {key}")
         unknown = set(spec) - {"title", "unit", "group", "programme", "period", "compute", "target", "target_note",
-                               "rounds"}
+                               "rounds", "lists"}
         if unknown:
             problems.append(f"«{where}»: неизвестные ключи {', '.join(sorted(unknown))}")
         compute = spec.get("compute", {})
@@ -116,6 +118,8 @@ def load_catalogue(path: str | Path | None = None) -> dict[str, dict]:
                     problems.append(f"«{where}.compute.{key}»: столбца «{compute[key]}» нет в таблице мониторинга")
         if "target" in spec:
             _check_target(spec["target"], where, problems)
+        if "lists" in spec and spec["lists"] not in LISTS:
+            problems.append(f"«{where}.lists»: ожидалось одно из {', '.join(LISTS)}")
         rounds = spec.get("rounds")
         if rounds is not None and (not isinstance(rounds, list) or not rounds
                                    or not all(isinstance(r, str) and r.strip() for r in rounds)):

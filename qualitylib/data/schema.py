@@ -184,6 +184,10 @@ RESULTS = Table(
 _FLAG = "1 — да, 0 — нет."
 _PCT = "Процент, 0–100."
 
+#: The month the context of a year is collected in (ОО-1, ОО-2, КИАСУО: October). A report dated before
+#: that month of its year reads the context of the year before.
+CONTEXT_MONTH = 10
+
 CONTEXT = Table(
     name="context",
     title="Контекст",

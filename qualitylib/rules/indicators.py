@@ -9,6 +9,7 @@ Russian texts (status titles, targets in words) are :mod:`qualitylib.views.monit
 """
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ import pandas as pd
 from . import dynamics as dyn
 from .identification import identify_shnor
 from .risk import identify_risk
-from ..data.schema import MONITORING
+from ..data.schema import CONTEXT_MONTH, MONITORING
 
 if TYPE_CHECKING:  # the type only; the rules never read programme files
     from ..data.programmes import Programme
@@ -31,7 +32,7 @@ STATUSES = ("met", "not_met", "no_data", "no_target")
 INDICATOR_COLUMNS = ["id", "title", "group", "unit", "period", "numerator", "denominator", "value",
                      "prev_numerator", "prev_denominator", "prev_value", "change", "target_direction",
                      "target_value", "target_relative", "target_note", "status", "programme", "source",
-                     "target_own", "round", "evidence", "prev_evidence"]
+                     "target_own", "round", "evidence", "prev_evidence", "lists"]
 
 @dataclass(frozen=True)
 class IndicatorTables:
@@ -76,14 +77,20 @@ class IndicatorTables:
 class Context:
     """Lazily computed tables shared by the indicators of one municipality and one year."""
 
-    def __init__(self, tables: IndicatorTables, year: int, params: dict, registry: tuple[str, ...] = ()):
+    def __init__(self, tables: IndicatorTables, year: int, params: dict, registry: tuple[str, ...] = (),
+                 as_of: _dt.date | None = None):
         self.tables, self.year, self.params = tables, year, params
         self.registry = tuple(registry)
+        self.as_of = monitoring_day(year, as_of)
+        #: 1 when the monitoring day precedes the collection of the year's context (October): the
+        #: risk zone of a year is then read on the context of the year before, the latest known
+        self.context_lag = context_lag(year, self.as_of)
         self._cache: dict = {}
         for y, table in tables.shnor.items():
             self._cache[("shnor_table", int(y))] = table
-        for y, table in tables.risk.items():
-            self._cache[("risk", int(y))] = table
+        if not self.context_lag:  # lent risk tables read the context of their own year
+            for y, table in tables.risk.items():
+                self._cache[("risk", int(y))] = table
 
     def cached(self, key, func):
         if key not in self._cache:
@@ -102,9 +109,18 @@ class Context:
             return table.loc[table["shnor"] == 1, "school_id"].tolist()
         return self.cached(("shnor", year), compute)
 
+    def context(self, year: int) -> pd.DataFrame:
+        """The context known on the monitoring day for ``year``: the rows of ``year − context_lag``,
+        labelled ``year``."""
+        ctx = self.tables.context
+        if not self.context_lag:
+            return ctx
+        return ctx[ctx["year"] == year - self.context_lag].assign(year=year)
+
     def risk(self, year: int) -> pd.DataFrame:
+        """The risk zone of ``year``: the year's ВПР and the context known on its monitoring day."""
         return self.cached(("risk", year), lambda: identify_risk(
-            self.tables.context, self.tables.results, self.tables.schools, year, self.params))
+            self.context(year), self.tables.results, self.tables.schools, year, self.params))
 
     def changes(self, year: int) -> pd.DataFrame:
         return self.cached(("changes", year), lambda: dyn.changes(
@@ -167,6 +183,16 @@ class Context:
         elif round_:
             rows = rows.iloc[0:0]
         return rows
+
+
+def monitoring_day(year: int, as_of: _dt.date | None = None) -> _dt.date:
+    """The day the indicators of ``year`` are read on: ``as_of``, else 1 September (Norilsk: «в сентябре»)."""
+    return as_of if as_of is not None else _dt.date(int(year), 9, 1)
+
+
+def context_lag(year: int, as_of: _dt.date) -> int:
+    """0 when the context of ``year`` (collected in :data:`CONTEXT_MONTH`) exists on ``as_of``, else 1."""
+    return 0 if as_of >= _dt.date(int(year), CONTEXT_MONTH, 1) else 1
 
 
 def _result(numerator, denominator, percent=True) -> tuple[float, float, float]:
@@ -412,6 +438,51 @@ BUILTINS = {
 }
 
 
+#: What an indicator lists besides its value (catalogue key ``lists``): ``removed_risk_factors`` --
+#: Norilsk 3.3.1.2 «с перечислением устраненных факторов», :func:`risk_factor_changes`.
+LISTS = ("removed_risk_factors",)
+
+
+def _codes(value) -> set[str]:
+    return {c for c in str(value if isinstance(value, str) else "").split(";") if c}
+
+
+def risk_factor_changes(tables: IndicatorTables, year: int, params: dict, as_of: _dt.date | None = None
+                        ) -> pd.DataFrame:
+    """The risk factors each school of last year's risk zone has removed by ``year``.
+
+    The zones are those of the indicators (:meth:`Context.risk`, the context known on the monitoring
+    day); schools without the context of both years are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``school_id``, ``school_name``, ``removed_codes`` and ``remaining_codes`` (``;``-separated codes
+        of :data:`qualitylib.rules.risk.DEFICITS`: last year's factors gone and still there),
+        ``left_zone`` (1: not at risk in ``year``), ``prevention`` (the monitoring column
+        ``risk_prevention`` of ``year``, NaN when not reported); in the order of last year's zone.
+    """
+    ctx = Context(tables, year, params, as_of=as_of)
+    prev = ctx.risk(year - 1).set_index("school_id")
+    now = ctx.risk(year).set_index("school_id")
+    columns = ["school_id", "school_name", "removed_codes", "remaining_codes", "left_zone", "prevention"]
+    before = prev[(prev["risk"] == 1) & (prev["has_context"] == 1)]
+    before = before[before.index.isin(now.index[now["has_context"] == 1])]
+    mon = ctx.monitoring(year)
+    prevention = mon.set_index("school_id")["risk_prevention"] if "risk_prevention" in mon else pd.Series(dtype=float)
+    rows = []
+    for school_id, row in before.iterrows():
+        new = _codes(now.at[school_id, "deficit_codes"])
+        order = [c for c in str(row["deficit_codes"]).split(";") if c]
+        rows.append({"school_id": school_id, "school_name": row["school_name"],
+                     "removed_codes": ";".join(c for c in order if c not in new),
+                     "remaining_codes": ";".join(c for c in order if c in new),
+                     "left_zone": int(now.at[school_id, "risk"] == 0),
+                     "prevention": float(prevention.get(school_id, np.nan)) if school_id in prevention.index
+                     else np.nan})
+    return pd.DataFrame(rows, columns=columns)
+
+
 # --- targets ---------------------------------------------------------------------------------
 
 def evaluate_target(value: float, previous: float, target: dict) -> str:
@@ -442,7 +513,7 @@ def evaluate_target(value: float, previous: float, target: dict) -> str:
 
 
 def compute_indicators(tables: IndicatorTables, year: int, params: dict, programme: Programme,
-                       catalogue: dict) -> pd.DataFrame:
+                       catalogue: dict, as_of: _dt.date | None = None) -> pd.DataFrame:
     """Evaluate a programme's indicators for a municipality and year.
 
     Parameters
@@ -457,6 +528,10 @@ def compute_indicators(tables: IndicatorTables, year: int, params: dict, program
         The programme: its indicators and target overrides.
     catalogue : dict
         The indicator catalogue (:func:`qualitylib.data.programmes.load_catalogue`).
+    as_of : datetime.date, optional
+        The monitoring day (default 1 September of ``year``, :func:`monitoring_day`). Before October of
+        ``year`` the year's context is not collected yet: the risk zone of ``year`` (and of ``year − 1``
+        for the comparison) is read on the context of the year before (:func:`context_lag`).
 
     Returns
     -------
@@ -474,7 +549,7 @@ def compute_indicators(tables: IndicatorTables, year: int, params: dict, program
         «да/нет» in the catalogue) has value 1 or 0 from the table MUNICIPAL (:func:`municipal_flag`) and its
         ``evidence`` (``prev_evidence`` last year's); the other indicators have ``""`` there.
     """
-    ctx = Context(tables, year, params, getattr(programme, "registry", ()))
+    ctx = Context(tables, year, params, getattr(programme, "registry", ()), as_of)
     rows = []
     for indicator_id, round_ in ((i, r) for i in programme.indicators for r in (catalogue[i].get("rounds") or [""])):
         spec = catalogue[indicator_id]
@@ -502,6 +577,6 @@ def compute_indicators(tables: IndicatorTables, year: int, params: dict, program
             "target_relative": bool(target.get("relative", False)),
             "target_note": spec.get("target_note", ""), "status": status, "programme": programme.name,
             "source": spec["programme"], "target_own": indicator_id in programme.targets,
-            "evidence": evidence, "prev_evidence": prev_evidence,
+            "evidence": evidence, "prev_evidence": prev_evidence, "lists": spec.get("lists", ""),
         })
     return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)

@@ -78,8 +78,12 @@ def indicator_table(group: pd.DataFrame, year: int) -> HTML:
                    for row in data.itertuples()]
     columns = ["number", "title", "numerator", "denominator", "prev_value", "value", "bar", "target", "status_title",
                "target_note"]
+    notes = ""  # what an indicator lists (Norilsk 3.3.1.2: the removed risk factors), under the table (A4 width)
+    if "evidence" in data:
+        listed = [f"{row.number}: {row.evidence}" for row in data.itertuples() if str(row.evidence or "")]
+        notes = "".join(f'<p class="ql-note">{html.escape(text)}</p>' for text in listed)
     return HTML(BAR_CSS + f"<h4>{html.escape(title)}</h4>"
-                + table(data, columns, status_columns=("status_title",), raw_columns=("bar",)).text)
+                + table(data, columns, status_columns=("status_title",), raw_columns=("bar",)).text + notes)
 
 
 def indicator_legend(year: int) -> HTML:

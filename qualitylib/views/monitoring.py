@@ -477,6 +477,36 @@ def school_tests_frame(m: Monitoring) -> pd.DataFrame:
     return table.sort_values(["indicator", "school_name"])
 
 
+def _with_lists(frame: pd.DataFrame, m: Monitoring) -> pd.DataFrame:
+    """The indicators with what they list written into ``evidence`` (:func:`removed_factors_text`)."""
+    lists = m.indicators["lists"] if "lists" in m.indicators else pd.Series("", index=m.indicators.index)
+    listed = (lists == "removed_risk_factors").to_numpy()
+    if listed.any():
+        frame = frame.copy()
+        frame.loc[listed, "evidence"] = removed_factors_text(m.risk_factors)
+    return frame
+
+
+def removed_factors_text(factors: pd.DataFrame | None) -> str:
+    """Norilsk 3.3.1.2 «с перечислением устраненных факторов»: per school of last year's risk zone, the
+    risk factors it removed (schools that left the zone say so)."""
+    from .identification import DEFICIT_NAMES
+
+    if factors is None or factors.empty:
+        return "в прошлом году школ в зоне риска не было (или нет контекстных данных за оба года)"
+    parts, kept = [], 0
+    for row in factors.itertuples():
+        removed = [DEFICIT_NAMES.get(c, c) for c in str(row.removed_codes).split(";") if c]
+        if not removed:
+            kept += 1
+            continue
+        left = " (вышла из зоны риска)" if row.left_zone == 1 else ""
+        parts.append(f"{row.school_name}{left}: устранено — {', '.join(removed)}")
+    if kept:
+        parts.append(f"без устранённых факторов — {plural(kept, 'школа', 'школы', 'школ')}")
+    return "; ".join(parts)
+
+
 def note_view(m: Monitoring) -> NoteView:
     """The tables notebook 03 and ``indicators.xlsx`` show: indicators, road map, summaries, recommendations."""
     from .identification import present
@@ -491,7 +521,7 @@ def note_view(m: Monitoring) -> NoteView:
     return NoteView(
         plans=plans,
         pending=pending_items(roadmap) if has_roadmap else None,
-        indicators=indicator_frame(m.indicators),
+        indicators=_with_lists(indicator_frame(m.indicators), m),
         roadmap=roadmap,
         roadmap_total=m.roadmap_total,
         roadmap_by_direction=summary_frame(m.roadmap_by_direction) if has_roadmap else None,

@@ -1,4 +1,6 @@
 """Indicators: every computation kind by hand on tiny tables, targets of each kind."""
+import datetime
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -55,11 +57,11 @@ def params():
     return load_params()
 
 
-def run(params, indicator_specs, targets=None):
+def run(params, indicator_specs, targets=None, as_of=None):
     catalogue = {k: {"title": k, "unit": "%", "group": "г", "programme": "p", "period": "ежегодно",
                      "compute": v, "target": {"direction": "increase"}} for k, v in indicator_specs.items()}
     programme = Programme("p", "Программа", None, list(catalogue), targets or {})
-    return compute_indicators(tiny_tables(), 2026, params, programme, catalogue).set_index("id")
+    return compute_indicators(tiny_tables(), 2026, params, programme, catalogue, as_of).set_index("id")
 
 
 def test_generic_kinds_by_hand(params):
@@ -86,7 +88,7 @@ def test_generic_kinds_by_hand(params):
 def test_builtins_by_hand(params):
     out = run(params, {name: {"kind": "builtin", "name": name} for name in (
         "shnor_count", "oge_math_no_fail", "oge_russian_no_fail", "risk_share", "risk_removed",
-        "shnor_positive_diagnostics")})
+        "shnor_positive_diagnostics")}, as_of=datetime.date(2026, 11, 1))   # the context of 2026 is known
     # W: 2026 one low (russian 35 %) after two in 2025 -> criterion 2 keeps it on the list
     assert out.loc["shnor_count", "value"] == 1 and out.loc["shnor_count", "prev_value"] == 1
     assert out.loc["oge_math_no_fail", ["numerator", "denominator"]].tolist() == [1, 2]
@@ -333,3 +335,52 @@ def test_analysis_in_every_school_is_read_from_the_monitoring_column(params):
     # every school has results and context in 2026, but A did not do the analysis: 2 of 3
     assert [out["numerator"], out["denominator"]] == [2, 3]
     assert out["value"] == pytest.approx(66.67) and out["prev_value"] == 100.0 and out["status"] == "not_met"
+
+
+def test_a_september_report_reads_the_context_of_the_year_before(params):
+    """Risk schools are identified in October: on 1 September 2026 the latest context is October 2025's."""
+    specs = {name: {"kind": "builtin", "name": name} for name in ("risk_share", "risk_removed")}
+    september = run(params, specs)                                      # default: 1 September 2026
+    october = run(params, specs, as_of=datetime.date(2026, 10, 1))
+    # B lacked internet in the context of 2025 only. In September 2026 that is the latest context: B is at risk
+    assert september.loc["risk_share", ["numerator", "denominator", "value"]].tolist() == [1, 3, pytest.approx(33.33)]
+    # ... and last year's (September 2025) zone would read the context of 2024, which the data do not have
+    assert np.isnan(september.loc["risk_share", "prev_value"])
+    assert np.isnan(september.loc["risk_removed", "value"])
+    # from October 2026 the context of 2026 is known: nobody at risk, B's risk removed
+    assert october.loc["risk_share", ["numerator", "denominator"]].tolist() == [0, 3]
+    assert october.loc["risk_removed", ["numerator", "denominator"]].tolist() == [1, 1]
+
+
+def test_removed_risk_factors_are_named_per_school(params):
+    """Norilsk 3.3.1.2 «с перечислением устраненных факторов»: B lacked internet in 2025 and has it in 2026."""
+    from qualitylib.rules.indicators import risk_factor_changes
+    from qualitylib.views.monitoring import removed_factors_text
+
+    tables = tiny_tables()
+    ctx = tables.context.copy()
+    both = (ctx["year"] == 2025) & (ctx["school_id"] == "B")
+    ctx.loc[both, "teachers_overload_pct"] = 15.0          # B: internet and overload in 2025 ...
+    ctx.loc[(ctx["year"] == 2026) & (ctx["school_id"] == "B"), "teachers_overload_pct"] = 12.0   # ... overload stays
+    mon = tables.monitoring.copy()
+    mon.loc[mon["year"] == 2026, "risk_prevention"] = [0, 0, 1]
+    tables = IndicatorTables(tables.schools, tables.results, ctx, mon, tables.results)
+    out = risk_factor_changes(tables, 2026, params, as_of=datetime.date(2026, 11, 1))
+    assert out[["school_id", "removed_codes", "remaining_codes", "left_zone", "prevention"]].values.tolist() == [
+        ["B", "internet", "overload", 0, 1.0]]
+    assert removed_factors_text(out) == "Школа Б: устранено — нет устойчивого доступа в Интернет"
+    ctx.loc[(ctx["year"] == 2026) & (ctx["school_id"] == "B"), "teachers_overload_pct"] = 5.0
+    tables = IndicatorTables(tables.schools, tables.results, ctx, mon, tables.results)
+    out = risk_factor_changes(tables, 2026, params, as_of=datetime.date(2026, 11, 1))
+    assert out["removed_codes"].tolist() == ["internet;overload"] and out["left_zone"].tolist() == [1]
+    assert removed_factors_text(out) == ("Школа Б (вышла из зоны риска): устранено — нет устойчивого доступа в "
+                                         "Интернет, перегрузка учителей")
+    # on 1 September 2026 the zones are those of the contexts of 2024 (none) and 2025: nothing to compare
+    assert risk_factor_changes(tables, 2026, params).empty
+
+
+def test_the_lists_of_the_catalogue_are_those_of_the_rules():
+    from qualitylib.data.programmes import LISTS as DATA_LISTS
+    from qualitylib.rules.indicators import LISTS
+
+    assert DATA_LISTS == LISTS
