@@ -181,6 +181,9 @@ class SampleSpec:
     municipal : dict
         Municipality -> {year: {item number: (done, evidence)}}: the yes/no items of the table
         ``municipal`` (Kavkazsky 5–7, 9–15).
+    regional_diagnostics : dict
+        The region's diagnostic works (procedure ``rdr``): ``municipalities``, ``years``, ``works``
+        (``subject.grade``) and ``seed_offset`` of their own random generator.
     """
 
     region: str
@@ -196,6 +199,7 @@ class SampleSpec:
     diagnostics_kinds: dict[str, float] = dataclasses.field(default_factory=dict)
     analysis_missing: dict[str, dict[int, int]] = dataclasses.field(default_factory=dict)
     municipal: dict[str, dict[int, dict[str, tuple]]] = dataclasses.field(default_factory=dict)
+    regional_diagnostics: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def _expand_schools(entries: list[dict]) -> list[tuple]:
@@ -250,6 +254,7 @@ def sample_spec(path: str | Path | None = None) -> SampleSpec:
             diagnostics_kinds={str(k): float(v) for k, v in (data.get("diagnostics_kinds") or {}).items()},
             analysis_missing={str(town): {int(y): int(n) for y, n in years.items()}
                               for town, years in (data.get("analysis_missing") or {}).items()},
+            regional_diagnostics=dict(data.get("regional_diagnostics") or {}),
             municipal={str(town): {int(y): {str(i): tuple(v) for i, v in items.items()} for y, items in years.items()}
                        for town, years in (data.get("municipal") or {}).items()},
         )
@@ -643,6 +648,29 @@ def _make_municipal(municipal: dict) -> pd.DataFrame:
     return frame
 
 
+def _make_regional(rng: np.random.Generator, results: pd.DataFrame, latent: pd.DataFrame,
+                   spec: SampleSpec) -> pd.DataFrame:
+    """The region's diagnostic works (``rdr``): the pupils of each ВПР row of the given works,
+    municipalities and years write them again on the ВПР's scale, around the school's latent quality."""
+    r = spec.regional_diagnostics
+    works = {tuple(w.split(".")) for w in r["works"]}
+    towns = set(r["municipalities"])
+    vpr = results[(results["procedure"] == "vpr") & results["year"].isin([int(y) for y in r["years"]])]
+    rows = []
+    for row in vpr.itertuples(index=False):
+        s = latent.loc[row.school_id]
+        if s["municipality"] not in towns or (row.subject, str(row.grade)) not in works:
+            continue
+        scale = spec.assessments[("vpr", row.subject, int(row.grade))]
+        mu = _quality(s, int(row.year)) + rng.normal(0.0, s["class_sd"])
+        scores = _pupil_scores(rng, mu, int(row.participants), scale)
+        rows.append(_result_row(int(row.year), row.school_id, ("rdr", row.subject, int(row.grade)), scale, scores))
+    frame = pd.DataFrame(rows, columns=RESULTS.column_names)
+    for col in ("mark3", "mark4", "mark5"):
+        frame[col] = frame[col].astype("Int64")
+    return frame
+
+
 def _make_official(latent: pd.DataFrame, official: dict) -> pd.DataFrame:
     """The published ШНОР list: the schools of the given roles, every given year (no random draw)."""
     ids = [school for school, s in latent.iterrows() if s["role"] in official["roles"]]
@@ -781,6 +809,10 @@ def make_sample(seed: int = 2026, params: dict | None = None) -> dict[str, pd.Da
         tables["official"] = _make_official(latent, spec.official)
     if spec.municipal:
         tables["municipal"] = _make_municipal(spec.municipal)
+    if spec.regional_diagnostics:  # its own generator, after everything drawn from the results
+        regional_rng = np.random.default_rng([seed, int(spec.regional_diagnostics["seed_offset"])])
+        regional = _make_regional(regional_rng, results, latent, spec)
+        tables["results"] = pd.concat([results, regional], ignore_index=True)
     if spec.tasks:  # its own generator: the other tables do not change with the task specification
         tasks_rng = np.random.default_rng([seed, int(spec.tasks["seed_offset"])])
         tables["tasks"] = _make_tasks(tasks_rng, results, latent, spec, sample_catalogue(spec))

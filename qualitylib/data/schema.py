@@ -87,14 +87,18 @@ class Table:
         return [c.name for c in self.columns]
 
 
-PROCEDURES = {"vpr": "ВПР", "oge": "ОГЭ", "ege": "ЕГЭ"}
+#: Procedures: ВПР, ОГЭ, ЕГЭ and the region's own diagnostic works (РДР: краевые, региональные
+#: диагностические работы -- Norilsk 2.3.1.3 «по результатам краевых диагностических работ»).
+PROCEDURES = {"vpr": "ВПР", "oge": "ОГЭ", "ege": "ЕГЭ", "rdr": "РДР"}
 PROCEDURE_SPELLINGS = {
     "vpr": "vpr", "впр": "vpr",
     "oge": "oge", "огэ": "oge",
     "ege": "ege", "егэ": "ege",
+    "rdr": "rdr", "рдр": "rdr", "кдр": "rdr", "краевая диагностическая работа": "rdr",
+    "региональная диагностическая работа": "rdr",
 }
 #: Grades in which each procedure is written.
-PROCEDURE_GRADES = {"vpr": (4, 5, 6, 7, 8, 10, 11), "oge": (9,), "ege": (11,)}
+PROCEDURE_GRADES = {"vpr": (4, 5, 6, 7, 8, 10, 11), "oge": (9,), "ege": (11,), "rdr": (4, 5, 6, 7, 8, 9, 10, 11)}
 
 SUBJECTS = {
     "math": "математика",
@@ -159,7 +163,8 @@ RESULTS = Table(
                description="Календарный год проведения процедуры (2023/24 учебный год — 2024)."),
         Column("school_id", _ID, "id", aliases=("код школы", "логин")),
         Column("procedure", "Процедура", "code", allowed=PROCEDURE_SPELLINGS,
-               description="vpr (ВПР), oge (ОГЭ), ege (ЕГЭ)."),
+               description=("vpr (ВПР), oge (ОГЭ), ege (ЕГЭ), rdr (РДР — краевая или региональная "
+                            "диагностическая работа; «2» — отметка «2» или ниже порога работы).")),
         Column("subject", "Предмет", "text",
                description="math, russian, math_base, math_profile; допускаются и другие коды."),
         Column("grade", "Класс", "int", min_value=4, max_value=11, description="Класс, 4–11."),

@@ -32,7 +32,7 @@ STATUSES = ("met", "not_met", "no_data", "no_target")
 INDICATOR_COLUMNS = ["id", "title", "group", "unit", "period", "numerator", "denominator", "value",
                      "prev_numerator", "prev_denominator", "prev_value", "change", "target_direction",
                      "target_value", "target_relative", "target_note", "status", "programme", "source",
-                     "target_own", "round", "evidence", "prev_evidence", "lists"]
+                     "target_own", "round", "evidence", "prev_evidence", "lists", "basis"]
 
 @dataclass(frozen=True)
 class IndicatorTables:
@@ -267,8 +267,32 @@ def _group_assessments(params: dict, group_key: str | None) -> list[str]:
     return list(params["identification"]["assessments"] if group_key is None else params["dynamics"][group_key])
 
 
+def diagnostics_basis(results: pd.DataFrame, schools: pd.DataFrame, year: int, params: dict) -> str:
+    """Which works Norilsk 2.3.1.3 reads: ``regional`` -- the region's diagnostic works
+    (``dynamics.diagnostics_regional``, procedure ``rdr``) when the municipality's results hold some
+    of them in both ``year − 1`` and ``year``; else ``vpr_substitute`` -- ВПР of the same grades
+    (``dynamics.diagnostics``), a labelled substitute."""
+    regional = params["dynamics"].get("diagnostics_regional") or []
+    if regional:
+        part = results[results["school_id"].isin(schools["school_id"]) & (results["participants"] > 0)]
+        ids = part["procedure"].astype(str) + "." + part["subject"].astype(str) + "." + part["grade"].astype(str)
+        held = part.loc[ids.isin(regional), "year"]
+        if {year - 1, year} <= set(held.astype(int)):
+            return "regional"
+    return "vpr_substitute"
+
+
+def _group_key(ctx: Context, year: int, group_key: str | None) -> str | None:
+    """The ``dynamics`` group a school test reads; the diagnostics group of the report year's basis."""
+    if group_key == "diagnostics" and diagnostics_basis(ctx.tables.results, ctx.tables.schools, ctx.year,
+                                                        ctx.params) == "regional":
+        return "diagnostics_regional"
+    return group_key
+
+
 def _school_tests(ctx: Context, year: int, group_key: str | None) -> pd.DataFrame:
     """:func:`qualitylib.rules.dynamics.school_changes` of the programme year's ШНОР over a group."""
+    group_key = _group_key(ctx, year, group_key)
     return ctx.cached(("school_tests", year, group_key), lambda: dyn.school_changes(
         ctx.tables.results, ctx.tables.schools, year, ctx.params, _group_assessments(ctx.params, group_key),
         ctx.shnor_ids(year)))
@@ -547,7 +571,9 @@ def compute_indicators(tables: IndicatorTables, year: int, params: dict, program
         monitoring rows of that round and compared with the same round of last year; ``""`` for the
         yearly rows. A yes/no item of the municipality (``compute: {kind: municipal_flag}``, unit
         «да/нет» in the catalogue) has value 1 or 0 from the table MUNICIPAL (:func:`municipal_flag`) and its
-        ``evidence`` (``prev_evidence`` last year's); the other indicators have ``""`` there.
+        ``evidence`` (``prev_evidence`` last year's); the other indicators have ``""`` there. ``lists``:
+        what the indicator lists besides its value (:data:`LISTS`, ``""``); ``basis``: for the
+        diagnostics of Norilsk 2.3.1.3 the works read (:func:`diagnostics_basis`), else ``""``.
     """
     ctx = Context(tables, year, params, getattr(programme, "registry", ()), as_of)
     rows = []
@@ -578,5 +604,7 @@ def compute_indicators(tables: IndicatorTables, year: int, params: dict, program
             "target_note": spec.get("target_note", ""), "status": status, "programme": programme.name,
             "source": spec["programme"], "target_own": indicator_id in programme.targets,
             "evidence": evidence, "prev_evidence": prev_evidence, "lists": spec.get("lists", ""),
+            "basis": diagnostics_basis(tables.results, tables.schools, year, params)
+            if compute.get("name") == "shnor_positive_diagnostics" else "",
         })
     return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)

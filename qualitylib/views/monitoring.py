@@ -36,6 +36,15 @@ FLAG_STATUS_TITLES = {"met": "выполнено", "not_met": "не выполн
                       "no_target": "цель не задана"}
 
 
+#: What the diagnostics of Norilsk 2.3.1.3 were read from (:func:`qualitylib.rules.indicators.diagnostics_basis`).
+BASIS_TEXTS = {
+    "": "",
+    "regional": "посчитано по краевым (региональным) диагностическим работам, как в программе",
+    "vpr_substitute": ("краевых (региональных) диагностических работ в данных нет за оба года: посчитано по ВПР "
+                       "тех же классов — это замена, а не показатель программы"),
+}
+
+
 def _answer(value) -> str:
     """A yes/no item's value in words: «да», «нет», «нет данных»."""
     if value is None or pd.isna(value):
@@ -120,6 +129,9 @@ def indicator_frame(indicators: pd.DataFrame) -> pd.DataFrame:
         out[column] = out[column].fillna("").astype(object)
     out["evidence"] = [e if e or not f or s == "no_data" else "подтверждение не указано"
                        for e, f, s in zip(out["evidence"], flag, out["status"])]
+    if "basis" in indicators:  # which diagnostic works were read (Norilsk 2.3.1.3), said plainly
+        basis = indicators["basis"].fillna("").map(BASIS_TEXTS).fillna("")
+        out["evidence"] = [b or e for b, e in zip(basis, out["evidence"])]
     programme = str(indicators["programme"].iloc[0]) if len(indicators) else None
     out["number"] = pd.Series(indicator_numbers(indicators["id"], programme), index=indicators.index, dtype=object)
     return out[INDICATOR_VIEW_COLUMNS]

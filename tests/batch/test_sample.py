@@ -125,7 +125,13 @@ def test_results_are_consistent(tables):
     assert (total == marked["participants"]).all()
     assert r.loc[r["procedure"] == "ege", ["mark3", "mark4", "mark5"]].isna().all().all()
     assert (r["mean_score"] <= r["max_score"]).all()
-    assert set(r["procedure"]) == {"vpr", "oge", "ege"}
+    assert set(r["procedure"]) == {"vpr", "oge", "ege", "rdr"}
+    # the region's diagnostic works (Norilsk 2.3.1.3): Norilsk, 2025-2026, grades 4, 6, 7, 8, one row per ВПР row
+    rdr = r[r["procedure"] == "rdr"]
+    town = rdr["school_id"].map(tables["schools"].set_index("school_id")["municipality"])
+    assert set(town) == {"Норильск"} and set(rdr["year"]) == {2025, 2026} and set(rdr["grade"]) == {4, 6, 7, 8}
+    twins = rdr.merge(r[r["procedure"] == "vpr"], on=["year", "school_id", "subject", "grade"], suffixes=("", "_vpr"))
+    assert len(twins) == len(rdr) and (twins["participants"] == twins["participants_vpr"]).all()
     vpr = r[r["procedure"] == "vpr"]
     assert set(vpr["grade"]) == {4, 5, 6, 7, 8}
     assert set(vpr["subject"]) == {"math", "russian"}

@@ -42,7 +42,7 @@ def test_drop_down_lists_and_ranges(tmp_path):
     dv = _validations(sheet)
     letters = {c.value: c.column_letter for c in sheet[2]}
     procedure = dv[letters["Процедура"]]
-    assert (procedure.type, procedure.formula1) == ("list", '"ВПР,ОГЭ,ЕГЭ"')
+    assert (procedure.type, procedure.formula1) == ("list", '"ВПР,ОГЭ,ЕГЭ,РДР"')
     grade = dv[letters["Класс"]]
     assert (grade.type, grade.formula1, grade.formula2) == ("whole", "4", "11")
     assert str(grade.sqref) == f"{letters['Класс']}3:{letters['Класс']}5002"

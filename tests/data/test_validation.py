@@ -189,7 +189,7 @@ def test_unknown_procedure_code(tmp_path):
     folder = spoil_russian(tmp_path, results=with_cell(RESULTS, 0, "procedure", "ВПР-2"))
     problem = only_error(folder)
     assert_problem(problem, "results.csv", 2, "Процедура", "ВПР-2",
-                   "неизвестный код: ожидалось одно из значений ege, oge, vpr")
+                   "неизвестный код: ожидалось одно из значений ege, oge, rdr, vpr")
 
 
 def test_year_in_future(tmp_path):

@@ -384,3 +384,26 @@ def test_the_lists_of_the_catalogue_are_those_of_the_rules():
     from qualitylib.rules.indicators import LISTS
 
     assert DATA_LISTS == LISTS
+
+
+def test_regional_diagnostics_are_read_when_the_data_hold_them(params):
+    """Norilsk 2.3.1.3: the region's diagnostic works when both years hold them, ВПР only as a labelled substitute."""
+    tables = tiny_tables()
+    spec = {"d": {"kind": "builtin", "name": "shnor_positive_diagnostics"}}
+    catalogue = {"d": {"title": "d", "unit": "%", "group": "г", "programme": "p", "period": "ежегодно",
+                       "compute": spec["d"], "target": {"direction": "increase"}}}
+    programme = Programme("p", "П", None, ["d"], {})
+    # no regional works and no ВПР of grades 4, 6, 7, 8 in the data: the substitute, nothing to test
+    vpr = compute_indicators(tables, 2026, params, programme, catalogue).iloc[0]
+    assert vpr["basis"] == "vpr_substitute" and [vpr["numerator"], vpr["denominator"]] == [0, 1]
+    # W (the ШНОР of 2025) wrote the regional work of grade 4: 10 of 20 low in 2025, 1 of 20 in 2026
+    rdr = pd.DataFrame([(2025, "W", "rdr", "math", 4, 20, 10), (2026, "W", "rdr", "math", 4, 20, 1)],
+                       columns=["year", "school_id", "procedure", "subject", "grade", "participants", "low_count"])
+    results = pd.concat([tables.results, rdr], ignore_index=True)
+    with_rdr = IndicatorTables(tables.schools, results, tables.context, tables.monitoring, results)
+    out = compute_indicators(with_rdr, 2026, params, programme, catalogue).iloc[0]
+    assert out["basis"] == "regional" and [out["numerator"], out["denominator"]] == [1, 1]
+    # one year only: not comparable, the substitute again
+    one_year = pd.concat([tables.results, rdr.iloc[1:]], ignore_index=True)
+    only = IndicatorTables(tables.schools, one_year, tables.context, tables.monitoring, one_year)
+    assert compute_indicators(only, 2026, params, programme, catalogue).iloc[0]["basis"] == "vpr_substitute"

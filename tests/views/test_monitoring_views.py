@@ -111,3 +111,17 @@ def test_yes_no_items_are_answered_in_words_with_their_evidence():
     page = indicator_table(out, 2026).text
     assert "приказ № 5" in page and "<th>2025</th>" in page and "<th>2026</th>" in page
     assert 'class="ql-bars"' not in page and 'class="ql-bad">не выполнено' in page
+
+
+def test_the_works_read_for_the_diagnostics_are_said_plainly():
+    from qualitylib.rules.indicators import INDICATOR_COLUMNS
+    from qualitylib.views.monitoring import BASIS_TEXTS
+
+    row = {c: np.nan for c in INDICATOR_COLUMNS}
+    row.update(id="norilsk.2.3.1.3", title="Д", group="г", unit="%", period="ежегодно", target_direction="increase",
+               target_relative=False, target_note="", status="no_data", programme="norilsk", source="norilsk",
+               target_own=False, round="", evidence="", prev_evidence="", lists="")
+    frame = pd.DataFrame([dict(row, basis="vpr_substitute"), dict(row, basis="regional"), dict(row, basis="")])
+    out = indicator_frame(frame)
+    assert out["evidence"].tolist() == [BASIS_TEXTS["vpr_substitute"], BASIS_TEXTS["regional"], ""]
+    assert "замена" in out["evidence"].iloc[0] and "ВПР" in out["evidence"].iloc[0]
