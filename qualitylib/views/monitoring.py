@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
 from ..data.deadlines import Deadline, text_column
@@ -118,6 +119,7 @@ def indicator_frame(indicators: pd.DataFrame) -> pd.DataFrame:
     out["status_title"] = indicators["status"].map(STATUS_TITLES).astype(object)
     flag = out["unit"] == FLAG_UNIT  # a yes/no item: answered «да»/«нет», «выполнено», with its evidence
     out.loc[flag, "target"] = "да"
+    out.loc[flag, "change"] = np.nan  # a yes/no has no change to show; the values stay 1 / 0 for the tables
     out.loc[flag, "status_title"] = indicators.loc[flag, "status"].map(FLAG_STATUS_TITLES)
     out["answer"] = pd.Series([_answer(v) if f else "" for v, f in zip(out["value"], flag)], index=out.index,
                               dtype=object)
