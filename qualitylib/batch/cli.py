@@ -294,8 +294,8 @@ def cmd_indicators(args) -> int:
     region, params = _load(args)
     programme, catalogue = programme_for(params)
     table = indicator_frame(indicators_table(region, args.municipality, args.year, params, programme, catalogue))
-    columns = ["id", "title", "unit", "numerator", "denominator", "value", "target", "status", "prev_value",
-               "change", "group", "period", "target_note", "programme"]
+    columns = ["id", "title", "round", "unit", "numerator", "denominator", "value", "answer", "target", "status",
+               "prev_value", "change", "evidence", "group", "period", "target_note", "programme"]
     _write_csv(table[columns], args)
     counts = table["status"].value_counts()
     _print(f"Показатели программы «{programme.title}» за {args.year} год: выполнено — "
