@@ -31,6 +31,10 @@ whether a school was a ШНОР in the previous year by the identification rule 
 individual routes are concentrated in those schools. The generator therefore sits on the
 batch floor, above the rules.
 
+The table ``municipal`` holds the yes/no items of Кавказский район (5–7, 9–15) with invented
+evidence; the results hold the region's diagnostic works (``rdr``) of Норильск for 2025–2026, drawn
+from their own generator after everything else.
+
 The road maps are the real ones of Полысаево (26 items) and Элиста (19 items), read from
 the packaged ``params/roadmaps/`` by :func:`qualitylib.data.roadmaps.load_roadmaps` (the
 spec names the plans); their execution state is invented.
@@ -47,6 +51,9 @@ teachers_diagnosed             Педагогов, прошедших диагн
                                (Норильск 2.3.2) / teachers diagnosed for deficits (<= total)
 teachers_supported             Педагогов, получивших консультативную или методическую поддержку
                                (2.3.3) / teachers given support (<= total)
+teachers_diagnosed_subject,    Из них прошли диагностику предметных, методических,
+teachers_diagnosed_methodical, психолого-педагогических дефицитов (Норильск 2.3.2; доли
+teachers_diagnosed_psych       ``diagnostics_kinds`` спецификации, без случайных чисел)
 teachers_regional_network      Педагогов — участников региональных сетевых методических
                                объединений / in regional network associations (<= total)
 teachers_municipal_network     Педагогов — участников муниципальных методических объединений /
@@ -101,6 +108,12 @@ in_network                     1 — школа включена в сетево
                                / in the "strong helps weak" network
 equal_access                   1 — в школе созданы условия равного доступа к качественному
                                образованию (Кавказский) / equal-access conditions
+analysis_done                  1 — в школе за год проведён анализ результатов и социальных
+                               условий (Кавказский 8; 0 у ``analysis_missing`` спецификации)
+diagnostics_done               1 — в раунде проведена диагностика качества обучения (Элиста,
+                               пункт 2 дорожной карты; только в строках раундов)
+round                          раунд внутри года (Норильск: январь, июнь; Элиста: сентябрь,
+                               январь, апрель); пусто — годовые данные
 =============================  ===============================================================
 """
 from __future__ import annotations
