@@ -70,7 +70,7 @@ def cmd_sample(args) -> int:
 def cmd_template(args) -> int:
     from ..data.forms import FORM_TABLES, read_table_file
     from ..data.schema import SCHOOLS
-    from .templates import write_forms, write_templates
+    from .templates import programme_rounds, write_forms, write_templates
 
     if args.forms and (args.schools is None or args.year is None):
         raise UsageError("для форм школ (--forms) нужны список школ (--schools ФАЙЛ) и год (--year ГОД)")
@@ -82,9 +82,16 @@ def cmd_template(args) -> int:
         _print(f"Список школ вписан в бланки: школ — {len(schools)}.")
     if args.forms:
         folder = Path(args.directory) / "формы школ"
-        forms = write_forms(folder, schools, args.year)
+        if args.rounds is not None:  # the same rounds for every school; «--rounds ""» for none
+            rounds = [r.strip() for r in args.rounds.split(",") if r.strip()]
+        else:  # the rounds of each municipality's programme (Norilsk 4.3: January and June)
+            rounds = programme_rounds(schools, args.params_dir)
+        forms = write_forms(folder, schools, args.year, rounds)
         _print(f"Формы школ (контекст и мониторинг за {args.year} год) записаны в «{folder}»: форм — {len(forms)}; "
                "разошлите их школам, заполненные соберите командой collect.")
+        named = rounds.items() if isinstance(rounds, dict) else ([("все школы", rounds)] if rounds else [])
+        for where, labels in named:
+            _print(f"Раунды мониторинга в формах ({where}): {', '.join(labels)} — по столбцу на раунд.")
     return 0
 
 
@@ -287,8 +294,8 @@ def cmd_indicators(args) -> int:
     region, params = _load(args)
     programme, catalogue = programme_for(params)
     table = indicator_frame(indicators_table(region, args.municipality, args.year, params, programme, catalogue))
-    columns = ["id", "title", "unit", "numerator", "denominator", "value", "target", "status", "prev_value",
-               "change", "group", "period", "target_note", "programme"]
+    columns = ["id", "title", "round", "unit", "numerator", "denominator", "value", "answer", "target", "status",
+               "prev_value", "change", "evidence", "group", "period", "target_note", "programme"]
     _write_csv(table[columns], args)
     counts = table["status"].value_counts()
     _print(f"Показатели программы «{programme.title}» за {args.year} год: выполнено — "
@@ -414,7 +421,7 @@ _METAVARS = {
     "data": "ПАПКА", "directory": "ПАПКА", "src_dir": "ПАПКА", "forms_dir": "ПАПКА_ФОРМ", "params_dir": "ПАПКА",
     "year": "ГОД", "out": "ПУТЬ", "params": "ФАЙЛ", "scales": "ФАЙЛ", "schools": "ФАЙЛ",
     "municipality": "МУНИЦИПАЛИТЕТ", "workers": "ЧИСЛО", "seed": "ЧИСЛО", "limit": "ЧИСЛО",
-    "scheduler": "АДРЕС", "programme": "ПРОГРАММА", "mapping": "ФАЙЛ", "files": "ФАЙЛ",
+    "scheduler": "АДРЕС", "programme": "ПРОГРАММА", "mapping": "ФАЙЛ", "files": "ФАЙЛ", "rounds": "РАУНДЫ",
 }
 
 
@@ -462,6 +469,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, help="год, который вписать в бланки и формы")
     p.add_argument("--forms", action="store_true",
                    help="ещё и форма для каждой школы (контекст и мониторинг за год) в папке «формы школ»")
+    p.add_argument("--rounds", help=("раунды мониторинга в формах через запятую («январь,июнь»): по столбцу на "
+                                     "раунд; по умолчанию — раунды программы каждого муниципалитета"))
+    p.add_argument("--params-dir", help="папка параметров муниципалитетов (для раундов их программ)")
     p.set_defaults(func=cmd_template)
 
     p = sub.add_parser("collect", help="собрать заполненные формы школ в таблицы контекста и мониторинга")

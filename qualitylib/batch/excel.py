@@ -225,7 +225,8 @@ def write_indicators_workbook(path: str | Path, m) -> Path:
     """
     v = note_view(m)
     ind = v.indicators[["number", "group", "title", "round", "unit", "numerator", "denominator", "value", "prev_value",
-                        "change", "target", "status_title", "target_note", "period"]]
+                        "change", "answer", "prev_answer", "target", "status_title", "evidence", "target_note",
+                        "period"]]
     sheets = [("Показатели", ind, ())]
     if v.roadmap is not None:
         cols = ["plan_title", "item", "direction", "measure", "deadline", "occurrence_title", "responsible",

@@ -31,6 +31,10 @@ whether a school was a ШНОР in the previous year by the identification rule 
 individual routes are concentrated in those schools. The generator therefore sits on the
 batch floor, above the rules.
 
+The table ``municipal`` holds the yes/no items of Кавказский район (5–7, 9–15) with invented
+evidence; the results hold the region's diagnostic works (``rdr``) of Норильск for 2025–2026, drawn
+from their own generator after everything else.
+
 The road maps are the real ones of Полысаево (26 items) and Элиста (19 items), read from
 the packaged ``params/roadmaps/`` by :func:`qualitylib.data.roadmaps.load_roadmaps` (the
 spec names the plans); their execution state is invented.
@@ -47,6 +51,9 @@ teachers_diagnosed             Педагогов, прошедших диагн
                                (Норильск 2.3.2) / teachers diagnosed for deficits (<= total)
 teachers_supported             Педагогов, получивших консультативную или методическую поддержку
                                (2.3.3) / teachers given support (<= total)
+teachers_diagnosed_subject,    Из них прошли диагностику предметных, методических,
+teachers_diagnosed_methodical, психолого-педагогических дефицитов (Норильск 2.3.2; доли
+teachers_diagnosed_psych       ``diagnostics_kinds`` спецификации, без случайных чисел)
 teachers_regional_network      Педагогов — участников региональных сетевых методических
                                объединений / in regional network associations (<= total)
 teachers_municipal_network     Педагогов — участников муниципальных методических объединений /
@@ -101,6 +108,12 @@ in_network                     1 — школа включена в сетево
                                / in the "strong helps weak" network
 equal_access                   1 — в школе созданы условия равного доступа к качественному
                                образованию (Кавказский) / equal-access conditions
+analysis_done                  1 — в школе за год проведён анализ результатов и социальных
+                               условий (Кавказский 8; 0 у ``analysis_missing`` спецификации)
+diagnostics_done               1 — в раунде проведена диагностика качества обучения (Элиста,
+                               пункт 2 дорожной карты; только в строках раундов)
+round                          раунд внутри года (Норильск: январь, июнь; Элиста: сентябрь,
+                               январь, апрель); пусто — годовые данные
 =============================  ===============================================================
 """
 from __future__ import annotations
@@ -123,7 +136,7 @@ from ..data.params import load_params
 from ..data.yamlfile import read_yaml
 from ..data.roadmaps import load_roadmaps
 from ..data.catalogue import CATALOGUE_FILE
-from ..data.schema import CONTEXT, MONITORING, OFFICIAL, RESULTS, ROADMAP, SCHOOL_FACTS, SCHOOLS, TABLES, TASKS
+from ..data.schema import CONTEXT, MONITORING, MUNICIPAL, OFFICIAL, RESULTS, ROADMAP, SCHOOL_FACTS, SCHOOLS, TABLES, TASKS
 from ..exceptions import ParamsError
 from ..rules.identification import identify_shnor
 
@@ -172,6 +185,18 @@ class SampleSpec:
     tasks : dict
         The synthetic task catalogue and the spreads of the tasks table (``skills``,
         ``templates``, ``ease``, ``task_sd``, ``school_sd``, ``weak_skill``, ``seed_offset``).
+    diagnostics_kinds : dict
+        Share of the diagnosed teachers who took each kind of diagnostics (Norilsk 2.3.2):
+        ``subject``, ``methodical``, ``psych`` (no random draw).
+    analysis_missing : dict
+        Municipality -> {year: n}: the last ``n`` schools (by code) did not analyse their results
+        and conditions that year (column ``analysis_done``); everywhere else they did.
+    municipal : dict
+        Municipality -> {year: {item number: (done, evidence)}}: the yes/no items of the table
+        ``municipal`` (Kavkazsky 5–7, 9–15).
+    regional_diagnostics : dict
+        The region's diagnostic works (procedure ``rdr``): ``municipalities``, ``years``, ``works``
+        (``subject.grade``) and ``seed_offset`` of their own random generator.
     """
 
     region: str
@@ -184,6 +209,10 @@ class SampleSpec:
     official: dict[str, Any] = dataclasses.field(default_factory=dict)
     rounds: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)
     tasks: dict[str, Any] = field(default_factory=dict)
+    diagnostics_kinds: dict[str, float] = dataclasses.field(default_factory=dict)
+    analysis_missing: dict[str, dict[int, int]] = dataclasses.field(default_factory=dict)
+    municipal: dict[str, dict[int, dict[str, tuple]]] = dataclasses.field(default_factory=dict)
+    regional_diagnostics: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def _expand_schools(entries: list[dict]) -> list[tuple]:
@@ -235,6 +264,12 @@ def sample_spec(path: str | Path | None = None) -> SampleSpec:
             rounds={str(town): {str(r): float(v) for r, v in shares.items()}
                     for town, shares in (data.get("rounds") or {}).items()},
             tasks=dict(data.get("tasks") or {}),
+            diagnostics_kinds={str(k): float(v) for k, v in (data.get("diagnostics_kinds") or {}).items()},
+            analysis_missing={str(town): {int(y): int(n) for y, n in years.items()}
+                              for town, years in (data.get("analysis_missing") or {}).items()},
+            regional_diagnostics=dict(data.get("regional_diagnostics") or {}),
+            municipal={str(town): {int(y): {str(i): tuple(v) for i, v in items.items()} for y, items in years.items()}
+                       for town, years in (data.get("municipal") or {}).items()},
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ParamsError([f"спецификация образца не соответствует формату: {exc!r}"], str(path)) from exc
@@ -558,6 +593,10 @@ def _make_roadmap(plans) -> pd.DataFrame:
 def _sort_by_key(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     """Sort rows by the table key (road map items in numeric order)."""
     key = list(TABLES[name].key)
+    if name == "municipal":  # items in their programme's order
+        return (frame.assign(_n=frame["indicator"].astype(int))
+                .sort_values(["year", "municipality", "_n"], kind="stable").drop(columns="_n")
+                .reset_index(drop=True))
     if name == "roadmap":
         return (frame.assign(_n=frame["item"].astype(int))
                 .sort_values(["municipality", "plan", "_n"], kind="stable").drop(columns="_n")
@@ -585,11 +624,64 @@ def _make_rounds(monitoring: pd.DataFrame, schools: pd.DataFrame, rounds: dict) 
                 if column in ("weak_pupils_with_iom", "failing_pupils_extra_lessons"):
                     values = np.floor(values * share).astype("int64")
                 part[column] = values
+            # the first schools by code held the round's diagnostics (Elista, item 2 of the road map)
+            order = mine.groupby("year")["school_id"].rank(method="first")
+            size = mine.groupby("year")["school_id"].transform("size")
+            part["diagnostics_done"] = (order <= np.ceil(share * size)).astype("int64")
             part["round"] = label
             parts.append(part)
     if not parts:
         return monitoring.iloc[0:0]
     return pd.concat(parts, ignore_index=True).reindex(columns=MONITORING.column_names)
+
+
+def _add_derived_columns(monitoring: pd.DataFrame, schools: pd.DataFrame, spec: SampleSpec) -> pd.DataFrame:
+    """The yearly columns drawn from no random number: the kinds of teachers' diagnostics (Norilsk
+    2.3.2) and the analysis of results and conditions done in the school (Kavkazsky 8)."""
+    out = monitoring.copy()
+    for kind, share in spec.diagnostics_kinds.items():
+        out[f"teachers_diagnosed_{kind}"] = np.floor(out["teachers_diagnosed"] * share).astype("int64")
+    town = out["school_id"].map(schools.set_index("school_id")["municipality"])
+    out["analysis_done"] = 1
+    for name, years in spec.analysis_missing.items():
+        for year, n in years.items():
+            mine = out[(town == name) & (out["year"] == year)].sort_values("school_id")
+            out.loc[mine.index[len(mine) - n:], "analysis_done"] = 0
+    return out
+
+
+def _make_municipal(municipal: dict) -> pd.DataFrame:
+    """The yes/no items of the municipalities (no random draw)."""
+    rows = [dict(year=year, municipality=town, indicator=item,
+                 done=None if done in ("", None) else int(done), evidence=evidence or None)
+            for town, years in municipal.items() for year, items in years.items()
+            for item, (done, evidence) in items.items()]
+    frame = pd.DataFrame(rows, columns=MUNICIPAL.column_names)
+    frame["done"] = frame["done"].astype("Int64")
+    return frame
+
+
+def _make_regional(rng: np.random.Generator, results: pd.DataFrame, latent: pd.DataFrame,
+                   spec: SampleSpec) -> pd.DataFrame:
+    """The region's diagnostic works (``rdr``): the pupils of each ВПР row of the given works,
+    municipalities and years write them again on the ВПР's scale, around the school's latent quality."""
+    r = spec.regional_diagnostics
+    works = {tuple(w.split(".")) for w in r["works"]}
+    towns = set(r["municipalities"])
+    vpr = results[(results["procedure"] == "vpr") & results["year"].isin([int(y) for y in r["years"]])]
+    rows = []
+    for row in vpr.itertuples(index=False):
+        s = latent.loc[row.school_id]
+        if s["municipality"] not in towns or (row.subject, str(row.grade)) not in works:
+            continue
+        scale = spec.assessments[("vpr", row.subject, int(row.grade))]
+        mu = _quality(s, int(row.year)) + rng.normal(0.0, s["class_sd"])
+        scores = _pupil_scores(rng, mu, int(row.participants), scale)
+        rows.append(_result_row(int(row.year), row.school_id, ("rdr", row.subject, int(row.grade)), scale, scores))
+    frame = pd.DataFrame(rows, columns=RESULTS.column_names)
+    for col in ("mark3", "mark4", "mark5"):
+        frame[col] = frame[col].astype("Int64")
+    return frame
 
 
 def _make_official(latent: pd.DataFrame, official: dict) -> pd.DataFrame:
@@ -707,7 +799,7 @@ def make_sample(seed: int = 2026, params: dict | None = None) -> dict[str, pd.Da
     --------
     >>> tables = make_sample(2026)
     >>> sorted(tables)
-    ['context', 'monitoring', 'official', 'results', 'roadmap', 'schools', 'tasks']
+    ['context', 'monitoring', 'municipal', 'official', 'results', 'roadmap', 'schools', 'tasks']
     """
     spec = sample_spec()
     params = load_params() if params is None else params
@@ -718,6 +810,7 @@ def make_sample(seed: int = 2026, params: dict | None = None) -> dict[str, pd.Da
     context = _make_context(context_rng, latent, spec.years)
     shnor = _shnor_flags(results, schools, spec.years, params)
     monitoring = _make_monitoring(monitoring_rng, latent, context, shnor, graduates, spec.years)
+    monitoring = _add_derived_columns(monitoring, schools, spec)
     if spec.rounds:
         rounds = _make_rounds(monitoring, schools, spec.rounds)
         monitoring = pd.concat([monitoring, rounds], ignore_index=True)
@@ -727,6 +820,12 @@ def make_sample(seed: int = 2026, params: dict | None = None) -> dict[str, pd.Da
                   roadmap=_make_roadmap(spec.roadmaps))
     if spec.official:
         tables["official"] = _make_official(latent, spec.official)
+    if spec.municipal:
+        tables["municipal"] = _make_municipal(spec.municipal)
+    if spec.regional_diagnostics:  # its own generator, after everything drawn from the results
+        regional_rng = np.random.default_rng([seed, int(spec.regional_diagnostics["seed_offset"])])
+        regional = _make_regional(regional_rng, results, latent, spec)
+        tables["results"] = pd.concat([results, regional], ignore_index=True)
     if spec.tasks:  # its own generator: the other tables do not change with the task specification
         tasks_rng = np.random.default_rng([seed, int(spec.tasks["seed_offset"])])
         tables["tasks"] = _make_tasks(tasks_rng, results, latent, spec, sample_catalogue(spec))

@@ -10,6 +10,7 @@ reads back.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +20,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..data.forms import CODE_ROW, FIRST_ROW, FORM_HEADER, FORM_TABLES, HEADER_ROW, NAME_ROW, YEAR_ROW
+from ..data.forms import (CODE_ROW, FIRST_ROUND_COLUMN, FIRST_ROW, FORM_HEADER, FORM_TABLES, HEADER_ROW, NAME_ROW,
+                          YEAR_ROW, round_header)
 from ..data.io import atomic_path
 from ..data.layout import REFERENCE_MARK
 from ..data.schema import INT_LIMIT, PROCEDURES, SCHOOLS, SUBJECTS, TABLES, Column, Table
@@ -258,17 +260,25 @@ def safe_name(text: str) -> str:
     return cleaned[:100] or "_"
 
 
-def form_workbook(school: dict, year: int) -> Workbook:
-    """The form of one school: a sheet per table of :data:`FORM_TABLES`, one indicator a row."""
+def form_workbook(school: dict, year: int, rounds: Sequence[str] = ()) -> Workbook:
+    """The form of one school: a sheet per table of :data:`FORM_TABLES`, one indicator a row.
+
+    ``rounds`` (monitoring rounds within the year, e.g. ``("январь", "июнь")``) add to the monitoring
+    sheet a value column per round from column D on, headed «Значение — январь»
+    (:func:`qualitylib.data.forms.round_header`); column B keeps the yearly values.
+    """
     book = Workbook()
     book.remove(book.active)
     for table in FORM_TABLES:
         sheet = book.create_sheet(table.title)
+        own_rounds = list(rounds) if "round" in table.column_names else []
         sheet.column_dimensions["A"].width = 55
         sheet.column_dimensions["B"].width = 18
         sheet.column_dimensions["C"].width = 80
         sheet.cell(1, 1, f"Форма школы: {table.title.lower()} за {year} год").font = Font(bold=True, size=12)
-        sheet.cell(2, 1, "Заполните столбец «Значение»; названия в столбце A не меняйте. Код и год уже вписаны.")
+        sheet.cell(2, 1, "Заполните столбец «Значение»; названия в столбце A не меняйте. Код и год уже вписаны."
+                   + (" Данные раундов мониторинга — в столбцах «Значение — …» справа (" + ", ".join(own_rounds)
+                      + "): в столбце B — годовые." if own_rounds else ""))
         for row, label, value in ((CODE_ROW, "Код ОО", str(school["school_id"])),
                                   (NAME_ROW, "Наименование ОО", str(school.get("school_name") or "")),
                                   (YEAR_ROW, "Год", year)):
@@ -276,10 +286,12 @@ def form_workbook(school: dict, year: int) -> Workbook:
             cell = sheet.cell(row, 2, value)
             if isinstance(value, str):
                 cell.data_type = "s"
-        for position, title in enumerate(FORM_HEADER, start=1):
+        for position, title in enumerate([*FORM_HEADER, *map(round_header, own_rounds)], start=1):
             cell = sheet.cell(HEADER_ROW, position, title)
             cell.font = Font(bold=True)
             cell.fill = HEADER_FILL
+        for k in range(len(own_rounds)):
+            sheet.column_dimensions[get_column_letter(FIRST_ROUND_COLUMN + 1 + k)].width = 18
         sheet.freeze_panes = sheet.cell(FIRST_ROW, 1)
         row = FIRST_ROW
         for col in table.columns:
@@ -291,6 +303,8 @@ def form_workbook(school: dict, year: int) -> Workbook:
             dv = _validation(col, {})
             if dv is not None:
                 dv.add(f"B{row}")
+                for k in range(len(own_rounds)):
+                    dv.add(f"{get_column_letter(FIRST_ROUND_COLUMN + 1 + k)}{row}")
                 sheet.add_data_validation(dv)
             row += 1
         for line in sheet.iter_rows():
@@ -308,12 +322,46 @@ def form_workbook(school: dict, year: int) -> Workbook:
     return book
 
 
-def write_forms(directory: str | Path, schools: pd.DataFrame, year: int) -> list[Path]:
-    """Write a form for every school into ``directory``/<municipality>/<code>.xlsx; return the paths."""
+def write_forms(directory: str | Path, schools: pd.DataFrame, year: int,
+                rounds: Mapping[str, Sequence[str]] | Sequence[str] = ()) -> list[Path]:
+    """Write a form for every school into ``directory``/<municipality>/<code>.xlsx; return the paths.
+
+    ``rounds``: the monitoring rounds within the year each form carries -- one list for every school,
+    or a list per municipality (:func:`programme_rounds` gives those of its programme).
+    """
     directory = Path(directory)
     written = []
     for school in schools.to_dict("records"):
+        own = rounds.get(school["municipality"], ()) if isinstance(rounds, Mapping) else rounds
         target = directory / safe_name(school["municipality"]) / f"{safe_name(school['school_id'])}.xlsx"
         target.parent.mkdir(parents=True, exist_ok=True)
-        written.append(_save(form_workbook(school, year), target))
+        written.append(_save(form_workbook(school, year, own), target))
     return written
+
+
+def programme_rounds(schools: pd.DataFrame, params_dir: str | Path | None = None) -> dict[str, list[str]]:
+    """The monitoring rounds of each municipality's programme (its indicators' ``rounds``, in order).
+
+    The programme is the municipality's parameters file's, else the schools table's column
+    «Программа мониторинга»; a municipality without one, or whose files cannot be read, has none.
+    """
+    from ..data.municipality import municipality_params
+    from ..data.programmes import load_catalogue, load_programme
+    from ..exceptions import QualitylibError
+
+    catalogue = load_catalogue()
+    out: dict[str, list[str]] = {}
+    for name in schools["municipality"].dropna().unique():
+        try:
+            key = municipality_params(str(name), params_dir=params_dir, schools=schools).get("programme")
+            programme = load_programme(key, catalogue) if key else None
+        except QualitylibError:
+            programme = None
+        labels: list[str] = []
+        for ident in programme.indicators if programme is not None else ():
+            for label in catalogue[ident].get("rounds") or ():
+                if label not in labels:
+                    labels.append(label)
+        if labels:
+            out[str(name)] = labels
+    return out

@@ -4,7 +4,9 @@ their collection into the region's tables.
 A form (written by :func:`qualitylib.batch.templates.write_forms`) has a sheet per table of
 :data:`FORM_TABLES`; on each, the school's code and the year stand in column B of the rows
 :data:`CODE_ROW` and :data:`YEAR_ROW`, and every indicator is a row from :data:`FIRST_ROW` on:
-its title (as in the data contract) in column A, the value in column B. :func:`collect_forms`
+its title (as in the data contract) in column A, the value in column B; on the monitoring sheet,
+each monitoring round within the year (Norilsk 4.3: January and June; Elista: September, January,
+April) has its own value column from D on, headed «Значение — январь». :func:`collect_forms`
 reads every form of a folder, checks each value with the same rules as the region tables
 (:func:`qualitylib.data.validation.convert_table`) and names the school's file, sheet and row
 in every message.
@@ -28,6 +30,23 @@ FORM_TABLES: tuple[Table, ...] = (CONTEXT, MONITORING)
 CODE_ROW, NAME_ROW, YEAR_ROW, HEADER_ROW, FIRST_ROW = 3, 4, 5, 7, 8
 #: Column headers of the indicator block.
 FORM_HEADER = ("Показатель", "Значение", "Что вводить")
+#: The header of a round's value column (from column D on, monitoring sheet): «Значение — январь».
+ROUND_PREFIX = "Значение — "
+#: The first column (0-based) of the rounds' values.
+FIRST_ROUND_COLUMN = 3
+
+
+def round_header(label: str) -> str:
+    """The header of the value column of a monitoring round: «Значение — январь»."""
+    return f"{ROUND_PREFIX}{label}"
+
+
+def _round_label(header: str) -> str:
+    text = header.strip()
+    for prefix in (ROUND_PREFIX, "Значение - ", "Значение: ", "Раунд: ", "Раунд "):
+        if text.casefold().startswith(prefix.casefold()):
+            return text[len(prefix):].strip()
+    return text
 
 
 @dataclasses.dataclass
@@ -69,35 +88,84 @@ def _cell(rows: list[list[str | None]], row: int, column: int) -> str | None:
     return None
 
 
+def _round_columns(rows: list[list[str | None]], table: Table, sheet: str, display: str
+                   ) -> tuple[list[tuple[int, str]], list[Problem]]:
+    """The round columns of a monitoring sheet: ``(column, round label)`` from column D on."""
+    if "round" not in table.column_names:
+        return [], []
+    header = rows[HEADER_ROW - 1] if HEADER_ROW - 1 < len(rows) else []
+    found, seen, problems = [], {}, []
+    for column in range(FIRST_ROUND_COLUMN, len(header)):
+        text = header[column]
+        filled = any(_cell(rows, number, column) for number in range(FIRST_ROW, len(rows) + 1))
+        if not text:
+            if filled:
+                problems.append(Problem(display, "у столбца значений нет названия раунда: значения не используются "
+                                                 "(впишите в заголовок «Значение — январь»)", sheet=sheet,
+                                        row=HEADER_ROW, column=_letter(column)))
+            continue
+        label = _round_label(text)
+        if not label:
+            problems.append(Problem(display, "в заголовке столбца не назван раунд мониторинга: ожидалось "
+                                             "«Значение — январь»", sheet=sheet, row=HEADER_ROW,
+                                    column=_letter(column), value=text))
+        elif label.casefold() in seen:
+            problems.append(Problem(display, f"раунд «{label}» указан дважды (столбцы {_letter(seen[label.casefold()])} "
+                                             f"и {_letter(column)}): оставьте один", sheet=sheet, row=HEADER_ROW,
+                                    column=_letter(column), value=text))
+        else:
+            seen[label.casefold()] = column
+            found.append((column, label))
+    return found, problems
+
+
+def _letter(column: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(column + 1)
+
+
 def read_form(rows: list[list[str | None]], table: Table, sheet: str, display: str
-              ) -> tuple[dict[str, str | None] | None, dict[str, int], list[Problem]]:
+              ) -> tuple[list[dict[str, str | None]], dict[str, int], list[Problem]]:
     """The values of one form sheet, by the contract's column titles, and the form row of each.
 
-    Returns ``(record, rows, problems)``; ``record`` is ``None`` for a sheet left unfilled
-    (a warning). The school's code and the year are read from their own rows.
+    Returns ``(records, rows, problems)``: one record for the yearly values (column B) and, on the
+    monitoring sheet, one per monitoring round -- a value column from D on headed «Значение — январь»
+    (the record's «Раунд мониторинга» is the round); a column left empty gives none, a sheet left
+    unfilled no record at all (a warning). The school's code and the year are read from their own rows.
     """
     by_spelling = {normalise_header(t): c for c in table.columns for t in (c.title, c.name, *c.aliases)}
     code, year = table.column("school_id"), table.column("year")
-    record: dict[str, str | None] = {year.title: _cell(rows, YEAR_ROW, 1), code.title: _cell(rows, CODE_ROW, 1)}
+    base: dict[str, str | None] = {year.title: _cell(rows, YEAR_ROW, 1), code.title: _cell(rows, CODE_ROW, 1)}
     where = {year.title: YEAR_ROW, code.title: CODE_ROW}
-    problems: list[Problem] = []
+    rounds, problems = _round_columns(rows, table, sheet, display)
+    columns = [(1, None), *rounds]
+    values: dict[int, dict[str, str | None]] = {column: {} for column, _ in columns}
     for number in range(FIRST_ROW, len(rows) + 1):
         title = _cell(rows, number, 0)
         if not title:
             continue
         col = by_spelling.get(normalise_header(title))
-        if col is None or col.title in where:
+        if col is None or col.title in where or col.name == "round":
             problems.append(Problem(display, "показатель не из формы или повторяется, он не используется: не "
                                              "меняйте названия в столбце A", sheet=sheet, row=number,
                                     column=FORM_HEADER[0], value=title, severity="warning"))
             continue
-        record[col.title] = _cell(rows, number, 1)
+        for column, _ in columns:
+            values[column][col.title] = _cell(rows, number, column)
         where[col.title] = number
-    if not any(value for title, value in record.items() if title not in (year.title, code.title)):
+    records = []
+    for column, label in columns:
+        if not any(values[column].values()):
+            continue
+        record = {**base, **values[column]}
+        if label is not None:
+            record[table.column("round").title] = label
+        records.append(record)
+    if not records:
         problems.append(Problem(display, f"лист «{sheet}» не заполнен: школа не сдала эти данные", sheet=sheet,
                                 severity="warning"))
-        return None, where, problems
-    return record, where, problems
+    return records, where, problems
 
 
 def _placed(problem: Problem, forms: dict[int, tuple[str, str, dict[str, int]]]) -> Problem | None:
@@ -106,11 +174,13 @@ def _placed(problem: Problem, forms: dict[int, tuple[str, str, dict[str, int]]])
         return None  # two forms of one school: reported by collect_forms, naming both files
     if problem.row not in forms:
         return problem
-    display, sheet, where = forms[problem.row]
+    display, sheet, where, label = forms[problem.row]
     row = where.get(problem.column)
     message = problem.message
     if row is None and problem.column is not None:
         message += "; строки этого показателя нет в форме — верните её из бланка"
+    if label is not None:
+        message += f" (раунд «{label}»)"
     return dataclasses.replace(problem, file=display, sheet=sheet, row=row, message=message)
 
 
@@ -142,7 +212,7 @@ def collect_forms(folder: str | Path, known_schools: set[str] | None = None) -> 
     if not files:
         problems.append(Problem(str(folder), "в папке нет форм школ (файлов .xlsx)"))
     records: dict[str, list[dict]] = {t.name: [] for t in FORM_TABLES}
-    forms: dict[str, dict[int, tuple[str, str, dict[str, int]]]] = {t.name: {} for t in FORM_TABLES}
+    forms: dict[str, dict[int, tuple[str, str, dict[str, int], str | None]]] = {t.name: {} for t in FORM_TABLES}
     for path in files:
         display = path.relative_to(folder).as_posix()
         try:
@@ -157,11 +227,12 @@ def collect_forms(folder: str | Path, known_schools: set[str] | None = None) -> 
                 problems.append(Problem(display, f"нет листа «{table.title}»: ожидалась форма школы, "
                                                  "выпущенная командой template"))
                 continue
-            record, where, found = read_form(sheets[sheet], table, sheet, display)
+            found_records, where, found = read_form(sheets[sheet], table, sheet, display)
             problems += found
-            if record is not None:
+            for record in found_records:
                 records[table.name].append(record)
-                forms[table.name][len(records[table.name])] = (display, sheet, where)
+                label = record.get(table.column("round").title) if "round" in table.column_names else None
+                forms[table.name][len(records[table.name])] = (display, sheet, where, label)
     tables = {}
     for table in FORM_TABLES:
         if not records[table.name]:
@@ -174,24 +245,30 @@ def collect_forms(folder: str | Path, known_schools: set[str] | None = None) -> 
         if typed is None:
             continue
         bad = {p.row for p, shown in zip(found, placed) if p.severity == "error" and shown is not None}
-        owner: dict[tuple[str, int], str] = {}
+        owner: dict[tuple[str, int, str], str] = {}
+        unknown: set[tuple[str, str]] = set()
         keep = []
         for number, code, year in zip(typed.index, typed["school_id"], typed["year"]):
-            display, sheet, where = forms[table.name][number]
+            display, sheet, where, label = forms[table.name][number]
             if number in bad or pd.isna(code) or pd.isna(year):
                 continue
             if known_schools is not None and code not in known_schools:
-                problems.append(Problem(display, "код школы не найден в списке школ региона: проверьте код",
-                                        sheet=sheet, row=CODE_ROW, column="Код ОО", value=str(code)))
+                if (display, sheet) not in unknown:  # once per sheet, whatever its rounds
+                    unknown.add((display, sheet))
+                    problems.append(Problem(display, "код школы не найден в списке школ региона: проверьте код",
+                                            sheet=sheet, row=CODE_ROW, column="Код ОО", value=str(code)))
                 continue
-            if (code, int(year)) in owner:
-                problems.append(Problem(display, f"форма школы {code} за {int(year)} год уже прочитана из файла "
-                                                 f"«{owner[code, int(year)]}»: оставьте одну", sheet=sheet,
+            key = (code, int(year), (label or "").casefold())
+            if key in owner:
+                what = f" (раунд «{label}»)" if label else ""
+                problems.append(Problem(display, f"форма школы {code} за {int(year)} год{what} уже прочитана из "
+                                                 f"файла «{owner[key]}»: оставьте одну", sheet=sheet,
                                         row=CODE_ROW, column="Код ОО", value=str(code)))
                 continue
-            owner[code, int(year)] = display
+            owner[key] = display
             keep.append(number)
-        tables[table.name] = (typed.loc[keep].sort_values(["year", "school_id"], kind="stable")
+        order = [c for c in ("year", "school_id", "round") if c in typed]
+        tables[table.name] = (typed.loc[keep].sort_values(order, na_position="first", kind="stable")
                               .reset_index(drop=True))
     problems = [clean_problem(p) for p in problems]
     problems.sort(key=lambda p: (p.file, p.sheet or "", p.row or 0))

@@ -22,7 +22,7 @@ DEFICITS = ("internet", "computers", "labs", "overload", "unqualified", "pupils"
             "shnor")
 SOCIAL_COMPONENTS = ("pupils_low_income_pct", "parents_no_higher_ed_pct", "pupils_single_parent_pct",
                      "pupils_registered_pct", "pupils_disabled_pct", "pupils_nonnative_pct")
-ASSESSMENT_PATTERN = re.compile(r"^(vpr|oge|ege)\.[a-z_]+\.(4|5|6|7|8|9|10|11)$")
+ASSESSMENT_PATTERN = re.compile(r"^(vpr|oge|ege|rdr)\.[a-z_]+\.(4|5|6|7|8|9|10|11)$")
 
 __all__ = ["DEFAULT_FILE", "PARAMS_DIR", "SAFE_LOADER", "SPEC", "ParamsError", "find_municipality_params",
            "load_params", "visible"]
@@ -77,6 +77,7 @@ SPEC: dict[str, Any] = {
         "gia_math": ("assessments",),
         "gia_russian": ("assessments",),
         "diagnostics": ("assessments",),
+        "diagnostics_regional": ("assessments",),
         "gap_share_pct": _number(1, 50),
         "gap_target_shrink": _number(0, None),
         "status_cuts": ("cuts", 4),

@@ -18,8 +18,10 @@ from .yamlfile import read_yaml
 
 CATALOGUE_FILE = PARAMS_DIR / "indicators.yaml"
 PROGRAMMES_DIR = PARAMS_DIR / "programmes"
-KINDS = ("builtin", "school_share", "school_count", "sum_ratio", "sum", "mean")
+KINDS = ("builtin", "school_share", "school_count", "sum_ratio", "sum", "mean", "municipal_flag")
 SCOPES = ("all", "shnor", "shnor_current", "risk", "shnsu", "shnor_shnsu", "registry")
+#: What an indicator may list besides its value (:data:`qualitylib.rules.indicators.LISTS`).
+LISTS = ("removed_risk_factors",)
 DIRECTIONS = ("increase", "decrease", "at_least", "at_most", "equals", "increase_by", "decrease_by", "none")
 MONITORING_COLUMNS = set(MONITORING.column_names[2:]) - {"round"}
 
@@ -29,7 +31,7 @@ BUILTIN_NAMES = (
     "shnor_positive_gia_math", "shnor_positive_gia_russian", "shnor_positive_diagnostics", "shnor_count",
     "risk_share", "risk_removed", "deficit_share", "deficit_removed", "cohort_math", "cohort_russian",
     "oge_russian_no_fail", "oge_math_no_fail", "vpr_score_index", "gia_score_index", "shnor_gia_pass",
-    "shnor_improved", "analysis_coverage", "gia_gap", "gia_gap_oge_russian", "gia_gap_oge_math",
+    "shnor_improved", "gia_gap", "gia_gap_oge_russian", "gia_gap_oge_math",
     "gia_gap_ege_russian", "gia_gap_ege_math_base",
 )
 
@@ -95,13 +97,16 @@ def load_catalogue(path: str | Path | None = None) -> dict[str, dict]:
             if key not in spec:
                 problems.append(f"«{where}»: нет ключа {key}")
         unknown = set(spec) - {"title", "unit", "group", "programme", "period", "compute", "target", "target_note",
-                               "rounds"}
+                               "rounds", "lists"}
         if unknown:
             problems.append(f"«{where}»: неизвестные ключи {', '.join(sorted(unknown))}")
         compute = spec.get("compute", {})
         kind = compute.get("kind") if isinstance(compute, dict) else None
         if kind not in KINDS:
             problems.append(f"«{where}.compute.kind»: ожидалось одно из {', '.join(KINDS)}")
+        elif kind == "municipal_flag":  # a yes/no item of the municipality: table «Мониторинг муниципалитета»
+            if set(compute) - {"kind"}:
+                problems.append(f"«{where}.compute»: у показателя municipal_flag нет других ключей")
         elif kind == "builtin":
             if compute.get("name") not in BUILTIN_NAMES:
                 problems.append(f"«{where}.compute.name»: нет такой функции; есть: {', '.join(sorted(BUILTIN_NAMES))}")
@@ -113,11 +118,13 @@ def load_catalogue(path: str | Path | None = None) -> dict[str, dict]:
                     problems.append(f"«{where}.compute.{key}»: столбца «{compute[key]}» нет в таблице мониторинга")
         if "target" in spec:
             _check_target(spec["target"], where, problems)
+        if "lists" in spec and spec["lists"] not in LISTS:
+            problems.append(f"«{where}.lists»: ожидалось одно из {', '.join(LISTS)}")
         rounds = spec.get("rounds")
         if rounds is not None and (not isinstance(rounds, list) or not rounds
                                    or not all(isinstance(r, str) and r.strip() for r in rounds)):
             problems.append(f"«{where}.rounds»: ожидался список раундов мониторинга (текст), например [январь, июнь]")
-        elif rounds is not None and kind == "builtin":
+        elif rounds is not None and kind in ("builtin", "municipal_flag"):
             problems.append(f"«{where}.rounds»: раунды задаются только показателям из таблицы мониторинга")
     if problems:
         raise ParamsError(problems, str(path))

@@ -32,8 +32,9 @@ class Region:
         The region folder.
     schools, results, context : pandas.DataFrame
         Required tables with canonical columns.
-    monitoring, roadmap, official, tasks : pandas.DataFrame or None
-        Optional tables (``official``: the published list of ШНОР; ``tasks``: task scores of the works).
+    monitoring, roadmap, official, tasks, municipal : pandas.DataFrame or None
+        Optional tables (``official``: the published list of ШНОР; ``tasks``: task scores of the works;
+        ``municipal``: the municipality-level records of qualitative indicators).
     sources : dict
         Table name -> file it was read from.
     warnings : list of Problem
@@ -56,6 +57,8 @@ class Region:
     warnings: list[Problem] = field(default_factory=list)
     cache_key: str | None = None
     tasks: pd.DataFrame | None = None
+    #: The municipality-level records of the programme's qualitative indicators (table ``municipal``).
+    municipal: pd.DataFrame | None = None
 
     @property
     def municipalities(self) -> list[str]:
@@ -85,7 +88,8 @@ class Region:
 
         return Region(self.name, self.path, schools.reset_index(drop=True), pick(self.results),
                       pick(self.context), pick(self.monitoring), pick(self.roadmap), pick(self.official),
-                      dict(self.sources), list(self.warnings), tasks=pick(self.tasks))
+                      dict(self.sources), list(self.warnings), tasks=pick(self.tasks),
+                      municipal=pick(self.municipal))
 
 
 def _finalise(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
@@ -232,7 +236,7 @@ def validate_region(path: str | Path) -> tuple[Region | None, list[Problem]]:
         name=name, path=folder.resolve(),  # absolute: kernels of a batch run read the cached region elsewhere
         schools=typed["schools"], results=typed["results"], context=typed["context"],
         monitoring=typed.get("monitoring"), roadmap=typed.get("roadmap"), official=typed.get("official"),
-        tasks=typed.get("tasks"),
+        tasks=typed.get("tasks"), municipal=typed.get("municipal"),
         sources=sources, warnings=[p for p in problems if p.severity != "error"],
     )
     return region, problems

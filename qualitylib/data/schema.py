@@ -87,14 +87,18 @@ class Table:
         return [c.name for c in self.columns]
 
 
-PROCEDURES = {"vpr": "ВПР", "oge": "ОГЭ", "ege": "ЕГЭ"}
+#: Procedures: ВПР, ОГЭ, ЕГЭ and the region's own diagnostic works (РДР: краевые, региональные
+#: диагностические работы -- Norilsk 2.3.1.3 «по результатам краевых диагностических работ»).
+PROCEDURES = {"vpr": "ВПР", "oge": "ОГЭ", "ege": "ЕГЭ", "rdr": "РДР"}
 PROCEDURE_SPELLINGS = {
     "vpr": "vpr", "впр": "vpr",
     "oge": "oge", "огэ": "oge",
     "ege": "ege", "егэ": "ege",
+    "rdr": "rdr", "рдр": "rdr", "кдр": "rdr", "краевая диагностическая работа": "rdr",
+    "региональная диагностическая работа": "rdr",
 }
 #: Grades in which each procedure is written.
-PROCEDURE_GRADES = {"vpr": (4, 5, 6, 7, 8, 10, 11), "oge": (9,), "ege": (11,)}
+PROCEDURE_GRADES = {"vpr": (4, 5, 6, 7, 8, 10, 11), "oge": (9,), "ege": (11,), "rdr": (4, 5, 6, 7, 8, 9, 10, 11)}
 
 SUBJECTS = {
     "math": "математика",
@@ -159,7 +163,8 @@ RESULTS = Table(
                description="Календарный год проведения процедуры (2023/24 учебный год — 2024)."),
         Column("school_id", _ID, "id", aliases=("код школы", "логин")),
         Column("procedure", "Процедура", "code", allowed=PROCEDURE_SPELLINGS,
-               description="vpr (ВПР), oge (ОГЭ), ege (ЕГЭ)."),
+               description=("vpr (ВПР), oge (ОГЭ), ege (ЕГЭ), rdr (РДР — краевая или региональная "
+                            "диагностическая работа; «2» — отметка «2» или ниже порога работы).")),
         Column("subject", "Предмет", "text",
                description="math, russian, math_base, math_profile; допускаются и другие коды."),
         Column("grade", "Класс", "int", min_value=4, max_value=11, description="Класс, 4–11."),
@@ -183,6 +188,10 @@ RESULTS = Table(
 
 _FLAG = "1 — да, 0 — нет."
 _PCT = "Процент, 0–100."
+
+#: The month the context of a year is collected in (ОО-1, ОО-2, КИАСУО: October). A report dated before
+#: that month of its year reads the context of the year before.
+CONTEXT_MONTH = 10
 
 CONTEXT = Table(
     name="context",
@@ -243,7 +252,13 @@ MONITORING = Table(
         *(Column(name, title, kind, required=False, description=desc) for name, title, kind, desc in (
             ("teachers_total", "Педагогов всего", "int", "Число педагогических работников школы."),
             ("teachers_diagnosed", "Педагогов прошли диагностику дефицитов", "int",
-             "Прошли диагностику профессиональных дефицитов (Норильск 2.3.2)."),
+             "Прошли диагностику профессиональных дефицитов хотя бы одного вида (Норильск 2.3.2)."),
+            ("teachers_diagnosed_subject", "Педагогов прошли диагностику предметных дефицитов", "int",
+             "Включены в диагностику предметных дефицитов (компетенций) (Норильск 2.3.2)."),
+            ("teachers_diagnosed_methodical", "Педагогов прошли диагностику методических дефицитов", "int",
+             "Включены в диагностику методических дефицитов (Норильск 2.3.2)."),
+            ("teachers_diagnosed_psych", "Педагогов прошли психолого-педагогическую диагностику", "int",
+             "Включены в диагностику психолого-педагогических дефицитов (Норильск 2.3.2)."),
             ("teachers_supported", "Педагогов получили методическую поддержку", "int",
              "Получили консультативную, методическую поддержку в году (Норильск 2.3.3)."),
             ("teachers_regional_network", "Педагогов в региональных сетевых объединениях", "int",
@@ -282,6 +297,12 @@ MONITORING = Table(
             ("methodical_support", "Методическое сопровождение школы", "flag", "Чаа-Холь."),
             ("in_network", "Сетевое взаимодействие «сильный — слабому»", "flag", "Чаа-Холь, Элиста, Полысаево."),
             ("equal_access", "Условия равного доступа к качественному образованию", "flag", "Кавказский район."),
+            ("analysis_done", "Проведён анализ результатов и социальных условий", "flag",
+             "В школе за год проведён анализ данных об образовательных результатах и внешних социальных "
+             "условиях работы (Кавказский район, показатель 8)."),
+            ("diagnostics_done", "Проведена диагностика качества обучения", "flag",
+             "В раунде проведена диагностика качества обучения, преподавания и управления школой "
+             "(Элиста, пункт 2 дорожной карты: сентябрь, январь, апрель)."),
         )),
         Column("round", "Раунд мониторинга", "text", required=False, aliases=("раунд", "срез"),
                description=("Раунд мониторинга внутри года («январь», «июнь»; Норильск 4.4, Элиста): пусто — "
@@ -312,6 +333,28 @@ ROADMAP = Table(
         Column("evidence", "Подтверждение", "text", required=False),
         Column("restored", "Восстановлено в тексте", "text", required=False,
                description="Что в тексте пункта восстановлено по искажённому оригиналу."),
+    ),
+)
+
+MUNICIPAL = Table(
+    name="municipal",
+    title="Мониторинг муниципалитета",
+    key=("year", "municipality", "indicator"),
+    required=False,
+    file_aliases=("мониторинг муниципалитета", "мониторинг_муниципалитета"),
+    description=("Качественные показатели программы, которые оцениваются по муниципалитету в целом, а не по "
+                 "школам (Кавказский район: нормативная база, инфраструктура поддержки, сообщества педагогов): "
+                 "одна строка на год × муниципалитет × показатель — выполнено или нет и чем это подтверждено."),
+    columns=(
+        Column("year", "Год", "year"),
+        Column("municipality", "Муниципалитет", "text", max_length=200),
+        Column("indicator", "Показатель", "text", aliases=("№ показателя", "номер показателя"), max_length=100,
+               description=("Номер показателя в программе (например, 6) или его код в каталоге показателей "
+                            "(kavkazsky.6).")),
+        Column("done", "Выполнено", "flag", nullable=True,
+               description="1 — да, 0 — нет; пусто — не оценивалось (в отчёте «нет данных»)."),
+        Column("evidence", "Подтверждение", "text", required=False,
+               description="Чем подтверждено: документ, его номер и дата, ссылка, мероприятие."),
     ),
 )
 
@@ -367,8 +410,8 @@ TASKS = Table(
     ),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (SCHOOLS, RESULTS, CONTEXT, MONITORING, ROADMAP, OFFICIAL,
-                                                 TASKS)}
+TABLES: dict[str, Table] = {t.name: t for t in (SCHOOLS, RESULTS, CONTEXT, MONITORING, MUNICIPAL, ROADMAP,
+                                                 OFFICIAL, TASKS)}
 
 #: Columns of the schools table an importer or generator fills (the programme is the analyst's choice).
 SCHOOL_FACTS = tuple(c for c in SCHOOLS.column_names if c != "programme")

@@ -554,21 +554,28 @@ def check_lookalikes(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable])
         if name in frames:
             header = frames[name].attrs["headers"]["school_id"]
             problems += lookalike_problems(raws[name], header, frames[name]["school_id"], "", groups=False)
-    if "roadmap" in frames and "municipality" in frames["roadmap"].attrs["headers"]:
-        roadmap, raw = frames["roadmap"], raws["roadmap"]
-        header = roadmap.attrs["headers"]["municipality"]
-        towns = roadmap["municipality"]
-        plain = towns.isin(set(known.values())) | towns.isna()
-        for value in towns[~plain].dropna().astype(str).unique():
-            where = [int(r) for r in towns.index[towns == value]]
-            twin = known.get(skeleton(value))
-            if twin is not None:
-                odd = oddities(value) or ["другие буквы или пробелы"]
-                problems.append(Problem(
-                    raw.file, f"муниципалитет написан не так, как в справочнике школ («{shown(twin)}»): "
-                              f"{', '.join(odd)} ({_rows_text(where)}); мероприятия не будут отнесены к "
-                              f"«{shown(twin)}» — исправьте написание", sheet=raw.sheet, row=where[0],
-                    column=header, value=value, severity="warning"))
-        problems += lookalike_problems(raw, header, towns[~plain & ~towns.astype(str).map(skeleton).isin(known)],
-                                       "", groups=False)
+    for name in ("roadmap", "municipal"):
+        if name in frames and "municipality" in frames[name].attrs["headers"]:
+            problems += _town_lookalikes(frames[name], raws[name], known)
+    return problems
+
+
+def _town_lookalikes(frame: pd.DataFrame, raw: RawTable, known: dict) -> list[Problem]:
+    """Municipalities of a table keyed by municipality written unlike the schools table's."""
+    problems: list[Problem] = []
+    header = frame.attrs["headers"]["municipality"]
+    towns = frame["municipality"]
+    plain = towns.isin(set(known.values())) | towns.isna()
+    for value in towns[~plain].dropna().astype(str).unique():
+        where = [int(r) for r in towns.index[towns == value]]
+        twin = known.get(skeleton(value))
+        if twin is not None:
+            odd = oddities(value) or ["другие буквы или пробелы"]
+            problems.append(Problem(
+                raw.file, f"муниципалитет написан не так, как в справочнике школ («{shown(twin)}»): "
+                          f"{', '.join(odd)} ({_rows_text(where)}); строки не будут отнесены к "
+                          f"«{shown(twin)}» — исправьте написание", sheet=raw.sheet, row=where[0],
+                column=header, value=value, severity="warning"))
+    problems += lookalike_problems(raw, header, towns[~plain & ~towns.astype(str).map(skeleton).isin(known)],
+                                   "", groups=False)
     return problems

@@ -11,7 +11,8 @@ from ..data.deadlines import read_roadmap, text_column
 from ..data.programmes import Programme, programme_for
 from ..data.region import Region
 from ..data.roadmaps import load_body_aliases, load_roadmaps
-from ..rules.indicators import INDICATOR_COLUMNS, IndicatorTables, compute_indicators, school_tests
+from ..rules.indicators import (INDICATOR_COLUMNS, IndicatorTables, compute_indicators, risk_factor_changes,
+                                school_tests)
 from ..rules.roadmap import overdue_items, roadmap_status, roadmap_summary, split_bodies
 from .dynamics import hide_pooled
 from .identification import Identification, build_identification
@@ -41,6 +42,9 @@ class Monitoring:
     #: The one test per ШНОР behind the indicators that count a school's verdict
     #: (:func:`qualitylib.rules.indicators.school_tests`), privacy applied.
     school_tests: pd.DataFrame | None = None
+    #: The risk factors removed by each school of last year's risk zone
+    #: (:func:`qualitylib.rules.indicators.risk_factor_changes`), when an indicator lists them.
+    risk_factors: pd.DataFrame | None = None
 
     @property
     def year_in_period(self) -> bool | None:
@@ -66,16 +70,18 @@ def indicator_tables(region: Region, municipality: str | None, ident: Identifica
         shnor = {ident.year: ident.shnor, ident.year - 1: ident.shnor_prev}
         risk = {ident.year: ident.risk, ident.year - 1: ident.risk_prev}
     return IndicatorTables(scope.schools, scope.results, scope.context, scope.monitoring, region.results,
-                           shnor, risk, region.context)
+                           shnor, risk, region.context, getattr(scope, "municipal", None))
 
 
 def indicators_table(region: Region, municipality: str | None, year: int, params: dict,
-                     programme: Programme, catalogue: dict, ident: Identification | None = None) -> pd.DataFrame:
+                     programme: Programme, catalogue: dict, ident: Identification | None = None,
+                     as_of: _dt.date | None = None) -> pd.DataFrame:
     """The programme's indicators for a municipality and year (codes and numbers).
 
     ``ident``, an :class:`qualitylib.reports.identification.Identification` of the same
     municipality, year and params already computed by the caller, lends its ШНОР and risk
-    tables (:func:`indicator_tables`); the numbers are the same without it.
+    tables (:func:`indicator_tables`); the numbers are the same without it. ``as_of``: the monitoring
+    day (default 1 September of ``year``; before October the risk zone reads last year's context).
 
     Returns
     -------
@@ -89,11 +95,13 @@ def indicators_table(region: Region, municipality: str | None, year: int, params
     """
     def compute():
         lend = ident if ident is not None and ident.year == int(year) and ident.params == params else None
-        return compute_indicators(indicator_tables(region, municipality, lend), year, params, programme, catalogue)
+        return compute_indicators(indicator_tables(region, municipality, lend), year, params, programme, catalogue,
+                                  as_of)
 
     return memoised(region, "indicators",
                     {"municipality": municipality, "year": int(year), "params": params,
-                     "programme": programme, "catalogue": catalogue}, compute)
+                     "programme": programme, "catalogue": catalogue,
+                     "as_of": None if as_of is None else as_of.isoformat()}, compute)
 
 
 #: How the monitoring date was chosen (:func:`report_date`).
@@ -166,14 +174,19 @@ def build_monitoring(region: Region, municipality: str | None, year: int, params
                      as_of: str | _dt.date | None = None, public: bool = False) -> Monitoring:
     """Compute the programme's indicators, the road map's state and the recommendations."""
     ident = build_identification(region, municipality, year, params, public=public, objectivity=False)
+    given = None if as_of is None else (as_of if isinstance(as_of, _dt.date) else _dt.date.fromisoformat(str(as_of)))
     if params.get("programme"):
         programme, catalogue = programme_for(params)
-        indicators = indicators_table(region, municipality, year, params, programme, catalogue, ident=ident)
+        indicators = indicators_table(region, municipality, year, params, programme, catalogue, ident=ident,
+                                      as_of=given)
         tests = hide_pooled(school_tests(indicator_tables(region, municipality, ident), year, params, programme,
                                          catalogue),
                             params, public)
     else:  # no programme named: the note still gives the road map and the recommendations
         programme, indicators, tests = None, pd.DataFrame(columns=INDICATOR_COLUMNS), None
+    factors = None
+    if (indicators["lists"] == "removed_risk_factors").any():
+        factors = risk_factor_changes(indicator_tables(region, municipality), year, params, given)
     date, basis = report_date(year, programme, as_of)
     scope = region.subset(municipality)
     roadmap = total = by_direction = by_body = overdue = plans = None
@@ -199,4 +212,4 @@ def build_monitoring(region: Region, municipality: str | None, year: int, params
                 periods.setdefault(key, programme.period)
         plans = plan_table(roadmap, titles, periods)
     return Monitoring(municipality, year, params, programme, indicators, ident, date, basis, roadmap, total,
-                      by_direction, by_body, overdue, addressed_recommendations(ident), plans, tests)
+                      by_direction, by_body, overdue, addressed_recommendations(ident), plans, tests, factors)

@@ -9,6 +9,7 @@ Russian texts (status titles, targets in words) are :mod:`qualitylib.views.monit
 """
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ import pandas as pd
 from . import dynamics as dyn
 from .identification import identify_shnor
 from .risk import identify_risk
-from ..data.schema import MONITORING
+from ..data.schema import CONTEXT_MONTH, MONITORING
 
 if TYPE_CHECKING:  # the type only; the rules never read programme files
     from ..data.programmes import Programme
@@ -31,7 +32,7 @@ STATUSES = ("met", "not_met", "no_data", "no_target")
 INDICATOR_COLUMNS = ["id", "title", "group", "unit", "period", "numerator", "denominator", "value",
                      "prev_numerator", "prev_denominator", "prev_value", "change", "target_direction",
                      "target_value", "target_relative", "target_note", "status", "programme", "source",
-                     "target_own", "round"]
+                     "target_own", "round", "evidence", "prev_evidence", "lists", "basis"]
 
 @dataclass(frozen=True)
 class IndicatorTables:
@@ -54,6 +55,8 @@ class IndicatorTables:
     region_context : pandas.DataFrame, optional
         The CONTEXT of the whole region: ШНСУ are the schools with the lowest social index among
         the region's (:func:`qualitylib.rules.social.social_index`); without it, among ``context``.
+    municipal : pandas.DataFrame, optional
+        The municipality's MUNICIPAL rows: its yes/no items (``indicator``, ``done``, ``evidence``).
     """
 
     schools: pd.DataFrame
@@ -64,6 +67,7 @@ class IndicatorTables:
     shnor: Mapping[int, pd.DataFrame] = field(default_factory=dict)
     risk: Mapping[int, pd.DataFrame] = field(default_factory=dict)
     region_context: pd.DataFrame | None = None
+    municipal: pd.DataFrame | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -73,14 +77,20 @@ class IndicatorTables:
 class Context:
     """Lazily computed tables shared by the indicators of one municipality and one year."""
 
-    def __init__(self, tables: IndicatorTables, year: int, params: dict, registry: tuple[str, ...] = ()):
+    def __init__(self, tables: IndicatorTables, year: int, params: dict, registry: tuple[str, ...] = (),
+                 as_of: _dt.date | None = None):
         self.tables, self.year, self.params = tables, year, params
         self.registry = tuple(registry)
+        self.as_of = monitoring_day(year, as_of)
+        #: 1 when the monitoring day precedes the collection of the year's context (October): the
+        #: risk zone of a year is then read on the context of the year before, the latest known
+        self.context_lag = context_lag(year, self.as_of)
         self._cache: dict = {}
         for y, table in tables.shnor.items():
             self._cache[("shnor_table", int(y))] = table
-        for y, table in tables.risk.items():
-            self._cache[("risk", int(y))] = table
+        if not self.context_lag:  # lent risk tables read the context of their own year
+            for y, table in tables.risk.items():
+                self._cache[("risk", int(y))] = table
 
     def cached(self, key, func):
         if key not in self._cache:
@@ -99,9 +109,18 @@ class Context:
             return table.loc[table["shnor"] == 1, "school_id"].tolist()
         return self.cached(("shnor", year), compute)
 
+    def context(self, year: int) -> pd.DataFrame:
+        """The context known on the monitoring day for ``year``: the rows of ``year − context_lag``,
+        labelled ``year``."""
+        ctx = self.tables.context
+        if not self.context_lag:
+            return ctx
+        return ctx[ctx["year"] == year - self.context_lag].assign(year=year)
+
     def risk(self, year: int) -> pd.DataFrame:
+        """The risk zone of ``year``: the year's ВПР and the context known on its monitoring day."""
         return self.cached(("risk", year), lambda: identify_risk(
-            self.tables.context, self.tables.results, self.tables.schools, year, self.params))
+            self.context(year), self.tables.results, self.tables.schools, year, self.params))
 
     def changes(self, year: int) -> pd.DataFrame:
         return self.cached(("changes", year), lambda: dyn.changes(
@@ -166,6 +185,16 @@ class Context:
         return rows
 
 
+def monitoring_day(year: int, as_of: _dt.date | None = None) -> _dt.date:
+    """The day the indicators of ``year`` are read on: ``as_of``, else 1 September (Norilsk: «в сентябре»)."""
+    return as_of if as_of is not None else _dt.date(int(year), 9, 1)
+
+
+def context_lag(year: int, as_of: _dt.date) -> int:
+    """0 when the context of ``year`` (collected in :data:`CONTEXT_MONTH`) exists on ``as_of``, else 1."""
+    return 0 if as_of >= _dt.date(int(year), CONTEXT_MONTH, 1) else 1
+
+
 def _result(numerator, denominator, percent=True) -> tuple[float, float, float]:
     if denominator is None or pd.isna(denominator) or denominator == 0:
         return (float(numerator) if numerator is not None and not pd.isna(numerator) else np.nan,
@@ -201,6 +230,31 @@ def _generic(ctx: Context, compute: dict, year: int, round_: str = "") -> tuple[
     raise ValueError(kind)  # pragma: no cover - validated in load_catalogue
 
 
+def municipal_flag(municipal: pd.DataFrame | None, indicator_id: str, programme: str, year: int
+                   ) -> tuple[float, str]:
+    """A yes/no item of the municipality in ``year``: ``(1.0 | 0.0 | NaN, evidence)``.
+
+    The row of the table MUNICIPAL whose ``indicator`` is the indicator's code (``kavkazsky.6``) or
+    its number in the programme (``6``: the code without ``<programme>.``). No row, or an empty
+    ``done``, gives NaN (no data); several rows of one item count as done only if all say so.
+    """
+    if municipal is None or municipal.empty:
+        return np.nan, ""
+    rows = municipal[municipal["year"] == year]
+    names = {indicator_id.casefold()}
+    if indicator_id.startswith(f"{programme}."):
+        names.add(indicator_id[len(programme) + 1:].casefold())
+    keys = rows["indicator"].astype(str).str.strip().str.rstrip(".").str.casefold()
+    rows = rows[keys.isin(names)]
+    done = pd.to_numeric(rows["done"], errors="coerce").dropna()
+    evidence = ""
+    if "evidence" in rows:
+        evidence = "; ".join(str(v).strip() for v in rows["evidence"].dropna() if str(v).strip())
+    if done.empty:
+        return np.nan, evidence
+    return float(int((done == 1).all())), evidence
+
+
 # --- builtins: (ctx, year) -> (numerator, denominator, value) --------------------------------
 
 #: Builtins that count a verdict of one school-level test per ШНОР, and the ``dynamics`` key of
@@ -213,8 +267,32 @@ def _group_assessments(params: dict, group_key: str | None) -> list[str]:
     return list(params["identification"]["assessments"] if group_key is None else params["dynamics"][group_key])
 
 
+def diagnostics_basis(results: pd.DataFrame, schools: pd.DataFrame, year: int, params: dict) -> str:
+    """Which works Norilsk 2.3.1.3 reads: ``regional`` -- the region's diagnostic works
+    (``dynamics.diagnostics_regional``, procedure ``rdr``) when the municipality's results hold some
+    of them in both ``year − 1`` and ``year``; else ``vpr_substitute`` -- ВПР of the same grades
+    (``dynamics.diagnostics``), a labelled substitute."""
+    regional = params["dynamics"].get("diagnostics_regional") or []
+    if regional:
+        part = results[results["school_id"].isin(schools["school_id"]) & (results["participants"] > 0)]
+        ids = part["procedure"].astype(str) + "." + part["subject"].astype(str) + "." + part["grade"].astype(str)
+        held = part.loc[ids.isin(regional), "year"]
+        if {year - 1, year} <= set(held.astype(int)):
+            return "regional"
+    return "vpr_substitute"
+
+
+def _group_key(ctx: Context, year: int, group_key: str | None) -> str | None:
+    """The ``dynamics`` group a school test reads; the diagnostics group of the report year's basis."""
+    if group_key == "diagnostics" and diagnostics_basis(ctx.tables.results, ctx.tables.schools, ctx.year,
+                                                        ctx.params) == "regional":
+        return "diagnostics_regional"
+    return group_key
+
+
 def _school_tests(ctx: Context, year: int, group_key: str | None) -> pd.DataFrame:
     """:func:`qualitylib.rules.dynamics.school_changes` of the programme year's ШНОР over a group."""
+    group_key = _group_key(ctx, year, group_key)
     return ctx.cached(("school_tests", year, group_key), lambda: dyn.school_changes(
         ctx.tables.results, ctx.tables.schools, year, ctx.params, _group_assessments(ctx.params, group_key),
         ctx.shnor_ids(year)))
@@ -340,15 +418,6 @@ def _shnor_gia_pass(ctx: Context, year: int):
     return _result(int((part["participants"] - part["low_count"]).sum()), int(part["participants"].sum()))
 
 
-def _analysis_coverage(ctx: Context, year: int):
-    ids = set(ctx.tables.schools["school_id"])
-    res = ctx.tables.results
-    with_results = set(res.loc[(res["year"] == year) & (res["participants"] > 0), "school_id"])
-    ctx_table = ctx.tables.context
-    with_context = set(ctx_table.loc[ctx_table["year"] == year, "school_id"])
-    return _result(len(ids & with_results & with_context), len(ids))
-
-
 def _gia_gap_of(assessment: str):
     """The gap between the best and the worst 10 % of schools in one ГИА assessment, on its own scale."""
     def compute(ctx: Context, year: int):
@@ -385,13 +454,57 @@ BUILTINS = {
     "gia_score_index": _score_index(["oge", "ege"]),
     "shnor_gia_pass": _shnor_gia_pass,
     "shnor_improved": _improved_share(None),
-    "analysis_coverage": _analysis_coverage,
     "gia_gap": _gia_gap,
     "gia_gap_oge_russian": _gia_gap_of("oge.russian.9"),
     "gia_gap_oge_math": _gia_gap_of("oge.math.9"),
     "gia_gap_ege_russian": _gia_gap_of("ege.russian.11"),
     "gia_gap_ege_math_base": _gia_gap_of("ege.math_base.11"),
 }
+
+
+#: What an indicator lists besides its value (catalogue key ``lists``): ``removed_risk_factors`` --
+#: Norilsk 3.3.1.2 «с перечислением устраненных факторов», :func:`risk_factor_changes`.
+LISTS = ("removed_risk_factors",)
+
+
+def _codes(value) -> set[str]:
+    return {c for c in str(value if isinstance(value, str) else "").split(";") if c}
+
+
+def risk_factor_changes(tables: IndicatorTables, year: int, params: dict, as_of: _dt.date | None = None
+                        ) -> pd.DataFrame:
+    """The risk factors each school of last year's risk zone has removed by ``year``.
+
+    The zones are those of the indicators (:meth:`Context.risk`, the context known on the monitoring
+    day); schools without the context of both years are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``school_id``, ``school_name``, ``removed_codes`` and ``remaining_codes`` (``;``-separated codes
+        of :data:`qualitylib.rules.risk.DEFICITS`: last year's factors gone and still there),
+        ``left_zone`` (1: not at risk in ``year``), ``prevention`` (the monitoring column
+        ``risk_prevention`` of ``year``, NaN when not reported); in the order of last year's zone.
+    """
+    ctx = Context(tables, year, params, as_of=as_of)
+    prev = ctx.risk(year - 1).set_index("school_id")
+    now = ctx.risk(year).set_index("school_id")
+    columns = ["school_id", "school_name", "removed_codes", "remaining_codes", "left_zone", "prevention"]
+    before = prev[(prev["risk"] == 1) & (prev["has_context"] == 1)]
+    before = before[before.index.isin(now.index[now["has_context"] == 1])]
+    mon = ctx.monitoring(year)
+    prevention = mon.set_index("school_id")["risk_prevention"] if "risk_prevention" in mon else pd.Series(dtype=float)
+    rows = []
+    for school_id, row in before.iterrows():
+        new = _codes(now.at[school_id, "deficit_codes"])
+        order = [c for c in str(row["deficit_codes"]).split(";") if c]
+        rows.append({"school_id": school_id, "school_name": row["school_name"],
+                     "removed_codes": ";".join(c for c in order if c not in new),
+                     "remaining_codes": ";".join(c for c in order if c in new),
+                     "left_zone": int(now.at[school_id, "risk"] == 0),
+                     "prevention": float(prevention.get(school_id, np.nan)) if school_id in prevention.index
+                     else np.nan})
+    return pd.DataFrame(rows, columns=columns)
 
 
 # --- targets ---------------------------------------------------------------------------------
@@ -424,7 +537,7 @@ def evaluate_target(value: float, previous: float, target: dict) -> str:
 
 
 def compute_indicators(tables: IndicatorTables, year: int, params: dict, programme: Programme,
-                       catalogue: dict) -> pd.DataFrame:
+                       catalogue: dict, as_of: _dt.date | None = None) -> pd.DataFrame:
     """Evaluate a programme's indicators for a municipality and year.
 
     Parameters
@@ -439,6 +552,10 @@ def compute_indicators(tables: IndicatorTables, year: int, params: dict, program
         The programme: its indicators and target overrides.
     catalogue : dict
         The indicator catalogue (:func:`qualitylib.data.programmes.load_catalogue`).
+    as_of : datetime.date, optional
+        The monitoring day (default 1 September of ``year``, :func:`monitoring_day`). Before October of
+        ``year`` the year's context is not collected yet: the risk zone of ``year`` (and of ``year − 1``
+        for the comparison) is read on the context of the year before (:func:`context_lag`).
 
     Returns
     -------
@@ -452,17 +569,27 @@ def compute_indicators(tables: IndicatorTables, year: int, params: dict, program
         ``target_own`` (the programme sets the target itself) and ``round``: an indicator with
         ``rounds`` in the catalogue (``[январь, июнь]``) gives one row per round, computed from the
         monitoring rows of that round and compared with the same round of last year; ``""`` for the
-        yearly rows.
+        yearly rows. A yes/no item of the municipality (``compute: {kind: municipal_flag}``, unit
+        «да/нет» in the catalogue) has value 1 or 0 from the table MUNICIPAL (:func:`municipal_flag`) and its
+        ``evidence`` (``prev_evidence`` last year's); the other indicators have ``""`` there. ``lists``:
+        what the indicator lists besides its value (:data:`LISTS`, ``""``); ``basis``: for the
+        diagnostics of Norilsk 2.3.1.3 the works read (:func:`diagnostics_basis`), else ``""``.
     """
-    ctx = Context(tables, year, params, getattr(programme, "registry", ()))
+    ctx = Context(tables, year, params, getattr(programme, "registry", ()), as_of)
     rows = []
     for indicator_id, round_ in ((i, r) for i in programme.indicators for r in (catalogue[i].get("rounds") or [""])):
         spec = catalogue[indicator_id]
         compute = spec["compute"]
-        func = BUILTINS[compute["name"]] if compute["kind"] == "builtin" else (
-            lambda c, y, _compute=compute, _round=round_: _generic(c, _compute, y, _round))
-        num, den, value = func(ctx, year)
-        p_num, p_den, p_value = func(ctx, year - 1)   # a round is compared with the same round last year
+        evidence = prev_evidence = ""
+        if compute["kind"] == "municipal_flag":
+            value, evidence = municipal_flag(tables.municipal, indicator_id, programme.name, year)
+            p_value, prev_evidence = municipal_flag(tables.municipal, indicator_id, programme.name, year - 1)
+            num = den = p_num = p_den = np.nan
+        else:
+            func = BUILTINS[compute["name"]] if compute["kind"] == "builtin" else (
+                lambda c, y, _compute=compute, _round=round_: _generic(c, _compute, y, _round))
+            num, den, value = func(ctx, year)
+            p_num, p_den, p_value = func(ctx, year - 1)   # a round is compared with the same round last year
         target = programme.targets.get(indicator_id, spec["target"])
         status = evaluate_target(value, p_value, target)
         rows.append({
@@ -476,5 +603,8 @@ def compute_indicators(tables: IndicatorTables, year: int, params: dict, program
             "target_relative": bool(target.get("relative", False)),
             "target_note": spec.get("target_note", ""), "status": status, "programme": programme.name,
             "source": spec["programme"], "target_own": indicator_id in programme.targets,
+            "evidence": evidence, "prev_evidence": prev_evidence, "lists": spec.get("lists", ""),
+            "basis": diagnostics_basis(tables.results, tables.schools, year, params)
+            if compute.get("name") == "shnor_positive_diagnostics" else "",
         })
     return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)

@@ -115,7 +115,7 @@ def _fmt(value, col: str) -> tuple[str, bool]:
 #: Cell classes for words that carry a status (the word itself stays in the cell).
 STATUS_CLASSES = {
     "выполнен": "ql-ok", "не выполнен": "ql-bad", "нет данных": "ql-none", "цель не задана": "ql-none",
-    "выполнено": "ql-ok", "просрочено": "ql-bad", "в работе": "ql-warn", "не начато": "ql-none",
+    "выполнено": "ql-ok", "не выполнено": "ql-bad", "просрочено": "ql-bad", "в работе": "ql-warn", "не начато": "ql-none",
     "срок не распознан": "ql-warn",
 }
 

@@ -82,8 +82,10 @@ def indicator_numbers(ids, programme: str | None) -> list[str]:
         code = str(code)
         if programme and code.startswith(f"{programme}."):
             # «8.ege.math_base» (one of the parts of the programme's indicator 8) reads «8»
-            number = re.match(r"[\d.]*\d", code[len(programme) + 1:])
-            out.append(number.group(0) if number else str(position))
+            own = code[len(programme) + 1:]
+            number = re.match(r"[\d.]*\d", own)
+            item = re.fullmatch(r"roadmap\.([\d.]*\d)", own)  # measured from an item of the road map
+            out.append(f"дорожная карта, п. {item.group(1)}" if item else number.group(0) if number else str(position))
         else:
             out.append(str(position))
     return out
@@ -193,6 +195,8 @@ COLUMN_TITLES: dict[str, str] = {
     "target_note": "Источник цели",
     "status": "Статус (код)",
     "status_title": "Статус",
+    "answer": "Выполнено (да/нет)",
+    "prev_answer": "Выполнено в прошлом году",
     "programme": "Программа",
     "item": "№ п/п",
     "direction": "Направление",

@@ -126,7 +126,9 @@ def _dynamics(p: dict) -> list[str]:
     if d.get("gia_math") or d.get("gia_russian") or d.get("diagnostics"):
         out.append(f"Показатели динамики (нумерация программы Норильска, 2.3.1 и 3.3.3) считаются по "
                    f"ГИА по математике ({_titles(d.get('gia_math'))}), по русскому языку "
-                   f"({_titles(d.get('gia_russian'))}) и по диагностическим работам ({_titles(d.get('diagnostics'))}).")
+                   f"({_titles(d.get('gia_russian'))}) и по диагностическим работам: региональным "
+                   f"({_titles(d.get('diagnostics_regional'))}), если они есть в данных за оба года, иначе — "
+                   f"по ВПР тех же классов как замене ({_titles(d.get('diagnostics'))}).")
     if "gap_share_pct" in d:
         out.append(f"Разрыв — разница средних баллов ГИА {_n(d['gap_share_pct'])} % школ с наибольшим и "
                    f"{_n(d['gap_share_pct'])} % с наименьшим средним баллом; цель — сокращение не менее чем на "

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
 from ..data.deadlines import Deadline, text_column
@@ -26,7 +27,30 @@ STATUS_TITLES = {"met": "выполнен", "not_met": "не выполнен", 
 #: Columns of :func:`indicator_frame`, in order.
 INDICATOR_VIEW_COLUMNS = ["id", "number", "title", "group", "unit", "period", "numerator", "denominator", "value",
                           "prev_numerator", "prev_denominator", "prev_value", "change", "target", "target_note",
-                          "status", "status_title", "programme", "source", "source_title", "round"]
+                          "status", "status_title", "programme", "source", "source_title", "round", "answer",
+                          "prev_answer", "evidence"]
+
+#: The catalogue unit of a yes/no item of the municipality (``compute: {kind: municipal_flag}``).
+FLAG_UNIT = "да/нет"
+#: Status words of a yes/no item: the item (мероприятие) is «выполнено».
+FLAG_STATUS_TITLES = {"met": "выполнено", "not_met": "не выполнено", "no_data": "нет данных",
+                      "no_target": "цель не задана"}
+
+
+#: What the diagnostics of Norilsk 2.3.1.3 were read from (:func:`qualitylib.rules.indicators.diagnostics_basis`).
+BASIS_TEXTS = {
+    "": "",
+    "regional": "посчитано по краевым (региональным) диагностическим работам, как в программе",
+    "vpr_substitute": ("краевых (региональных) диагностических работ в данных нет за оба года: посчитано по ВПР "
+                       "тех же классов — это замена, а не показатель программы"),
+}
+
+
+def _answer(value) -> str:
+    """A yes/no item's value in words: «да», «нет», «нет данных»."""
+    if value is None or pd.isna(value):
+        return "нет данных"
+    return "да" if float(value) == 1 else "нет"
 
 
 def _target_number(value: float) -> str:
@@ -93,6 +117,23 @@ def indicator_frame(indicators: pd.DataFrame) -> pd.DataFrame:
     out["target"] = pd.Series([target_text(r.target_direction, r.target_value, bool(r.target_relative), r.unit)
                                for r in indicators.itertuples()], index=indicators.index, dtype=object)
     out["status_title"] = indicators["status"].map(STATUS_TITLES).astype(object)
+    flag = out["unit"] == FLAG_UNIT  # a yes/no item: answered «да»/«нет», «выполнено», with its evidence
+    out.loc[flag, "target"] = "да"
+    out.loc[flag, "change"] = np.nan  # a yes/no has no change to show; the values stay 1 / 0 for the tables
+    out.loc[flag, "status_title"] = indicators.loc[flag, "status"].map(FLAG_STATUS_TITLES)
+    out["answer"] = pd.Series([_answer(v) if f else "" for v, f in zip(out["value"], flag)], index=out.index,
+                              dtype=object)
+    out["prev_answer"] = pd.Series([_answer(v) if f else "" for v, f in zip(out["prev_value"], flag)],
+                                   index=out.index, dtype=object)
+    for column in ("evidence", "prev_evidence"):
+        if column not in out:
+            out[column] = ""
+        out[column] = out[column].fillna("").astype(object)
+    out["evidence"] = [e if e or not f or s == "no_data" else "подтверждение не указано"
+                       for e, f, s in zip(out["evidence"], flag, out["status"])]
+    if "basis" in indicators:  # which diagnostic works were read (Norilsk 2.3.1.3), said plainly
+        basis = indicators["basis"].fillna("").map(BASIS_TEXTS).fillna("")
+        out["evidence"] = [b or e for b, e in zip(basis, out["evidence"])]
     programme = str(indicators["programme"].iloc[0]) if len(indicators) else None
     out["number"] = pd.Series(indicator_numbers(indicators["id"], programme), index=indicators.index, dtype=object)
     return out[INDICATOR_VIEW_COLUMNS]
@@ -450,6 +491,36 @@ def school_tests_frame(m: Monitoring) -> pd.DataFrame:
     return table.sort_values(["indicator", "school_name"])
 
 
+def _with_lists(frame: pd.DataFrame, m: Monitoring) -> pd.DataFrame:
+    """The indicators with what they list written into ``evidence`` (:func:`removed_factors_text`)."""
+    lists = m.indicators["lists"] if "lists" in m.indicators else pd.Series("", index=m.indicators.index)
+    listed = (lists == "removed_risk_factors").to_numpy()
+    if listed.any():
+        frame = frame.copy()
+        frame.loc[listed, "evidence"] = removed_factors_text(m.risk_factors)
+    return frame
+
+
+def removed_factors_text(factors: pd.DataFrame | None) -> str:
+    """Norilsk 3.3.1.2 «с перечислением устраненных факторов»: per school of last year's risk zone, the
+    risk factors it removed (schools that left the zone say so)."""
+    from .identification import DEFICIT_NAMES
+
+    if factors is None or factors.empty:
+        return "в прошлом году школ в зоне риска не было (или нет контекстных данных за оба года)"
+    parts, kept = [], 0
+    for row in factors.itertuples():
+        removed = [DEFICIT_NAMES.get(c, c) for c in str(row.removed_codes).split(";") if c]
+        if not removed:
+            kept += 1
+            continue
+        left = " (вышла из зоны риска)" if row.left_zone == 1 else ""
+        parts.append(f"{row.school_name}{left}: устранено — {', '.join(removed)}")
+    if kept:
+        parts.append(f"без устранённых факторов — {plural(kept, 'школа', 'школы', 'школ')}")
+    return "; ".join(parts)
+
+
 def note_view(m: Monitoring) -> NoteView:
     """The tables notebook 03 and ``indicators.xlsx`` show: indicators, road map, summaries, recommendations."""
     from .identification import present
@@ -464,7 +535,7 @@ def note_view(m: Monitoring) -> NoteView:
     return NoteView(
         plans=plans,
         pending=pending_items(roadmap) if has_roadmap else None,
-        indicators=indicator_frame(m.indicators),
+        indicators=_with_lists(indicator_frame(m.indicators), m),
         roadmap=roadmap,
         roadmap_total=m.roadmap_total,
         roadmap_by_direction=summary_frame(m.roadmap_by_direction) if has_roadmap else None,

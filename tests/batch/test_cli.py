@@ -80,7 +80,9 @@ def test_indicators_command(tmp_path, capsys):
     table = pd.read_csv(out, encoding="utf-8")
     for col in ("id", "title", "numerator", "denominator", "value", "target", "status", "prev_value"):
         assert col in table.columns
-    assert len(table) == 10 and table["id"].str.startswith("elista.").all()
+    # the 10 indicators and the diagnostics of road-map item 2 in its three rounds
+    assert len(table) == 13 and table["id"].str.startswith("elista.").all()
+    assert table.loc[table["id"] == "elista.roadmap.2", "round"].tolist() == ["сентябрь", "январь", "апрель"]
     assert set(table["status"]) <= {"met", "not_met", "no_data", "no_target"}
     assert "Показатели программы" in capsys.readouterr().out
 

@@ -89,8 +89,9 @@ def test_the_typed_region_validates_with_the_total_row_named(own_region, capsys)
     capsys.readouterr()
     assert main(["validate", str(region)]) == 0
     out = capsys.readouterr().out
-    # the unfilled optional templates (road map, official list, tasks) and the total row
-    assert "ошибок нет, предупреждений — 4" in out
+    # the unfilled optional templates (road map, municipal monitoring, official list, tasks) and the total row
+    assert "ошибок нет, предупреждений — 5" in out
+    assert "«мониторинг муниципалитета.xlsx»" in out
     assert "строка итогов («Итого») пропущена" in out
     # the road map template left unfilled is not an error
     assert "«дорожная карта.xlsx», лист «Дорожная карта» — в таблице нет ни одной строки под заголовком" in out

@@ -10,7 +10,7 @@ from qualitylib.batch.sample import MONITORING_COLUMNS, make_sample, write_sampl
 from qualitylib.data.schema import SCHOOL_FACTS, TABLES
 
 SEED = 2026
-FILES = ("schools.csv", "results.csv", "context.csv", "monitoring.csv", "roadmap.csv", "official.csv",
+FILES = ("schools.csv", "results.csv", "context.csv", "monitoring.csv", "municipal.csv", "roadmap.csv", "official.csv",
          "region.yaml", "tasks.csv", "tasks_catalogue.yaml")
 SHNOR_PROCEDURES = {
     ("vpr", "math", 5), ("vpr", "math", 6), ("vpr", "russian", 5), ("vpr", "russian", 6),
@@ -125,7 +125,13 @@ def test_results_are_consistent(tables):
     assert (total == marked["participants"]).all()
     assert r.loc[r["procedure"] == "ege", ["mark3", "mark4", "mark5"]].isna().all().all()
     assert (r["mean_score"] <= r["max_score"]).all()
-    assert set(r["procedure"]) == {"vpr", "oge", "ege"}
+    assert set(r["procedure"]) == {"vpr", "oge", "ege", "rdr"}
+    # the region's diagnostic works (Norilsk 2.3.1.3): Norilsk, 2025-2026, grades 4, 6, 7, 8, one row per ВПР row
+    rdr = r[r["procedure"] == "rdr"]
+    town = rdr["school_id"].map(tables["schools"].set_index("school_id")["municipality"])
+    assert set(town) == {"Норильск"} and set(rdr["year"]) == {2025, 2026} and set(rdr["grade"]) == {4, 6, 7, 8}
+    twins = rdr.merge(r[r["procedure"] == "vpr"], on=["year", "school_id", "subject", "grade"], suffixes=("", "_vpr"))
+    assert len(twins) == len(rdr) and (twins["participants"] == twins["participants_vpr"]).all()
     vpr = r[r["procedure"] == "vpr"]
     assert set(vpr["grade"]) == {4, 5, 6, 7, 8}
     assert set(vpr["subject"]) == {"math", "russian"}
@@ -154,7 +160,9 @@ def test_monitoring_rounds(tables):
     m = tables["monitoring"]
     rounds = m[m["round"].notna()]
     towns = rounds["school_id"].map(tables["schools"].set_index("school_id")["municipality"])
-    assert set(towns) == {"Норильск"} and set(rounds["round"]) == {"январь", "июнь"}
+    assert set(towns) == {"Норильск", "Элиста"}
+    assert set(rounds.loc[towns == "Норильск", "round"]) == {"январь", "июнь"}
+    rounds = rounds[towns == "Норильск"]
     yearly = m[m["round"].isna()].set_index(["year", "school_id"])
     june = rounds[rounds["round"] == "июнь"].set_index(["year", "school_id"])
     january = rounds[rounds["round"] == "январь"].set_index(["year", "school_id"])
@@ -339,3 +347,24 @@ def test_sample_tasks_fit_the_synthetic_catalogue(tables, written):
     assert "синтетическ" in (written / "tasks_catalogue.yaml").read_text(encoding="utf-8").lower()
     assert len(read_catalogue().work(2026, "math", 5)) == 0  # the shipped catalogue stays official
     assert sample_catalogue()["catalogue"][2026]["math.5"]["same_as"] == 2025
+
+
+def test_sample_exercises_the_programmes_as_written(tables):
+    """Kavkazsky's yes/no items and analysis column, Elista's three diagnostics rounds, Norilsk 2.3.2 kinds."""
+    municipal = tables["municipal"]
+    kavkazsky = municipal[municipal["municipality"] == "Кавказский район"]
+    assert sorted(kavkazsky.loc[kavkazsky["year"] == 2026, "indicator"].astype(int)) == [5, 6, 7, 9, 10, 11, 12, 13,
+                                                                                          14, 15]
+    mon, schools = tables["monitoring"], tables["schools"]
+    town = mon["school_id"].map(schools.set_index("school_id")["municipality"])
+    yearly = mon[mon["round"].isna()]
+    k26 = yearly[(town[yearly.index] == "Кавказский район") & (yearly["year"] == 2026)]
+    assert (k26["analysis_done"] == 0).sum() == 2 and (k26["analysis_done"] == 1).sum() == len(k26) - 2
+    elista = mon[(town == "Элиста") & (mon["year"] == 2026) & mon["round"].notna()]
+    assert set(elista["round"]) == {"сентябрь", "январь", "апрель"}
+    # 20 schools: ceil(0.5 × 20), ceil(0.75 × 20), all
+    assert elista.groupby("round")["diagnostics_done"].sum().to_dict() == {"сентябрь": 10, "январь": 15, "апрель": 20}
+    kinds = yearly[["teachers_diagnosed", "teachers_diagnosed_subject", "teachers_diagnosed_methodical",
+                    "teachers_diagnosed_psych"]].astype(int)
+    assert (kinds["teachers_diagnosed_subject"] == kinds["teachers_diagnosed"]).all()
+    assert (kinds["teachers_diagnosed_methodical"] == (kinds["teachers_diagnosed"] * 0.6).astype(int)).all()

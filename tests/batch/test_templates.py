@@ -42,7 +42,7 @@ def test_drop_down_lists_and_ranges(tmp_path):
     dv = _validations(sheet)
     letters = {c.value: c.column_letter for c in sheet[2]}
     procedure = dv[letters["Процедура"]]
-    assert (procedure.type, procedure.formula1) == ("list", '"ВПР,ОГЭ,ЕГЭ"')
+    assert (procedure.type, procedure.formula1) == ("list", '"ВПР,ОГЭ,ЕГЭ,РДР"')
     grade = dv[letters["Класс"]]
     assert (grade.type, grade.formula1, grade.formula2) == ("whole", "4", "11")
     assert str(grade.sqref) == f"{letters['Класс']}3:{letters['Класс']}5002"
@@ -165,3 +165,65 @@ def test_template_and_collect_commands(tmp_path, capsys):
 def test_forms_need_schools_and_year(tmp_path, capsys):
     assert main(["template", str(tmp_path / "t"), "--forms"]) == 2
     assert "--schools" in capsys.readouterr().err
+
+
+def test_forms_carry_monitoring_rounds_and_collect_checks_them(tmp_path, schools):
+    """A form holds the yearly values (B) and one column per round (D, E); collect makes a row per round."""
+    from openpyxl import load_workbook
+
+    from qualitylib.data.forms import FIRST_ROUND_COLUMN, HEADER_ROW
+
+    forms = write_forms(tmp_path / "forms", schools, 2024, {"Северный": ["январь", "июнь"]})
+    sheet = load_workbook(forms[0])["Мониторинг"]
+    headers = [sheet.cell(HEADER_ROW, c).value for c in range(1, 6)]
+    assert headers == ["Показатель", "Значение", "Что вводить", "Значение — январь", "Значение — июнь"]
+    assert load_workbook(forms[2])["Мониторинг"].cell(HEADER_ROW, FIRST_ROUND_COLUMN + 1).value is None  # Южный
+    assert load_workbook(forms[0])["Контекст"].cell(HEADER_ROW, FIRST_ROUND_COLUMN + 1).value is None
+    rows = _fill(forms[0], "Мониторинг", {"Педагогов всего": 10})
+    book = load_workbook(forms[0])
+    mon = book["Мониторинг"]
+    row = rows["Слабоуспевающих и неуспевающих"]
+    mon.cell(row, 4, 30)          # January
+    mon.cell(row, 5, 24)          # June
+    mon.cell(rows["Из них с ИОМ"], 5, 20)
+    book.save(forms[0])
+    _fill(forms[1], "Мониторинг", {"Педагогов всего": 7})
+    collected = collect_forms(tmp_path / "forms", {"S1", "S2", "S3"})
+    assert collected.errors == []
+    monitoring = collected.tables["monitoring"]
+    s1 = monitoring[monitoring["school_id"] == "S1"].set_index(monitoring.loc[monitoring["school_id"] == "S1", "round"]
+                                                               .fillna(""))
+    assert s1.loc["", "teachers_total"] == 10 and pd.isna(s1.loc["", "weak_pupils"])
+    assert s1.loc["январь", "weak_pupils"] == 30 and pd.isna(s1.loc["январь", "weak_pupils_with_iom"])
+    assert s1.loc["июнь", ["weak_pupils", "weak_pupils_with_iom"]].tolist() == [24, 20]
+    assert sorted(monitoring["round"].fillna("").tolist()) == ["", "", "июнь", "январь"]
+    # a round's bad value names the form's row and the round; a round named twice is an error
+    mon.cell(rows["Из них с ИОМ"], 4, "много")
+    mon.cell(HEADER_ROW, 6, "Значение — июнь")
+    mon.cell(row, 6, 1)
+    book.save(forms[0])
+    collected = collect_forms(tmp_path / "forms", {"S1", "S2", "S3"})
+    found = [(p.row, p.column, p.message) for p in collected.errors]
+    assert any(r == rows["Из них с ИОМ"] and c == "Из них с ИОМ" and m.endswith("(раунд «январь»)")
+               for r, c, m in found)
+    assert any(r == HEADER_ROW and c == "F" and "раунд «июнь» указан дважды" in m for r, c, m in found)
+    assert collected.tables == {}
+
+
+def test_template_writes_the_rounds_of_each_programme(tmp_path, capsys):
+    header, rows = SCHOOLS
+    write_csv(tmp_path / "schools.csv", header, [r for r in rows])
+    schools = pd.read_csv(tmp_path / "schools.csv").assign(programme="norilsk")
+    schools.to_csv(tmp_path / "schools.csv", index=False)
+    region = tmp_path / "region"
+    assert main(["template", str(region), "--schools", str(tmp_path / "schools.csv"), "--year", "2024",
+                 "--forms"]) == 0
+    assert "Раунды мониторинга в формах (Северный): январь, июнь" in capsys.readouterr().out
+    from openpyxl import load_workbook
+    from qualitylib.data.forms import HEADER_ROW
+
+    path = sorted((region / "формы школ").rglob("*.xlsx"))[0]
+    assert load_workbook(path)["Мониторинг"].cell(HEADER_ROW, 5).value == "Значение — июнь"
+    assert main(["template", str(tmp_path / "r2"), "--schools", str(tmp_path / "schools.csv"), "--year", "2024",
+                 "--forms", "--rounds", "сентябрь, январь, апрель"]) == 0
+    assert "(все школы): сентябрь, январь, апрель" in capsys.readouterr().out

@@ -56,3 +56,14 @@ def test_every_sample_municipality_is_monitored_by_its_own_programme():
              for m in ("Норильск", "Элиста", "Полысаево", "Кавказский район", "Чаа-Хольский кожуун")}
     assert names["Норильск"] == "norilsk" and names["Элиста"] == "elista" and names["Полысаево"] == "polysaevo"
     assert names["Кавказский район"] == "kavkazsky" and names["Чаа-Хольский кожуун"] == "chaa-khol"
+
+
+def test_a_yes_no_item_takes_no_scope_or_rounds(tmp_path):
+    bad = tmp_path / "indicators.yaml"
+    bad.write_text("indicators:\n  x.1:\n    title: Т\n    unit: да/нет\n    group: г\n    programme: p\n"
+                   "    period: ежегодно\n    compute: {kind: municipal_flag, scope: all}\n"
+                   "    rounds: [январь]\n    target: {direction: equals, value: 1}\n", encoding="utf-8")
+    with pytest.raises(ParamsError) as err:
+        load_catalogue(bad)
+    assert "у показателя municipal_flag нет других ключей" in str(err.value)
+    assert "раунды задаются только показателям из таблицы мониторинга" in str(err.value)

@@ -189,7 +189,7 @@ def test_unknown_procedure_code(tmp_path):
     folder = spoil_russian(tmp_path, results=with_cell(RESULTS, 0, "procedure", "ВПР-2"))
     problem = only_error(folder)
     assert_problem(problem, "results.csv", 2, "Процедура", "ВПР-2",
-                   "неизвестный код: ожидалось одно из значений ege, oge, vpr")
+                   "неизвестный код: ожидалось одно из значений ege, oge, rdr, vpr")
 
 
 def test_year_in_future(tmp_path):
@@ -314,3 +314,23 @@ def test_convert_table_none_when_required_column_missing(tmp_path):
     frame, problems = convert_table(raw, TABLES["results"])
     assert frame is None
     assert [p.message for p in problems] == ["нет обязательного столбца «grade» («Класс»)"]
+
+
+def test_municipal_records_are_read_and_checked(tmp_path):
+    """The table «Мониторинг муниципалитета»: yes/no items with evidence, a flag checked, a town spelling named."""
+    folder = spoil(tmp_path)
+    write_csv(folder / "мониторинг муниципалитета.csv", ["Год", "Муниципалитет", "Показатель", "Выполнено",
+                                                          "Подтверждение"],
+              [[2024, "Северный", "6", 1, "приказ № 3"], [2024, "Северный", "7", "", ""],
+               [2024, "С\u0065верный", "9", 0, ""]])
+    region, problems = validate_region(folder)
+    assert region is not None and errors(problems) == []
+    assert region.municipal["indicator"].tolist() == ["6", "7", "9"]
+    assert region.municipal["done"].isna().tolist() == [False, True, False]
+    assert region.subset("Северный").municipal["evidence"].iloc[0] == "приказ № 3"
+    [odd] = [p for p in problems if p.file.endswith("мониторинг муниципалитета.csv")]
+    assert odd.severity == "warning" and odd.row == 4 and "не так, как в справочнике школ" in odd.message
+    write_csv(folder / "мониторинг муниципалитета.csv", ["Год", "Муниципалитет", "Показатель", "Выполнено"],
+              [[2024, "Северный", "6", "да2"]])
+    problem = only_error(folder)
+    assert_problem(problem, "мониторинг муниципалитета.csv", 2, "Выполнено", "да2", "ожидалось 1 (да) или 0 (нет)")

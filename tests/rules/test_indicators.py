@@ -1,4 +1,6 @@
 """Indicators: every computation kind by hand on tiny tables, targets of each kind."""
+import datetime
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -55,11 +57,11 @@ def params():
     return load_params()
 
 
-def run(params, indicator_specs, targets=None):
+def run(params, indicator_specs, targets=None, as_of=None):
     catalogue = {k: {"title": k, "unit": "%", "group": "г", "programme": "p", "period": "ежегодно",
                      "compute": v, "target": {"direction": "increase"}} for k, v in indicator_specs.items()}
     programme = Programme("p", "Программа", None, list(catalogue), targets or {})
-    return compute_indicators(tiny_tables(), 2026, params, programme, catalogue).set_index("id")
+    return compute_indicators(tiny_tables(), 2026, params, programme, catalogue, as_of).set_index("id")
 
 
 def test_generic_kinds_by_hand(params):
@@ -86,7 +88,7 @@ def test_generic_kinds_by_hand(params):
 def test_builtins_by_hand(params):
     out = run(params, {name: {"kind": "builtin", "name": name} for name in (
         "shnor_count", "oge_math_no_fail", "oge_russian_no_fail", "risk_share", "risk_removed",
-        "shnor_positive_diagnostics", "analysis_coverage")})
+        "shnor_positive_diagnostics")}, as_of=datetime.date(2026, 11, 1))   # the context of 2026 is known
     # W: 2026 one low (russian 35 %) after two in 2025 -> criterion 2 keeps it on the list
     assert out.loc["shnor_count", "value"] == 1 and out.loc["shnor_count", "prev_value"] == 1
     assert out.loc["oge_math_no_fail", ["numerator", "denominator"]].tolist() == [1, 2]
@@ -95,7 +97,6 @@ def test_builtins_by_hand(params):
     assert out.loc["risk_removed", ["numerator", "denominator", "value"]].tolist() == [1, 1, 100.0]
     # W: vpr.math.5 40 % -> 10 % (significant), vpr.russian.5 40 % -> 35 % (not): positive dynamics
     assert out.loc["shnor_positive_diagnostics", ["numerator", "denominator"]].tolist() == [0, 1]
-    assert out.loc["analysis_coverage", ["numerator", "denominator", "value"]].tolist() == [3, 3, 100.0]
 
 
 @pytest.mark.parametrize("target, value, previous, status", [
@@ -291,3 +292,118 @@ def test_rounds_within_a_year_are_computed_each_for_its_round(params):
     assert out.loc[2, ["numerator", "denominator"]].tolist() == [27, 30]
     from qualitylib.views.monitoring import indicator_frame
     assert indicator_frame(out)["title"].tolist()[:2] == ["Доля с ИОМ — январь", "Доля с ИОМ — июнь"]
+
+
+def test_yes_no_items_of_the_municipality(params):
+    """Kavkazsky 5–7, 9–15: a yes/no item read from the municipality's record, by code or number."""
+    municipal = pd.DataFrame({
+        "year": [2026, 2026, 2025, 2026, 2026, 2026],
+        "municipality": ["М"] * 6,
+        "indicator": ["6", "p.7", "6", "9", "9", "11"],
+        "done": [1, 0, 0, 1, 0, np.nan],
+        "evidence": ["приказ № 12 от 01.02.2026", None, "", "положение", "журнал", "не оценивалось"]})
+    tables = tiny_tables()
+    tables = IndicatorTables(tables.schools, tables.results, tables.context, tables.monitoring, tables.results,
+                             municipal=municipal)
+    specs = {f"p.{n}": {"kind": "municipal_flag"} for n in (6, 7, 9, 10, 11)}
+    catalogue = {k: {"title": k, "unit": "да/нет", "group": "г", "programme": "p", "period": "ежегодно",
+                     "compute": v, "target": {"direction": "equals", "value": 1}} for k, v in specs.items()}
+    out = compute_indicators(tables, 2026, params, Programme("p", "П", None, list(catalogue), {}),
+                             catalogue).set_index("id")
+    # 6: done in 2026 (by its number), not in 2025; the evidence is the record's
+    assert out.loc["p.6", ["value", "prev_value", "status"]].tolist() == [1.0, 0.0, "met"]
+    assert out.loc["p.6", "evidence"] == "приказ № 12 от 01.02.2026"
+    assert out.loc["p.7", ["value", "status"]].tolist() == [0.0, "not_met"]       # by its code, «нет»
+    assert out.loc["p.9", ["value", "status"]].tolist() == [0.0, "not_met"]       # two records, one «нет»
+    assert out.loc["p.9", "evidence"] == "положение; журнал"
+    assert np.isnan(out.loc["p.10", "value"]) and out.loc["p.10", "status"] == "no_data"   # no record
+    assert out.loc["p.11", "status"] == "no_data"                                 # empty «done»
+    assert np.isnan(out.loc["p.6", "numerator"]) and np.isnan(out.loc["p.6", "denominator"])
+
+
+def test_analysis_in_every_school_is_read_from_the_monitoring_column(params):
+    """Kavkazsky 8: the schools that say the analysis was done, not the schools that have data rows."""
+    tables = tiny_tables()
+    mon = tables.monitoring.copy()
+    mon.loc[mon["year"] == 2026, "analysis_done"] = [1, 0, 1]
+    mon.loc[mon["year"] == 2025, "analysis_done"] = [1, 1, 1]
+    tables = IndicatorTables(tables.schools, tables.results, tables.context, mon, tables.results)
+    catalogue = {"k.8": {"title": "анализ", "unit": "%", "group": "г", "programme": "k", "period": "ежегодно",
+                         "compute": {"kind": "school_share", "scope": "all", "column": "analysis_done"},
+                         "target": {"direction": "equals", "value": 100}}}
+    out = compute_indicators(tables, 2026, params, Programme("k", "К", None, ["k.8"], {}), catalogue).iloc[0]
+    # every school has results and context in 2026, but A did not do the analysis: 2 of 3
+    assert [out["numerator"], out["denominator"]] == [2, 3]
+    assert out["value"] == pytest.approx(66.67) and out["prev_value"] == 100.0 and out["status"] == "not_met"
+
+
+def test_a_september_report_reads_the_context_of_the_year_before(params):
+    """Risk schools are identified in October: on 1 September 2026 the latest context is October 2025's."""
+    specs = {name: {"kind": "builtin", "name": name} for name in ("risk_share", "risk_removed")}
+    september = run(params, specs)                                      # default: 1 September 2026
+    october = run(params, specs, as_of=datetime.date(2026, 10, 1))
+    # B lacked internet in the context of 2025 only. In September 2026 that is the latest context: B is at risk
+    assert september.loc["risk_share", ["numerator", "denominator", "value"]].tolist() == [1, 3, pytest.approx(33.33)]
+    # ... and last year's (September 2025) zone would read the context of 2024, which the data do not have
+    assert np.isnan(september.loc["risk_share", "prev_value"])
+    assert np.isnan(september.loc["risk_removed", "value"])
+    # from October 2026 the context of 2026 is known: nobody at risk, B's risk removed
+    assert october.loc["risk_share", ["numerator", "denominator"]].tolist() == [0, 3]
+    assert october.loc["risk_removed", ["numerator", "denominator"]].tolist() == [1, 1]
+
+
+def test_removed_risk_factors_are_named_per_school(params):
+    """Norilsk 3.3.1.2 «с перечислением устраненных факторов»: B lacked internet in 2025 and has it in 2026."""
+    from qualitylib.rules.indicators import risk_factor_changes
+    from qualitylib.views.monitoring import removed_factors_text
+
+    tables = tiny_tables()
+    ctx = tables.context.copy()
+    both = (ctx["year"] == 2025) & (ctx["school_id"] == "B")
+    ctx.loc[both, "teachers_overload_pct"] = 15.0          # B: internet and overload in 2025 ...
+    ctx.loc[(ctx["year"] == 2026) & (ctx["school_id"] == "B"), "teachers_overload_pct"] = 12.0   # ... overload stays
+    mon = tables.monitoring.copy()
+    mon.loc[mon["year"] == 2026, "risk_prevention"] = [0, 0, 1]
+    tables = IndicatorTables(tables.schools, tables.results, ctx, mon, tables.results)
+    out = risk_factor_changes(tables, 2026, params, as_of=datetime.date(2026, 11, 1))
+    assert out[["school_id", "removed_codes", "remaining_codes", "left_zone", "prevention"]].values.tolist() == [
+        ["B", "internet", "overload", 0, 1.0]]
+    assert removed_factors_text(out) == "Школа Б: устранено — нет устойчивого доступа в Интернет"
+    ctx.loc[(ctx["year"] == 2026) & (ctx["school_id"] == "B"), "teachers_overload_pct"] = 5.0
+    tables = IndicatorTables(tables.schools, tables.results, ctx, mon, tables.results)
+    out = risk_factor_changes(tables, 2026, params, as_of=datetime.date(2026, 11, 1))
+    assert out["removed_codes"].tolist() == ["internet;overload"] and out["left_zone"].tolist() == [1]
+    assert removed_factors_text(out) == ("Школа Б (вышла из зоны риска): устранено — нет устойчивого доступа в "
+                                         "Интернет, перегрузка учителей")
+    # on 1 September 2026 the zones are those of the contexts of 2024 (none) and 2025: nothing to compare
+    assert risk_factor_changes(tables, 2026, params).empty
+
+
+def test_the_lists_of_the_catalogue_are_those_of_the_rules():
+    from qualitylib.data.programmes import LISTS as DATA_LISTS
+    from qualitylib.rules.indicators import LISTS
+
+    assert DATA_LISTS == LISTS
+
+
+def test_regional_diagnostics_are_read_when_the_data_hold_them(params):
+    """Norilsk 2.3.1.3: the region's diagnostic works when both years hold them, ВПР only as a labelled substitute."""
+    tables = tiny_tables()
+    spec = {"d": {"kind": "builtin", "name": "shnor_positive_diagnostics"}}
+    catalogue = {"d": {"title": "d", "unit": "%", "group": "г", "programme": "p", "period": "ежегодно",
+                       "compute": spec["d"], "target": {"direction": "increase"}}}
+    programme = Programme("p", "П", None, ["d"], {})
+    # no regional works and no ВПР of grades 4, 6, 7, 8 in the data: the substitute, nothing to test
+    vpr = compute_indicators(tables, 2026, params, programme, catalogue).iloc[0]
+    assert vpr["basis"] == "vpr_substitute" and [vpr["numerator"], vpr["denominator"]] == [0, 1]
+    # W (the ШНОР of 2025) wrote the regional work of grade 4: 10 of 20 low in 2025, 1 of 20 in 2026
+    rdr = pd.DataFrame([(2025, "W", "rdr", "math", 4, 20, 10), (2026, "W", "rdr", "math", 4, 20, 1)],
+                       columns=["year", "school_id", "procedure", "subject", "grade", "participants", "low_count"])
+    results = pd.concat([tables.results, rdr], ignore_index=True)
+    with_rdr = IndicatorTables(tables.schools, results, tables.context, tables.monitoring, results)
+    out = compute_indicators(with_rdr, 2026, params, programme, catalogue).iloc[0]
+    assert out["basis"] == "regional" and [out["numerator"], out["denominator"]] == [1, 1]
+    # one year only: not comparable, the substitute again
+    one_year = pd.concat([tables.results, rdr.iloc[1:]], ignore_index=True)
+    only = IndicatorTables(tables.schools, one_year, tables.context, tables.monitoring, one_year)
+    assert compute_indicators(only, 2026, params, programme, catalogue).iloc[0]["basis"] == "vpr_substitute"

@@ -88,3 +88,40 @@ def test_a_year_outside_the_programme_period_is_said_at_the_top_of_every_report(
                         "мероприятия программы не планировались.")
     inside = mon_view.summary_sentences(build_monitoring(region, "Норильск", 2024, params))
     assert not inside[0].startswith("Отчётный год") and m.year_in_period is False
+
+
+def test_yes_no_items_are_answered_in_words_with_their_evidence():
+    """Kavkazsky 5–7, 9–15: «да»/«нет», «выполнено» / «не выполнено» / «нет данных», the evidence shown."""
+    from qualitylib.views.htmlbars import indicator_table
+
+    codes = pd.DataFrame({
+        "id": ["k.5", "k.6", "k.7"], "title": ["Комплекс", "База", "Карта"], "group": ["м"] * 3,
+        "unit": ["да/нет"] * 3, "period": ["ежегодно"] * 3, "numerator": [np.nan] * 3,
+        "denominator": [np.nan] * 3, "value": [1.0, 0.0, np.nan], "prev_numerator": [np.nan] * 3,
+        "prev_denominator": [np.nan] * 3, "prev_value": [0.0, 1.0, 1.0], "change": [np.nan] * 3,
+        "target_direction": ["equals"] * 3, "target_value": [1.0] * 3, "target_relative": [False] * 3,
+        "target_note": [""] * 3, "status": ["met", "not_met", "no_data"], "programme": ["k"] * 3,
+        "evidence": ["приказ № 5", "", ""], "prev_evidence": [""] * 3})
+    out = indicator_frame(codes)
+    assert out["answer"].tolist() == ["да", "нет", "нет данных"]
+    assert out["prev_answer"].tolist() == ["нет", "да", "да"]
+    assert out["status_title"].tolist() == ["выполнено", "не выполнено", "нет данных"]
+    assert out["target"].tolist() == ["да"] * 3
+    assert out["evidence"].tolist() == ["приказ № 5", "подтверждение не указано", ""]
+    page = indicator_table(out, 2026).text
+    assert "приказ № 5" in page and "<th>2025</th>" in page and "<th>2026</th>" in page
+    assert 'class="ql-bars"' not in page and 'class="ql-bad">не выполнено' in page
+
+
+def test_the_works_read_for_the_diagnostics_are_said_plainly():
+    from qualitylib.rules.indicators import INDICATOR_COLUMNS
+    from qualitylib.views.monitoring import BASIS_TEXTS
+
+    row = {c: np.nan for c in INDICATOR_COLUMNS}
+    row.update(id="norilsk.2.3.1.3", title="Д", group="г", unit="%", period="ежегодно", target_direction="increase",
+               target_relative=False, target_note="", status="no_data", programme="norilsk", source="norilsk",
+               target_own=False, round="", evidence="", prev_evidence="", lists="")
+    frame = pd.DataFrame([dict(row, basis="vpr_substitute"), dict(row, basis="regional"), dict(row, basis="")])
+    out = indicator_frame(frame)
+    assert out["evidence"].tolist() == [BASIS_TEXTS["vpr_substitute"], BASIS_TEXTS["regional"], ""]
+    assert "замена" in out["evidence"].iloc[0] and "ВПР" in out["evidence"].iloc[0]
