@@ -50,12 +50,14 @@ def vpr_shares(results: pd.DataFrame, year: int, assessments: list[str], schools
 
     Rows keep the order of ``results``; ``schools`` (school ids), when given, restricts them.
     """
-    ass = rule_codes(results, list(assessments))
-    keep = (results["year"].to_numpy() == year) & (ass >= 0) & (results["participants"].to_numpy() > 0)
+    of_year = results.take(np.flatnonzero((results["year"].to_numpy() == year)
+                                          & (results["participants"].to_numpy() > 0)))
+    ass = rule_codes(of_year, list(assessments))
+    keep = ass >= 0
     if schools is not None:
-        keep &= in_set(results["school_id"], schools)
+        keep &= in_set(of_year["school_id"], schools)
     rows = np.flatnonzero(keep)
-    frame = results[["school_id", "participants", "low_count"]].take(rows)
+    frame = of_year[["school_id", "participants", "low_count"]].take(rows)
     frame.insert(1, "assessment", pd.array(np.array(list(assessments), dtype=object)[ass[rows]], dtype="str"))
     return frame
 
