@@ -8,7 +8,8 @@ Prints JSON:
 
 * ``country``: the country of :func:`synthetic.country` (40,000 schools × 9 procedures ×
   3 years, ~1.08 M result rows), best of five runs each:
-  ``identify_shnor`` (codes and numbers: counts, criteria, the ids of the low procedures),
+  ``identify_shnor`` (codes and numbers: counts, criteria, the ids of the low procedures) and
+  the former version of it and of ``identify_risk`` (``tests/rules/reference_rules.py``),
   the same rule in polars (optional: ``pip install polars``; its table is converted from pandas
   before the clock starts, as a polars program would hold it), the Russian reasons
   (:func:`qualitylib.views.identification.shnor_reasons`) for the ШНОР of one municipality and
@@ -113,6 +114,12 @@ def country_scale() -> dict:
     out["reasons_one_municipality_s"] = best(lambda: shnor_reasons(shown, detail, year, params))
     out["reasons_every_shnor_s"] = best(lambda: shnor_reasons(table, detail, year, params), repeats=3)
     out["identify_risk_s"] = best(lambda: identify_risk(context, results, schools, year, params))
+    # the former pandas version the rewrite must reproduce (kept for the tests), in the same run
+    sys.path.insert(0, str(ROOT / "tests" / "rules"))
+    import reference_rules as ref
+
+    out["identify_shnor_before_s"] = best(lambda: ref.identify_shnor(results, schools, year, params), repeats=3)
+    out["identify_risk_before_s"] = best(lambda: ref.identify_risk(context, results, schools, year, params), repeats=3)
     out["social_index_s"] = best(lambda: social_index(context, year, params))
     try:
         import polars as pl

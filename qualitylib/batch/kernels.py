@@ -84,10 +84,10 @@ def kill_kernels() -> None:
 
 def execution_options() -> dict:
     """Keyword arguments for :func:`papermill.execute_notebook` used by the batch runner."""
-    from .warm import template_running
+    from .warm import ensure_template
 
     return {
-        "kernel_manager_class": WarmKernelManager if template_running() else IpcKernelManager,
+        "kernel_manager_class": WarmKernelManager if ensure_template() else IpcKernelManager,
         "shutdown_kernel": "immediate",
         "record_timing": False,
         "progress_bar": False,

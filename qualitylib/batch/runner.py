@@ -183,12 +183,12 @@ def warm_up(parent_pid: int | None = None, run_dir: str | None = None) -> None:
 
     from .htmlreport import exporter
     from .kernels import set_kernel_dir
-    from .warm import start_template
+    from .warm import enable
 
     if run_dir is not None:
         set_kernel_dir(run_dir)
     exporter()
-    start_template(available_notebooks())  # warm kernels where fork is safe; else ordinary ones
+    enable(available_notebooks())  # warm kernels where fork is safe (template started with the first kernel)
 
 
 def _reason(exc: BaseException) -> str:

@@ -41,6 +41,9 @@ INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 START_TIMEOUT, FORK_TIMEOUT = 300.0, 30.0
 
 _TEMPLATE: "Template | None" = None
+#: The notebooks whose imports a template of this worker preloads (set by :func:`enable`); ``None``: off.
+_NOTEBOOKS: list[str] | None = None
+_TRIED = False
 
 
 def available() -> bool:
@@ -126,6 +129,21 @@ def start_template(notebooks: list[str], kernel_name: str = "python3") -> bool:
     except Exception:  # no such kernel spec, no processes, a template that failed: ordinary kernels
         _TEMPLATE = None
     return _TEMPLATE is not None
+
+
+def enable(notebooks: list[str]) -> None:
+    """In a batch worker: use warm kernels; the template starts with the worker's first kernel."""
+    global _NOTEBOOKS
+    _NOTEBOOKS = list(notebooks)
+
+
+def ensure_template() -> bool:
+    """Start the template of :func:`enable` once (a failed start is not retried); whether one runs."""
+    global _TRIED
+    if _NOTEBOOKS is not None and not _TRIED:
+        _TRIED = True
+        start_template(_NOTEBOOKS)
+    return template_running()
 
 
 def stop_template() -> None:
