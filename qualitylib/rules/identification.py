@@ -115,14 +115,14 @@ def in_set(values: pd.Series, allowed) -> np.ndarray:
     codes, uniques = pd.factorize(values)
     known = pd.Index(pd.unique(pd.Series(allowed)))
     hit = known.get_indexer(uniques) >= 0
-    return np.append(hit, False)[codes]
+    return np.append(hit, False)[codes]  # code -1 (a missing value) takes the appended False
 
 
 def positions(values: pd.Series, targets) -> np.ndarray:
     """Position of each value in ``targets`` (distinct values), ``-1`` when absent; factorised as :func:`in_set`."""
     codes, uniques = pd.factorize(values)
     found = pd.Index(targets).get_indexer(uniques)
-    return np.append(found, -1)[codes]
+    return np.append(found, -1)[codes]  # code -1 (a missing value) takes the appended -1
 
 
 def rule_codes(results: pd.DataFrame, assessments: list[str]) -> np.ndarray:
