@@ -16,7 +16,7 @@ def _split(spec: str) -> tuple[str, str]:
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     extras = project["optional-dependencies"]
-    wanted = dict(_split(s) for s in project["dependencies"] + extras["test"] + extras["dask"])
+    wanted = dict(_split(s) for s in project["dependencies"] + extras["test"] + extras["dask"] + extras["bench"])
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     conda = dict(_split(s) for s in env["dependencies"] if isinstance(s, str))
     conda.pop("pip")

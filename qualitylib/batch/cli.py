@@ -309,7 +309,8 @@ def cmd_import_fisoko(args) -> int:
     from ..data.fisoko import FisOkoError, import_fisoko
 
     try:
-        report = import_fisoko(args.src_dir, args.out, scales_file=args.scales, catalogue_file=args.catalogue)
+        report = import_fisoko(args.src_dir, args.out, scales_file=args.scales, catalogue_file=args.catalogue,
+                               workers=args.workers)
     except FisOkoError as exc:
         _print(f"Ошибка: {exc}", file=sys.stderr)
         return 1
@@ -506,6 +507,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="папка региона, которую создать")
     p.add_argument("--scales", help="файл шкал перевода баллов (по умолчанию params/scales/vpr.yaml)")
     p.add_argument("--catalogue", help="каталог заданий ВПР (по умолчанию params/tasks/vpr.yaml)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="число процессов, читающих файлы (по умолчанию — по числу ядер; 1 — читать по очереди)")
     p.set_defaults(func=cmd_import_fisoko)
 
     p = sub.add_parser("tasks", help="выполнение заданий ВПР по школам: освоение и дефициты (CSV)")

@@ -11,6 +11,8 @@ The connection files and sockets are created in the run's private folder
 (:func:`set_kernel_dir`), which the runner removes at the end of the run, so a kernel that
 died or was killed leaves no socket behind. :func:`kill_kernels` stops every kernel this
 process started (a worker does so when it is told to stop or its parent dies).
+:class:`WarmKernelManager` is the same manager with its kernel forked by the worker's
+template (:mod:`qualitylib.batch.warm`), used while the template runs.
 """
 from __future__ import annotations
 
@@ -46,6 +48,21 @@ class IpcKernelManager(AsyncKernelManager):
         _MANAGERS.add(self)
 
 
+class WarmKernelManager(IpcKernelManager):
+    """An IPC kernel manager whose kernel is forked by the worker's template (:mod:`qualitylib.batch.warm`).
+
+    Falls back to an ordinary kernel by itself when the template is not running.
+    """
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self.provisioner is None:
+            from .warm import WarmProvisioner
+
+            self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+            self.provisioner = WarmProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+        return await super()._async_pre_start_kernel(**kw)
+
+
 def kill_kernels() -> None:
     """Kill every kernel started by this process (and the kernel's own children) and remove its files."""
     for manager in list(_MANAGERS):
@@ -67,8 +84,10 @@ def kill_kernels() -> None:
 
 def execution_options() -> dict:
     """Keyword arguments for :func:`papermill.execute_notebook` used by the batch runner."""
+    from .warm import ensure_template
+
     return {
-        "kernel_manager_class": IpcKernelManager,
+        "kernel_manager_class": WarmKernelManager if ensure_template() else IpcKernelManager,
         "shutdown_kernel": "immediate",
         "record_timing": False,
         "progress_bar": False,

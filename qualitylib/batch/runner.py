@@ -5,7 +5,9 @@ each) into a private temporary folder, converted to HTML, checked (no empty or u
 file is ever published), and only then moved file by file into
 ``<out>/<region>/<year>/<slug>/`` with :func:`os.replace`, so a crash never leaves a
 half-written report. Jobs run in worker processes that import papermill and nbconvert
-once; a failing municipality is reported and the others go on, even when its worker
+once; each worker starts a template process from which every notebook's kernel is forked,
+already holding the reports' imports (:mod:`qualitylib.batch.warm`; ordinary kernels where
+fork is not safe or ``QUALITYLIB_WARM_KERNELS=0``); a failing municipality is reported and the others go on, even when its worker
 process dies (the other jobs go to a fresh pool).
 
 A run holds an exclusive lock on the region's folder (:func:`output_lock`): a second run
@@ -125,8 +127,10 @@ _CURRENT_TMP: list[Path] = []  # the private folder of the job a worker is runni
 def _stop_worker(signum=None, frame=None) -> None:
     """In a worker: kill its kernels, remove its private folder and exit at once."""
     from .kernels import kill_kernels
+    from .warm import stop_template
 
     kill_kernels()
+    stop_template()
     for tmp in _CURRENT_TMP:
         shutil.rmtree(tmp, ignore_errors=True)
     os._exit(128 + signal.SIGTERM)
@@ -179,10 +183,12 @@ def warm_up(parent_pid: int | None = None, run_dir: str | None = None) -> None:
 
     from .htmlreport import exporter
     from .kernels import set_kernel_dir
+    from .warm import enable
 
     if run_dir is not None:
         set_kernel_dir(run_dir)
     exporter()
+    enable(available_notebooks())  # warm kernels where fork is safe (template started with the first kernel)
 
 
 def _reason(exc: BaseException) -> str:

@@ -65,13 +65,24 @@ parquet under the SHA-256 of the file's bytes, so a second import of unchanged f
 reads no Excel at all. The cached frames do not depend on the scales: marks are
 recomputed from the scales on every run (it takes milliseconds), so correcting a scale
 never needs a re-read and never serves stale marks.
+
+*Parallel reading.* The work files that are not in the cache are read and normalised in
+worker processes (``workers``, default: one per available core, at most one per file;
+``spawn`` processes, so nothing of the caller's state is inherited). Everything else -- the
+order of the files, duplicates, problems, marks, the tables written -- is done in the main
+process in the files' order, exactly as with ``workers=1`` (which reads in the main process).
+When worker processes cannot be started or die, the files are read in the main process.
 """
 from __future__ import annotations
 
 import json
+import multiprocessing
 import operator
+import os
 import re
 import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -723,10 +734,22 @@ def _work_tasks(frame: pd.DataFrame, info: WorkFile, fmt: str, catalogue, proble
     return out
 
 
-def _load_work(path: Path, cache: Path | None) -> tuple[pd.DataFrame, dict, bool]:
-    """Normalised content of one work file, from the cache when its hash is known."""
+def _cache_stem(path: Path, cache: Path) -> Path:
+    """Where the cache keeps one work file's normalised content (without the suffix)."""
+    return cache / f"vpr-v{CACHE_VERSION}-{file_hash(path)}"
+
+
+def _cached(stem: Path) -> bool:
+    return stem.with_suffix(".parquet").is_file() and stem.with_suffix(".json").is_file()
+
+
+def _load_work(path: Path, cache: Path | None, stem: Path | None = None) -> tuple[pd.DataFrame, dict, bool]:
+    """Normalised content of one work file, from the cache when its hash is known.
+
+    ``stem`` is :func:`_cache_stem` when the caller has computed it already.
+    """
     if cache is not None:
-        stem = cache / f"vpr-v{CACHE_VERSION}-{file_hash(path)}"
+        stem = stem or _cache_stem(path, cache)
         data, meta = stem.with_suffix(".parquet"), stem.with_suffix(".json")
         if data.is_file() and meta.is_file():
             try:
@@ -744,6 +767,60 @@ def _load_work(path: Path, cache: Path | None) -> tuple[pd.DataFrame, dict, bool
         except OSError:
             pass  # a read-only cache only costs time
     return frame, info, False
+
+
+def default_workers() -> int:
+    """Worker processes of the import by default: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+class _Reader:
+    """Work files read ahead in worker processes; :meth:`load` gives each one's content in turn.
+
+    ``load`` behaves as :func:`_load_work`: it returns ``(frame, meta, hit)`` or raises the
+    file's :class:`_FileError`. A file not read ahead, or whose worker died, is read in the
+    calling process.
+    """
+
+    def __init__(self, paths: list[Path], cache: Path | None, workers: int):
+        self.cache = cache
+        self.futures: dict[Path, Future] = {}
+        self.pool = None
+        stems = {path: _cache_stem(path, cache) if cache is not None else None for path in paths}
+        todo = [path for path in paths if stems[path] is None or not _cached(stems[path])]
+        self.stems = stems
+        if workers <= 1 or len(todo) < 2:
+            return
+        try:
+            self.pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)),
+                                            mp_context=multiprocessing.get_context("spawn"))
+            self.futures = {path: self.pool.submit(_load_work, path, cache, stems[path]) for path in todo}
+        except (OSError, NotImplementedError, RuntimeError):  # no processes here: read in this one
+            self.close()
+            self.futures = {}
+
+    def load(self, path: Path) -> tuple[pd.DataFrame, dict, bool]:
+        future = self.futures.pop(path, None)
+        if future is not None:
+            try:
+                return future.result()
+            except BrokenProcessPool:  # a worker died (out of memory?): read the file here
+                pass
+        return _load_work(path, self.cache, self.stems.get(path))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 # --------------------------------------------------------------------------- schools
@@ -924,7 +1001,7 @@ def _aggregate(pupils: pd.DataFrame) -> pd.DataFrame:
 
 def import_fisoko(src_dir: str | Path, out_dir: str | Path, scales_file: str | Path | None = None,
                   cache_dir: str | Path | None = None, region_name: str | None = None,
-                  catalogue_file: str | Path | None = None) -> ImportReport:
+                  catalogue_file: str | Path | None = None, workers: int | None = None) -> ImportReport:
     """Import a folder of ФИС ОКО ВПР exports as a region folder of the data contract.
 
     Parameters
@@ -946,6 +1023,10 @@ def import_fisoko(src_dir: str | Path, out_dir: str | Path, scales_file: str | P
         Task catalogue (default ``params/tasks/vpr.yaml``, see
         :func:`qualitylib.data.catalogue.read_catalogue`): the number of tasks of each work,
         their numbers and maxima for ``tasks.csv``.
+    workers : int, optional
+        Processes reading the work files that are not in the cache (default
+        :func:`default_workers`); ``1`` reads them one after another in this process. The
+        result does not depend on it.
 
     Returns
     -------
@@ -973,16 +1054,37 @@ def import_fisoko(src_dir: str | Path, out_dir: str | Path, scales_file: str | P
     catalogue = read_catalogue(catalogue_file)
     cache = Path(cache_dir) if cache_dir is not None else out / ".cache"
     report = ImportReport(src_dir=src, out_dir=out)
-    problems = report.problems
 
     works, logins_files, context_files = _discover(src, [out, cache])
-    frames, seen, task_frames = [], {}, []
+    usable, first_of = {}, {}  # the files whose name and scale are known; the first file of each work
     for path in works:
-        rel = path.relative_to(src).as_posix()
         try:
             info = work_from_path(path, src)
         except ValueError as exc:
-            problems.append(f"файл «{rel}»: {exc}")
+            usable[path] = exc
+            continue
+        usable[path] = info
+        if scales.get(info.year, {}).get(info.work) is not None:
+            first_of.setdefault((info.year, info.work), path)
+    with _Reader(list(first_of.values()), cache, default_workers() if workers is None else int(workers)) as reader:
+        frames, task_frames = _read_works(src, works, usable, scales, catalogue, reader, report)
+    problems = report.problems
+    if not frames:
+        raise FisOkoError(f"в папке «{src}» не найдено ни одного файла результатов ВПР, который удалось "
+                          "прочитать" + "".join(f"\n- {p}" for p in problems))
+    return _finish(src, out, frames, task_frames, logins_files, context_files, region_name, report, started)
+
+
+def _read_works(src: Path, works: list[Path], usable: dict, scales: dict, catalogue, reader: _Reader,
+                report: ImportReport) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+    """The pupil and task frames of the work files, in the files' order (problems go to ``report``)."""
+    problems = report.problems
+    frames, seen, task_frames = [], {}, []
+    for path in works:
+        rel = path.relative_to(src).as_posix()
+        info = usable[path]
+        if isinstance(info, ValueError):
+            problems.append(f"файл «{rel}»: {info}")
             continue
         if (info.year, info.work) in seen:
             problems.append(f"файл «{rel}»: работа «{info.title}» уже прочитана из файла "
@@ -994,7 +1096,7 @@ def import_fisoko(src_dir: str | Path, out_dir: str | Path, scales_file: str | P
                             f"{info.year} г. — добавьте её в файл шкал (params/scales/vpr.yaml); файл пропущен")
             continue
         try:
-            frame, meta, hit = _load_work(path, cache)
+            frame, meta, hit = reader.load(path)
         except _FileError as exc:
             problems.append(f"файл «{rel}»: {exc}")
             continue
@@ -1017,10 +1119,14 @@ def import_fisoko(src_dir: str | Path, out_dir: str | Path, scales_file: str | P
         if tasks is not None:
             task_frames.append(tasks)
         frames.append(frame.drop(columns=_task_columns(frame)))
-    if not frames:
-        raise FisOkoError(f"в папке «{src}» не найдено ни одного файла результатов ВПР, который удалось "
-                          "прочитать" + "".join(f"\n- {p}" for p in problems))
+    return frames, task_frames
 
+
+def _finish(src: Path, out: Path, frames: list[pd.DataFrame], task_frames: list[pd.DataFrame],
+            logins_files: list[Path], context_files: list[Path], region_name: str | None,
+            report: ImportReport, started: float) -> ImportReport:
+    """Schools, results, tasks and pupils from the work files' frames, written to ``out``."""
+    problems = report.problems
     pupils = pd.concat(frames, ignore_index=True)
     registered = pupils.groupby(["year", "work", "school_id"])["participant"].any()
     if (~registered).any():

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .identification import assessment_ids, is_low, join_within
+from .identification import in_set, is_low, join_within, rule_codes
 
 #: The context columns of the five laboratories (risk area 1.3), in report order.
 LABS = ("lab_physics", "lab_chemistry", "lab_biology", "lab_geography", "lab_technology")
@@ -45,13 +45,21 @@ def join_labels(flags: pd.DataFrame, labels: dict[str, str], sep: str) -> pd.Ser
     return pd.Series(pd.Series(bits).map(text).to_numpy(dtype=object), index=flags.index, dtype=object)
 
 
-def vpr_shares(results: pd.DataFrame, year: int, assessments: list[str]) -> pd.DataFrame:
-    """ВПР fail shares (percent) and counts per school for the risk area 4 assessments."""
-    frame = results[results["year"] == year].copy()
-    frame["assessment"] = assessment_ids(frame)
-    frame = frame[frame["assessment"].isin(assessments) & (frame["participants"] > 0)]
-    frame["assessment"] = frame["assessment"].astype(str)
-    return frame[["school_id", "assessment", "participants", "low_count"]]
+def vpr_shares(results: pd.DataFrame, year: int, assessments: list[str], schools=None) -> pd.DataFrame:
+    """ВПР results with participants per school for the risk area 4 assessments of ``year``.
+
+    Rows keep the order of ``results``; ``schools`` (school ids), when given, restricts them.
+    """
+    of_year = results.take(np.flatnonzero((results["year"].to_numpy() == year)
+                                          & (results["participants"].to_numpy() > 0)))
+    ass = rule_codes(of_year, list(assessments))
+    keep = ass >= 0
+    if schools is not None:
+        keep &= in_set(of_year["school_id"], schools)
+    rows = np.flatnonzero(keep)
+    frame = of_year[["school_id", "participants", "low_count"]].take(rows)
+    frame.insert(1, "assessment", pd.array(np.array(list(assessments), dtype=object)[ass[rows]], dtype="str"))
+    return frame
 
 
 def high_vpr(results: pd.DataFrame, schools: pd.DataFrame, year: int, params: dict) -> pd.DataFrame:
@@ -64,9 +72,8 @@ def high_vpr(results: pd.DataFrame, schools: pd.DataFrame, year: int, params: di
         sorted by school and assessment id.
     """
     rp = params["risk"]
-    vpr = vpr_shares(results, year, rp["vpr_assessments"])
-    vpr = vpr[vpr["school_id"].isin(schools["school_id"])]
-    high = vpr[is_low(vpr["low_count"], vpr["participants"], rp["vpr_pct"])].copy()
+    vpr = vpr_shares(results, year, rp["vpr_assessments"], schools["school_id"])
+    high = vpr[is_low(vpr["low_count"].to_numpy(), vpr["participants"].to_numpy(), rp["vpr_pct"])].copy()
     high["share"] = high["low_count"] * 100.0 / high["participants"]
     return high.sort_values(["school_id", "assessment"], kind="mergesort").reset_index(drop=True)
 

@@ -305,6 +305,34 @@ def test_cache_second_import_is_identical(tmp_path, imported):
     assert _result(out, 2021, "sch220001", "math", 5)["mark5"] == 1
 
 
+def _tables(out: Path) -> dict:
+    return {**{name: (out / name).read_bytes() for name in ("schools.csv", "results.csv", "tasks.csv", "region.yaml")
+               if (out / name).exists()},
+            "pupils": pd.read_parquet(out / "pupils" / "vpr.parquet")}
+
+
+def test_parallel_import_equals_sequential(tmp_path):
+    src = make_source(tmp_path / "src")
+    # a damaged workbook and a second file of an imported work: their problems keep their place
+    (src / "2021" / "5" / "Математика 5 класс.xlsx").write_bytes(b"not a workbook")
+    reports = {}
+    for workers in (1, 2):
+        out = tmp_path / f"region-{workers}"
+        reports[workers] = import_fisoko(src, out, workers=workers)
+    one, two = reports[1], reports[2]
+    assert two.files == one.files and two.problems == one.problems and two.notes == one.notes
+    assert two.rows == one.rows and two.cache_hits == one.cache_hits == 0
+    assert any("Математика 5 класс.xlsx" in p and "не удалось открыть как книгу Excel" in p for p in two.problems)
+    first, second = _tables(tmp_path / "region-1"), _tables(tmp_path / "region-2")
+    pupils = first.pop("pupils")
+    pd.testing.assert_frame_equal(second.pop("pupils"), pupils)
+    assert second == first
+    # the cache written by the workers is the one a sequential import reads
+    again = import_fisoko(src, tmp_path / "region-2", workers=1)
+    assert again.cache_hits == 2 and again.problems == one.problems
+    assert {k: v for k, v in _tables(tmp_path / "region-2").items() if k != "pupils"} == first
+
+
 def test_import_errors(tmp_path):
     with pytest.raises(FisOkoError, match="папка выгрузки ФИС ОКО не найдена"):
         import_fisoko(tmp_path / "нет", tmp_path / "out")

@@ -1,0 +1,358 @@
+"""Warm kernels: each notebook's kernel forked from a template that has imported the reports' libraries.
+
+A kernel normally starts as a new Python process that imports ipykernel, pandas, matplotlib and
+the library again: about 1.5 s of each notebook (``benchmarks/README.md``). Here each batch
+worker starts one *template* process (:func:`main`, run as ``python -m qualitylib.batch.warm``)
+that imports, once, what the reports' notebooks import (their import statements, read from the
+notebooks) and ipykernel's modules, and then only waits. For every notebook the kernel
+provisioner (:class:`WarmProvisioner`, jupyter_client's provisioning API) asks the template to
+fork: the child is a new process -- its own pid, session and state, nothing of the previous
+notebook -- that starts ``IPKernelApp`` on the kernel's fresh connection file. Papermill executes
+the notebook exactly as with an ordinary kernel, and kills the kernel at the end.
+
+What fork makes dangerous is kept out of the template: it starts no thread (checked before each
+fork: with a second thread the template refuses and the ordinary kernel is started), creates no
+ZeroMQ context (ipykernel creates it in the child, after the fork), keeps no file open but the
+two pipes to its worker (the child closes every inherited descriptor above stderr), never draws
+(matplotlib's backend module is not imported, so the inline backend attaches to the child's own
+shell; the template fails if it finds it imported). The child takes the environment, working
+folder and ``sys.path`` the kernel would have had.
+
+Where fork is unavailable (Windows, macOS: :func:`available`), when ``QUALITYLIB_WARM_KERNELS=0``,
+when the template cannot start or dies, or for a kernel that is not this Python's ipykernel, the
+ordinary kernel is started: :meth:`WarmProvisioner.launch_kernel` falls back by itself.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+from jupyter_client.provisioning import LocalProvisioner
+
+#: Set to ``0`` to start ordinary kernels.
+ENV_SWITCH = "QUALITYLIB_WARM_KERNELS"
+#: What ipykernel sets before the shell starts (``IPKernelApp.init_gui_pylab``); the template sets it too.
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+#: Seconds to wait for the template's imports, and for one fork.
+START_TIMEOUT, FORK_TIMEOUT = 300.0, 30.0
+
+_TEMPLATE: "Template | None" = None
+#: The notebooks whose imports a template of this worker preloads (set by :func:`enable`); ``None``: off.
+_NOTEBOOKS: list[str] | None = None
+_TRIED = False
+
+
+def available() -> bool:
+    """Whether warm kernels may be used here: fork exists, the platform forks safely, not switched off."""
+    if os.environ.get(ENV_SWITCH, "1").strip().lower() in ("0", "no", "false", "off"):
+        return False
+    return hasattr(os, "fork") and sys.platform.startswith("linux")
+
+
+class Template:
+    """The template process of one worker and the two pipes to it."""
+
+    def __init__(self, notebooks: list[str], flags: list[str]):
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        self.lock = threading.Lock()
+        self.flags = list(flags)  # the interpreter options of the kernel spec (e.g. -Xfrozen_modules=off)
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, *self.flags, "-m", "qualitylib.batch.warm", str(req_r), str(rep_w), *notebooks],
+                pass_fds=(req_r, rep_w), stdin=subprocess.DEVNULL, start_new_session=True)
+        finally:
+            os.close(req_r)
+            os.close(rep_w)
+        self.requests = os.fdopen(req_w, "w", buffering=1, encoding="utf-8")
+        self.replies = os.fdopen(rep_r, "r", encoding="utf-8")
+        ready = self._reply(START_TIMEOUT)
+        if ready.get("ready") is not True:
+            self.close()
+            raise RuntimeError(f"warm kernel template did not start: {ready}")
+
+    def _reply(self, timeout: float) -> dict:
+        import select
+
+        if not select.select([self.replies], [], [], timeout)[0]:
+            return {"error": f"no reply in {timeout:g} s"}
+        line = self.replies.readline()
+        if not line:
+            return {"error": "template exited"}
+        return json.loads(line)
+
+    def fork(self, argv: list[str], env: dict, cwd: str) -> int:
+        """Fork a kernel child running ``IPKernelApp`` with ``argv``; its pid."""
+        with self.lock:
+            if self.process.poll() is not None:
+                raise RuntimeError("warm kernel template is not running")
+            self.requests.write(json.dumps({"argv": argv, "env": env, "cwd": cwd}) + "\n")
+            reply = self._reply(FORK_TIMEOUT)
+        if "pid" not in reply:
+            raise RuntimeError(f"warm kernel template refused: {reply.get('error')}")
+        return int(reply["pid"])
+
+    def close(self) -> None:
+        for stream in (self.requests, self.replies):
+            try:
+                stream.close()
+            except (OSError, AttributeError):
+                pass
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_template(notebooks: list[str], kernel_name: str = "python3") -> bool:
+    """In a batch worker: start this worker's template (once); whether warm kernels are in use.
+
+    The template runs with the interpreter options of the kernel spec ``kernel_name``; a spec
+    that does not run this Python's ipykernel gets no template.
+    """
+    global _TEMPLATE
+    if _TEMPLATE is not None:
+        return True
+    if not available():
+        return False
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        argv = KernelSpecManager().get_kernel_spec(kernel_name).argv
+        flags = _interpreter_flags(argv)
+        if flags is None:
+            return False
+        _TEMPLATE = Template(notebooks, flags)
+    except Exception:  # no such kernel spec, no processes, a template that failed: ordinary kernels
+        _TEMPLATE = None
+    return _TEMPLATE is not None
+
+
+def enable(notebooks: list[str]) -> None:
+    """In a batch worker: use warm kernels; the template starts with the worker's first kernel."""
+    global _NOTEBOOKS
+    _NOTEBOOKS = list(notebooks)
+
+
+def ensure_template() -> bool:
+    """Start the template of :func:`enable` once (a failed start is not retried); whether one runs."""
+    global _TRIED
+    if _NOTEBOOKS is not None and not _TRIED:
+        _TRIED = True
+        start_template(_NOTEBOOKS)
+    return template_running()
+
+
+def stop_template() -> None:
+    """Stop this worker's template (its kernels are stopped by :func:`qualitylib.batch.kernels.kill_kernels`)."""
+    global _TEMPLATE
+    if _TEMPLATE is not None:
+        _TEMPLATE.close()
+        _TEMPLATE = None
+
+
+def template_running() -> bool:
+    return _TEMPLATE is not None and _TEMPLATE.process.poll() is None
+
+
+class ForkedKernel:
+    """The subset of :class:`subprocess.Popen` jupyter_client uses, for a kernel forked by the template.
+
+    The kernel is the template's child (the template reaps it), so its end is seen by ``kill(pid, 0)``.
+    """
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self.returncode = 0
+            except PermissionError:  # pragma: no cover - the pid was reused by another user's process
+                self.returncode = 0
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        import time
+
+        started = time.monotonic()
+        while self.poll() is None:
+            if timeout is not None and time.monotonic() - started > timeout:
+                raise subprocess.TimeoutExpired("kernel", timeout)
+            time.sleep(0.02)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        try:
+            os.killpg(self.pid, signum)  # the child leads a session of its own
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+def _interpreter_flags(cmd: list[str]) -> list[str] | None:
+    """The ``-X``/``-W`` options before ``-m ipykernel_launcher`` in a kernel command of this Python, else ``None``."""
+    try:
+        at = cmd.index("-m")
+    except ValueError:
+        return None
+    if at + 1 >= len(cmd) or cmd[at + 1] != "ipykernel_launcher" or not cmd:
+        return None
+    flags = cmd[1:at]
+    if any(not (f.startswith("-X") or f.startswith("-W")) or f in ("-X", "-W") for f in flags):
+        return None
+    try:
+        same = os.path.samefile(cmd[0], sys.executable)
+    except OSError:
+        same = False
+    return flags if same else None
+
+
+def _kernel_argv(cmd: list[str]) -> list[str] | None:
+    """The ``IPKernelApp`` arguments of a kernel command the template can fork, else ``None``."""
+    flags = _interpreter_flags(cmd)
+    if flags is None or _TEMPLATE is None or flags != _TEMPLATE.flags:
+        return None
+    return cmd[cmd.index("-m") + 2:]
+
+
+class WarmProvisioner(LocalProvisioner):
+    """A local provisioner whose kernels are forked by the worker's template when one runs."""
+
+    async def launch_kernel(self, cmd: list[str], **kwargs):
+        argv = _kernel_argv(cmd)
+        if argv is not None and template_running():
+            env = dict(kwargs.get("env") or os.environ)
+            cwd = str(kwargs.get("cwd") or os.getcwd())
+            try:
+                pid = _TEMPLATE.fork(argv, env, cwd)
+            except (OSError, RuntimeError, ValueError):
+                stop_template()  # a broken template: ordinary kernels from now on
+            else:
+                self.process = ForkedKernel(pid)
+                self.pid = self.pgid = pid
+                self.cwd = cwd
+                return self.connection_info
+        return await super().launch_kernel(cmd, **kwargs)
+
+
+# --- the template process ------------------------------------------------------------------------
+
+def preload_statements(notebooks: list[str]) -> list[str]:
+    """The import statements of the notebooks' code cells (those under ``if interactive:`` too)."""
+    import ast
+
+    import nbformat
+
+    lines: list[str] = []
+    for path in notebooks:
+        try:
+            cells = nbformat.read(path, as_version=4).cells
+        except (OSError, ValueError):
+            continue
+        for cell in cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import) or (isinstance(node, ast.ImportFrom) and node.level == 0):
+                    line = ast.unparse(node)
+                    if line not in lines:
+                        lines.append(line)
+    return lines
+
+
+def _preload(notebooks: list[str]) -> None:
+    os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
+    import ipykernel.ipkernel  # noqa: F401
+    import ipykernel.kernelapp  # noqa: F401
+
+    for line in preload_statements(notebooks):
+        try:
+            exec(line, {})
+        except Exception:  # an import the notebook itself would fail on: the kernel reports it
+            pass
+    if "matplotlib_inline.backend_inline" in sys.modules:
+        raise RuntimeError("matplotlib's inline backend was imported before the fork")
+
+
+def _child(request: dict, keep: tuple[int, ...]) -> None:
+    """In the forked child: become the kernel the request describes (never returns)."""
+    code = 1
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.setsid()
+        os.closerange(3, _max_fd())  # the pipes to the worker and anything else inherited
+        os.environ.clear()
+        os.environ.update(request["env"])
+        # the kernel watches its parent, which is the template (it ends when its worker does);
+        # ipykernel read this variable when the template imported it, so it is passed as an option too
+        os.environ["JPY_PARENT_PID"] = str(os.getppid())
+        request["argv"] = [*request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}"]
+        os.chdir(request["cwd"])
+        if sys.path and sys.path[0] == "":  # as ipykernel_launcher does
+            del sys.path[0]
+        sys.argv = [sys.executable, *request["argv"]]
+        from ipykernel import kernelapp
+
+        kernelapp.launch_new_instance(argv=request["argv"])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0
+    except BaseException:  # pragma: no cover - reported on the kernel's stderr
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+def _max_fd() -> int:
+    try:
+        return os.sysconf("SC_OPEN_MAX")
+    except (ValueError, OSError):  # pragma: no cover
+        return 4096
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The template: ``python -m qualitylib.batch.warm REQUEST_FD REPLY_FD NOTEBOOK…``."""
+    args = sys.argv[1:] if argv is None else argv
+    requests = os.fdopen(int(args[0]), "r", encoding="utf-8")
+    replies = os.fdopen(int(args[1]), "w", buffering=1, encoding="utf-8")
+    try:
+        _preload(args[2:])
+    except Exception as exc:
+        replies.write(json.dumps({"ready": False, "error": f"{type(exc).__name__}: {exc}"}) + "\n")
+        return
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped at once
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    replies.write(json.dumps({"ready": True}) + "\n")
+    for line in requests:  # ends when the worker closes the pipe or dies
+        request = json.loads(line)
+        if threading.active_count() != 1:
+            replies.write(json.dumps({"error": "the template runs threads"}) + "\n")
+            continue
+        pid = os.fork()
+        if pid == 0:
+            _child(request, ())
+        replies.write(json.dumps({"pid": pid}) + "\n")
+
+
+if __name__ == "__main__":
+    main()

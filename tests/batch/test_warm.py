@@ -1,0 +1,121 @@
+"""Warm kernels (:mod:`qualitylib.batch.warm`): forked from a template, fresh per notebook, same reports."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from qualitylib.batch import kernels, warm
+from qualitylib.batch.runner import available_notebooks, run_region
+
+ROOT = Path(__file__).resolve().parents[2]
+needs_fork = pytest.mark.skipif(not warm.available(), reason="fork is not used on this platform")
+
+CELLS = [
+    "import os, sys\nimport matplotlib.pyplot as plt\nimport pandas as pd\n"
+    "print('left over' in globals(), 'pandas' in sys.modules)",
+    "fig, ax = plt.subplots(figsize=(3, 2))\nax.plot([1, 3, 2])\nplt.show()",
+    "globals()['left over'] = 1\nprint(sorted(k for k in os.environ if k.startswith('JPY')))",
+    "pd.DataFrame({'a': [1, 2]})",
+]
+
+
+def run_notebook(folder: Path, name: str, manager) -> tuple[list, int]:
+    nb = new_notebook(cells=[new_code_cell(c) for c in CELLS + ["print(os.getpid(), os.getppid())"]],
+                      metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nbformat.write(nb, folder / f"{name}.ipynb")
+    import papermill as pm
+
+    options = {**kernels.execution_options(), "kernel_manager_class": manager}
+    pm.execute_notebook(str(folder / f"{name}.ipynb"), str(folder / f"{name}-out.ipynb"), kernel_name="python3",
+                        cwd=str(folder), **options)
+    cells = nbformat.read(folder / f"{name}-out.ipynb", as_version=4).cells
+    pid, ppid = map(int, cells[-1].outputs[0]["text"].split())
+    return [c.outputs for c in cells[:-1]], pid, ppid
+
+
+@pytest.fixture
+def template(tmp_path):
+    kernels.set_kernel_dir(str(tmp_path))
+    assert warm.start_template(available_notebooks())
+    yield warm._TEMPLATE
+    warm.stop_template()
+    kernels.set_kernel_dir(None)
+
+
+def test_interpreter_flags():
+    python = sys.executable
+    assert warm._interpreter_flags([python, "-m", "ipykernel_launcher", "-f", "x"]) == []
+    assert warm._interpreter_flags([python, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "x"]) == [
+        "-Xfrozen_modules=off"]
+    assert warm._interpreter_flags([python, "-c", "print()"]) is None
+    assert warm._interpreter_flags([python, "-m", "other_kernel"]) is None
+    assert warm._interpreter_flags([python, "-S", "-m", "ipykernel_launcher"]) is None  # changes imports
+    assert warm._interpreter_flags(["/usr/bin/env", "-m", "ipykernel_launcher"]) is None  # another Python
+
+
+def test_switched_off_by_the_environment(monkeypatch):
+    monkeypatch.setenv(warm.ENV_SWITCH, "0")
+    assert not warm.available()
+    assert not warm.start_template(available_notebooks())
+    assert kernels.execution_options()["kernel_manager_class"] is kernels.IpcKernelManager
+
+
+@needs_fork
+def test_forked_kernels_are_fresh_and_give_the_same_outputs(template, tmp_path):
+    assert kernels.execution_options()["kernel_manager_class"] is kernels.WarmKernelManager
+    first, pid1, parent1 = run_notebook(tmp_path, "first", kernels.WarmKernelManager)
+    second, pid2, parent2 = run_notebook(tmp_path, "second", kernels.WarmKernelManager)
+    ordinary, pid3, parent3 = run_notebook(tmp_path, "ordinary", kernels.IpcKernelManager)
+    # each notebook in its own new process, forked by the template; the ordinary one by this process
+    assert parent1 == parent2 == template.process.pid and pid1 != pid2
+    assert parent3 == os.getpid()
+    # nothing of the first notebook is left in the second; pandas was imported before the cell ran
+    assert first[0][0]["text"] == "False True\n" and second == first
+    # the same outputs as the ordinary kernel, the inline figure included (byte for byte)
+    assert first == ordinary
+    assert any("image/png" in o.get("data", {}) for o in first[1])
+    assert first[2][0]["text"] == ordinary[2][0]["text"]
+
+
+@needs_fork
+def test_a_dead_template_falls_back_to_ordinary_kernels(template, tmp_path):
+    os.kill(template.process.pid, signal.SIGKILL)
+    template.process.wait()
+    outputs, _, parent = run_notebook(tmp_path, "after", kernels.WarmKernelManager)
+    assert parent == os.getpid()  # an ordinary kernel started by this process
+    assert outputs[0][0]["text"] == "False True\n"
+    assert not warm.template_running()
+
+
+def _reports(base: Path) -> dict[str, bytes]:
+    """The HTML reports of a run; the index and the changes page lose their «Сформировано» time."""
+    out = {}
+    for path in sorted(base.rglob("*.html")):
+        text = path.read_bytes()
+        if path.name in ("index.html", "changes.html"):
+            text = re.sub(rb"\d\d\.\d\d\.\d{4} \d\d:\d\d", b"<time>", text)
+        out[str(path.relative_to(base))] = text
+    return out
+
+
+@needs_fork
+@pytest.mark.e2e
+def test_reports_are_byte_identical_with_warm_and_ordinary_kernels(tmp_path, monkeypatch):
+    runs = {}
+    for mode in ("1", "0"):
+        monkeypatch.setenv(warm.ENV_SWITCH, mode)
+        monkeypatch.setenv("QUALITYLIB_CACHE", str(tmp_path / f"cache-{mode}"))
+        manifest = run_region(ROOT / "data" / "sample", 2026, tmp_path / f"out-{mode}", workers=2, progress=False)
+        assert not manifest["failed"]
+        runs[mode] = _reports(tmp_path / f"out-{mode}")
+    assert len(runs["1"]) >= 20
+    assert runs["1"].keys() == runs["0"].keys()
+    different = [name for name in runs["1"] if runs["1"][name] != runs["0"][name]]
+    assert different == []
