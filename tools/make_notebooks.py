@@ -296,7 +296,7 @@ def monitoring() -> nbformat.NotebookNode:
 from qualitylib.batch.excel import write_indicators_workbook
 from qualitylib.batch.interactive import report_sections
 from qualitylib.views.dynamics import group_test_sentence
-from qualitylib.views.monitoring import period_sentences, school_tests_frame, summary_sentences
+from qualitylib.views.monitoring import period_sentences, school_tests_frame, shown_values, summary_sentences
 
 live = report_sections("monitoring", region, municipality, year, params, public=public, interactive=interactive,
                        as_of=as_of)'''),
@@ -304,8 +304,8 @@ live = report_sections("monitoring", region, municipality, year, params, public=
         explorer_cell(),
         new_markdown_cell("## Краткие итоги"),
         section("html.paragraphs(summary_sentences(m))"),
-        section('html.table(note.indicators, ["title", "value", "target", "status_title", "prev_value", "change"],\n'
-                      '           status_columns=("status_title",))'),
+        section('html.table(shown_values(note.indicators), ["title", "value", "target", "status_title", "prev_value",\n'
+                '                                             "change"], status_columns=("status_title",))'),
         new_markdown_cell(
             "## Показатели по группам\n\n"
             "Для каждого показателя — числитель и знаменатель, значение в этом и прошлом году, цель и статус. "
@@ -332,16 +332,16 @@ live = report_sections("monitoring", region, municipality, year, params, public=
                       '    display(html.table(note.plans, ["plan_title", "items", "total", "done", "in_progress", '
                       '"overdue",\n'
                       '                       "not_started", "unparsed_deadline", "share_done_on_time"]))'),
-        new_markdown_cell("### Не выполнено на дату мониторинга\n\n"
-                          "Просроченные, выполняемые, не начатые пункты и пункты с нераспознанным сроком — "
-                          "по названиям."),
-        section('if m.roadmap is not None:\n'
+        section('if m.roadmap is not None:  # the headings only under a road map (none: said above)\n'
+                '    display(html.heading("Не выполнено на дату мониторинга"))\n'
+                '    display(html.paragraphs(["Просроченные, выполняемые, не начатые пункты и пункты с нераспознанным '
+                'сроком — по названиям."]))\n'
                       '    display(html.table(note.pending, ["plan_title", "item", "measure", "deadline", '
                       '"occurrence_title",\n'
                       '                       "state_title", "responsible", "expected_result"],\n'
                       '                       empty="Все мероприятия, срок которых наступил, выполнены."))'),
-        new_markdown_cell("### Пункты планов: ожидаемый результат и подтверждение"),
         section('if m.roadmap is not None:\n'
+                '    display(html.heading("Пункты планов: ожидаемый результат и подтверждение"))\n'
                       '    for title, part in note.roadmap.groupby("plan_title", sort=False):\n'
                       '        display(html.paragraphs([title]))\n'
                       '        display(html.table(part, ["item", "measure", "deadline", "occurrence_title", '
@@ -351,8 +351,8 @@ live = report_sections("monitoring", region, municipality, year, params, public=
                       '        if len(restored):  # where the original text had to be rebuilt, under the table (A4 width)\n'
                       '            display(html.paragraphs([f"Пункт {r.item}: {r.restored}" '
                       'for r in restored.drop_duplicates("item").itertuples()], css_class="ql-note"))'),
-        new_markdown_cell("### По направлениям и ответственным"),
         section('if m.roadmap is not None:\n'
+                '    display(html.heading("По направлениям и ответственным"))\n'
                       '    display(html.table(note.roadmap_by_direction, ["plan_title", "direction", "total", "done", '
                       '"in_progress", '
                       '"overdue",\n'
@@ -360,8 +360,8 @@ live = report_sections("monitoring", region, municipality, year, params, public=
                       '    display(html.table(note.roadmap_by_body, ["responsible", "total", "done", "in_progress", '
                       '"overdue",\n'
                       '                       "not_started", "share_done_on_time"]))'),
-        new_markdown_cell("### Нераспознанные сроки"),
         section('if m.roadmap is not None:\n'
+                '    display(html.heading("Нераспознанные сроки"))\n'
                       '    unparsed = note.roadmap[note.roadmap["deadline_kind"] == "unparsed"]\n'
                       '    display(html.table(unparsed, ["plan_title", "item", "measure", "deadline", "state_title", '
                       '"problem"],\n'

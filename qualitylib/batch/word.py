@@ -315,7 +315,7 @@ def identification_docx(path: str | Path, region_name: str, ident, social_figure
 
 def monitoring_docx(path: str | Path, region_name: str, m) -> Path:
     """Write the analytical note (03) as Word from a :class:`qualitylib.reports.monitoring.Monitoring`."""
-    from ..views.monitoring import note_view, summary_sentences
+    from ..views.monitoring import FLAG_UNIT, note_view, summary_sentences
 
     note = note_view(m)
     doc = Report("Аналитическая справка: мониторинг программы", region_name, m.municipality, m.year, m.params,
@@ -326,9 +326,19 @@ def monitoring_docx(path: str | Path, region_name: str, m) -> Path:
     if note.indicators.empty:
         doc.paragraph("Показателей программы для этого муниципалитета нет.")
     for (group, unit), part in note.indicators.groupby(["group", "unit"], sort=False):
+        if unit == FLAG_UNIT:  # yes/no items: the answers in words and their evidence, as in the HTML note
+            doc.heading(group, 2)
+            doc.table(part, ["number", "title", "prev_answer", "answer", "status_title", "evidence"],
+                      headers=[COLUMN_TITLES["number"], COLUMN_TITLES["title"], str(m.year - 1), str(m.year),
+                               COLUMN_TITLES["status_title"], COLUMN_TITLES["evidence"]],
+                      status_columns=("status_title",))
+            continue
         doc.heading(f"{group} ({unit})", 2)
         doc.table(part, ["number", "title", "numerator", "denominator", "prev_value", "value", "target",
                          "status_title", "target_note"], status_columns=("status_title",))
+        listed = [f"{row.number}: {row.evidence}" for row in part.itertuples() if str(row.evidence or "")]
+        if listed:  # what an indicator lists or which data it read (Norilsk 3.3.1.2, 2.3.1.3), under the table
+            doc.paragraphs(listed)
     doc.heading("Дорожная карта")
     if m.roadmap is None:
         doc.paragraph("Дорожной карты муниципалитета в данных нет.")

@@ -139,6 +139,21 @@ def indicator_frame(indicators: pd.DataFrame) -> pd.DataFrame:
     return out[INDICATOR_VIEW_COLUMNS]
 
 
+def shown_values(frame: pd.DataFrame) -> pd.DataFrame:
+    """The indicators of :func:`indicator_frame` with ``value`` / ``prev_value`` as a reader sees them.
+
+    A yes/no item shows its answer («да», «нет», «нет данных») instead of 1 / 0; the other
+    indicators keep their numbers. For tables that list every indicator together (the summary of
+    the note, its Word copy).
+    """
+    out = frame.copy()
+    flag = out["unit"] == FLAG_UNIT
+    for value, answer in (("value", "answer"), ("prev_value", "prev_answer")):
+        out[value] = pd.Series([a if f else v for v, a, f in zip(out[value], out[answer], flag)],
+                               index=out.index, dtype=object)
+    return out
+
+
 def period_sentences(m: Monitoring) -> list[str]:
     """What the top of the note says about the programme period and the monitoring date.
 

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import docx
+import pandas as pd
 import pytest
 from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
@@ -67,6 +68,27 @@ def test_monitoring_document(polysaevo, tmp_path):
     assert "chaa-khol.1" not in cells and {"1", "2", "3", "4"} <= cells  # the programme's numbers
     named = [p.text for p in document.paragraphs if "Программа: Дорожная карта" in p.text]
     assert len(named) == 1  # the summary names the programme, the heading lines do not repeat it
+
+
+def test_yes_no_items_are_answered_in_words_with_their_evidence(tmp_path):
+    """Kavkazsky's yes/no items (5–7, 9–15): «да»/«нет» and the evidence, as in the HTML note, not 1 / 0."""
+    region = load_region(ROOT / "data" / "sample")
+    params = load_params(find_municipality_params("Кавказский район"))
+    m = build_monitoring(region, "Кавказский район", 2026, params)
+    document = docx.Document(monitoring_docx(tmp_path / "03.docx", region.name, m))
+    flagged = [t for t in document.tables if [c.text for c in t.rows[0].cells][-1] == "Подтверждение"]
+    assert len(flagged) == 1
+    table = flagged[0]
+    assert [c.text for c in table.rows[0].cells] == ["№", "Показатель", "2025", "2026", "Статус", "Подтверждение"]
+    rows = [[c.text for c in r.cells] for r in table.rows[1:]]
+    assert [r[0] for r in rows] == ["5", "6", "7", "9", "10", "11", "12", "13", "14", "15"]
+    items = m.indicators.set_index("id")
+    for number, _, _, now, status, _ in rows:
+        value = items.loc[f"kavkazsky.{number}", "value"]
+        expected = "нет данных" if pd.isna(value) else ("да" if value == 1 else "нет")
+        assert now == expected
+        assert status == {"да": "выполнено", "нет": "не выполнено", "нет данных": "нет данных"}[now]
+    assert all(r[5] for r in rows if r[4] != "нет данных")  # an answered item shows its evidence
 
 
 def test_tasks_document(polysaevo, tmp_path):

@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 
-from qualitylib.views.monitoring import INDICATOR_VIEW_COLUMNS, STATUS_TITLES, indicator_frame, target_text
+from qualitylib.views.monitoring import INDICATOR_VIEW_COLUMNS, STATUS_TITLES, indicator_frame, shown_values, target_text
 
 
 def test_target_texts():
@@ -111,6 +111,10 @@ def test_yes_no_items_are_answered_in_words_with_their_evidence():
     page = indicator_table(out, 2026).text
     assert "приказ № 5" in page and "<th>2025</th>" in page and "<th>2026</th>" in page
     assert 'class="ql-bars"' not in page and 'class="ql-bad">не выполнено' in page
+    shown = shown_values(out)  # the summary of the note lists every indicator together: words, not 1 / 0
+    assert shown["value"].tolist() == ["да", "нет", "нет данных"]
+    assert shown["prev_value"].tolist() == ["нет", "да", "да"]
+    assert out["value"].tolist()[:2] == [1.0, 0.0]  # the frame itself keeps the numbers for Excel and bars
 
 
 def test_the_works_read_for_the_diagnostics_are_said_plainly():
