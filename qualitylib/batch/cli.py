@@ -238,6 +238,20 @@ def cmd_risk(args) -> int:
     return 0
 
 
+def done_message(manifest: dict) -> str:
+    """The line a finished batch run prints: what was run, failed, reused, kept from earlier runs, never run."""
+    run = manifest.get("run") or [item["municipality"] for item in manifest["municipalities"]]
+    others = [item for item in manifest["municipalities"] if item["municipality"] not in run]
+    kept = sum(1 for item in others if item["status"] != "not_run")
+    never = len(others) - kept
+    reused = len(manifest.get("reused") or [])
+    return (f"Готово за {manifest['seconds']:.0f} с: муниципалитетов — {len(run)}, "
+            f"с ошибками — {len(manifest['failed'])}"
+            + (f", без пересчёта (входные данные не изменились) — {reused}" if reused else "")
+            + (f"; ещё {kept} — в оглавлении с результатами прошлых прогонов" if kept else "")
+            + (f"; ещё {never} не запускались (в оглавлении — «не запускался»)" if never else "") + ".")
+
+
 def cmd_run(args) -> int:
     import signal
 
@@ -264,11 +278,7 @@ def cmd_run(args) -> int:
                f"обработано муниципалитетов — {done} из {len(run)}, остальные отмечены в оглавлении «прервано». "
                f"Оглавление: {base / 'index.html'}", file=sys.stderr)
         return 128 + getattr(signal, name, signal.SIGINT)
-    kept = len(manifest["municipalities"]) - len(run)
-    reused = len(manifest.get("reused") or [])
-    _print(f"Готово за {manifest['seconds']:.0f} с: муниципалитетов — {len(run)}, с ошибками — {len(failed)}"
-           + (f", без пересчёта (входные данные не изменились) — {reused}" if reused else "")
-           + (f"; остальные {kept} — в оглавлении с результатами прошлых прогонов." if kept > 0 else "."))
+    _print(done_message(manifest))
     _print(f"Что изменилось: {base / 'changes.html'}")
     _print(f"Оглавление: {base / 'index.html'}")
     return 1 if failed else 0

@@ -155,3 +155,18 @@ def test_usage_errors_are_russian(capsys):
         assert done.value.code == 2
         err = capsys.readouterr().err
         assert err.startswith("Использование: ") and f"Ошибка в аргументах: {expected}\n" in err
+
+
+def test_done_message_tells_kept_from_never_run():
+    """A first run of one municipality into an empty folder keeps nothing from earlier runs."""
+    from qualitylib.batch.cli import done_message
+
+    rows = [{"municipality": "А", "status": "ok"}, {"municipality": "Б", "status": "ok"},
+            {"municipality": "В", "status": "not_run"}, {"municipality": "Г", "status": "not_run"}]
+    manifest = {"run": ["А"], "municipalities": rows, "failed": [], "reused": [], "seconds": 12.4}
+    assert done_message(manifest) == ("Готово за 12 с: муниципалитетов — 1, с ошибками — 0; ещё 1 — в оглавлении "
+                                      "с результатами прошлых прогонов; ещё 2 не запускались (в оглавлении — "
+                                      "«не запускался»).")
+    manifest = {"run": ["А", "Б", "В", "Г"], "municipalities": rows, "failed": ["Б"], "reused": ["В"], "seconds": 3}
+    assert done_message(manifest) == ("Готово за 3 с: муниципалитетов — 4, с ошибками — 1, без пересчёта (входные "
+                                      "данные не изменились) — 1.")
