@@ -126,22 +126,16 @@ def positions(values: pd.Series, targets) -> np.ndarray:
 
 
 def rule_codes(results: pd.DataFrame, assessments: list[str]) -> np.ndarray:
-    """Position of each results row's assessment in ``assessments``, ``-1`` when it is not there."""
-    p_codes, p_uniques = pd.factorize(results["procedure"])
-    s_codes, s_uniques = pd.factorize(results["subject"])
-    g_codes, g_uniques = pd.factorize(results["grade"])
-    n_s, n_g = max(len(s_uniques), 1), max(len(g_uniques), 1)
-    combined = (p_codes.astype("int64") * n_s + s_codes) * n_g + g_codes
-    order = {a: i for i, a in enumerate(assessments)}
-    table = np.full(max(len(p_uniques), 1) * n_s * n_g, -1, dtype=np.int64)
-    for p, proc in enumerate(p_uniques):
-        for s_, subj in enumerate(s_uniques):
-            for g, grade in enumerate(g_uniques):
-                pos = order.get(f"{proc}.{subj}.{int(grade)}")
-                if pos is not None:
-                    table[(p * n_s + s_) * n_g + g] = pos
-    missing = (p_codes < 0) | (s_codes < 0) | (g_codes < 0)
-    return np.where(missing, -1, table[np.where(missing, 0, combined)])
+    """Position of each results row's assessment in ``assessments``, ``-1`` when it is not there.
+
+    The ids come from :func:`assessment_ids` (categorical), so each distinct id is looked up
+    once; a row missing its procedure, subject or grade has no assessment (``-1``).
+    """
+    missing = results[["procedure", "subject", "grade"]].isna().any(axis=1).to_numpy()
+    out = np.full(len(results), -1, dtype=np.int64)
+    ids = assessment_ids(results[~missing] if missing.any() else results).array
+    out[~missing] = np.append(pd.Index(assessments).get_indexer(ids.categories), -1)[ids.codes]
+    return out
 
 
 def joined_codes(matrix: np.ndarray, labels: list[str], sep: str) -> np.ndarray:
