@@ -315,7 +315,7 @@ def identification_docx(path: str | Path, region_name: str, ident, social_figure
 
 def monitoring_docx(path: str | Path, region_name: str, m) -> Path:
     """Write the analytical note (03) as Word from a :class:`qualitylib.reports.monitoring.Monitoring`."""
-    from ..views.monitoring import FLAG_UNIT, note_view, summary_sentences
+    from ..views.monitoring import FLAG_COLUMNS, FLAG_UNIT, evidence_notes, note_view, summary_sentences
 
     note = note_view(m)
     doc = Report("Аналитическая справка: мониторинг программы", region_name, m.municipality, m.year, m.params,
@@ -328,17 +328,14 @@ def monitoring_docx(path: str | Path, region_name: str, m) -> Path:
     for (group, unit), part in note.indicators.groupby(["group", "unit"], sort=False):
         if unit == FLAG_UNIT:  # yes/no items: the answers in words and their evidence, as in the HTML note
             doc.heading(group, 2)
-            doc.table(part, ["number", "title", "prev_answer", "answer", "status_title", "evidence"],
-                      headers=[COLUMN_TITLES["number"], COLUMN_TITLES["title"], str(m.year - 1), str(m.year),
-                               COLUMN_TITLES["status_title"], COLUMN_TITLES["evidence"]],
+            years = {"prev_answer": str(m.year - 1), "answer": str(m.year)}
+            doc.table(part, FLAG_COLUMNS, headers=[years.get(c) or COLUMN_TITLES[c] for c in FLAG_COLUMNS],
                       status_columns=("status_title",))
             continue
         doc.heading(f"{group} ({unit})", 2)
         doc.table(part, ["number", "title", "numerator", "denominator", "prev_value", "value", "target",
                          "status_title", "target_note"], status_columns=("status_title",))
-        listed = [f"{row.number}: {row.evidence}" for row in part.itertuples() if str(row.evidence or "")]
-        if listed:  # what an indicator lists or which data it read (Norilsk 3.3.1.2, 2.3.1.3), under the table
-            doc.paragraphs(listed)
+        doc.paragraphs(evidence_notes(part))  # what an indicator lists or which data it read, under the table
     doc.heading("Дорожная карта")
     if m.roadmap is None:
         doc.paragraph("Дорожной карты муниципалитета в данных нет.")

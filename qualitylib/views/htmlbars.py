@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .html import CSS, HTML, table
-from .monitoring import FLAG_UNIT, STATUS_TITLES
+from .monitoring import FLAG_COLUMNS, FLAG_UNIT, STATUS_TITLES, evidence_notes
 
 #: Bar colours of the indicator statuses (the status is also written in its own column).
 STATUS_COLOURS = {"met": "#1a9641", "not_met": "#d7191c", "no_data": "#bdbdbd", "no_target": "#9ecae1"}
@@ -66,11 +66,9 @@ def indicator_table(group: pd.DataFrame, year: int) -> HTML:
     data = group.reset_index(drop=True).copy()
     title = f"{data['group'].iloc[0]} ({data['unit'].iloc[0]})" if len(data) else ""
     if len(data) and data["unit"].iloc[0] == FLAG_UNIT:  # yes/no items: the answers and their evidence, no bars
-        data = data.rename(columns={"prev_answer": f"answer_{year - 1}", "answer": f"answer_{year}"})
-        columns = ["number", "title", f"answer_{year - 1}", f"answer_{year}", "status_title", "evidence"]
-        headers = {f"answer_{year - 1}": f"{year - 1}", f"answer_{year}": f"{year}"}
+        headers = {"prev_answer": f"{year - 1}", "answer": f"{year}"}
         return HTML(BAR_CSS + f"<h4>{html.escape(data['group'].iloc[0])}</h4>"
-                    + table(data.rename(columns=headers), [headers.get(c, c) for c in columns],
+                    + table(data.rename(columns=headers), [headers.get(c, c) for c in FLAG_COLUMNS],
                             status_columns=("status_title",)).text)
     values = np.r_[data["value"].to_numpy(dtype=float), data["prev_value"].to_numpy(dtype=float)]
     top = float(np.nanmax(values)) if np.isfinite(values).any() else 1.0
@@ -80,8 +78,7 @@ def indicator_table(group: pd.DataFrame, year: int) -> HTML:
                "target_note"]
     notes = ""  # what an indicator lists (Norilsk 3.3.1.2: the removed risk factors), under the table (A4 width)
     if "evidence" in data:
-        listed = [f"{row.number}: {row.evidence}" for row in data.itertuples() if str(row.evidence or "")]
-        notes = "".join(f'<p class="ql-note">{html.escape(text)}</p>' for text in listed)
+        notes = "".join(f'<p class="ql-note">{html.escape(text)}</p>' for text in evidence_notes(data))
     return HTML(BAR_CSS + f"<h4>{html.escape(title)}</h4>"
                 + table(data, columns, status_columns=("status_title",), raw_columns=("bar",)).text + notes)
 

@@ -139,6 +139,19 @@ def indicator_frame(indicators: pd.DataFrame) -> pd.DataFrame:
     return out[INDICATOR_VIEW_COLUMNS]
 
 
+#: The columns of a group of yes/no items: last year's and this year's answers, status, evidence.
+FLAG_COLUMNS = ["number", "title", "prev_answer", "answer", "status_title", "evidence"]
+
+
+def evidence_notes(frame: pd.DataFrame) -> list[str]:
+    """«number: evidence» for each indicator whose evidence says what it lists or which data it read.
+
+    Shown under a group's table (Norilsk 3.3.1.2's removed risk factors, 2.3.1.3's diagnostic
+    works), so the table itself keeps to the A4 width.
+    """
+    return [f"{row.number}: {row.evidence}" for row in frame.itertuples() if str(row.evidence or "")]
+
+
 def shown_values(frame: pd.DataFrame) -> pd.DataFrame:
     """The indicators of :func:`indicator_frame` with ``value`` / ``prev_value`` as a reader sees them.
 
