@@ -292,7 +292,7 @@ def _preload(notebooks: list[str]) -> None:
         raise RuntimeError("matplotlib's inline backend was imported before the fork")
 
 
-def _child(request: dict, keep: tuple[int, ...]) -> None:
+def _child(request: dict) -> None:
     """In the forked child: become the kernel the request describes (never returns)."""
     code = 1
     try:
@@ -350,7 +350,7 @@ def main(argv: list[str] | None = None) -> None:
             continue
         pid = os.fork()
         if pid == 0:
-            _child(request, ())
+            _child(request)
         replies.write(json.dumps({"pid": pid}) + "\n")
 
 
