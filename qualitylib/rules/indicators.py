@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import dynamics as dyn
-from .identification import identify_shnor
+from .identification import assessment_ids, identify_shnor
 from .risk import identify_risk
 from ..data.schema import CONTEXT_MONTH, MONITORING
 
@@ -96,6 +96,11 @@ class Context:
         if key not in self._cache:
             self._cache[key] = func()
         return self._cache[key]
+
+    def diagnostics_basis(self) -> str:
+        """:func:`diagnostics_basis` of the report year, computed once."""
+        return self.cached(("diagnostics_basis", self.year), lambda: diagnostics_basis(
+            self.tables.results, self.tables.schools, self.year, self.params))
 
     def shnor_table(self, year: int) -> pd.DataFrame:
         """The ШНОР rule applied to the scope's schools in ``year``."""
@@ -275,8 +280,7 @@ def diagnostics_basis(results: pd.DataFrame, schools: pd.DataFrame, year: int, p
     regional = params["dynamics"].get("diagnostics_regional") or []
     if regional:
         part = results[results["school_id"].isin(schools["school_id"]) & (results["participants"] > 0)]
-        ids = part["procedure"].astype(str) + "." + part["subject"].astype(str) + "." + part["grade"].astype(str)
-        held = part.loc[ids.isin(regional), "year"]
+        held = part.loc[assessment_ids(part).isin(regional).to_numpy(), "year"]
         if {year - 1, year} <= set(held.astype(int)):
             return "regional"
     return "vpr_substitute"
@@ -284,8 +288,7 @@ def diagnostics_basis(results: pd.DataFrame, schools: pd.DataFrame, year: int, p
 
 def _group_key(ctx: Context, year: int, group_key: str | None) -> str | None:
     """The ``dynamics`` group a school test reads; the diagnostics group of the report year's basis."""
-    if group_key == "diagnostics" and diagnostics_basis(ctx.tables.results, ctx.tables.schools, ctx.year,
-                                                        ctx.params) == "regional":
+    if group_key == "diagnostics" and ctx.diagnostics_basis() == "regional":
         return "diagnostics_regional"
     return group_key
 
@@ -604,7 +607,6 @@ def compute_indicators(tables: IndicatorTables, year: int, params: dict, program
             "target_note": spec.get("target_note", ""), "status": status, "programme": programme.name,
             "source": spec["programme"], "target_own": indicator_id in programme.targets,
             "evidence": evidence, "prev_evidence": prev_evidence, "lists": spec.get("lists", ""),
-            "basis": diagnostics_basis(tables.results, tables.schools, year, params)
-            if compute.get("name") == "shnor_positive_diagnostics" else "",
+            "basis": ctx.diagnostics_basis() if compute.get("name") == "shnor_positive_diagnostics" else "",
         })
     return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
