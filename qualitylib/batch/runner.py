@@ -211,10 +211,15 @@ def execute(path: str, executed: Path, job: Job, output_dir: Path, attempts: int
     if job.region_report:
         parameters = {"data_dir": job.data_dir, "year": job.year, "params_dir": job.params_dir,
                       "output_dir": str(output_dir), "public": job.public}
+    options = execution_options()
+    if not job.region_report:  # the kernels of a warm template find the region's shared results ready
+        from .warm import prepare
+
+        prepare(job.data_dir, job.year, job.municipality, job.params_file, job.programme)
     for attempt in range(attempts):
         try:
             pm.execute_notebook(path, str(executed), parameters=parameters, kernel_name=job.kernel_name,
-                                language="python", cwd=str(Path(path).parent), **execution_options())
+                                language="python", cwd=str(Path(path).parent), **options)
             return
         except RuntimeError as exc:
             if attempt == attempts - 1 or not is_start_failure(exc):

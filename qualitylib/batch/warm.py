@@ -37,8 +37,8 @@ from jupyter_client.provisioning import LocalProvisioner
 ENV_SWITCH = "QUALITYLIB_WARM_KERNELS"
 #: What ipykernel sets before the shell starts (``IPKernelApp.init_gui_pylab``); the template sets it too.
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
-#: Seconds to wait for the template's imports, and for one fork.
-START_TIMEOUT, FORK_TIMEOUT = 300.0, 30.0
+#: Seconds to wait for the template's imports, for one fork, and for the region's shared results.
+START_TIMEOUT, FORK_TIMEOUT, PREPARE_TIMEOUT = 300.0, 30.0, 600.0
 
 _TEMPLATE: "Template | None" = None
 #: The notebooks whose imports a template of this worker preloads (set by :func:`enable`); ``None``: off.
@@ -96,6 +96,16 @@ class Template:
             raise RuntimeError(f"warm kernel template refused: {reply.get('error')}")
         return int(reply["pid"])
 
+    def prepare(self, spec: dict) -> bool:
+        """Ask the template to read a region and compute its shared results (:func:`qualitylib.reports.
+        prelude.prepare` with ``spec``) before it forks the next kernels; whether it did."""
+        with self.lock:
+            if self.process.poll() is not None:
+                return False
+            self.requests.write(json.dumps({"prepare": spec}) + "\n")
+            reply = self._reply(PREPARE_TIMEOUT)
+        return reply.get("prepared") is True
+
     def close(self) -> None:
         for stream in (self.requests, self.replies):
             try:
@@ -144,6 +154,25 @@ def ensure_template() -> bool:
         _TRIED = True
         start_template(_NOTEBOOKS)
     return template_running()
+
+
+def prepare(data_dir: str, year: int, municipality: str | None, params_file: str | None,
+            programme: str | None = None) -> bool:
+    """In a batch worker: have the template read the region and compute what its municipalities share.
+
+    The template does it once per region, year and parameters file; the kernels forked after it
+    take these values from its memory (:mod:`qualitylib.reports.prelude`). Whether the template
+    has them; with no template, or when preparing failed, each kernel computes them as before.
+    """
+    if not template_running():
+        return False
+    spec = {"data_dir": str(data_dir), "year": int(year), "municipality": municipality,
+            "params_file": params_file, "programme": programme}
+    try:
+        return _TEMPLATE.prepare(spec)
+    except (OSError, ValueError):
+        stop_template()  # a broken template: ordinary kernels from now on
+        return False
 
 
 def stop_template() -> None:
@@ -323,6 +352,31 @@ def _child(request: dict) -> None:
         os._exit(code)
 
 
+def _prepare(spec: dict, done: dict[str, bool]) -> bool:
+    """In the template: compute the shared results of ``spec`` once (an error: the kernels compute them)."""
+    key = json.dumps(spec, sort_keys=True)
+    if key not in done:
+        import gc
+
+        from ..data.cache import keep_prepared
+        from ..reports.prelude import prepare
+
+        keep_prepared(True)
+        try:
+            prepare(spec["data_dir"], spec["year"], spec.get("municipality"), spec.get("params_file"),
+                    spec.get("programme"))
+            done[key] = True
+        except Exception:  # bad data or parameters: each notebook reports them itself
+            done[key] = False
+        finally:
+            keep_prepared(False)  # the kernels take each kept value once (see qualitylib.data.cache.prepared)
+        # what the kernels inherit is never collected by them: their collector need not visit it
+        # (a visit would copy the template's pages into each kernel)
+        gc.collect()
+        gc.freeze()
+    return done[key]
+
+
 def _max_fd() -> int:
     try:
         return os.sysconf("SC_OPEN_MAX")
@@ -337,14 +391,21 @@ def main(argv: list[str] | None = None) -> None:
     replies = os.fdopen(int(args[1]), "w", buffering=1, encoding="utf-8")
     try:
         _preload(args[2:])
+        import gc
+
+        gc.freeze()  # the imported modules: kernels need not visit them (see _prepare)
     except Exception as exc:
         replies.write(json.dumps({"ready": False, "error": f"{type(exc).__name__}: {exc}"}) + "\n")
         return
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped at once
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     replies.write(json.dumps({"ready": True}) + "\n")
+    done: dict[str, bool] = {}
     for line in requests:  # ends when the worker closes the pipe or dies
         request = json.loads(line)
+        if "prepare" in request:
+            replies.write(json.dumps({"prepared": _prepare(request["prepare"], done)}) + "\n")
+            continue
         if threading.active_count() != 1:
             replies.write(json.dumps({"error": "the template runs threads"}) + "\n")
             continue

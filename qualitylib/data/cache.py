@@ -378,6 +378,55 @@ def prune(parent: Path, keep_days: float = KEEP_DAYS, pattern: str = "*") -> Non
             continue
 
 
+# --- values a batch worker's template prepared before forking the kernels -------------------------
+
+#: Values kept by a worker's template (:func:`keep_prepared`), each handed out once in a forked kernel.
+_PREPARED: dict[tuple, Any] = {}
+_KEEPING = False
+
+
+def keep_prepared(on: bool = True) -> None:
+    """Keep every value :func:`prepared` computes in this process, for the processes forked from it.
+
+    Only a batch worker's kernel template (:mod:`qualitylib.batch.warm`) turns this on: it reads
+    the region and computes what every municipality's report shares once, and each notebook's
+    kernel, forked from it, finds those values in its memory instead of reading the cache again.
+    """
+    global _KEEPING
+    _KEEPING = bool(on)
+
+
+def prepared(key: tuple, compute: Callable[[], Any]) -> Any:
+    """``compute()``, or the value kept under ``key`` by the template this process was forked from.
+
+    A kept value is handed out once: the first reader in a forked kernel takes the template's
+    object (a copy-on-write page of the template's memory, so a change stays in this process),
+    and a later reader in the same process computes it again, or reads the cache, as before.
+    The promise of :func:`memoised` -- a caller that changes a result changes nothing shared --
+    holds. ``key`` must name everything the value depends on (a file's size and modification
+    time, the region's :attr:`cache_key`).
+    """
+    if _KEEPING:
+        if key in _PREPARED:
+            return _PREPARED[key]
+        value = compute()
+        _PREPARED[key] = value
+        return value
+    try:
+        return _PREPARED.pop(key)
+    except KeyError:
+        return compute()
+
+
+def file_stamp(path: str | Path) -> tuple | None:
+    """``(resolved path, size, modification time in ns)`` of a file, or ``None`` when it is missing."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return str(Path(path).resolve()), st.st_size, st.st_mtime_ns
+
+
 def memoised(region, name: str, arguments: dict, compute: Callable[[], Any]) -> Any:
     """Return ``compute()``, read from the region's results cache when it was stored before.
 
@@ -393,9 +442,14 @@ def memoised(region, name: str, arguments: dict, compute: Callable[[], Any]) -> 
     compute : callable
         Computes the result when it is not stored.
     """
-    found = _results(region)
-    if found is None:
-        return compute()
-    cache, folder = found
     digest = hashlib.sha256(_canonical([name, arguments]).encode()).hexdigest()[:32]
-    return cache.stored(folder / f"{name}-{digest}.pkl", compute, touch=folder)
+
+    def from_cache():
+        found = _results(region)
+        if found is None:
+            return compute()
+        cache, folder = found
+        return cache.stored(folder / f"{name}-{digest}.pkl", compute, touch=folder)
+
+    key = getattr(region, "cache_key", None)
+    return from_cache() if not key else prepared(("memo", key, name, digest), from_cache)

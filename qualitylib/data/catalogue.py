@@ -32,6 +32,7 @@ import pandas as pd
 import yaml
 
 from ..exceptions import ParamsError
+from .cache import file_stamp, prepared
 from .io import atomic_path
 from .params import PARAMS_DIR
 from .schema import TASK_LEVELS
@@ -474,7 +475,14 @@ def read_catalogue(path: str | Path | None = None) -> Catalogue:
     return Catalogue(tasks=tasks, codes=codes, notes=notes)
 
 
+def _default_stamps() -> tuple:
+    """Stamps of the packaged catalogue and corrections files (what a prepared catalogue depends on)."""
+    return file_stamp(DEFAULT_CATALOGUE), file_stamp(DEFAULT_CORRECTIONS)
+
+
 def region_catalogue(region_path: str | Path | None) -> Catalogue:
     """The catalogue of a region folder: its own :data:`CATALOGUE_FILE` when it has one, else the default."""
     own = Path(region_path) / CATALOGUE_FILE if region_path is not None else None
-    return read_catalogue(own if own is not None and own.is_file() else None)
+    source = own if own is not None and own.is_file() else None
+    return prepared(("catalogue", file_stamp(source) if source is not None else None, _default_stamps()),
+                    lambda: read_catalogue(source))

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .cache import file_stamp, prepared
 from .fisoko import read_scales
 
 #: Where the importer writes the pupils' works, relative to the region folder.
@@ -17,7 +18,7 @@ def read_pupils(region_path: str | Path) -> pd.DataFrame | None:
     path = Path(region_path) / PUPILS_FILE
     if not path.is_file():
         return None
-    return pd.read_parquet(path, columns=COLUMNS)
+    return prepared(("pupils", file_stamp(path)), lambda: pd.read_parquet(path, columns=COLUMNS))
 
 
 def max_scores(scales_file: str | Path | None = None) -> dict[tuple[int, str], float]:
@@ -38,4 +39,4 @@ def read_pupil_marks(region_path: str | Path) -> pd.DataFrame | None:
     path = Path(region_path) / PUPILS_FILE
     if not path.is_file():
         return None
-    return pd.read_parquet(path, columns=MARK_COLUMNS)
+    return prepared(("pupil_marks", file_stamp(path)), lambda: pd.read_parquet(path, columns=MARK_COLUMNS))

@@ -12,7 +12,7 @@ import pandas as pd
 from .io import (
     TableReadError, clean_problem, file_hash, find_table_file, locate_table, read_raw, unrecognised_problems,
 )
-from .cache import cache_dir, open_cache, prune  # noqa: F401  (cache_dir: used from here too)
+from .cache import cache_dir, file_stamp, open_cache, prepared, prune  # noqa: F401  (cache_dir: used from here too)
 from ..exceptions import DataValidationError, EmptyTableError, ParamsError, Problem, UnknownMunicipalityError
 from ..resources import package_dir
 from .schema import TABLES, Table
@@ -287,6 +287,16 @@ def load_region(path: str | Path, use_cache: bool = True) -> Region:
     dtype('int64')
     """
     folder = Path(path)
+    if not folder.is_dir():
+        return _load_region(folder, path, use_cache)
+    files = [find_table_file(folder, t) for t in TABLES.values()] + [folder / "region.yaml"]
+    stamps = tuple(file_stamp(f) for f in files if f is not None)
+    # a batch worker's template has read the region before forking this kernel: take its copy
+    return prepared(("region", str(folder.resolve()), bool(use_cache), stamps),
+                    lambda: _load_region(folder, path, use_cache))
+
+
+def _load_region(folder: Path, path: str | Path, use_cache: bool) -> Region:
     cache = open_cache() if use_cache and folder.is_dir() else None
     key = cache_key(folder) if cache is not None else None
 

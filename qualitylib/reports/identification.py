@@ -93,13 +93,45 @@ def build_identification(region: Region, municipality: str | None, year: int, pa
     ident.params = params  # the caller's own dict, not the stored copy
     if objectivity:
         # the signs read the region's pupil table: only callers that show them pay for it
-        pupils = read_pupils(region.path)
-        if pupils is not None:
-            table, index = objectivity_signs(pupils, region.schools, max_scores(), year=year)
+        found = region_objectivity(region, year)
+        if found is not None:
+            table, index = found
             if municipality is not None:
                 table = table[table["municipality"] == municipality]
             ident.objectivity, ident.objectivity_index = table, index
     return ident
+
+
+def region_objectivity(region: Region, year: int) -> tuple[pd.DataFrame, float] | None:
+    """The objectivity signs of every school of the region and the region's index (memoised per region).
+
+    ``None`` when the region has no pupil table.
+    """
+    pupils = read_pupils(region.path)
+    if pupils is None:
+        return None
+    scores = max_scores()
+    return memoised(region, "objectivity",
+                    {"year": int(year), "max_scores": sorted(f"{y}|{w}|{m}" for (y, w), m in scores.items())},
+                    lambda: objectivity_signs(pupils, region.schools, scores, year=year))
+
+
+def region_identification(region: Region, year: int, params: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """What every municipality's identification shares (memoised per region): the region's ШНОР,
+    the social context of all its schools and the leader pairs of all its ШНОР."""
+    region_shnor = memoised(region, "region_shnor",
+                            {"year": int(year), "identification": params["identification"]},
+                            lambda: identify_shnor(region.results, region.schools, year, params))
+    social = memoised(region, "social", {"year": int(year), "identification": params["identification"],
+                                         "social": params["social"]},
+                      lambda: results_vs_context(region.results, region.context, region.schools, year, params))
+    # Leaders are paired once for the region's ШНОР (own municipality first; no ШНОР leads), so that a
+    # leader's capacity counts over the whole region; each municipality shows its ШНОР's rows.
+    region_pairs = memoised(region, "region_pairs",
+                            {"year": int(year), "identification": params["identification"],
+                             "pairing": params["pairing"]},
+                            lambda: leader_pairs(region.results, region.schools, region_shnor, year, params))
+    return region_shnor, social, region_pairs
 
 
 def _identification(region: Region, municipality: str | None, year: int, params: dict,
@@ -108,16 +140,11 @@ def _identification(region: Region, municipality: str | None, year: int, params:
     scope = region.subset(municipality)
     ids = scope.schools["school_id"]
     # region-wide results depend on fewer parameters than the municipality's: shared by all of them
-    region_shnor = memoised(region, "region_shnor",
-                            {"year": int(year), "identification": params["identification"]},
-                            lambda: identify_shnor(region.results, region.schools, year, params))
+    region_shnor, social, region_pairs = region_identification(region, year, params)
     shnor = region_shnor[region_shnor["school_id"].isin(ids)].reset_index(drop=True)
     shnor_prev = identify_shnor(scope.results, scope.schools, year - 1, params)
     risk = identify_risk(scope.context, scope.results, scope.schools, year, params)
     risk_prev = identify_risk(scope.context, scope.results, scope.schools, year - 1, params)
-    social = memoised(region, "social", {"year": int(year), "identification": params["identification"],
-                                         "social": params["social"]},
-                      lambda: results_vs_context(region.results, region.context, region.schools, year, params))
     # privacy, once: what a public report must not show is marked here and only read by the views
     detail = low_results(scope.results, params, years=(year - 2, year - 1, year))
     detail = detail[detail["low"]].reset_index(drop=True)
@@ -131,12 +158,6 @@ def _identification(region: Region, municipality: str | None, year: int, params:
             social["participants"] < min_group)
         social.loc[small_school, ["share", "expected_share", "difference"]] = float("nan")
         social.loc[small_school, "reading_code"] = "hidden"
-    # Leaders are paired once for the region's ШНОР (own municipality first; no ШНОР leads), so that a
-    # leader's capacity counts over the whole region; each municipality shows its ШНОР's rows.
-    region_pairs = memoised(region, "region_pairs",
-                            {"year": int(year), "identification": params["identification"],
-                             "pairing": params["pairing"]},
-                            lambda: leader_pairs(region.results, region.schools, region_shnor, year, params))
     pairs = region_pairs[region_pairs["school_id"].isin(ids)].reset_index(drop=True)
     # the heatmap: ШНОР and risk schools first, then the others
     order = pd.concat([shnor.loc[shnor["shnor"] == 1, "school_id"], risk.loc[risk["risk"] == 1, "school_id"],

@@ -106,6 +106,22 @@ def region_analysis(region: Region, year: int, params: dict, catalogue: Catalogu
                                       "catalogue": _catalogue_digest(catalogue)}, compute)
 
 
+def region_school_skills(region: Region, year: int, params: dict, catalogue: Catalogue,
+                         analysis: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Success of every school of the region by skill, against the region (memoised per region).
+
+    ``analysis``: the region's task analysis when the caller has it (:func:`region_analysis`).
+    """
+    def compute():
+        rows = analysis if analysis is not None else region_analysis(region, year, params, catalogue)[0]
+        return group_success(rows[rows["skill"] != ""], ["assessment", "skill"], "school_id")
+
+    if region.tasks is None or region.tasks.empty:
+        return compute()
+    return memoised(region, "task_skills", {"year": int(year), "tasks": params["tasks"],
+                                            "catalogue": _catalogue_digest(catalogue)}, compute)
+
+
 def _empty_tasks() -> pd.DataFrame:
     return pd.DataFrame({"year": pd.Series(dtype="int64"), "school_id": pd.Series(dtype="string"),
                          "procedure": pd.Series(dtype="string"), "subject": pd.Series(dtype="string"),
@@ -172,8 +188,7 @@ def build_tasks(region: Region, municipality: str | None, year: int, params: dic
     count = int(tp["weakest_count"])
     weakest_skills = weakest(skills.assign(g=skills["assessment"]), "g", n=count,
                              min_participants=tp["min_participants"]).drop(columns="g")
-    school_rows = region_rows[region_rows["skill"] != ""]
-    by_school = group_success(school_rows, ["assessment", "skill"], "school_id")
+    by_school = region_school_skills(region, year, params, catalogue, region_rows)
     by_school = by_school[by_school["school_id"].isin(set(focus["school_id"]))]
     school_skills = weakest(by_school, "school_id", n=count, min_participants=tp["min_participants"])
 

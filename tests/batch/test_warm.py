@@ -85,6 +85,34 @@ def test_forked_kernels_are_fresh_and_give_the_same_outputs(template, tmp_path):
 
 
 @needs_fork
+def test_kernels_take_the_region_the_template_prepared(template, tmp_path, monkeypatch):
+    monkeypatch.setenv("QUALITYLIB_CACHE", str(tmp_path / "cache"))
+    template.close()  # a template that sees this test's cache folder
+    warm._TEMPLATE = None
+    assert warm.start_template(available_notebooks())
+    data = ROOT / "data" / "sample"
+    params = str(ROOT / "params" / "methodology.yaml")
+    assert warm.prepare(str(data), 2026, "Полысаево", params)
+    assert not warm.prepare(str(tmp_path / "no-such-region"), 2026, "Полысаево", params)  # the kernel will say why
+    cells = [
+        "from qualitylib.data import cache\nbefore = sorted({k[0] for k in cache._PREPARED})\nprint(before)",
+        f"from qualitylib import load_region\nregion = load_region({str(data)!r})\n"
+        "print('region' in {k[0] for k in cache._PREPARED}, len(region.schools) > 0)",
+    ]
+    nb = new_notebook(cells=[new_code_cell(c) for c in cells],
+                      metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nbformat.write(nb, tmp_path / "prepared.ipynb")
+    import papermill as pm
+
+    pm.execute_notebook(str(tmp_path / "prepared.ipynb"), str(tmp_path / "prepared-out.ipynb"), kernel_name="python3",
+                        cwd=str(tmp_path), **kernels.execution_options())
+    out = nbformat.read(tmp_path / "prepared-out.ipynb", as_version=4).cells
+    # the region, the catalogue and the region-wide results were ready in the kernel (the sample has no pupils)
+    assert out[0].outputs[0]["text"].strip() == "['catalogue', 'memo', 'region']"
+    assert out[1].outputs[0]["text"].strip() == "False True"  # taken from memory, not read again
+
+
+@needs_fork
 def test_a_dead_template_falls_back_to_ordinary_kernels(template, tmp_path):
     os.kill(template.process.pid, signal.SIGKILL)
     template.process.wait()

@@ -117,3 +117,53 @@ def test_stale_region_pickles_are_pruned_when_a_region_is_cached(cache, tmp_path
     shutil.copytree(SAMPLE, folder)
     load_region(folder)
     assert not old.exists() and len(list(cache.glob("region-*.pkl"))) == 1
+
+
+@pytest.fixture
+def prepared_store(monkeypatch):
+    """An empty store of prepared values, restored (and keeping off) after the test."""
+    from qualitylib.data import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "_PREPARED", {})
+    yield cache_module
+    cache_module.keep_prepared(False)
+
+
+def test_a_prepared_value_is_kept_by_the_template_and_handed_out_once(prepared_store):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"n": len(calls)}
+
+    prepared_store.keep_prepared(True)  # the template: computes once, keeps, answers from memory
+    kept = prepared_store.prepared(("thing", 1), compute)
+    assert prepared_store.prepared(("thing", 1), compute) is kept
+    assert calls == [1]
+    prepared_store.keep_prepared(False)  # a forked kernel: the first reader takes the template's object
+    assert prepared_store.prepared(("thing", 1), compute) is kept
+    again = prepared_store.prepared(("thing", 1), compute)  # later readers compute their own
+    assert again == {"n": 2} and again is not kept
+    assert prepared_store.prepared(("other", 1), compute) == {"n": 3}  # another key is never taken
+
+
+def test_memoised_and_load_region_take_what_the_template_prepared(prepared_store, region, monkeypatch):
+    prepared_store.keep_prepared(True)
+    kept = memoised(region, "thing", {"year": 2026}, lambda: {"value": 1})
+    loaded = load_region(region.path)
+    prepared_store.keep_prepared(False)
+    assert memoised(region, "thing", {"year": 2026}, lambda: {"value": 2}) is kept
+    assert load_region(region.path) is loaded
+    # handed out once: the next reader gets a fresh copy from the cache, equal but its own
+    fresh = memoised(region, "thing", {"year": 2026}, lambda: {"value": 3})
+    assert fresh == {"value": 1} and fresh is not kept
+
+
+def test_a_changed_file_is_not_taken_from_the_template(prepared_store, region):
+    prepared_store.keep_prepared(True)
+    loaded = load_region(region.path)
+    prepared_store.keep_prepared(False)
+    schools = Path(region.path) / "schools.csv"
+    stat = schools.stat()
+    os.utime(schools, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert load_region(region.path) is not loaded
