@@ -307,10 +307,21 @@ def preload_statements(notebooks: list[str]) -> list[str]:
     return lines
 
 
+#: What a kernel imports while it starts (``IPKernelApp.initialize``): imported by the template instead.
+KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
+                  "IPython.core.completerlib", "IPython.core.debugger", "IPython.extensions.storemagic",
+                  "sqlite3", "tornado.locks", "tornado.queues", "tornado.platform.asyncio")
+
+
 def _preload(notebooks: list[str]) -> None:
+    import importlib
+
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
-    import ipykernel.ipkernel  # noqa: F401
-    import ipykernel.kernelapp  # noqa: F401
+    for name in KERNEL_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # another ipykernel version: the kernel imports what it needs itself
+            pass
 
     for line in preload_statements(notebooks):
         try:
