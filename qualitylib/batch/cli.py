@@ -595,6 +595,9 @@ def _log_to_stdout() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    from .lean import skip_unused_imports
+
+    skip_unused_imports()
     _log_to_stdout()
     parser = build_parser()
     args = parser.parse_args(argv)

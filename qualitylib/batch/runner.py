@@ -41,7 +41,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
-from ..data.io import atomic_path, file_hash
+from ..data.files import atomic_path, file_hash
 from ..exceptions import QualitylibError, UnknownMunicipalityError, UsageError
 from ..resources import notebooks_dir
 from .slug import slugify, stable_slugs, unique_slugs
@@ -171,13 +171,14 @@ def warm_up(parent_pid: int | None = None, run_dir: str | None = None) -> None:
     run_dir : str, optional
         The run's private folder: kernels put their connection files and sockets there.
     """
+    from .lean import skip_unused_imports
+
+    # a pool worker (``parent_pid``) is a new process that reads no tables: its kernels do
+    skip_unused_imports(tables=parent_pid is None)
     if parent_pid is not None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, _stop_worker)
         _die_with_parent(parent_pid)
-    import matplotlib
-
-    matplotlib.use("Agg")
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 

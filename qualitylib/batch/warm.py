@@ -397,6 +397,9 @@ def _max_fd() -> int:
 
 def main(argv: list[str] | None = None) -> None:
     """The template: ``python -m qualitylib.batch.warm REQUEST_FD REPLY_FD NOTEBOOK…``."""
+    from .lean import skip_unused_imports
+
+    skip_unused_imports()
     args = sys.argv[1:] if argv is None else argv
     requests = os.fdopen(int(args[0]), "r", encoding="utf-8")
     replies = os.fdopen(int(args[1]), "w", buffering=1, encoding="utf-8")

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..exceptions import EmptyTableError, Problem, TableReadError
+from .files import atomic_path, file_hash  # noqa: F401  (the writers and readers of this floor use them from here)
 from .layout import (
     HEADER_SEARCH_ROWS, Header, accepted_names, find_header, guess_table, header_score, skipped_note,
 )
@@ -532,28 +533,6 @@ def read_raw(path: Path, table: Table | None = None, display: str | None = None)
     return raw
 
 
-@contextmanager
-def atomic_path(target: str | os.PathLike):
-    """Yield a temporary path beside ``target``; on success rename it over ``target``.
-
-    A failure inside the block removes the temporary file and leaves ``target`` as it was.
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 #: First characters that make a spreadsheet read a CSV field as a formula (OWASP «CSV injection»).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
@@ -634,12 +613,3 @@ def _has_carriage_return(frame: pd.DataFrame) -> bool:
             if series.str.contains("\r", regex=False, na=False).astype(bool).any():
                 return True
     return any("\r" in str(c) for c in frame.columns)
-
-
-def file_hash(path: str | os.PathLike) -> str:
-    """SHA-256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
