@@ -89,20 +89,28 @@ def low_results(results: pd.DataFrame, params: dict, years=None) -> pd.DataFrame
 def join_within(frame: pd.DataFrame, key: str, column: str, sep: str) -> pd.Series:
     """Join ``column`` of the rows of each ``key`` value with ``sep``, keeping row order.
 
-    Vectorised: rows are spread into columns by their position within the key and the
-    columns are concatenated (a handful of passes instead of one Python call per group).
+    Returns a text Series (``str``) indexed by the distinct keys. Vectorised: the rows are spread into
+    a keys × position table of objects (numpy, no per-key Python call), and its columns are
+    concatenated, a handful of passes.
     """
     if frame.empty:
         return pd.Series(dtype=object)
-    position = frame.groupby(key, sort=False).cumcount()
-    wide = pd.DataFrame({"key": frame[key].to_numpy(), "pos": position.to_numpy(),
-                         "text": frame[column].astype(str).to_numpy()}).pivot(index="key", columns="pos",
-                                                                            values="text")
-    text = wide[0].astype(object)
-    for pos in wide.columns[1:]:
-        nxt = wide[pos]
-        text = text + (sep + nxt).where(nxt.notna(), "")
-    return text
+    codes, keys = pd.factorize(frame[key], sort=True)
+    texts = frame[column].astype(str).to_numpy(dtype=object)
+    known = codes >= 0  # a missing key joins nothing
+    codes, texts = codes[known], texts[known]
+    order = np.argsort(codes, kind="stable")
+    grouped = codes[order]
+    counts = np.bincount(grouped, minlength=len(keys))
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    position = np.arange(len(grouped)) - starts[grouped]
+    wide = np.full((len(keys), max(1, int(counts.max(initial=0)))), None, dtype=object)
+    wide[grouped, position] = texts[order]
+    text = wide[:, 0].copy()
+    for pos in range(1, wide.shape[1]):
+        has = np.flatnonzero(counts > pos)
+        text[has] = text[has] + sep + wide[has, pos]
+    return pd.Series(text, index=pd.Index(keys, name=key), dtype="str")
 
 
 def in_set(values: pd.Series, allowed) -> np.ndarray:

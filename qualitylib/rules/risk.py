@@ -40,9 +40,10 @@ def join_labels(flags: pd.DataFrame, labels: dict[str, str], sep: str) -> pd.Ser
     bits = np.zeros(len(flags), dtype=np.int64)
     for k, col in enumerate(columns):
         bits |= flags[col].to_numpy(dtype=bool).astype(np.int64) << k
-    patterns = np.unique(bits)
-    text = {int(b): sep.join(labels[c] for k, c in enumerate(columns) if b >> k & 1) for b in patterns}
-    return pd.Series(pd.Series(bits).map(text).to_numpy(dtype=object), index=flags.index, dtype=object)
+    patterns, which = np.unique(bits, return_inverse=True)
+    text = np.array([sep.join(labels[c] for k, c in enumerate(columns) if int(b) >> k & 1) for b in patterns] or [""],
+                    dtype=object)
+    return pd.Series(text[which.reshape(-1)] if len(bits) else text[:0], index=flags.index, dtype=object)
 
 
 def vpr_shares(results: pd.DataFrame, year: int, assessments: list[str], schools=None) -> pd.DataFrame:

@@ -119,6 +119,13 @@ def _pct_text(value: float) -> str:
     return ru_number(value, 1, trim=True) + " %"
 
 
+def _code_flags(codes: pd.Series, names) -> pd.DataFrame:
+    """Whether each ``;``-separated list of ``codes`` holds each of ``names`` (a column per name)."""
+    padded = ";" + codes.fillna("").astype(str) + ";"
+    return pd.DataFrame({c: padded.str.contains(f";{c};", regex=False).to_numpy(dtype=bool) for c in names},
+                        index=codes.index)
+
+
 def risk_texts(risk: pd.DataFrame, high: pd.DataFrame, params: dict) -> pd.DataFrame:
     """The words of the risk table: ``material_missing``, ``vpr_high``, ``deficits``, ``recommendations``.
 
@@ -131,12 +138,8 @@ def risk_texts(risk: pd.DataFrame, high: pd.DataFrame, params: dict) -> pd.DataF
     params : dict
         The ``recommendations`` texts are used.
     """
-    codes = risk["deficit_codes"].fillna("")
-    deficits = pd.DataFrame({c: codes.str.split(";").map(lambda parts, c=c: c in parts) for c in DEFICITS},
-                            index=risk.index)
-    labs = risk["labs_codes"].fillna("")
-    labs_flags = pd.DataFrame({c: labs.str.split(";").map(lambda parts, c=c: c in parts) for c in LABS},
-                              index=risk.index)
+    deficits = _code_flags(risk["deficit_codes"], DEFICITS)
+    labs_flags = _code_flags(risk["labs_codes"], LABS)
     missing = join_labels(deficits[["internet", "computers"]],
                           {"internet": "нет устойчивого Интернета", "computers": "нет компьютерной техники"}, "; ")
     labs_part = ("нет лабораторного оборудования: " + join_labels(labs_flags, LAB_TITLES, ", ")).where(
