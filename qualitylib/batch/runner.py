@@ -411,8 +411,8 @@ def _pool_round(batch: list[Job], size: int, task, run_dir: Path, results: dict,
             except Exception as exc:  # the job could not be sent or its result not returned
                 res = JobResult(job.municipality, job.slug, error=f"{type(exc).__name__}: {exc}")
             results[res.slug] = res
-            bar.set_postfix_str(job.municipality[:20])
-            bar.update(1)
+            bar.set_postfix_str(job.municipality[:20] or REGION_TITLE[:20])
+            bar.update(1, job)
     except BaseException:
         _stop_pool(pool)
         raise
@@ -430,6 +430,23 @@ def _pool_round(batch: list[Job], size: int, task, run_dir: Path, results: dict,
     return lost, set(started)
 
 
+class _Progress:
+    """The progress bar of the municipalities: the region's report (run with them) is not counted."""
+
+    def __init__(self, bar):
+        self.bar = bar
+
+    def update(self, n: int = 1, job: "Job | None" = None) -> None:
+        if job is None or not job.region_report:
+            self.bar.update(n)
+
+    def set_postfix_str(self, text: str) -> None:
+        self.bar.set_postfix_str(text)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
 def _execute(jobs: list[Job], workers: int, executor: str, scheduler: str | None, progress: bool, execute,
              results: dict, run_dir: Path) -> None:
     """Run ``jobs``, filling ``results`` (slug -> :class:`JobResult`) as they finish.
@@ -439,8 +456,8 @@ def _execute(jobs: list[Job], workers: int, executor: str, scheduler: str | None
     """
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=len(jobs), desc="Муниципалитеты", unit="мун.", disable=not progress,
-               file=sys.stderr, dynamic_ncols=True)
+    bar = _Progress(tqdm(total=sum(not job.region_report for job in jobs), desc="Муниципалитеты", unit="мун.",
+                         disable=not progress, file=sys.stderr, dynamic_ncols=True))
     try:
         if executor == "inline":
             from .kernels import set_kernel_dir
@@ -450,7 +467,7 @@ def _execute(jobs: list[Job], workers: int, executor: str, scheduler: str | None
                 for job in jobs:
                     res = run_job(job, execute=execute)
                     results[res.slug] = res
-                    bar.update(1)
+                    bar.update(1, job)
             finally:
                 set_kernel_dir(None)
         elif executor == "dask":
@@ -464,11 +481,11 @@ def _execute(jobs: list[Job], workers: int, executor: str, scheduler: str | None
             client = Client(scheduler or cluster)
             try:
                 client.run(warm_up)
-                futures = [client.submit(task, job, pure=False) for job in jobs]
-                for future in dask_completed(futures):
+                futures = {client.submit(task, job, pure=False): job for job in jobs}
+                for future in dask_completed(list(futures)):
                     res = future.result()
                     results[res.slug] = res
-                    bar.update(1)
+                    bar.update(1, futures[future])
             finally:
                 client.close()
                 if cluster is not None:
@@ -490,7 +507,7 @@ def _execute(jobs: list[Job], workers: int, executor: str, scheduler: str | None
                     for job in lost:  # the culprit, or workers that could not even start
                         error = CRASH_REASON.format(error="BrokenProcessPool")
                         results[job.slug] = JobResult(job.municipality, job.slug, error=error)
-                        bar.update(1)
+                        bar.update(1, job)
                     continue
                 suspects += [job for job in lost if job.slug in started]
                 pending += [job for job in lost if job.slug not in started]
@@ -909,24 +926,29 @@ def _reusable(job: Job, entry: dict | None, current: dict[str, str], folder: Pat
     return [PARTS[part] for part in changed_parts(entry.get("fingerprint"), current)]
 
 
-def _region_report(region, year: int, base: Path, params_dir, public: bool, execute,
-                   interrupted: str | None) -> dict | None:
-    """Execute the region's notebook once into ``<base>/_region`` (after the municipalities).
+def _region_job(region, year: int, base: Path, params_dir, public: bool) -> Job | None:
+    """The job of the region's notebook (into ``<base>/_region``); ``None`` when it is not shipped.
 
-    Returns what the manifest and the index record: ``status``, ``reasons``, ``folder``,
-    ``reports`` (file -> present); ``None`` when the notebook is not shipped or the run was
-    interrupted.
+    It runs in the pool with the municipalities, submitted after them: it reads the
+    identifications their notebooks have memoised, and a worker takes it while the other one
+    finishes the last municipalities, instead of the main process running it alone at the end.
     """
     from .region_outputs import REGION_FOLDER
 
     path = NOTEBOOKS_DIR / f"{REGION_NOTEBOOK}.ipynb"
-    if interrupted or not path.is_file():
+    if not path.is_file():
         return None
-    job = Job("", REGION_FOLDER, str(Path(region.path).resolve()), int(year), "", str((base / REGION_FOLDER).resolve()),
-              [str(path)], public, region_report=True,
-              params_dir=str(Path(params_dir).resolve()) if params_dir else None)
-    result = run_job(job, execute=execute)
-    folder = base / REGION_FOLDER
+    return Job("", REGION_FOLDER, str(Path(region.path).resolve()), int(year), "", str((base / REGION_FOLDER).resolve()),
+               [str(path)], public, region_report=True,
+               params_dir=str(Path(params_dir).resolve()) if params_dir else None)
+
+
+def _region_outcome(job: Job | None, result: JobResult | None, base: Path, interrupted: str | None) -> dict | None:
+    """What the manifest and the index record of the region's notebook: ``status``, ``reasons``,
+    ``folder``, ``reports`` (file -> present); ``None`` when it is not shipped or the run was interrupted."""
+    if job is None or interrupted or result is None:
+        return None
+    folder = Path(job.out_dir)
     reasons = [f"{n['notebook']}: {n['reason']}" for n in result.notebooks if n["status"] != "ok"]
     if result.error:
         reasons.append(result.error)
@@ -936,7 +958,7 @@ def _region_report(region, year: int, base: Path, params_dir, public: bool, exec
     reports = {f"{REGION_NOTEBOOK}.html": REGION_NOTEBOOK in ok and (folder / f"{REGION_NOTEBOOK}.html").is_file(),
                "region.xlsx": REGION_NOTEBOOK in ok and (folder / "region.xlsx").is_file(),
                f"{REGION_NOTEBOOK}.docx": REGION_NOTEBOOK in ok and (folder / f"{REGION_NOTEBOOK}.docx").is_file()}
-    return {"status": "ok" if not reasons else "failed", "reasons": reasons, "folder": REGION_FOLDER,
+    return {"status": "ok" if not reasons else "failed", "reasons": reasons, "folder": job.slug,
             "reports": reports}
 
 
@@ -1052,7 +1074,7 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
                 "headline": {}, "notebooks": [], "generated": generated}
 
     jobs, params_failed, results, interrupted = [], {}, {}, None
-    fingerprints, reused = {}, {}
+    fingerprints, reused, region_job = {}, {}, None
     run_dir = new_run_dir()
     with _Signals() as stop:
         try:
@@ -1076,7 +1098,13 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
                      else other_row(n, begun) for n in region.municipalities], begun,
                     f"Идёт прогон (начат {begun}): муниципалитеты с пометкой «не завершено» ещё не готовы; "
                     "если прогон был остановлен, запустите его снова.", None, 0.0)
-            _execute(to_run, workers, executor, scheduler, progress, execute, results, run_dir)
+            # the largest municipalities first, so that no worker is left with a long one at the end;
+            # the region's notebook last (it reads what theirs memoised)
+            size = region.schools["municipality"].value_counts()
+            to_run = sorted(to_run, key=lambda job: -int(size.get(job.municipality, 0)))
+            region_job = _region_job(region, year, base, params_dir, public)
+            _execute(to_run + ([region_job] if region_job else []), workers, executor, scheduler, progress, execute,
+                     results, run_dir)
         except KeyboardInterrupt:
             interrupted = stop.name or "SIGINT"
         finally:
@@ -1087,6 +1115,7 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
             logger.info(f"Прогон прерван ({interrupted}): рабочие процессы и ядра остановлены, "
                         "записываются оглавление и manifest.json для завершённых муниципалитетов.")
 
+        region_result = results.pop(region_job.slug, None) if region_job else None
         by_name = {r.municipality: r for r in results.values()}
         generated = now_text()
         rows, fresh, kept, params_of = [], {}, [], {}
@@ -1143,7 +1172,7 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
                 row["reasons"].append(_reason(exc))
             rows.append(row)
 
-        region_report = _region_report(region, year, base, params_dir, public, execute, interrupted)
+        region_report = _region_outcome(region_job, region_result, base, interrupted)
 
         # the region registry: this run's tables and the kept municipalities' rows of the last registry
         parts = dict(fresh)

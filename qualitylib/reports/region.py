@@ -20,13 +20,11 @@ import pandas as pd
 
 from ..data.municipality import municipality_params
 from ..data.programmes import programme_for
-from ..data.pupils import max_scores, read_pupils
 from ..data.region import Region
 from ..exceptions import QualitylibError
 from ..rules import dynamics as dyn
 from ..rules.identification import low_results
-from ..rules.objectivity import objectivity as objectivity_signs
-from .identification import build_identification
+from .identification import build_identification, region_objectivity
 from .monitoring import indicators_table
 
 #: Columns of :attr:`RegionReport.table`, in order.
@@ -90,10 +88,8 @@ def build_region_report(region: Region, year: int, params_of: Mapping[str, dict]
         Reasons of municipalities left out, carried to the report.
     """
     year = int(year)
-    pupils = read_pupils(region.path)
-    objectivity = None
-    if pupils is not None:
-        objectivity, _ = objectivity_signs(pupils, region.schools, max_scores(), year=year)
+    found = region_objectivity(region, year)  # memoised: the municipalities' notebooks computed it
+    objectivity = None if found is None else found[0]
     rows, catalogue = [], None
     for name in region.municipalities:
         if name not in params_of:

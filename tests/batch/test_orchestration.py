@@ -323,3 +323,17 @@ def test_unreadable_params_file_fails_its_municipality_in_the_index_and_manifest
     assert manifest["params"]["Южный"] == str(params / "methodology.yaml")
     index = (tmp_path / "out" / "testovyy-region" / str(YEAR) / "index.html").read_text(encoding="utf-8")
     assert "north.yaml" in index
+
+
+def test_the_largest_municipalities_run_first_and_the_region_report_last(tmp_path):
+    from conftest import SCHOOLS
+
+    columns, rows = SCHOOLS  # Южный gets two of the three schools: it goes first, though not first by name
+    schools = (columns, [rows[0], [*rows[1][:2], "Южный", *rows[1][3:]], rows[2]])
+    folder = write_region(tmp_path / "region", schools=schools, results=RESULTS)
+    stand_in = StandIn()
+    manifest = run(folder, tmp_path / "out", stand_in)
+    order = list(dict.fromkeys(call["job"].municipality for call in stand_in.calls))
+    assert order == ["Южный", "Северный", ""]
+    assert stand_in.calls[-1]["job"].region_report  # after every municipality: it reads what they memoised
+    assert manifest["region_report"]["folder"] == "_region"
