@@ -227,6 +227,18 @@ def execute(path: str, executed: Path, job: Job, output_dir: Path, attempts: int
                 raise
 
 
+def _read_notebook(path: Path):
+    """The notebook at ``path`` (an :class:`nbformat.NotebookNode`), or ``None`` when it is empty or unreadable."""
+    import nbformat
+
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return None
+        return nbformat.read(path, as_version=4)
+    except Exception:
+        return None
+
+
 def readable(path: Path) -> bool:
     """Whether a produced file may be published: not empty and readable as what its suffix says."""
     try:
@@ -263,8 +275,6 @@ def run_job(job: Job, execute=execute) -> JobResult:
         ``executed`` (and any Excel files to ``output_dir``) or raises; the default runs
         papermill. Tests pass a stand-in that starts no kernel.
     """
-    import nbformat
-
     from .htmlreport import nav_bar, notebook_to_html
 
     result = JobResult(job.municipality, job.slug)
@@ -283,14 +293,16 @@ def run_job(job: Job, execute=execute) -> JobResult:
             executed = tmp / f"{name}.ipynb"
             try:
                 execute(path, executed, job, tmp)
-                if not readable(executed):
+                node = _read_notebook(executed)
+                if node is None:
                     raise QualitylibError(_broken(executed.name))
-                executed_ok[name] = executed
+                executed_ok[name] = node  # read once: for the check and for its HTML
+                produced.append(executed.name)
             except Exception as exc:  # a failing cell, a kernel that died, bad data, a full disk
                 entry["status"] = "failed"
                 entry["reason"] = str(exc) if isinstance(exc, QualitylibError) else _reason(exc)
-            if readable(executed):
-                produced.append(executed.name)
+                if readable(executed):
+                    produced.append(executed.name)
             entry["seconds"] = round(time.perf_counter() - started, 2)
             result.notebooks.append(entry)
         # the HTML of each executed notebook, with a navigation bar to the reports and files that exist
@@ -306,7 +318,7 @@ def run_job(job: Job, execute=execute) -> JobResult:
             try:
                 title = (f"{REGION_TITLE}, {job.year}" if job.region_report
                          else f"{NOTEBOOKS.get(name, name)} — {job.municipality}, {job.year}")
-                html = notebook_to_html(nbformat.read(executed_ok[name], as_version=4), title,
+                html = notebook_to_html(executed_ok[name], title,
                                         nav=nav_bar(f"{name}.html", reports, files), date=date)
                 (tmp / f"{name}.html").write_text(html, encoding="utf-8")
                 if not readable(tmp / f"{name}.html"):
