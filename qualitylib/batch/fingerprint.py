@@ -25,6 +25,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..data.io import file_hash
@@ -58,9 +59,8 @@ def frame_digest(frame: pd.DataFrame | None) -> str:
     if frame is None:
         return "none"
     frame = frame.reindex(columns=sorted(frame.columns))
-    if len(frame):
-        frame = frame.sort_values(list(frame.columns), kind="mergesort", na_position="last")
-    hashed = pd.util.hash_pandas_object(frame.reset_index(drop=True), index=False).to_numpy()
+    # a hash per row, then the hashes sorted: the same rows in any order give the same digest
+    hashed = np.sort(pd.util.hash_pandas_object(frame, index=False).to_numpy())
     return _digest(",".join(map(str, frame.columns)), ",".join(map(str, frame.dtypes)), hashed.tobytes())
 
 
@@ -107,24 +107,27 @@ def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def region_fingerprint(region: Region, municipality: str, year: int, params: dict, public: bool) -> str:
+def region_fingerprint(region: Region, municipality: str, year: int, params: dict) -> str:
     """What the municipality's reports read from the rest of the region, as they round it.
 
-    Computes the identification of the municipality (:func:`qualitylib.reports.identification
-    .build_identification`, memoised: the notebooks of the run reuse it) for its social reading
-    and its leader pairs.
+    Reads the region-wide results every municipality's identification shares
+    (:func:`qualitylib.reports.identification.region_identification`, memoised: computed once
+    for the region, and the notebooks reuse them) for the social reading of its schools and the
+    leader pairs of its ШНОР; the municipality's own identification is left to its notebooks.
     """
-    from ..reports.identification import build_identification
+    from ..reports.identification import region_identification
 
-    ident = build_identification(region, municipality, year, params, public=public, objectivity=False)
-    social = ident.social[ident.social["school_id"].isin(region.subset(municipality).schools["school_id"])]
+    _, social, pairs = region_identification(region, year, params)
+    ids = region.subset(municipality).schools["school_id"]
+    social = social[social["school_id"].isin(ids)]
+    pairs = pairs[pairs["school_id"].isin(ids)].reset_index(drop=True)
     res = region.results
     scores = res[res["year"].isin([year - 1, year]) & res["mean_score"].notna() & (res["participants"] > 0)]
     scores = scores.assign(points=scores["mean_score"] * scores["participants"]).groupby(
         ["year", "procedure", "subject", "grade"])[["points", "participants"]].sum()
     means = (scores["points"] / scores["participants"]).round(2).reset_index(name="mean")
     pupils = Path(region.path) / PUPILS_FILE
-    return _digest(frame_digest(_rounded(social)), frame_digest(_rounded(ident.pairs)), frame_digest(means),
+    return _digest(frame_digest(_rounded(social)), frame_digest(_rounded(pairs)), frame_digest(means),
                    file_hash(pupils) if pupils.is_file() else "none")
 
 
@@ -148,7 +151,7 @@ def fingerprint(region: Region, municipality: str, year: int, params: dict, para
     notebook_files = [Path(nb) if str(nb).endswith(".ipynb") else notebooks_folder / f"{nb}.ipynb" for nb in notebooks]
     return {
         "data": data_fingerprint(region, municipality),
-        "region": region_fingerprint(region, municipality, year, params, public),
+        "region": region_fingerprint(region, municipality, year, params),
         "params": params_fingerprint(params, params_file, params_folder),
         "code": code_fingerprint(),
         "notebooks": _digest(int(year), bool(public),
