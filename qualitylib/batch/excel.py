@@ -10,6 +10,7 @@ shown as written, never turned into a formula.
 from __future__ import annotations
 
 import datetime as _dt
+from copy import copy
 from pathlib import Path
 
 import pandas as pd
@@ -73,6 +74,32 @@ def _number_format(col: str, title: str, values: pd.Series) -> str | None:
     return base + '" %"' if title.rstrip().endswith("%") else base
 
 
+def _style_body(sheet, kinds: list[tuple[bool, str | None, bool]]) -> None:
+    """Style every cell below the header: top-aligned (wrapped in a wrapping column), the column's number
+    format on a number, the flag fill on «да»; a text cell is made a string cell (:func:`_as_text`).
+
+    Setting a style through openpyxl's descriptors looks the style up in the workbook's lists by value,
+    for every cell; here a cell takes the style of the first cell styled the same way (openpyxl's own
+    worksheet copy does so), giving the same workbook.
+    """
+    done: dict[tuple, object] = {}
+    for row in sheet.iter_rows(min_row=2):
+        _as_text(row)
+        for cell, (wrap, fmt, flag) in zip(row, kinds):
+            value = cell.value
+            key = (wrap, fmt if fmt and isinstance(value, (int, float)) else None, flag and value == "да")
+            style = done.get(key)
+            if style is not None:
+                cell._style = copy(style)
+                continue
+            cell.alignment = Alignment(wrap_text=True, vertical="top") if wrap else Alignment(vertical="top")
+            if key[1]:
+                cell.number_format = key[1]
+            if key[2]:
+                cell.fill = FLAG_FILL
+            done[key] = copy(cell._style)
+
+
 def add_sheet(book: Workbook, title: str, frame: pd.DataFrame, flag_columns: tuple[str, ...] = (),
               caption: str = "") -> None:
     """Append ``frame`` as a formatted sheet, ready to print.
@@ -91,8 +118,7 @@ def add_sheet(book: Workbook, title: str, frame: pd.DataFrame, flag_columns: tup
     sheet.append(titles)
     for row in frame.itertuples(index=False, name=None):
         sheet.append([_flag_word(v) if c in flags else _cell_value(v) for c, v in zip(columns, row)])
-    for row in sheet.iter_rows():
-        _as_text(row)
+    _as_text(sheet[1])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
@@ -100,23 +126,15 @@ def add_sheet(book: Workbook, title: str, frame: pd.DataFrame, flag_columns: tup
     sheet.freeze_panes = "A2"
     if len(columns):
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(frame) + 1)}"
+    kinds = []  # per column: wraps, number format, flag
     for i, (col, head) in enumerate(zip(columns, titles), start=1):
-        letter = get_column_letter(i)
         texts = [str(v) for v in frame[col].head(500) if v is not None]
         longest = max([len(t) for t in texts] + [min(len(head), 16)], default=8)
         wrap = col in WRAP_COLUMNS or longest > WRAP_FROM
-        width = min(60 if col in WRAP_COLUMNS else WRAP_FROM, max(8, longest + 2))
-        sheet.column_dimensions[letter].width = width
-        fmt = None if col in flags else _number_format(col, head, frame[col])
-        for cell in sheet[letter][1:]:
-            if wrap:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-            else:
-                cell.alignment = Alignment(vertical="top")
-            if fmt and isinstance(cell.value, (int, float)):
-                cell.number_format = fmt
-            if col in flags and cell.value == "да":
-                cell.fill = FLAG_FILL
+        sheet.column_dimensions[get_column_letter(i)].width = min(60 if col in WRAP_COLUMNS else WRAP_FROM,
+                                                                  max(8, longest + 2))
+        kinds.append((wrap, None if col in flags else _number_format(col, head, frame[col]), col in flags))
+    _style_body(sheet, kinds)
     setup = sheet.page_setup
     setup.orientation = "landscape"
     setup.paperSize = sheet.PAPERSIZE_A4

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import re
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pandas as pd
 from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
 from ..data.io import atomic_path
@@ -36,23 +37,40 @@ STATUS_FILLS = {"ql-ok": "C6EFCE", "ql-bad": "FFC7CE", "ql-none": "EDEDED", "ql-
 PICTURE_CM = 16.5
 
 
-def _shade(cell, fill: str) -> None:
-    tc_pr = cell._tc.get_or_add_tcPr()
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    tc_pr.append(shd)
+#: How many rows of a table :func:`column_widths` measures.
+WIDTH_SAMPLE = 200
+#: A paragraph's properties right-aligning a number.
+_RIGHT = '<w:pPr><w:jc w:val="right"/></w:pPr>'
+_BREAKS = re.compile(r"([\t\r\n])")
 
 
-def _repeat_header(row) -> None:
-    """Mark a table row as a header row Word repeats at the top of every page (``w:tblHeader``)."""
-    tr_pr = row._tr.get_or_add_trPr()
-    flag = OxmlElement("w:tblHeader")
-    flag.set(qn("w:val"), "true")
-    tr_pr.append(flag)
-    cant_split = OxmlElement("w:cantSplit")
-    tr_pr.append(cant_split)
+def _shd_xml(fill: str) -> str:
+    """A cell's fill (``w:shd``), as XML."""
+    return f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>'
+
+
+def _text_xml(text: str) -> str:
+    """``w:t`` holding ``text`` (escaped; spaces at its ends kept)."""
+    space = ' xml:space="preserve"' if len(text.strip()) < len(text) else ""
+    return f"<w:t{space}>{escape(text)}</w:t>"
+
+
+def _run_content_xml(text: str) -> str:
+    """A run's content as python-docx's ``Run.text`` writes it: a tab as ``w:tab``, a line break
+    (``\\n`` or ``\\r``) as ``w:br``, the text between them in ``w:t``; nothing for ``""``."""
+    if not text:
+        return ""
+    if "\t" not in text and "\n" not in text and "\r" not in text:
+        return _text_xml(text)
+    parts = []
+    for part in _BREAKS.split(text):
+        if part == "\t":
+            parts.append("<w:tab/>")
+        elif part in ("\n", "\r"):
+            parts.append("<w:br/>")
+        elif part:
+            parts.append(_text_xml(part))
+    return "".join(parts)
 
 
 def column_widths(texts: list[list[str]], total_cm: float) -> list[float]:
@@ -87,6 +105,7 @@ class Report:
         self.doc.core_properties.created = now
         self.doc.core_properties.modified = now
         self.landscape = False
+        self._grid_style = self.doc.styles["Table Grid"].style_id
         self.doc.add_heading(title, level=0)
         where = municipality or "весь регион"
         self.paragraph(f"Регион: {region} · Муниципалитет: {where} · Год: {int(year)}")
@@ -144,6 +163,12 @@ class Report:
 
         ``flags`` as in :func:`qualitylib.views.html.table` (1 -> the word, filled; 0 -> «нет»);
         ``fills`` optional cell colours (rows × columns, ``#rrggbb`` or ``None``).
+
+        The ``w:tbl`` element is written as one XML string and parsed once (a table of thousands of
+        cells built through python-docx's objects took seconds); it is the element python-docx's
+        ``add_table`` / ``add_row`` / ``add_run`` would build: style «Table Grid», centred, fixed layout,
+        the grid and every cell's width, a bold header row repeated on every page that is not split,
+        fills, right-aligned numbers.
         """
         if frame.empty:
             self.paragraph(empty, italic=True)
@@ -151,52 +176,54 @@ class Report:
         flags = flags or {}
         self.orientation(len(columns) >= DENSE_COLUMNS)
         size = Pt(7.5 if len(columns) >= DENSE_COLUMNS else 8.5)
-        table = self.doc.add_table(rows=1, cols=len(columns))
-        table.style = "Table Grid"
-        table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        table.autofit = False
-        head = table.rows[0]
-        _repeat_header(head)
         titles = headers or [COLUMN_TITLES.get(c, c) for c in columns]
-        sample = frame[columns].head(200)
-        texts = [[str(t) for t in titles[j:j + 1]] + [cell_text(v, c)[0] for v in sample[c]]
-                 for j, c in enumerate(columns)]
+        cells = []  # (text, numeric, fill) of every body cell, row by row
         # header words count as shorter: they may wrap into several lines
-        texts = [[col[0][:12], *col[1:]] for col in texts]
-        widths = [Cm(w) for w in column_widths(texts, 26.7 if self.landscape else 18.0)]
-        for cell, col, title in zip(head.cells, columns, titles):
-            cell.text = ""
-            run = cell.paragraphs[0].add_run(str(title))
-            run.bold = True
-            run.font.size = size
-            _shade(cell, HEADER_FILL)
+        measured = [[str(t)[:12] for t in titles[j:j + 1]] for j in range(len(columns))]
+        status = [c in status_columns for c in columns]
         for i, row in enumerate(frame[columns].itertuples(index=False, name=None)):
-            cells = table.add_row().cells
-            for cell, width in zip(cells, widths):
-                cell.width = width
-            for j, (cell, col, value) in enumerate(zip(cells, columns, row)):
+            line = []
+            for j, (col, value) in enumerate(zip(columns, row)):
                 fill = None
                 if col in flags and value is not None and not pd.isna(value):
                     on = int(value) == 1
                     text, numeric = (flags[col] if on else "нет"), False
                     fill = FLAG_FILL if on else None
+                    if i < WIDTH_SAMPLE:
+                        measured[j].append(cell_text(value, col)[0])
                 else:
                     text, numeric = cell_text(value, col)
-                    if col in status_columns and str(value) in STATUS_CLASSES:
+                    if status[j] and str(value) in STATUS_CLASSES:
                         fill = STATUS_FILLS[STATUS_CLASSES[str(value)]]
+                    if i < WIDTH_SAMPLE:
+                        measured[j].append(text)
                 if fills is not None and fills[i][j]:
                     fill = fills[i][j].lstrip("#")
-                par = cell.paragraphs[0]
-                run = par.add_run(text)
-                run.font.size = size
-                if numeric:
-                    par.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-                if fill:
-                    _shade(cell, fill)
-        for cell, width in zip(head.cells, widths):
-            cell.width = width
-        for column, width in zip(table.columns, widths):  # the grid: LibreOffice lays columns out by it
-            column.width = width
+                line.append((text, numeric, fill))
+            cells.append(line)
+        twips = [Cm(w).twips for w in column_widths(measured, 26.7 if self.landscape else 18.0)]
+        half_points = int(size.pt * 2)
+        out = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{self._grid_style}"/>'
+               '<w:tblW w:type="auto" w:w="0"/><w:jc w:val="center"/><w:tblLayout w:type="fixed"/>'
+               '<w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0" w:lastRow="0" w:noHBand="0" '
+               'w:noVBand="1" w:val="04A0"/></w:tblPr><w:tblGrid>',
+               *(f'<w:gridCol w:w="{w}"/>' for w in twips),
+               '</w:tblGrid><w:tr><w:trPr><w:tblHeader w:val="true"/><w:cantSplit/></w:trPr>']
+        for title, w in zip(titles, twips):
+            out.append(f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{w}"/>{_shd_xml(HEADER_FILL)}</w:tcPr>'
+                       f'<w:p><w:r/><w:r><w:rPr><w:b/><w:sz w:val="{half_points}"/></w:rPr>'
+                       f'{_run_content_xml(str(title))}</w:r></w:p></w:tc>')
+        out.append("</w:tr>")
+        starts = [f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{w}"/>' for w in twips]
+        run = f'<w:r><w:rPr><w:sz w:val="{half_points}"/></w:rPr>'
+        for line in cells:
+            out.append("<w:tr>")
+            for start, (text, numeric, fill) in zip(starts, line):
+                out.append(f'{start}{_shd_xml(fill) if fill else ""}</w:tcPr><w:p>'
+                           f'{_RIGHT if numeric else ""}{run}{_run_content_xml(text)}</w:r></w:p></w:tc>')
+            out.append("</w:tr>")
+        out.append("</w:tbl>")
+        self.doc.element.body._insert_tbl(parse_xml("".join(out)))
         self.doc.add_paragraph()
 
     def figure(self, fig) -> None:

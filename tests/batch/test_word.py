@@ -127,3 +127,110 @@ def test_column_widths_follow_the_text_and_fill_the_page():
     widths = column_widths([["Школа", "МБОУ «Средняя общеобразовательная школа № 1»"], ["да", "нет"]], 18.0)
     assert sum(widths) == pytest.approx(18.0)
     assert widths[0] > 3 * widths[1]
+
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _report():
+    from qualitylib.batch.word import Report
+
+    return Report("Проверка", "Регион", "Полысаево", 2026, {}, programme=False)
+
+
+def _cell(tr, j):
+    return tr.findall(f"{W}tc")[j]
+
+
+def _fill(tc):
+    shd = tc.find(f"{W}tcPr/{W}shd")
+    return None if shd is None else shd.get(f"{W}fill")
+
+
+def _right(tc):
+    jc = tc.find(f"{W}p/{W}pPr/{W}jc")
+    return jc is not None and jc.get(f"{W}val") == "right"
+
+
+def test_table_element_header_fills_widths_alignment_and_text(tmp_path):
+    """One small table's XML: repeated unsplit header, fills, widths, right-aligned numbers, escaped text."""
+    frame = pd.DataFrame({"school_name": ["Лицей <1>", "Гимназия"], "share": [45.0, 7.5],
+                          "criterion_1": [1, 0]})
+    doc = _report()
+    doc.table(frame, ["school_name", "share", "criterion_1"], flags={"criterion_1": "да"},
+              headers=["Школа", "Доля", "Флаг"], fills=[[None, "#a6d96a", None], [None, None, None]])
+    document = docx.Document(doc.save(tmp_path / "t.docx"))
+    table = document.tables[0]
+    tbl = table._tbl
+    assert tbl.find(f"{W}tblPr/{W}tblStyle").get(f"{W}val") == "TableGrid"
+    assert tbl.find(f"{W}tblPr/{W}jc").get(f"{W}val") == "center"
+    assert tbl.find(f"{W}tblPr/{W}tblLayout").get(f"{W}type") == "fixed"
+    head, first, second = tbl.findall(f"{W}tr")
+    # the header row repeats on every page and is never split; bold, 8.5 pt (17 half-points), filled
+    assert head.find(f"{W}trPr/{W}tblHeader").get(f"{W}val") == "true"
+    assert head.find(f"{W}trPr/{W}cantSplit") is not None
+    assert first.find(f"{W}trPr") is None and second.find(f"{W}trPr") is None
+    assert [c.text for c in table.rows[0].cells] == ["Школа", "Доля", "Флаг"]
+    assert all(_fill(_cell(head, j)) == "DDEBF7" for j in range(3))
+    assert all(r.bold for c in table.rows[0].cells for r in c.paragraphs[0].runs if r.text)
+    sizes = {r.font.size.pt for row in table.rows for c in row.cells for r in c.paragraphs[0].runs if r.text}
+    assert sizes == {8.5}
+    # body: flags in words, the «да» filled, a given fill, numbers right-aligned with a decimal comma
+    assert [[c.text for c in r.cells] for r in table.rows[1:]] == [["Лицей <1>", "45,0", "да"],
+                                                                   ["Гимназия", "7,5", "нет"]]
+    assert [_fill(_cell(first, j)) for j in range(3)] == [None, "a6d96a", "F8CBAD"]
+    assert [_fill(_cell(second, j)) for j in range(3)] == [None, None, None]
+    assert [_right(_cell(first, j)) for j in range(3)] == [False, True, False]
+    assert [_right(_cell(second, j)) for j in range(3)] == [False, True, False]
+    # widths by the longest text (header cut to 12 characters) and word: weights 9+3=12, 4+3=7, 4+3=7 of
+    # 18 cm -> 8.3077 cm and 4.8462 cm = 4710 and 2747 twips (1 cm = 566.93 twips); grid and cells agree
+    grid = [int(g.get(f"{W}w")) for g in tbl.findall(f"{W}tblGrid/{W}gridCol")]
+    assert grid == [4710, 2747, 2747]
+    for tr in (head, first, second):
+        tcw = [tc.find(f"{W}tcPr/{W}tcW") for tc in tr.findall(f"{W}tc")]
+        assert [int(w.get(f"{W}w")) for w in tcw] == grid and {w.get(f"{W}type") for w in tcw} == {"dxa"}
+
+
+def test_table_status_fills_line_breaks_and_spaces(tmp_path):
+    frame = pd.DataFrame({"status_title": ["выполнено", "просрочено", "в работе"],
+                          "note": ["строка 1\nстрока 2", " отступ", "A & B\tC"]})
+    doc = _report()
+    doc.table(frame, ["status_title", "note"], status_columns=("status_title",), headers=["Статус", "Примечание"])
+    document = docx.Document(doc.save(tmp_path / "s.docx"))
+    table = document.tables[0]
+    rows = table._tbl.findall(f"{W}tr")[1:]
+    assert [_fill(_cell(r, 0)) for r in rows] == ["C6EFCE", "FFC7CE", "FFEB9C"]
+    assert [_fill(_cell(r, 1)) for r in rows] == [None, None, None]
+    assert [r.cells[1].text for r in table.rows[1:]] == ["строка 1\nстрока 2", " отступ", "A & B\tC"]
+    runs = [_cell(r, 1).find(f"{W}p/{W}r") for r in rows]
+    assert [etree_tag(e) for e in runs[0]] == ["rPr", "t", "br", "t"]
+    assert [etree_tag(e) for e in runs[2]] == ["rPr", "t", "tab", "t"]
+    t = runs[1].find(f"{W}t")
+    assert t.text == " отступ" and t.get("{http://www.w3.org/XML/1998/namespace}space") == "preserve"
+
+
+def etree_tag(element) -> str:
+    return element.tag.rsplit("}", 1)[-1]
+
+
+def test_wide_table_goes_landscape_in_smaller_type_and_fills_the_page(tmp_path):
+    from qualitylib.views.html import DENSE_COLUMNS
+
+    columns = [f"c{j}" for j in range(DENSE_COLUMNS)]
+    frame = pd.DataFrame({c: [1.5, 2.5] for c in columns})
+    doc = _report()
+    doc.table(frame, columns, headers=columns)
+    doc.orientation(False)
+    document = docx.Document(doc.save(tmp_path / "w.docx"))
+    assert [s.orientation for s in document.sections] == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE,
+                                                          WD_ORIENT.PORTRAIT]
+    table = document.tables[0]
+    sizes = {r.font.size.pt for row in table.rows for c in row.cells for r in c.paragraphs[0].runs if r.text}
+    assert sizes == {7.5}
+    grid = [int(g.get(f"{W}w")) for g in table._tbl.findall(f"{W}tblGrid/{W}gridCol")]
+    # equal columns across 26.7 cm of a landscape A4 page: 26.7 / 9 cm = 1682 twips each
+    assert grid == [1682] * DENSE_COLUMNS
+    # the table sits in the landscape section: after the first section break, before the second
+    body = list(document.element.body)
+    breaks = [i for i, e in enumerate(body) if e.find(f"{W}pPr/{W}sectPr") is not None]
+    assert breaks[0] < body.index(table._tbl) < breaks[1]
