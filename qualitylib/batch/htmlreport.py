@@ -19,7 +19,6 @@ _VOLATILE_NB_KEYS = ("papermill",)
 
 _exporter = None
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
-_STYLE = re.compile(r"<style[^>]*>.*?</style>", re.S)
 
 
 def strip_css_comments(css) -> str:
@@ -106,18 +105,29 @@ def drop_repeated_styles(page: str) -> str:
     """Keep the first of identical ``<style>`` blocks.
 
     Every table fragment of :mod:`qualitylib.html` carries its own CSS, so that it looks right
-    wherever it is shown (a notebook output, an e-mail); one page needs it once.
+    wherever it is shown (a notebook output, an e-mail); one page needs it once. A block is
+    ``<style`` up to the next ``>``, then up to the next ``</style>`` (found with ``str.find``:
+    a regular expression crawls through the lab theme's quarter of a megabyte of CSS).
     """
     seen: set[str] = set()
-
-    def keep_first(match: re.Match) -> str:
-        block = match.group(0)
+    parts: list[str] = []
+    done = 0
+    start = page.find("<style")
+    while start >= 0:
+        opened = page.find(">", start + 6)
+        closed = page.find("</style>", opened + 1) if opened >= 0 else -1
+        if closed < 0:
+            break
+        end = closed + 8
+        block = page[start:end]
         if block in seen:
-            return ""
-        seen.add(block)
-        return block
-
-    return _STYLE.sub(keep_first, page)
+            parts.append(page[done:start])
+            done = end
+        else:
+            seen.add(block)
+        start = page.find("<style", end)
+    parts.append(page[done:])
+    return "".join(parts)
 
 
 def nav_bar(current: str, reports: dict[str, str], files: dict[str, str], index: str | None = "../index.html") -> str:
