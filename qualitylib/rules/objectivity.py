@@ -268,11 +268,12 @@ def cohort_jumps(pupils: pd.DataFrame, max_scores: dict[tuple[int, str], float],
 
 def _flagged(frame: pd.DataFrame, flag: str, label_cols: list[str]) -> pd.DataFrame:
     """``school_id`` and the code ``flag(label …)`` of each row of ``frame`` with the flag, in its order."""
-    rows = frame[frame[flag] == 1]
-    label = rows[label_cols[0]].astype(str).astype(object)
+    rows = frame[flag].to_numpy() == 1
+    label = frame[label_cols[0]].to_numpy(dtype=object)[rows].astype(str)
     for col in label_cols[1:]:
-        label = label + " " + rows[col].astype(str).astype(object)
-    return pd.DataFrame({"school_id": rows["school_id"].astype(object), "code": f"{flag}(" + label + ")"})
+        label = np.char.add(np.char.add(label, " "), frame[col].to_numpy(dtype=object)[rows].astype(str))
+    code = np.char.add(np.char.add(f"{flag}(", label), ")") if len(label) else label
+    return pd.DataFrame({"school_id": frame["school_id"].to_numpy(dtype=object)[rows], "code": code.astype(object)})
 
 
 def objectivity(pupils: pd.DataFrame, schools: pd.DataFrame, max_scores: dict[tuple[int, str], float],
