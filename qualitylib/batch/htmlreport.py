@@ -7,7 +7,6 @@ stripped before conversion, so the same inputs give the same HTML.
 """
 from __future__ import annotations
 
-import copy
 import html
 import re
 from pathlib import Path
@@ -20,7 +19,6 @@ _VOLATILE_NB_KEYS = ("papermill",)
 
 _exporter = None
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
-_STYLE = re.compile(r"<style[^>]*>.*?</style>", re.S)
 
 
 def strip_css_comments(css) -> str:
@@ -30,13 +28,41 @@ def strip_css_comments(css) -> str:
     return markupsafe.Markup(_CSS_COMMENT.sub("", str(css)))
 
 
+def _report_exporter_class():
+    """:class:`nbconvert.HTMLExporter` without its BeautifulSoup pass over the finished page.
+
+    ``HTMLExporter.from_notebook_node`` registers two filters, renders the template and then parses
+    the whole page with BeautifulSoup (``html.parser``) to give ``<img>`` without ``alt`` a
+    default text and the cells a ``tabindex`` — a second of parsing for a large page. This
+    subclass registers the same filters and renders through
+    :meth:`TemplateExporter.from_notebook_node` directly; the ``report`` template writes a Russian
+    ``alt`` on every image output itself, and a page without code cells needs no focusable cells.
+    """
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class ReportExporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            resources = self._init_resources(resources)
+            filter_data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self,
+                                                     resources=resources)
+            self.register_filter("highlight_code", highlight_code)
+            self.register_filter("filter_data_type", filter_data_type)
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return ReportExporter
+
+
 def exporter():
-    """A configured :class:`nbconvert.HTMLExporter`, created once per process."""
+    """A configured HTML exporter (:func:`_report_exporter_class`), created once per process."""
     global _exporter
     if _exporter is None:
-        from nbconvert import HTMLExporter
-
-        _exporter = HTMLExporter(
+        _exporter = _report_exporter_class()(
             template_name="report",
             extra_template_basedirs=[str(TEMPLATES)],
             filters={"strip_css_comments": strip_css_comments},
@@ -46,43 +72,62 @@ def exporter():
             exclude_output_prompt=True,
             embed_images=True,
             language_code="ru",
+            optimistic_validation=True,  # validate the notebook once, not after each of 12 preprocessors
         )
     return _exporter
 
 
 def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A copy of ``nb`` without timestamps, durations, random cell ids and papermill run metadata."""
-    nb = copy.deepcopy(nb)
-    for key in _VOLATILE_NB_KEYS:
-        nb.metadata.pop(key, None)
+    """A copy of ``nb`` without timestamps, durations, random cell ids and papermill run metadata.
+
+    The copy is shallow where nothing changes (sources, output data): ``nb`` itself is left as it
+    was, and the exporter deep-copies what it is given before it touches anything.
+    """
+    Node = nbformat.NotebookNode
+    clean = Node(nb)
+    clean["metadata"] = Node({k: v for k, v in nb.metadata.items() if k not in _VOLATILE_NB_KEYS})
+    cells = []
     for number, cell in enumerate(nb.cells):
+        cell = Node(cell)
         cell["id"] = f"cell-{number:03d}"  # papermill gives its injected cell a random id
-        for key in _VOLATILE_CELL_KEYS:
-            cell.metadata.pop(key, None)
+        cell["metadata"] = Node({k: v for k, v in cell.get("metadata", {}).items() if k not in _VOLATILE_CELL_KEYS})
         if cell.get("cell_type") == "code":
             cell["execution_count"] = None
-            for out in cell.get("outputs", []):
-                if "execution_count" in out:
-                    out["execution_count"] = None
-    return nb
+            if "outputs" in cell:
+                cell["outputs"] = [Node(out, execution_count=None) if "execution_count" in out else out
+                                   for out in cell["outputs"]]
+        cells.append(cell)
+    clean["cells"] = cells
+    return clean
 
 
 def drop_repeated_styles(page: str) -> str:
     """Keep the first of identical ``<style>`` blocks.
 
     Every table fragment of :mod:`qualitylib.html` carries its own CSS, so that it looks right
-    wherever it is shown (a notebook output, an e-mail); one page needs it once.
+    wherever it is shown (a notebook output, an e-mail); one page needs it once. A block is
+    ``<style`` up to the next ``>``, then up to the next ``</style>`` (found with ``str.find``:
+    a regular expression crawls through the lab theme's quarter of a megabyte of CSS).
     """
     seen: set[str] = set()
-
-    def keep_first(match: re.Match) -> str:
-        block = match.group(0)
+    parts: list[str] = []
+    done = 0
+    start = page.find("<style")
+    while start >= 0:
+        opened = page.find(">", start + 6)
+        closed = page.find("</style>", opened + 1) if opened >= 0 else -1
+        if closed < 0:
+            break
+        end = closed + 8
+        block = page[start:end]
         if block in seen:
-            return ""
-        seen.add(block)
-        return block
-
-    return _STYLE.sub(keep_first, page)
+            parts.append(page[done:start])
+            done = end
+        else:
+            seen.add(block)
+        start = page.find("<style", end)
+    parts.append(page[done:])
+    return "".join(parts)
 
 
 def nav_bar(current: str, reports: dict[str, str], files: dict[str, str], index: str | None = "../index.html") -> str:

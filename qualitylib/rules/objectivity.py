@@ -40,6 +40,8 @@ which it does not contain.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 import pandas as pd
 
@@ -50,25 +52,105 @@ SIGNS = ("inflated", "marks_mismatch", "sharp_rise", "sharp_fall")
 MIN_PUPILS = 5
 
 
-def _participants(pupils: pd.DataFrame, max_scores: dict[tuple[int, str], float] | None = None) -> pd.DataFrame:
+#: Subject of each work of :data:`WORKS` (its index) and the grade.
+_SUBJECT = np.array([0, 0, 1, 1])
+_GRADE = np.array([4, 5, 4, 5])
+_SUBJECTS = ("math", "russian")
+
+
+@dataclass(frozen=True)
+class _Participants:
+    """Participants in the works of :data:`WORKS` as integer codes, one entry per pupil in the table's order.
+
+    Group-bys on these codes visit the pupils in the same order as group-bys on the text columns,
+    so sums, means and deviations come out bit for bit the same; the codes of works and schools
+    follow the sort order of their texts, so the groups come out in the same order too.
+    """
+
+    year: np.ndarray       #: int64
+    work: np.ndarray       #: int64, index into :data:`WORKS`
+    school: np.ndarray     #: int64, index into ``school_ids``; -1 without a school id
+    score: np.ndarray      #: float64
+    mark: np.ndarray       #: float64, NaN without a school mark
+    top: np.ndarray        #: float64, the work's maximum score, NaN when unknown
+    school_ids: pd.Index   #: sorted school ids (the table's dtype)
+    works: pd.Index        #: the texts of :data:`WORKS` in the table's dtype (absent ones: any)
+
+    first: int             #: the smallest year (the origin of the group codes)
+
+    def take(self, mask: np.ndarray) -> _Participants:
+        return replace(self, year=self.year[mask], work=self.work[mask], school=self.school[mask],
+                       score=self.score[mask], mark=self.mark[mask], top=self.top[mask])
+
+    def work_key(self) -> np.ndarray:
+        """One int64 code per pupil for (year, work), ordered as the pair."""
+        return (self.year - self.first) * len(WORKS) + self.work
+
+    def school_key(self) -> np.ndarray:
+        """One int64 code per pupil for (year, work, school), ordered as the triple (pupils with a school)."""
+        return self.work_key() * max(len(self.school_ids), 1) + self.school
+
+    def decode(self, key: np.ndarray) -> dict[str, object]:
+        """The ``year``, ``work`` and ``school_id`` columns of the codes ``key`` of :meth:`school_key`."""
+        school, pair = np.divmod(key, max(len(self.school_ids), 1))[::-1]
+        return {"year": pair // len(WORKS) + self.first, "work": self.works.take(pair % len(WORKS)),
+                "school_id": self.school_ids.take(school)}
+
+
+def _participants(pupils: pd.DataFrame, max_scores: dict[tuple[int, str], float] | None = None) -> _Participants:
     """Participants in the works of the method; numbers as plain floats (NaN, not NA).
 
     A participant is present, has a score and, when ``max_scores`` is given, a score not above
     the work's maximum: the importer's rule (:mod:`qualitylib.data.fisoko`). A work missing from
     ``max_scores`` keeps all its scores.
     """
-    frame = pupils[pupils["work"].isin(WORKS)].copy()
-    for col in ("score", "school_mark"):
-        frame[col] = frame[col].astype("float64")
-    frame["year"] = frame["year"].astype("int64")
-    absent = frame["absent"].astype("boolean").fillna(False).astype(bool)
-    keep = ~absent & frame["score"].notna()
-    if max_scores:
-        maxima = pd.Series({(int(y), w): float(m) for (y, w), m in max_scores.items()}, dtype="float64")
-        keys = pd.MultiIndex.from_arrays([frame["year"], frame["work"]])
-        top = maxima.reindex(keys).to_numpy() if len(maxima) else np.full(len(frame), np.nan)
-        keep &= ~(frame["score"].to_numpy() > top)
-    return frame[keep]
+    work_codes, work_texts = pd.factorize(pupils["work"])
+    position = {w: i for i, w in enumerate(work_texts)}
+    lookup = np.array([WORKS.index(w) if w in WORKS else -1 for w in work_texts] + [-1], dtype=np.int64)
+    work = lookup[work_codes]
+    rows = np.flatnonzero(work >= 0)
+    work = work[rows]
+    score = pupils["score"].iloc[rows].astype("float64").to_numpy()
+    mark = pupils["school_mark"].iloc[rows].astype("float64").to_numpy()
+    year = pupils["year"].iloc[rows].astype("int64").to_numpy()
+    absent = pupils["absent"].iloc[rows].astype("boolean").fillna(False).astype(bool).to_numpy()
+    top = np.full(len(rows), np.nan)
+    if max_scores and len(rows):
+        first, last = int(year.min()), int(year.max())
+        table = np.full((last - first + 1, len(WORKS)), np.nan)
+        for (y, w), m in max_scores.items():
+            if w in WORKS and first <= int(y) <= last:
+                table[int(y) - first, WORKS.index(w)] = float(m)
+        top = table[year - first, work]
+    keep = ~absent & ~np.isnan(score) & ~(score > top)
+    rows = rows[keep]
+    school, school_ids = pd.factorize(pupils["school_id"].iloc[rows], sort=True)
+    # group-by keys of Python objects come out with an inferred dtype (texts: ``str``); so do these
+    school_ids, work_texts = school_ids.infer_objects(), work_texts.infer_objects()
+    # the works' texts as the table holds them (only the works present are ever looked up)
+    works = (work_texts.take([position.get(w, 0) for w in WORKS]) if len(work_texts)
+             else pd.Index(WORKS).astype(pupils["work"].dtype))
+    year = year[keep]
+    return _Participants(year=year, work=work[keep], school=school.astype(np.int64), score=score[keep],
+                         mark=mark[keep], top=top[keep], school_ids=school_ids, works=works,
+                         first=int(year.min()) if len(year) else 0)
+
+
+def _inflated(p: _Participants, z: float) -> pd.DataFrame:
+    known = p.school >= 0
+    school = pd.Series(p.score[known]).groupby(p.school_key()[known]).agg(["size", "mean", "std"])
+    region = pd.Series(p.score).groupby(p.work_key()).agg(["size", "mean", "std"])
+    at = region.reindex(school.index.to_numpy() // max(len(p.school_ids), 1))
+    n, mean, sd = school["size"].to_numpy(), school["mean"].to_numpy(), school["std"].to_numpy()
+    rn, region_mean, rsd = at["size"].to_numpy(), at["mean"].to_numpy(), at["std"].to_numpy()
+    half = z * sd / np.sqrt(n)
+    out = pd.DataFrame(p.decode(school.index.to_numpy()))
+    out["n"], out["mean"] = n, mean
+    out["school_lo"], out["school_hi"] = mean - half, mean + half
+    out["region_mean"] = region_mean
+    out["region_hi"] = region_mean + z * rsd / np.sqrt(rn)
+    out["inflated"] = ((out["school_lo"] > out["region_hi"]) & (out["n"] >= 2)).astype(int)
+    return out
 
 
 def inflated_means(pupils: pd.DataFrame, z: float = 1.96,
@@ -89,16 +171,27 @@ def inflated_means(pupils: pd.DataFrame, z: float = 1.96,
         ``year``, ``work``, ``school_id``, ``n``, ``mean``, ``school_lo``, ``school_hi``,
         ``region_mean``, ``region_hi``, ``inflated`` (0/1).
     """
-    frame = _participants(pupils, max_scores)
-    school = frame.groupby(["year", "work", "school_id"])["score"].agg(n="size", mean="mean", sd="std").reset_index()
-    region = frame.groupby(["year", "work"])["score"].agg(rn="size", region_mean="mean", rsd="std").reset_index()
-    out = school.merge(region, on=["year", "work"])
-    half = z * out["sd"] / np.sqrt(out["n"])
-    out["school_lo"], out["school_hi"] = out["mean"] - half, out["mean"] + half
-    out["region_hi"] = out["region_mean"] + z * out["rsd"] / np.sqrt(out["rn"])
-    out["inflated"] = ((out["school_lo"] > out["region_hi"]) & (out["n"] >= 2)).astype(int)
-    return out[["year", "work", "school_id", "n", "mean", "school_lo", "school_hi", "region_mean", "region_hi",
-                "inflated"]]
+    return _inflated(_participants(pupils, max_scores), z)
+
+
+def _mismatch(p: _Participants, min_pupils: int) -> pd.DataFrame:
+    mask = (p.school >= 0) & ~np.isnan(p.mark)
+    key = p.school_key()[mask]
+    ranks = pd.DataFrame({"x": p.mark[mask], "y": p.score[mask]}).groupby(key).rank(method="average")
+    rx, ry = ranks["x"].to_numpy(), ranks["y"].to_numpy()
+    groups = pd.DataFrame({"rx": rx, "ry": ry, "rxy": rx * ry, "rxx": rx ** 2, "ryy": ry ** 2}).groupby(key)
+    sums, n = groups.sum(), groups.size().to_numpy()
+    s = {c: sums[c].to_numpy() for c in sums.columns}
+    cov = s["rxy"] - s["rx"] * s["ry"] / n
+    var_x = s["rxx"] - s["rx"] ** 2 / n
+    var_y = s["ryy"] - s["ry"] ** 2 / n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = cov / np.sqrt(var_x * var_y)
+    rho = np.where((var_x > 1e-12) & (var_y > 1e-12), rho, np.nan)
+    out = pd.DataFrame(p.decode(sums.index.to_numpy()))
+    out["n"], out["spearman"] = n, np.round(rho, 4)
+    out["marks_mismatch"] = ((out["spearman"] < 0) & (out["n"] >= min_pupils)).astype(int)
+    return out
 
 
 def marks_mismatch(pupils: pd.DataFrame, min_pupils: int = MIN_PUPILS,
@@ -117,23 +210,40 @@ def marks_mismatch(pupils: pd.DataFrame, min_pupils: int = MIN_PUPILS,
         ``year``, ``work``, ``school_id``, ``n`` (pupils with a school mark), ``spearman``,
         ``marks_mismatch`` (0/1).
     """
-    frame = _participants(pupils, max_scores)
-    frame = frame[frame["school_mark"].notna()].copy()
-    keys = ["year", "work", "school_id"]
-    groups = frame.groupby(keys)
-    frame["rx"] = groups["school_mark"].rank(method="average")
-    frame["ry"] = groups["score"].rank(method="average")
-    frame["rxy"], frame["rxx"], frame["ryy"] = frame["rx"] * frame["ry"], frame["rx"] ** 2, frame["ry"] ** 2
-    sums = frame.groupby(keys)[["rx", "ry", "rxy", "rxx", "ryy"]].sum()
-    n = frame.groupby(keys).size()
-    cov = sums["rxy"] - sums["rx"] * sums["ry"] / n
-    var_x = sums["rxx"] - sums["rx"] ** 2 / n
-    var_y = sums["ryy"] - sums["ry"] ** 2 / n
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rho = cov / np.sqrt(var_x * var_y)
-    rho = rho.where((var_x > 1e-12) & (var_y > 1e-12))
-    out = pd.DataFrame({"n": n, "spearman": rho.round(4)}).reset_index()
-    out["marks_mismatch"] = ((out["spearman"] < 0) & (out["n"] >= min_pupils)).astype(int)
+    return _mismatch(_participants(pupils, max_scores), min_pupils)
+
+
+def _jumps(p: _Participants, year_from: int, iqr_factor: float) -> pd.DataFrame:
+    grade = _GRADE[p.work]
+    mask = (p.school >= 0) & (((p.year == year_from) & (grade == 4)) | ((p.year == year_from + 1) & (grade == 5)))
+    completion = p.score[mask] * 100.0 / p.top[mask]
+    subject, school, fifth = _SUBJECT[p.work[mask]], p.school[mask], grade[mask] == 5
+    n_schools = max(len(p.school_ids), 1)
+    key = (subject * n_schools + school) * 2 + fifth   # (subject, school, grade) in the order of the groups
+    means = pd.Series(completion).groupby(key).mean()
+    codes = means.index.to_numpy()
+    pair, is_fifth = codes // 2, codes % 2 == 1
+    s4 = pd.Series(means.to_numpy()[~is_fifth], index=pair[~is_fifth])
+    s5 = pd.Series(means.to_numpy()[is_fifth], index=pair[is_fifth])
+    both = s4.index.isin(s5.index)
+    pairs = s4.index[both].to_numpy()
+    # subjects are texts (of an object column when there is no participant at all, as pandas made them)
+    subjects = pd.array(np.array(_SUBJECTS, dtype=object)[pairs // n_schools], dtype="str" if len(p.year) else object)
+    out = pd.DataFrame({"subject": subjects,
+                        "school_id": p.school_ids.take(pairs % n_schools),
+                        "s4": s4.to_numpy()[both], "s5": s5.reindex(pairs).to_numpy()})
+    out = out[out["s5"] > 0].copy()
+    out["k"] = out["s4"] / out["s5"]
+    if out.empty:
+        for col in ("low_limit", "high_limit", "sharp_rise", "sharp_fall"):
+            out[col] = pd.Series(dtype="float64" if "limit" in col else "int64")
+        return out
+    q = out.groupby("subject")["k"].quantile([0.25, 0.75]).unstack()
+    iqr = q[0.75] - q[0.25]
+    out["low_limit"] = out["subject"].map(q[0.25] - iqr_factor * iqr)
+    out["high_limit"] = out["subject"].map(q[0.75] + iqr_factor * iqr)
+    out["sharp_rise"] = (out["k"] < out["low_limit"]).astype(int)
+    out["sharp_fall"] = (out["k"] > out["high_limit"]).astype(int)
     return out
 
 
@@ -153,29 +263,17 @@ def cohort_jumps(pupils: pd.DataFrame, max_scores: dict[tuple[int, str], float],
         ``subject``, ``school_id``, ``s4``, ``s5`` (mean completion, %), ``k``, ``low_limit``,
         ``high_limit``, ``sharp_rise``, ``sharp_fall`` (0/1).
     """
-    maxima = pd.DataFrame([(int(y), w, float(m)) for (y, w), m in max_scores.items()],
-                          columns=["year", "work", "max"])
-    frame = _participants(pupils, max_scores).merge(maxima, on=["year", "work"], how="left")
-    frame["completion"] = frame["score"] * 100.0 / frame["max"]
-    frame["subject"] = frame["work"].str.split(".").str[0]
-    means = frame.groupby(["year", "work", "subject", "school_id"])["completion"].mean().reset_index()
-    g4 = means[(means["year"] == year_from) & means["work"].str.endswith(".4")]
-    g5 = means[(means["year"] == year_from + 1) & means["work"].str.endswith(".5")]
-    out = g4[["subject", "school_id", "completion"]].rename(columns={"completion": "s4"}).merge(
-        g5[["subject", "school_id", "completion"]].rename(columns={"completion": "s5"}), on=["subject", "school_id"])
-    out = out[out["s5"] > 0].copy()
-    out["k"] = out["s4"] / out["s5"]
-    if out.empty:
-        for col in ("low_limit", "high_limit", "sharp_rise", "sharp_fall"):
-            out[col] = pd.Series(dtype="float64" if "limit" in col else "int64")
-        return out
-    q = out.groupby("subject")["k"].quantile([0.25, 0.75]).unstack()
-    iqr = q[0.75] - q[0.25]
-    out["low_limit"] = out["subject"].map(q[0.25] - iqr_factor * iqr)
-    out["high_limit"] = out["subject"].map(q[0.75] + iqr_factor * iqr)
-    out["sharp_rise"] = (out["k"] < out["low_limit"]).astype(int)
-    out["sharp_fall"] = (out["k"] > out["high_limit"]).astype(int)
-    return out
+    return _jumps(_participants(pupils, max_scores), year_from, iqr_factor)
+
+
+def _flagged(frame: pd.DataFrame, flag: str, label_cols: list[str]) -> pd.DataFrame:
+    """``school_id`` and the code ``flag(label …)`` of each row of ``frame`` with the flag, in its order."""
+    rows = frame[flag].to_numpy() == 1
+    label = frame[label_cols[0]].to_numpy(dtype=object)[rows].astype(str)
+    for col in label_cols[1:]:
+        label = np.char.add(np.char.add(label, " "), frame[col].to_numpy(dtype=object)[rows].astype(str))
+    code = np.char.add(np.char.add(f"{flag}(", label), ")") if len(label) else label
+    return pd.DataFrame({"school_id": frame["school_id"].to_numpy(dtype=object)[rows], "code": code.astype(object)})
 
 
 def objectivity(pupils: pd.DataFrame, schools: pd.DataFrame, max_scores: dict[tuple[int, str], float],
@@ -198,9 +296,10 @@ def objectivity(pupils: pd.DataFrame, schools: pd.DataFrame, max_scores: dict[tu
         ``;``-separated), ``marked`` (0/1); and the
         index (100 − % of marked schools among those with data).
     """
-    current = pupils if year is None else pupils[pupils["year"] == year]
-    inflated = inflated_means(current, max_scores=max_scores)
-    mismatch = marks_mismatch(current, min_pupils, max_scores=max_scores)
+    everyone = _participants(pupils, max_scores)
+    current = everyone if year is None else everyone.take(everyone.year == year)
+    inflated = _inflated(current, 1.96)
+    mismatch = _mismatch(current, min_pupils)
     years = sorted(int(y) for y in pupils["year"].unique())
     if cohort_from is not None:
         start = cohort_from
@@ -208,26 +307,24 @@ def objectivity(pupils: pd.DataFrame, schools: pd.DataFrame, max_scores: dict[tu
         start = year - 1 if year - 1 in years else None
     else:
         start = years[0] if len(years) > 1 else None
-    jumps = cohort_jumps(pupils, max_scores, start) if start is not None else pd.DataFrame(
+    jumps = _jumps(everyone, start, 3.0) if start is not None else pd.DataFrame(
         columns=["subject", "school_id", "sharp_rise", "sharp_fall"])
-    with_data = sorted(set(inflated["school_id"]))
-    out = schools[schools["school_id"].isin(with_data)][["school_id", "school_name", "municipality"]].copy()
+    out = schools[schools["school_id"].isin(inflated["school_id"].unique())][
+        ["school_id", "school_name", "municipality"]].copy()
     out = out.set_index("school_id")
-    texts = {sid: [] for sid in out.index}
-
-    def collect(frame, flag, label_cols):
-        counts = frame.groupby("school_id")[flag].sum()
-        for row in frame[frame[flag] == 1].itertuples():
-            if row.school_id in texts:
-                where = " ".join(str(getattr(row, c)) for c in label_cols)
-                texts[row.school_id].append(f"{flag}({where})")
-        return counts.reindex(out.index).fillna(0).astype(int)
-
-    out["inflated"] = collect(inflated, "inflated", ["work", "year"])
-    out["marks_mismatch"] = collect(mismatch, "marks_mismatch", ["work", "year"])
-    out["sharp_rise"] = collect(jumps, "sharp_rise", ["subject"]) if len(jumps) else 0
-    out["sharp_fall"] = collect(jumps, "sharp_fall", ["subject"]) if len(jumps) else 0
-    out["sign_codes"] = pd.Series({sid: ";".join(t) for sid, t in texts.items()}, dtype=object)
+    signs = [(inflated, "inflated", ["work", "year"]), (mismatch, "marks_mismatch", ["work", "year"])]
+    if len(jumps):
+        signs += [(jumps, "sharp_rise", ["subject"]), (jumps, "sharp_fall", ["subject"])]
+    for frame, flag, _ in signs:
+        out[flag] = frame.groupby("school_id")[flag].sum().reindex(out.index).fillna(0).astype(int)
+    if not len(jumps):
+        out["sharp_rise"] = 0
+        out["sharp_fall"] = 0
+    codes = pd.concat([_flagged(frame, flag, cols) for frame, flag, cols in signs], ignore_index=True)
+    codes = codes[codes["school_id"].isin(out.index)]
+    joined = codes.groupby("school_id", sort=False)["code"].agg(";".join)
+    out["sign_codes"] = pd.Series(joined.reindex(out.index).fillna("").to_numpy(dtype=object), index=out.index,
+                                  dtype=object)
     out["marked"] = (out[["inflated", "marks_mismatch", "sharp_rise", "sharp_fall"]].sum(axis=1) > 0).astype(int)
     index = round(100.0 - out["marked"].mean() * 100, 1) if len(out) else float("nan")
     return out.reset_index(), index

@@ -23,3 +23,55 @@ def test_report_carries_the_table_css_once():
     html = notebook_to_html(nb, "Отчёт")
     assert html.count(CSS.strip()) == 1
     assert html.count("Школа № 1") == 3
+
+
+def test_repeated_styles_dropped_as_the_regular_expression_would():
+    """The ``str.find`` scan keeps what ``re.sub`` of ``<style[^>]*>.*?</style>`` kept, odd pages included."""
+    import random
+    import re
+
+    pattern = re.compile(r"<style[^>]*>.*?</style>", re.S)
+
+    def by_regex(page):
+        seen = set()
+
+        def keep_first(match):
+            if match.group(0) in seen:
+                return ""
+            seen.add(match.group(0))
+            return match.group(0)
+        return pattern.sub(keep_first, page)
+
+    rng = random.Random(7)
+    tokens = ["<style>a{}</style>", "<style>b{}</style>", "<style type='a'>a{}</style>", "<style>", "</style>",
+              "a{}", ">", "<", "<p>", "x", "<stylex>", "</style", "style>", "<style", "\n"]
+    pages = ["".join(rng.choice(tokens) for _ in range(rng.randint(0, 30))) for _ in range(3000)]
+    assert sum(by_regex(p) != p for p in pages) > 1000   # the pages do hold repeated blocks
+    for page in pages:
+        assert drop_repeated_styles(page) == by_regex(page), page
+
+
+def _chart_notebook():
+    import base64
+
+    png = base64.b64encode(bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")).decode()
+    cells = [new_code_cell("chart()", execution_count=3, metadata={"papermill": {"duration": 1.5}},
+                           outputs=[new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"}),
+                                    new_output("execute_result", data={"text/plain": "1"}, execution_count=3)])]
+    return new_notebook(cells=cells, metadata={"papermill": {"start_time": "x"},
+                                               "kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                              "language": "python"}})
+
+
+def test_images_carry_a_russian_alternative_text_and_the_notebook_is_left_as_it_was():
+    import copy
+
+    nb = _chart_notebook()
+    before = copy.deepcopy(nb)
+    html = notebook_to_html(nb, "Отчёт")
+    assert html.count("<img ") == 1 and html.count('<img alt="Диаграмма" src="data:image/png;base64,') == 1
+    assert "No description" not in html and "papermill" not in html and "chart()" not in html
+    assert nb == before
+
