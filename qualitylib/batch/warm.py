@@ -317,6 +317,9 @@ def _preload(notebooks: list[str]) -> None:
     import importlib
 
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
+    # a batch kernel is never debugged: without debugpy, ipykernel starts no debugger (its pydevd
+    # bundle is ~150 modules in every kernel); interactive kernels in JupyterLab are not forked here
+    sys.modules.setdefault("debugpy", None)
     for name in KERNEL_MODULES:
         try:
             importlib.import_module(name)
@@ -344,7 +347,9 @@ def _child(request: dict) -> None:
         # the kernel watches its parent, which is the template (it ends when its worker does);
         # ipykernel read this variable when the template imported it, so it is passed as an option too
         os.environ["JPY_PARENT_PID"] = str(os.getppid())
-        request["argv"] = [*request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}"]
+        # and it keeps no input history (an SQLite file in the home folder and a thread per kernel)
+        request["argv"] = [*request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}",
+                           "--HistoryManager.enabled=False"]
         os.chdir(request["cwd"])
         if sys.path and sys.path[0] == "":  # as ipykernel_launcher does
             del sys.path[0]
