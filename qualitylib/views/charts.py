@@ -15,6 +15,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
 import numpy as np
 import pandas as pd
 
@@ -84,6 +85,18 @@ class ThemedFigure(Figure):
     def draw(self, renderer):
         with theme():
             super().draw(renderer)
+
+    def tight_layout(self, *args, **kwargs):
+        """:meth:`matplotlib.figure.Figure.tight_layout`, done once, now.
+
+        Matplotlib leaves a placeholder layout engine behind, and any engine makes
+        ``savefig`` (the inline backend's PNG too) draw the whole figure once more before
+        the real drawing, only to lay it out; the placeholder lays nothing out, so it is
+        dropped and every picture is drawn once (the same pixels, in about half the time).
+        """
+        super().tight_layout(*args, **kwargs)
+        if isinstance(self.get_layout_engine(), PlaceHolderLayoutEngine):
+            self._layout_engine = None  # what a figure that never had an engine holds
 
 
 def configure_inline() -> None:
