@@ -93,8 +93,25 @@ class ThemedFigure(Figure):
         ``savefig`` (the inline backend's PNG too) draw the whole figure once more before
         the real drawing, only to lay it out; the placeholder lays nothing out, so it is
         dropped and every picture is drawn once (the same pixels, in about half the time).
+
+        With ``rect``, matplotlib measures every axes twice (once for the margins, once
+        inside the rectangle) although nothing has moved in between: each axes' extent is
+        measured once and reused by the second pass (the same numbers, half the work).
         """
-        super().tight_layout(*args, **kwargs)
+        measured = []
+        for ax in self.axes:
+            def once(*a, _measure=ax.get_tightbbox, _cache={}, **k):
+                key = (tuple(id(v) for v in a), tuple(sorted((n, id(v)) for n, v in k.items())))
+                if key not in _cache:
+                    _cache[key] = _measure(*a, **k)
+                return _cache[key]
+            ax.get_tightbbox = once  # an instance attribute over the method, for this layout only
+            measured.append(ax)
+        try:
+            super().tight_layout(*args, **kwargs)
+        finally:
+            for ax in measured:
+                del ax.get_tightbbox
         if isinstance(self.get_layout_engine(), PlaceHolderLayoutEngine):
             self._layout_engine = None  # what a figure that never had an engine holds
 
