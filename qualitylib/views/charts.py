@@ -178,6 +178,17 @@ def _russian_ticks(ax, x: bool = True, y: bool = True) -> None:
         ax.yaxis.set_major_formatter(RussianTicks())
 
 
+def set_title(ax, text: str, **kwargs):
+    """``ax.set_title(text, **kwargs)`` at the height matplotlib would pick for our charts, said once.
+
+    Left to itself, matplotlib re-measures the y axis of the axes (and its ticks) at every
+    layout and every drawing to find out whether its offset text or top tick labels push
+    the title up; our charts have neither (tick labels below, no offset), so the title
+    always stays at the top of the axes, and saying so (``y=1``) skips that measuring.
+    """
+    return ax.set_title(text, y=1.0, **kwargs)
+
+
 def _short(name: str, width: int = 38) -> str:
     return name if len(name) <= width else name[: width - 1] + "…"
 
@@ -242,7 +253,7 @@ def social_scatter(social: pd.DataFrame, municipality: str | None, shnor_ids=(),
                     label="ожидаемая доля при таком индексе")
         ax.set_xlabel("Индекс социального благополучия (больше — благополучнее)")
         ax.set_ylabel("Доля низких результатов, %")
-        ax.set_title(title or "Результаты с учётом социального контекста")
+        set_title(ax, title or "Результаты с учётом социального контекста")
         ax.legend(loc="upper right", fontsize=MIN_PRINT_PT, frameon=False)
         _russian_ticks(ax)
         if own:
@@ -273,7 +284,7 @@ def series_panel(series: pd.DataFrame, school_id: str, assessments: list[str], t
             ax.errorbar(line["year"], line["share"], yerr=err, marker="o", ms=3, capsize=2, lw=1.2,
                         color=(colours or {}).get(assessment, palette(k % 10)), label=titles.get(assessment, assessment))
         ax.axhline(threshold, color="black", lw=0.8, ls="--")
-        ax.set_title(_wrap(str(school_name if school_name is not None else school_id), 40), fontsize=8.5)
+        set_title(ax, _wrap(str(school_name if school_name is not None else school_id), 40), fontsize=8.5)
         ax.set_ylim(0, 100)
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
         _russian_ticks(ax)
@@ -359,7 +370,7 @@ def slope_panel(changes: pd.DataFrame, year: int, title: str, ax=None):
         ax.set_xlim(-0.1, 2.6 if len(loud) else 1.15)  # room for the names only when there are some
         ax.set_ylim(0, max(100.0, max(spread, default=0) + 3))
         ax.set_ylabel("Доля низких результатов, %")
-        ax.set_title(title, fontsize=9)
+        set_title(ax, title, fontsize=9)
         # the legend under the axes: never over a line or a label
         ax.legend(fontsize=MIN_PRINT_PT, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=1)
         _russian_ticks(ax, x=False)
@@ -430,7 +441,7 @@ def funnel_panel(points: pd.DataFrame, curves: pd.DataFrame, title: str, ax=None
         ax.set_xlabel("Число участников")
         ax.set_ylabel("Доля низких результатов, %")
         ax.set_ylim(0, min(100, max(points["share"].max(), curves["hi998"].max()) * 1.1 + 1))
-        ax.set_title(f"{title}\n{_wrap(funnel_limits_note(points), 80)}", fontsize=9)
+        set_title(ax, f"{title}\n{_wrap(funnel_limits_note(points), 80)}", fontsize=9)
         ax.legend(fontsize=MIN_PRINT_PT, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
         _russian_ticks(ax)
     return ax
@@ -473,7 +484,7 @@ def gap_chart(gap: pd.DataFrame, ax=None) -> plt.Figure | None:
         ax.set_xlabel("Год")
         ax.set_ylabel("Разрыв, баллов")
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
-        ax.set_title("Разрыв среднего балла ГИА: 10 % лучших минус 10 % худших школ", fontsize=9.5)
+        set_title(ax, "Разрыв среднего балла ГИА: 10 % лучших минус 10 % худших школ", fontsize=9.5)
         ax.legend(fontsize=MIN_PRINT_PT, frameon=False)
         _russian_ticks(ax)
         if own:
@@ -492,7 +503,7 @@ def trend_panel(trends: pd.DataFrame, assessment: str, title: str, ax=None):
             part = trends[(trends["assessment"] == assessment) & (trends["group"] == group)].sort_values("year")
             if not part.empty:
                 ax.plot(part["year"], part["mean_score"], style, marker="o", ms=3, label=TREND_GROUP_TITLES[group])
-        ax.set_title(_wrap(title, 22), fontsize=8.5)
+        set_title(ax, _wrap(title, 22), fontsize=8.5)
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
         _russian_ticks(ax)
     return ax

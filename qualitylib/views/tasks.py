@@ -329,7 +329,7 @@ def histogram_chart(r):
     """Score distribution of each work of the scope, with the mark boundaries (groups of ≥ 50)."""
     import matplotlib.pyplot as plt
 
-    from .charts import ThemedFigure, theme
+    from .charts import ThemedFigure, set_title, theme
 
     h = r.histograms
     if h is None or h.empty:
@@ -348,7 +348,7 @@ def histogram_chart(r):
                     ax.axvline(bounds[key] + 0.5, color="#d62728", linewidth=1, linestyle="--")
                     ax.annotate(label, (bounds[key] + 0.5, 0.97), xycoords=("data", "axes fraction"), fontsize=7,
                                 ha="left", va="top", color="#d62728", xytext=(2, 0), textcoords="offset points")
-            ax.set_title(f"{work_title(work)}, участников: {int(part['count'].sum())}", fontsize=9)
+            set_title(ax, f"{work_title(work)}, участников: {int(part['count'].sum())}", fontsize=9)
             ax.set_xlabel("Первичный балл", fontsize=8)
             ax.set_ylabel("Участников", fontsize=8)
             ax.tick_params(labelsize=7)
