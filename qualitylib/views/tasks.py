@@ -329,7 +329,7 @@ def histogram_chart(r):
     """Score distribution of each work of the scope, with the mark boundaries (groups of ≥ 50)."""
     import matplotlib.pyplot as plt
 
-    from .charts import ThemedFigure, set_title, theme
+    from .charts import ThemedFigure, bars, set_title, theme
 
     h = r.histograms
     if h is None or h.empty:
@@ -341,7 +341,7 @@ def histogram_chart(r):
         fig, axes = plt.subplots(rows, cols, figsize=(7.2, 2.3 * rows), FigureClass=ThemedFigure, squeeze=False)
         for ax, work in zip(axes.ravel(), works):
             part = h[h["work"] == work]
-            ax.bar(part["score"], part["count"], width=0.85, color="#6baed6")
+            bars(ax, part["score"], part["count"], width=0.85, color="#6baed6")
             bounds = r.bounds.get(work, {})
             for key, label in (("mark2", "2|3"), ("mark3", "3|4"), ("mark4", "4|5")):
                 if key in bounds:
