@@ -75,6 +75,25 @@ def theme(overrides: dict | None = None) -> Iterator[None]:
         mpl.rcParams.update(saved)
 
 
+@contextmanager
+def _empty_labels_still(fig: Figure) -> Iterator[None]:
+    """Axis labels without text are not placed while ``fig`` is laid out or drawn.
+
+    Matplotlib places each axis label beside the tick labels of the axis (measuring them
+    again) at every layout and drawing, also when the label is empty, which is neither
+    drawn nor counted in any extent: most panels of our charts have no axis label.
+    """
+    still = [axis for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
+             if getattr(axis, "_autolabelpos", False) is True and not axis.label.get_text()]
+    for axis in still:
+        axis._autolabelpos = False
+    try:
+        yield
+    finally:
+        for axis in still:
+            axis._autolabelpos = True
+
+
 class ThemedFigure(Figure):
     """A figure drawn inside :func:`theme` whenever it is drawn (shown or saved), not only built.
 
@@ -83,7 +102,7 @@ class ThemedFigure(Figure):
     """
 
     def draw(self, renderer):
-        with theme():
+        with theme(), _empty_labels_still(self):
             super().draw(renderer)
 
     def tight_layout(self, *args, **kwargs):
@@ -108,7 +127,8 @@ class ThemedFigure(Figure):
             ax.get_tightbbox = once  # an instance attribute over the method, for this layout only
             measured.append(ax)
         try:
-            super().tight_layout(*args, **kwargs)
+            with _empty_labels_still(self):
+                super().tight_layout(*args, **kwargs)
         finally:
             for ax in measured:
                 del ax.get_tightbbox
