@@ -9,6 +9,7 @@ from public panel functions that take ``ax=`` too.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Iterator
 
 import matplotlib as mpl
@@ -169,11 +170,18 @@ class RussianTicks(mticker.Formatter):
     """
 
     def format_ticks(self, values) -> list[str]:
-        decimals = _decimals(values)
-        return [ru_number(v, decimals) for v in values]
+        return list(_russian_labels(tuple(float(v) for v in values)))
 
     def __call__(self, x, pos=None) -> str:
         return ru_number(x, _decimals([x]))
+
+
+@lru_cache(maxsize=1024)
+def _russian_labels(values: tuple[float, ...]) -> tuple[str, ...]:
+    """:meth:`RussianTicks.format_ticks` of ``values``, remembered: an axis asks for the labels
+    of the same ticks many times per layout and drawing."""
+    decimals = _decimals(values)
+    return tuple(ru_number(v, decimals) for v in values)
 
 
 def _decimals(values, most: int = 6) -> int:
