@@ -106,46 +106,64 @@ def heatmap(r, assessment: str, max_rows: int | None = None, max_columns: int = 
         return HTML('<p class="ql-note">Нет данных по заданиям этой работы.</p>')
     every = a.drop_duplicates("position").sort_values("position")
     parts = [every.iloc[i:i + max_columns] for i in range(0, len(every), max_columns)]
-    tables = [_heatmap_part(r, a, tasks, max_rows, legend=(i == 0)) for i, tasks in enumerate(parts)]
+    rows = _heat_rows(r, a)  # the schools and their cells, once for all the tables of the work
+    tables = [_heatmap_part(r, a, tasks, max_rows, legend=(i == 0), rows=rows) for i, tasks in enumerate(parts)]
     return HTML("".join(str(t) for t in tables))
 
 
-def _heat_cells(r, a: pd.DataFrame, tasks: pd.DataFrame, max_rows: int | None = None):
-    """Rows of the heatmap: ``(labels, columns, cells)``; each cell ``(text, colour, empty, deficit)``."""
-    columns = [f"{t} ({LEVEL_LETTERS.get(lv, '?')})" for t, lv in zip(tasks["task"], tasks["level"])]
+def _heat_rows(r, a: pd.DataFrame):
+    """The schools of one work's heatmap: ``(order, names, cells, focus, shnor)``.
+
+    ``order`` lists the school ids in row order (ШНОР and risk-zone schools first, then the
+    others by name), ``names`` maps ids to names, ``cells`` maps ``(school, position)`` to
+    ``(hidden, deficit, success_pct, small, mastery)``.
+    """
     focus = list(r.focus["school_id"])
-    names = a.drop_duplicates("school_id").set_index("school_id")["school_name"]
-    order = [s for s in focus if s in names.index] + sorted(set(names.index) - set(focus), key=lambda s: str(names[s]))
+    first = a.drop_duplicates("school_id")
+    names = dict(zip(first["school_id"].tolist(), first["school_name"].tolist()))
+    order = [s for s in focus if s in names] + sorted(set(names) - set(focus), key=lambda s: str(names[s]))
+    columns = [a[c].tolist() for c in ("school_id", "position", "hidden", "deficit", "success_pct", "small", "mastery")]
+    cells = {(school, pos): rest for school, pos, *rest in zip(*columns)}
+    shnor = set(r.focus.loc[r.focus["shnor"] == 1, "school_id"])
+    return order, names, cells, set(focus), shnor
+
+
+def _heat_cells(r, a: pd.DataFrame, tasks: pd.DataFrame, max_rows: int | None = None, rows=None):
+    """Rows of the heatmap: ``(labels, columns, cells)``; each cell ``(text, colour, empty, deficit)``.
+
+    ``rows`` is :func:`_heat_rows` of ``a`` when the caller has it already.
+    """
+    columns = [f"{t} ({LEVEL_LETTERS.get(lv, '?')})" for t, lv in zip(tasks["task"], tasks["level"])]
+    order, names, cells, focus, shnor = rows if rows is not None else _heat_rows(r, a)
     if max_rows is not None:
         order = order[:max_rows]
-    cells = {(rec["school_id"], rec["position"]): rec for rec in
-             a[["school_id", "position", "hidden", "deficit", "success_pct", "small", "mastery"]].to_dict("records")}
-    rows, labels = [], []
+    out, labels = [], []
     public = bool(r.public)
-    shnor = set(r.focus.loc[r.focus["shnor"] == 1, "school_id"])
+    positions = tasks["position"].tolist()
     for school in order:
         row = []
-        for pos in tasks["position"]:
+        for pos in positions:
             c = cells.get((school, pos))
             if c is None:
                 row.append(("—", NO_DATA, True, False))
                 continue
-            if bool(c["hidden"]):
+            hidden, deficit, success_pct, small, mastery = c
+            if bool(hidden):
                 row.append(("скр.", NO_DATA, True, False))
                 continue
-            deficit = int(c["deficit"]) == 1
-            text = ru_number(c["success_pct"], 0) + (" ▼" if deficit else "") + (
-                " м" if bool(c["small"]) and not public else "")
-            row.append((text, MASTERY_COLOURS[c["mastery"]], False, deficit))
-        rows.append(row)
-        mark = " (ШНОР)" if school in shnor else (" (зона риска)" if school in set(focus) else "")
+            deficit = int(deficit) == 1
+            text = ru_number(success_pct, 0) + (" ▼" if deficit else "") + (
+                " м" if bool(small) and not public else "")
+            row.append((text, MASTERY_COLOURS[mastery], False, deficit))
+        out.append(row)
+        mark = " (ШНОР)" if school in shnor else (" (зона риска)" if school in focus else "")
         labels.append(f"{short_school_name(names[school])}{mark}")
     for title, col in (("Муниципалитет", "municipality_success_pct"), ("Регион", "region_success_pct")):
         values = tasks[col].to_numpy(dtype=float)
-        rows.append([(ru_number(v, 0), "#ffffff", False, False) if np.isfinite(v) else ("—", NO_DATA, True, False)
-                     for v in values])
+        out.append([(ru_number(v, 0), "#ffffff", False, False) if np.isfinite(v) else ("—", NO_DATA, True, False)
+                    for v in values])
         labels.append(title if r.municipality is not None or title == "Регион" else "Все школы")
-    return labels, columns, rows
+    return labels, columns, out
 
 
 def heatmap_legend(r) -> str:
@@ -160,10 +178,18 @@ def heatmap_legend(r) -> str:
             "уровень (Б, П, В; «?» — не указан в описании работы).")
 
 
-def _heatmap_part(r, a: pd.DataFrame, tasks: pd.DataFrame, max_rows: int | None, legend: bool) -> HTML:
-    labels, columns, rows = _heat_cells(r, a, tasks, max_rows)
-    cells = [[_cell(text, colour, empty=True) if empty else _cell(text, colour, marked=deficit)
-              for text, colour, empty, deficit in row] for row in rows]
+def _heatmap_part(r, a: pd.DataFrame, tasks: pd.DataFrame, max_rows: int | None, legend: bool,
+                  rows=None) -> HTML:
+    labels, columns, rows = _heat_cells(r, a, tasks, max_rows, rows=rows)
+    made: dict = {}  # a table repeats few distinct cells: each one's HTML is written once
+
+    def cell(text, colour, empty, deficit):
+        key = (text, colour, empty, deficit)
+        if key not in made:
+            made[key] = _cell(text, colour, empty=True) if empty else _cell(text, colour, marked=deficit)
+        return made[key]
+
+    cells = [[cell(*c) for c in row] for row in rows]
     return _heat(labels, columns, cells, "Школа", _html.escape(heatmap_legend(r)) if legend else "")
 
 
@@ -178,9 +204,10 @@ def heatmap_frames(r, assessment: str, max_columns: int = HEATMAP_COLUMNS * 2):
         return []
     every = a.drop_duplicates("position").sort_values("position")
     out = []
+    schools = _heat_rows(r, a)
     for i in range(0, len(every), max_columns):
         tasks = every.iloc[i:i + max_columns]
-        labels, columns, rows = _heat_cells(r, a, tasks)
+        labels, columns, rows = _heat_cells(r, a, tasks, rows=schools)
         keys = [f"c{j}" for j in range(len(columns))]
         frame = pd.DataFrame([[label, *(c[0] for c in row)] for label, row in zip(labels, rows)],
                              columns=["school", *keys])
@@ -329,7 +356,7 @@ def histogram_chart(r):
     """Score distribution of each work of the scope, with the mark boundaries (groups of ≥ 50)."""
     import matplotlib.pyplot as plt
 
-    from .charts import ThemedFigure, theme
+    from .charts import ThemedFigure, bars, set_title, theme
 
     h = r.histograms
     if h is None or h.empty:
@@ -341,14 +368,14 @@ def histogram_chart(r):
         fig, axes = plt.subplots(rows, cols, figsize=(7.2, 2.3 * rows), FigureClass=ThemedFigure, squeeze=False)
         for ax, work in zip(axes.ravel(), works):
             part = h[h["work"] == work]
-            ax.bar(part["score"], part["count"], width=0.85, color="#6baed6")
+            bars(ax, part["score"], part["count"], width=0.85, color="#6baed6")
             bounds = r.bounds.get(work, {})
             for key, label in (("mark2", "2|3"), ("mark3", "3|4"), ("mark4", "4|5")):
                 if key in bounds:
                     ax.axvline(bounds[key] + 0.5, color="#d62728", linewidth=1, linestyle="--")
                     ax.annotate(label, (bounds[key] + 0.5, 0.97), xycoords=("data", "axes fraction"), fontsize=7,
                                 ha="left", va="top", color="#d62728", xytext=(2, 0), textcoords="offset points")
-            ax.set_title(f"{work_title(work)}, участников: {int(part['count'].sum())}", fontsize=9)
+            set_title(ax, f"{work_title(work)}, участников: {int(part['count'].sum())}", fontsize=9)
             ax.set_xlabel("Первичный балл", fontsize=8)
             ax.set_ylabel("Участников", fontsize=8)
             ax.tick_params(labelsize=7)

@@ -158,3 +158,66 @@ def test_shnor_series_pages_keep_panels_legible():
     finally:
         for f in figs:
             plt.close(f)
+
+
+def _series_case():
+    series = pd.DataFrame([{"school_id": s, "assessment": a, "year": y, "share": 10.0 + 5 * k + y % 7,
+                            "share_lo": 5.0 + 5 * k, "share_hi": 30.0 + 5 * k + y % 7}
+                           for s in ["S1", "S2"] for k, a in enumerate(["vpr.math.5", "oge.math.9"])
+                           for y in [2024, 2025, 2026]])
+    schools = pd.DataFrame({"school_id": ["S1", "S2"],
+                            "school_name": ["МБОУ «Средняя общеобразовательная школа № 1 имени очень длинного имени»",
+                                            "Школа 2"]})
+    return series, schools, ["vpr.math.5", "oge.math.9"], 27.5, {"vpr.math.5": "ВПР", "oge.math.9": "ОГЭ"}
+
+
+def _png(fig) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches=None, metadata={"Software": None})  # as the inline backend
+    return buf.getvalue()
+
+
+def test_a_laid_out_chart_is_drawn_once_when_saved(monkeypatch):
+    """tight_layout leaves no layout engine behind: saving draws the figure once, not twice."""
+    fig = charts.shnor_series(*_series_case())
+    assert fig.get_layout_engine() is None
+    drawn = []
+    original = charts.ThemedFigure.draw
+    monkeypatch.setattr(charts.ThemedFigure, "draw", lambda self, renderer: (drawn.append(1), original(self, renderer)))
+    _png(fig)
+    assert len(drawn) == 1
+    assert not any("get_tightbbox" in vars(ax) for ax in fig.axes)  # the layout's measuring is undone
+
+
+def test_the_shortcuts_leave_every_pixel_as_matplotlib_draws_it(monkeypatch):
+    """The same charts through matplotlib's own paths (layout engine kept, titles placed automatically,
+    empty labels placed, each axes measured twice): byte-identical PNGs."""
+    from contextlib import nullcontext
+
+    from matplotlib.figure import Figure
+
+    def make():
+        changes = pd.DataFrame({"school_name": ["Школа А", "Школа Б", "Школа В"], "share_prev": [30.0, 10.0, 50.0],
+                                "share_now": [10.0, 12.0, 70.0], "verdict": ["improved", "no_change", "declined"]})
+        return [charts.shnor_series(*_series_case()), charts.slope_charts({"ВПР": changes, "ОГЭ": changes}, 2026)]
+
+    fast = [_png(f) for f in make()]
+    monkeypatch.setattr(charts.ThemedFigure, "tight_layout", Figure.tight_layout)
+    monkeypatch.setattr(charts, "set_title", lambda ax, text, **kw: ax.set_title(text, **kw))
+    monkeypatch.setattr(charts, "_empty_labels_still", lambda fig: nullcontext())
+    plain = make()
+    assert plain[0].get_layout_engine() is not None  # matplotlib's own path indeed
+    assert [_png(f) for f in plain] == fast
+
+
+def test_bars_are_the_rectangles_ax_bar_draws():
+    with charts.theme():
+        fig, ax = plt.subplots()
+        rects = charts.bars(ax, [1, 2, 4], [3, 0, 5], width=0.85, color="#6baed6")
+    boxes = [p.get_extents() for p in rects.get_paths()]
+    assert np.allclose([[b.x0, b.y0, b.x1, b.y1] for b in boxes],
+                       [[0.575, 0, 1.425, 3], [1.575, 0, 2.425, 0], [3.575, 0, 4.425, 5]])
+    assert ax.get_ylim()[0] == 0  # no margin under the bars, as ax.bar
+    assert ax.get_xlim()[0] < 0.575 and ax.get_xlim()[1] > 4.425

@@ -84,3 +84,37 @@ def test_workbook_without_focus_schools(tmp_path):
     book = openpyxl.load_workbook(write_tasks_workbook(tmp_path / "tasks.xlsx", r))
     row = [c.value for c in book["Дефициты"][2]]
     assert book["Дефициты"].max_row == 2 and row[3] is None  # no group
+
+
+def _with_histograms() -> TaskReport:
+    r = report()
+    counts = [0, 1, 3, 6, 9, 12, 10, 7, 4, 2, 1]
+    r.histograms = pd.DataFrame({"year": 2021, "work": ["math.5"] * 11 + ["russian.5"] * 11,
+                                 "score": list(range(11)) * 2, "count": counts + counts[::-1]})
+    r.bounds = {"math.5": {"mark2": 3, "mark3": 6, "mark4": 8, "max": 10},
+                "russian.5": {"mark2": 2, "mark3": 5, "mark4": 9, "max": 10}}
+    return r
+
+
+def test_histogram_bars_look_as_ax_bar_draws_them(monkeypatch):
+    """The bars of a work are one collection; the picture is byte for byte the one ax.bar gives."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from qualitylib.views import charts
+
+    def png(fig):
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", bbox_inches=None, metadata={"Software": None})
+        plt.close(fig)
+        return buf.getvalue()
+
+    fig = v.histogram_chart(_with_histograms())
+    assert [ax.get_title() for ax in fig.axes] == ["ВПР математика 5 кл., участников: 55",
+                                                  "ВПР русский язык 5 кл., участников: 55"]
+    assert [len(ax.collections[0].get_paths()) for ax in fig.axes] == [11, 11]
+    one = png(fig)
+    monkeypatch.setattr(charts, "bars", lambda ax, x, heights, width, color: ax.bar(x, heights, width=width,
+                                                                                     color=color))
+    assert png(v.histogram_chart(_with_histograms())) == one
