@@ -227,14 +227,18 @@ class Report:
         self.doc.add_paragraph()
 
     def figure(self, fig) -> None:
-        """A matplotlib figure as a picture (then closed); nothing for ``None``."""
+        """A matplotlib figure as a picture (then closed); nothing for ``None``.
+
+        Saved within the figure's own bounds, as the notebook shows it (the charts lay themselves
+        out): a ``"tight"`` box would draw the figure twice, once only to measure it.
+        """
         if fig is None:
             return
         import matplotlib.pyplot as plt
 
         self.orientation(False)
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=150, bbox_inches="tight")
+        fig.savefig(buf, format="png", dpi=150, bbox_inches=None, metadata={"Software": None})
         plt.close(fig)
         buf.seek(0)
         self.doc.add_picture(buf, width=Cm(PICTURE_CM))

@@ -380,6 +380,7 @@ def histogram_chart(r):
             ax.set_ylabel("Участников", fontsize=8)
             ax.tick_params(labelsize=7)
             ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+            ax.yaxis.set_major_locator(plt.MaxNLocator(integer=True))  # counts of pupils: whole numbers
         for ax in axes.ravel()[len(works):]:
             ax.set_visible(False)
         fig.tight_layout()
