@@ -1,0 +1,124 @@
+"""A whole region's batch, as a user runs it, with where its time and memory go (results in benchmarks/README.md).
+
+Usage::
+
+    .venv/bin/python benchmarks/region.py DATA_DIR YEAR [--workers 2] [--out FOLDER]
+
+Runs :func:`qualitylib.batch.runner.run_region` (every notebook, HTML, Excel, Word, the region's
+report) with an empty cache and prints JSON:
+
+* ``wall_s`` -- the run, as ``Готово за … с`` reports it;
+* per notebook: the sum and median of its seconds over the municipalities, the sum of its cells
+  (papermill's durations), the rest (kernel start and HTML) and its three costliest cells;
+* ``peak_pss_mib`` -- the largest sum, over one worker, its kernel template and its kernel, of their
+  proportional set sizes (pages a fork shares are counted once), sampled every 0.2 s, and the
+  largest of each of the three.
+
+For the Altai region of ``make real``: ``benchmarks/region.py data/real/altai 2021``.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+
+class Peak:
+    """Peak PSS (MiB) of each worker's process tree, sampled in a thread."""
+
+    def __init__(self):
+        import psutil
+
+        self.psutil, self.stop = psutil, threading.Event()
+        self.peak = {"total": 0.0, "worker": 0.0, "template": 0.0, "kernel": 0.0}
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def role(self, proc, worker) -> str:
+        if proc.pid == worker.pid:
+            return "worker"
+        # a forked kernel keeps the template's command line: the template is the worker's own child
+        template = proc.ppid() == worker.pid and "qualitylib.batch.warm" in " ".join(proc.cmdline())
+        return "template" if template else "kernel"
+
+    def run(self):
+        me = self.psutil.Process()
+        while not self.stop.is_set():
+            try:
+                for worker in me.children():
+                    total = 0.0
+                    for proc in [worker, *worker.children(recursive=True)]:
+                        try:
+                            pss = proc.memory_full_info().pss / 2 ** 20
+                            role = self.role(proc, worker)
+                        except (self.psutil.NoSuchProcess, self.psutil.AccessDenied):
+                            continue
+                        self.peak[role] = max(self.peak[role], pss)
+                        total += pss
+                    self.peak["total"] = max(self.peak["total"], total)
+            except self.psutil.Error:
+                pass
+            time.sleep(0.2)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+
+
+def notebook_costs(base: Path, manifest: dict) -> dict:
+    """Sums, medians and costliest cells of each notebook over the municipalities of a run."""
+    import nbformat
+
+    seconds, cells = collections.defaultdict(list), collections.defaultdict(lambda: collections.Counter())
+    cell_sums = collections.defaultdict(float)
+    for row in manifest["municipalities"]:
+        for entry in row.get("notebooks") or []:
+            name = entry["notebook"]
+            seconds[name].append(entry["seconds"])
+            path = base / row["slug"] / f"{name}.ipynb"
+            if not path.is_file():
+                continue
+            for number, cell in enumerate(nbformat.read(path, as_version=4).cells):
+                took = (cell.metadata.get("papermill") or {}).get("duration") or 0.0
+                cells[name][number] += took
+                cell_sums[name] += took
+    return {name: {"sum_s": round(sum(values), 1), "median_s": round(statistics.median(values), 2),
+                   "cells_s": round(cell_sums[name], 1), "rest_s": round(sum(values) - cell_sums[name], 1),
+                   "costliest_cells": [(number, round(took, 1)) for number, took in cells[name].most_common(3)]}
+            for name, values in sorted(seconds.items())}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data_dir")
+    parser.add_argument("year", type=int)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", default=None, help="output folder (default: a new temporary one)")
+    args = parser.parse_args()
+    os.environ["QUALITYLIB_CACHE"] = tempfile.mkdtemp(prefix="qlbench-cache-")
+    from qualitylib.batch.runner import region_folder, run_region
+
+    out = Path(args.out or tempfile.mkdtemp(prefix="qlbench-out-"))
+    load = os.getloadavg()[0]
+    with Peak() as peak:
+        manifest = run_region(args.data_dir, args.year, out, workers=args.workers, progress=False)
+    base = region_folder(out, manifest["region"], args.year)
+    print(json.dumps({
+        "wall_s": manifest["seconds"], "workers": args.workers, "failed": manifest["failed"],
+        "load_before": round(load, 2), "load_after": round(os.getloadavg()[0], 2),
+        "notebooks": notebook_costs(base, manifest),
+        "peak_pss_mib": {k: round(v) for k, v in peak.peak.items()},
+    }, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()
