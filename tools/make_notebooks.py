@@ -44,7 +44,8 @@ def explorer_cell():
 
 
 #: What a section may read from the notebook's state (``live.state``), by name.
-STATE = ("region", "municipality", "year", "params", "public", "ident", "d", "titles", "m", "note", "t", "works")
+STATE = ("region", "municipality", "year", "params", "public", "ident", "d", "titles", "m", "note", "t", "works",
+         "figures")
 
 
 def section(code: str):
@@ -148,7 +149,8 @@ live = report_sections("identification", region, municipality, year, params, pub
             "инофонов (веса — в файле параметров). ШНСУ — школы региона с наименьшим индексом. Пунктир — "
             "доля низких результатов, ожидаемая при таком индексе (взвешенная регрессия по всем школам "
             "региона); школа выше линии справляется хуже школ со сходным контингентом."),
-        section("fig = charts.social_scatter(ident.social, municipality, ident.shnor_list['school_id'])"),
+        section("fig = charts.social_scatter(ident.social, municipality, ident.shnor_list['school_id'])\n"
+                "figures['social'] = fig  # the Word document takes the same picture"),
         section('mine = ident.social if municipality is None else '
                       'ident.social[ident.social["municipality"] == municipality]\n'
                       'html.table(mine.sort_values("social_index"), ["school_name", "social_index", "shnsu", '
@@ -190,8 +192,7 @@ live = report_sections("identification", region, municipality, year, params, pub
                       '    write_registry(Path(output_dir) / "registry.xlsx", ident.shnor, ident.risk, ident.pairs, params,\n'
                       '                   objectivity=ident.objectivity, social=mine_social)\n'
                       '    identification_docx(Path(output_dir) / "01_identification.docx", region.name, ident,\n'
-                      '                        charts.social_scatter(ident.social, municipality, '
-                      'ident.shnor_list["school_id"]))'),
+                      '                        live.state.figures.get("social"))'),
     ]
     return notebook(cells)
 
@@ -436,7 +437,7 @@ display(html.paragraphs([f"Регион: {region.name} · Год: {int(year)}"])
         new_code_cell('if output_dir:  # the table as Excel and the report as a Word document\n'
                       '    from qualitylib.batch.word import region_docx\n'
                       '    write_region_workbook(Path(output_dir) / "region.xlsx", report)\n'
-                      '    region_docx(Path(output_dir) / "00_region.docx", report, funnel_chart(report))'),
+                      '    region_docx(Path(output_dir) / "00_region.docx", report, fig)  # the picture shown above'),
     ]
     return notebook(cells)
 
@@ -494,14 +495,15 @@ live = report_sections("tasks", region, municipality, year, params, public=publi
                       "    display(html.paragraphs(['Данных по ученикам нет или групп меньше нужного числа участников.']))\n"
                       "else:\n"
                       "    display(fig)\n"
-                      "    plt.close(fig)"),
+                      "    plt.close(fig)\n"
+                      "    figures['histogram'] = fig  # the Word document takes the same picture"),
         new_markdown_cell("## Методика"),
         section("html.paragraphs(task_views.method_paragraphs(t), css_class='ql-note')"),
         new_code_cell('if output_dir:  # the deficits (Excel) and this report as a Word document\n'
                       '    from qualitylib.batch.word import tasks_docx\n'
                       '    write_tasks_workbook(Path(output_dir) / "tasks.xlsx", live.state.t)\n'
                       '    tasks_docx(Path(output_dir) / "04_tasks.docx", region.name, live.state.t,\n'
-                      '               task_views.histogram_chart(live.state.t))'),
+                      '               live.state.figures.get("histogram"))'),
     ]
     return notebook(cells)
 

@@ -177,8 +177,9 @@ class Sections:
 
     def _build(self, region, municipality, year, params, public) -> SimpleNamespace:
         parts = BUILDERS[self.kind](region, municipality, year, params, public=public, **self.options)
+        # ``figures``: the charts the sections drew, by name, for the Word document (drawn once)
         return SimpleNamespace(region=region, municipality=municipality, year=int(year), params=params,
-                               public=public, **parts)
+                               public=public, figures={}, **parts)
 
     def section(self, render):
         """Register and draw a section: ``render(state)`` displays or returns what the section shows."""
