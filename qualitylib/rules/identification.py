@@ -118,18 +118,23 @@ def in_set(values: pd.Series, allowed) -> np.ndarray:
 
     The same as ``values.isin(allowed)``, but the column is factorised once and only its
     distinct values are looked up: for text columns this is ~20 × faster than
-    :meth:`pandas.Series.isin` (which builds one Python object per allowed value).
+    :meth:`pandas.Series.isin` (which builds one Python object per allowed value). A
+    :class:`pandas.Index` of distinct values is used as it is (see :func:`positions`).
     """
     codes, uniques = pd.factorize(values)
-    known = pd.Index(pd.unique(pd.Series(allowed)))
+    known = allowed if isinstance(allowed, pd.Index) and allowed.is_unique else pd.Index(pd.unique(pd.Series(allowed)))
     hit = known.get_indexer(uniques) >= 0
     return np.append(hit, False)[codes]  # code -1 (a missing value) takes the appended False
 
 
 def positions(values: pd.Series, targets) -> np.ndarray:
-    """Position of each value in ``targets`` (distinct values), ``-1`` when absent; factorised as :func:`in_set`."""
+    """Position of each value in ``targets`` (distinct values), ``-1`` when absent; factorised as :func:`in_set`.
+
+    ``targets`` may be a :class:`pandas.Index`: its hash table is built on the first lookup and
+    kept, so a caller looking several columns up in the same ids pays for it once.
+    """
     codes, uniques = pd.factorize(values)
-    found = pd.Index(targets).get_indexer(uniques)
+    found = (targets if isinstance(targets, pd.Index) else pd.Index(targets)).get_indexer(uniques)
     return np.append(found, -1)[codes]  # code -1 (a missing value) takes the appended -1
 
 

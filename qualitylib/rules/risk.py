@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .identification import in_set, is_low, join_within, rule_codes
+from .identification import in_set, is_low, join_within, positions, rule_codes
 
 #: The context columns of the five laboratories (risk area 1.3), in report order.
 LABS = ("lab_physics", "lab_chemistry", "lab_biology", "lab_geography", "lab_technology")
@@ -28,6 +28,12 @@ DEFICITS = ("internet", "computers", "labs", "overload", "unqualified", "pupils"
 def hundredths(pct: pd.Series) -> pd.Series:
     """Percent values as integer hundredths of a percent (NaN kept as <NA>)."""
     return np.round(pct.astype("float64") * 100).astype("Int64")
+
+
+def _hundredths(pct: pd.Series) -> np.ndarray:
+    """As :func:`hundredths`, as a float array of whole numbers (NaN for missing): exact, and a missing
+    value compares false."""
+    return np.round(pct.to_numpy(dtype="float64", na_value=np.nan) * 100)
 
 
 def join_labels(flags: pd.DataFrame, labels: dict[str, str], sep: str) -> pd.Series:
@@ -46,20 +52,27 @@ def join_labels(flags: pd.DataFrame, labels: dict[str, str], sep: str) -> pd.Ser
     return pd.Series(text[which.reshape(-1)] if len(bits) else text[:0], index=flags.index, dtype=object)
 
 
-def vpr_shares(results: pd.DataFrame, year: int, assessments: list[str], schools=None) -> pd.DataFrame:
+def vpr_shares(results: pd.DataFrame, year: int, assessments: list[str], schools=None,
+               rows: np.ndarray | None = None) -> pd.DataFrame:
     """ВПР results with participants per school for the risk area 4 assessments of ``year``.
 
-    Rows keep the order of ``results``; ``schools`` (school ids), when given, restricts them.
+    Rows keep the order of ``results``; ``schools`` (school ids), when given, restricts them;
+    ``rows`` (positions in ``results``), when given, are the only rows looked at.
     """
-    of_year = results.take(np.flatnonzero((results["year"].to_numpy() == year)
-                                          & (results["participants"].to_numpy() > 0)))
-    ass = rule_codes(of_year, list(assessments))
-    keep = ass >= 0
+    mask = (results["year"].to_numpy() == year) & (results["participants"].to_numpy() > 0)
+    if rows is not None:
+        rows = rows[mask[rows]]
+    else:
+        rows = np.flatnonzero(mask)
+    # only the columns read, and the school only of the rows of these assessments: taking every column
+    # of a million-row table costs more than the rule
+    ass = rule_codes(results[["procedure", "subject", "grade"]].take(rows), list(assessments))
+    rows, ass = rows[ass >= 0], ass[ass >= 0]
+    frame = results[["school_id", "participants", "low_count"]].take(rows)
     if schools is not None:
-        keep &= in_set(of_year["school_id"], schools)
-    rows = np.flatnonzero(keep)
-    frame = of_year[["school_id", "participants", "low_count"]].take(rows)
-    frame.insert(1, "assessment", pd.array(np.array(list(assessments), dtype=object)[ass[rows]], dtype="str"))
+        mine = in_set(frame["school_id"], schools)
+        frame, ass = frame[mine], ass[mine]
+    frame.insert(1, "assessment", pd.array(np.array(list(assessments), dtype=object)[ass], dtype="str"))
     return frame
 
 
@@ -71,10 +84,19 @@ def high_vpr(results: pd.DataFrame, schools: pd.DataFrame, year: int, params: di
     pandas.DataFrame
         ``school_id``, ``assessment``, ``participants``, ``low_count``, ``share`` (percent),
         sorted by school and assessment id.
+
+    Notes
+    -----
+    The share is compared first, in integers on the whole table; only the rows at or above the
+    threshold are then matched to their assessment and school.
     """
-    rp = params["risk"]
-    vpr = vpr_shares(results, year, rp["vpr_assessments"], schools["school_id"])
-    high = vpr[is_low(vpr["low_count"].to_numpy(), vpr["participants"].to_numpy(), rp["vpr_pct"])].copy()
+    return _high_vpr(results, schools["school_id"], year, params["risk"])
+
+
+def _high_vpr(results: pd.DataFrame, ids, year: int, rp: dict) -> pd.DataFrame:
+    high_rows = np.flatnonzero(is_low(results["low_count"].to_numpy(), results["participants"].to_numpy(),
+                                      rp["vpr_pct"]))
+    high = vpr_shares(results, year, rp["vpr_assessments"], ids, rows=high_rows)
     high["share"] = high["low_count"] * 100.0 / high["participants"]
     return high.sort_values(["school_id", "assessment"], kind="mergesort").reset_index(drop=True)
 
@@ -106,7 +128,14 @@ def identify_risk(context: pd.DataFrame, results: pd.DataFrame, schools: pd.Data
     """
     rp = params["risk"]
     base = schools[["school_id", "school_name", "municipality"]].set_index("school_id")
-    ctx = context[context["year"] == year].set_index("school_id").reindex(base.index)
+    ids = base.index  # every lookup below goes through its hash table, built once
+    # each school's context row of the year, by position: no text index to build per column
+    of_year = context.take(np.flatnonzero(context["year"].to_numpy() == year)).reset_index(drop=True)
+    where = positions(of_year["school_id"], ids)
+    row_of = np.full(len(schools), -1, dtype=np.int64)
+    row_of[where[where >= 0]] = np.flatnonzero(where >= 0)
+    ctx = of_year.drop(columns="school_id").reindex(row_of)  # -1: no context row, all NaN
+    ctx.index = base.index
     has_context = ctx["internet"].notna()
     out = base.copy()
     out["has_context"] = has_context.astype("int64")
@@ -121,27 +150,29 @@ def identify_risk(context: pd.DataFrame, results: pd.DataFrame, schools: pd.Data
     out["area_material"] = material.any(axis=1).astype("int64")
 
     # Area 2: staff
-    overload = hundredths(ctx["teachers_overload_pct"])
-    unqualified = hundredths(ctx["teachers_unqualified_pct"])
-    overload_flag = (overload > int(round(rp["overload_pct"] * 100))).fillna(False).astype(bool)
-    unqualified_flag = (unqualified > int(round(rp["unqualified_pct"] * 100))).fillna(False).astype(bool)
+    overload_flag = _hundredths(ctx["teachers_overload_pct"]) > int(round(rp["overload_pct"] * 100))
+    unqualified_flag = _hundredths(ctx["teachers_unqualified_pct"]) > int(round(rp["unqualified_pct"] * 100))
     out["teachers_overload_pct"] = ctx["teachers_overload_pct"]
     out["teachers_unqualified_pct"] = ctx["teachers_unqualified_pct"]
     out["area_staff"] = (overload_flag | unqualified_flag).astype("int64")
 
     # Area 3: pupils
-    pupils_sum = sum(hundredths(ctx[c]) for c in PUPIL_COLUMNS)
-    pupils_flag = (pupils_sum > int(round(rp["pupils_pct"] * 100))).fillna(False).astype(bool)
-    out["pupils_sum_pct"] = pupils_sum.astype("Float64") / 100
+    pupils_sum = sum(_hundredths(ctx[c]) for c in PUPIL_COLUMNS)  # missing if one share is missing
+    pupils_flag = pupils_sum > int(round(rp["pupils_pct"] * 100))
+    out["pupils_sum_pct"] = pd.array(pupils_sum / 100, dtype="Float64")  # NaN: <NA>
     out["area_pupils"] = pupils_flag.astype("int64")
 
     # Area 4: results
-    high = high_vpr(results, schools, year, params)
-    out["vpr_high_count"] = high.groupby("school_id").size().reindex(base.index).fillna(0).astype("int64")
-    out["vpr_high_codes"] = join_within(high, "school_id", "assessment", ";").reindex(base.index).fillna("")
-    failing = hundredths(ctx["pupils_failing_pct"])
-    failing_flag = (failing > int(round(rp["failing_pct"] * 100))).fillna(False).astype(bool)
-    vpr_flag = out["vpr_high_count"] >= int(rp["vpr_count"])
+    high = _high_vpr(results, ids, year, rp)
+    count = np.bincount(positions(high["school_id"], ids) + 1, minlength=len(schools) + 1)
+    out["vpr_high_count"] = count[1:].astype("int64")  # the first bin counts unknown schools (none here)
+    codes = np.full(len(schools), "", dtype=object)
+    joined = join_within(high, "school_id", "assessment", ";")
+    at = positions(pd.Series(joined.index), ids)
+    codes[at[at >= 0]] = joined.to_numpy(dtype=object)[at >= 0]
+    out["vpr_high_codes"] = pd.Series(codes, index=base.index, dtype="str" if len(joined) else object)
+    failing_flag = _hundredths(ctx["pupils_failing_pct"]) > int(round(rp["failing_pct"] * 100))
+    vpr_flag = out["vpr_high_count"].to_numpy() >= int(rp["vpr_count"])
     out["pupils_failing_pct"] = ctx["pupils_failing_pct"]
     out["area_results"] = (vpr_flag | failing_flag).astype("int64")
 
@@ -156,5 +187,9 @@ def identify_risk(context: pd.DataFrame, results: pd.DataFrame, schools: pd.Data
     }, index=base.index)
     out["deficit_codes"] = join_labels(deficits, {c: c for c in deficits}, ";")
     out = out.reset_index()
-    return out.sort_values(["risk", "areas", "school_id"], ascending=[False, False, True],
-                           kind="mergesort").reset_index(drop=True)
+    # risk and areas descending, then school id: the ids are unique, so this is the one order a stable
+    # sort of the three columns gives; the ids' rank comes from one sort of the text column
+    rank = np.empty(len(out), dtype=np.int64)
+    rank[np.asarray(out["school_id"].argsort(kind="stable"))] = np.arange(len(out))
+    order = np.lexsort((rank, -out["areas"].to_numpy(), -out["risk"].to_numpy()))
+    return out.take(order).reset_index(drop=True)
