@@ -13,7 +13,8 @@ Method:
    takes the best-ranked candidate that still has capacity (a leader serves at most
    ``pairing.max_per_leader`` ШНОР). A ШНОР with no candidate gets none, said plainly.
 
-Steps 1–3 are vectorised joins; step 4 walks the ШНОР list only (tens per municipality).
+Steps 1–3 are vectorised joins; step 4 walks the ШНОР list only (tens per municipality), and the
+assessment ids of the words are joined once for all ШНОР.
 
 Capacity is counted over the ШНОР of one call. The reports call it once for the whole
 region's ШНОР (:func:`qualitylib.reports.identification.build_identification`), so that
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .identification import low_results
+from .identification import join_within, low_results
 
 
 def leader_pairs(results: pd.DataFrame, schools: pd.DataFrame, shnor: pd.DataFrame, year: int,
@@ -73,8 +74,7 @@ def leader_pairs(results: pd.DataFrame, schools: pd.DataFrame, shnor: pd.DataFra
     pairs = weak.merge(strong, on="assessment", suffixes=("", "_leader"))
     pairs = pairs.rename(columns={"school_id_leader": "leader_id"})
     ranked = (pairs.groupby(["school_id", "leader_id"])
-              .agg(covered_count=("assessment", "size"), mean_share=("share", "mean"),
-                   covered_codes=("assessment", lambda a: ";".join(sorted(a))))
+              .agg(covered_count=("assessment", "size"), mean_share=("share", "mean"))
               .reset_index())
     ranked["same_municipality"] = (ranked["school_id"].map(muni) == ranked["leader_id"].map(muni)).astype(int)
     ranked = ranked.sort_values(
@@ -86,28 +86,47 @@ def leader_pairs(results: pd.DataFrame, schools: pd.DataFrame, shnor: pd.DataFra
              .assign(weak_count=lambda d: d["school_id"].map(weak_count).fillna(0).astype(int))
              .sort_values(["weak_count", "low_results_prev", "school_id"], ascending=[False, False, True],
                           kind="mergesort"))
+    # each ШНОР's candidates are a run of ``ranked`` (sorted by school first), best first
+    candidate_school = ranked["school_id"].to_numpy(dtype=object)
+    candidate_leader = ranked["leader_id"].to_numpy(dtype=object)
+    first = {}
+    for i, sid in enumerate(candidate_school):
+        first.setdefault(sid, i)
+    capacity = int(pp["max_per_leader"])
     load: dict[str, int] = {}
-    by_school = {sid: grp for sid, grp in ranked.groupby("school_id", sort=False)}
+    chosen: dict[str, int] = {}  # ШНОР -> row of ``ranked``
+    for sid in order["school_id"]:
+        i = first.get(sid, len(ranked))
+        while i < len(ranked) and candidate_school[i] == sid:
+            if load.get(candidate_leader[i], 0) < capacity:
+                load[candidate_leader[i]] = load.get(candidate_leader[i], 0) + 1
+                chosen[sid] = i
+                break
+            i += 1
+    # the words' codes, joined once: each ШНОР's weak assessments and those its leader covers, sorted
+    weak_codes = join_within(weak.sort_values(["school_id", "assessment"], kind="mergesort"),
+                             "school_id", "assessment", ";").to_dict()
+    leader_of = pd.Series({sid: candidate_leader[i] for sid, i in chosen.items()}, dtype=object)
+    covered = pairs[pairs["leader_id"].to_numpy(dtype=object) == pairs["school_id"].map(leader_of).to_numpy(dtype=object)]
+    covered_codes = join_within(covered.sort_values(["school_id", "assessment"], kind="mergesort"),
+                                "school_id", "assessment", ";").to_dict()
+    count_of = ranked["covered_count"].to_numpy()
+    same_of = ranked["same_municipality"].to_numpy()
     rows = []
     for sid in order["school_id"]:
-        chosen = None
-        for cand in by_school.get(sid, ranked.iloc[0:0]).itertuples(index=False):
-            if load.get(cand.leader_id, 0) < int(pp["max_per_leader"]):
-                chosen = cand
-                break
-        weak_codes = ";".join(sorted(weak.loc[weak["school_id"] == sid, "assessment"]))
+        codes = weak_codes.get(sid, "")
         row = {"school_id": sid, "school_name": names.get(sid), "municipality": muni.get(sid),
-               "weak_codes": weak_codes, "weak_count": int(weak_count.get(sid, 0))}
-        if chosen is None:
-            note = "no_low_now" if not weak_codes else "no_leader"
+               "weak_codes": codes, "weak_count": int(weak_count.get(sid, 0))}
+        if sid not in chosen:
+            note = "no_low_now" if not codes else "no_leader"
             row.update(leader_id=None, leader_name=None, leader_municipality=None, covered_codes="",
                        covered_count=0, same_municipality=0, note_code=note)
         else:
-            load[chosen.leader_id] = load.get(chosen.leader_id, 0) + 1
-            same = bool(chosen.same_municipality)
-            row.update(leader_id=chosen.leader_id, leader_name=names.get(chosen.leader_id),
-                       leader_municipality=muni.get(chosen.leader_id), covered_codes=chosen.covered_codes,
-                       covered_count=int(chosen.covered_count), same_municipality=int(same),
+            i = chosen[sid]
+            leader, same = candidate_leader[i], bool(same_of[i])
+            row.update(leader_id=leader, leader_name=names.get(leader),
+                       leader_municipality=muni.get(leader), covered_codes=covered_codes[sid],
+                       covered_count=int(count_of[i]), same_municipality=int(same),
                        note_code="" if same else "other_municipality")
         rows.append(row)
     columns = ["school_id", "school_name", "municipality", "weak_codes", "weak_count", "leader_id",

@@ -1,6 +1,6 @@
-"""The integer-code ШНОР rule and risk zone give exactly what the former pandas version gave.
+"""The integer-code ШНОР rule, risk zone and leader pairing give exactly what the former pandas versions gave.
 
-The former implementation is kept in ``reference_rules.py``; both run on seeded synthetic
+The former implementations are kept in ``reference_rules.py`` and ``reference_pairing.py``; both run on seeded synthetic
 regions that hold the awkward cases: results of schools outside the list, schools without any
 result, zero participants, assessments the rule does not count, years outside the window, a
 missing context row, a fractional threshold and a minimum of participants.
@@ -12,9 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import reference_pairing as ref_pairing
 import reference_rules as ref
 from qualitylib.data.params import load_params
 from qualitylib.rules.identification import identify_shnor, in_set, low_results
+from qualitylib.rules.pairing import leader_pairs
 from qualitylib.rules.risk import high_vpr, identify_risk
 
 ASSESSMENTS = [("vpr", "math", 4), ("vpr", "math", 5), ("vpr", "math", 6), ("vpr", "russian", 4),
@@ -122,3 +124,22 @@ def test_in_set_is_isin():
     assert in_set(values, ["a", "d", "x"]).tolist() == [True, False, False, False, True, True]
     assert in_set(values, []).tolist() == [False] * 6
     assert in_set(values.iloc[0:0], ["a"]).tolist() == []
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("max_per_leader", [1, 2, 5])
+def test_leader_pairs_equal_reference(seed, max_per_leader):
+    schools, results, _ = region(seed)
+    params = copy.deepcopy(variants()["any"])
+    params["pairing"].update(max_per_leader=max_per_leader)
+    shnor = identify_shnor(results, schools, 2026, params)
+    exclude = list(schools["school_id"].iloc[:15])  # schools that may not lead
+    for kwargs in ({}, {"exclude": exclude}):
+        new = leader_pairs(results, schools, shnor, 2026, params, **kwargs)
+        old = ref_pairing.leader_pairs(results, schools, shnor, 2026, params, **kwargs)
+        pd.testing.assert_frame_equal(new, old)
+        # the comparison covers chosen leaders, ШНОР left without one and leaders of another municipality
+        assert (new["leader_id"].notna()).any()
+        assert set(new["note_code"]) >= {"", "other_municipality"}
+    if max_per_leader == 1:
+        assert new["leader_id"].dropna().is_unique
