@@ -16,14 +16,18 @@ A municipality's reports depend on
 * ``notebooks`` -- the notebooks executed, and the run's mode (year, public).
 
 :func:`fingerprint` gives the digests; :func:`changed_parts` says which differ from a
-previous run's. Nothing here writes a file.
+previous run's. Inside :func:`shared_digests` the parts every municipality shares (row hashes of
+the region's tables, its mean scores, the shared parameter files) are computed once for all of
+them. Nothing here writes a file.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -60,8 +64,59 @@ def frame_digest(frame: pd.DataFrame | None) -> str:
         return "none"
     frame = frame.reindex(columns=sorted(frame.columns))
     # a hash per row, then the hashes sorted: the same rows in any order give the same digest
-    hashed = np.sort(pd.util.hash_pandas_object(frame, index=False).to_numpy())
-    return _digest(",".join(map(str, frame.columns)), ",".join(map(str, frame.dtypes)), hashed.tobytes())
+    return _rows_digest(frame, pd.util.hash_pandas_object(frame, index=False).to_numpy())
+
+
+def _rows_digest(frame: pd.DataFrame, row_hashes: np.ndarray) -> str:
+    """:func:`frame_digest` from the hashes of some rows of ``frame`` (columns sorted)."""
+    return _digest(",".join(map(str, frame.columns)), ",".join(map(str, frame.dtypes)),
+                   np.sort(row_hashes).tobytes())
+
+
+#: What :func:`shared_digests` keeps while it is open: (region object, year or table, ...) -> value.
+_SHARED: dict | None = None
+
+
+@contextlib.contextmanager
+def shared_digests() -> Iterator[None]:
+    """Compute what every municipality's fingerprint shares once while open (the runner's planning).
+
+    The row hashes of the region's tables, its mean scores and the shared parameter files are
+    kept until the block ends, so fingerprinting 70 municipalities hashes each table once
+    instead of 70 times; the digests are the same as without the block.
+    """
+    global _SHARED
+    outer, _SHARED = _SHARED, {}
+    try:
+        yield
+    finally:
+        _SHARED = outer
+
+
+def _shared(key: tuple, compute):
+    """``compute()``, kept under ``key`` while :func:`shared_digests` is open."""
+    if _SHARED is None:
+        return compute()
+    if key not in _SHARED:
+        _SHARED[key] = compute()
+    return _SHARED[key]
+
+
+def _table_rows(region: Region, name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, dict]:
+    """A region table with sorted columns, the hash of each row and each municipality's row positions.
+
+    A row belongs to the municipality of its school (the schools of :meth:`Region.subset`), or
+    to the one it names when the table has no school column.
+    """
+    frame = frame.reindex(columns=sorted(frame.columns))
+    hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    if "school_id" in frame:
+        owner = frame["school_id"].map(region.schools.drop_duplicates("school_id")
+                                       .set_index("school_id")["municipality"])
+    else:
+        owner = frame["municipality"]
+    rows = pd.Series(np.arange(len(frame))).groupby(owner.to_numpy(dtype=object), dropna=True).indices
+    return frame, hashes, rows
 
 
 @functools.cache
@@ -77,13 +132,19 @@ def _shared_params(params_dirs: list[Path], own: Path | None) -> str:
     """Every parameter file that is not a municipality's own: programmes, catalogue, road maps, scales."""
     chunks = []
     for folder in params_dirs:
-        if not folder.is_dir():
-            continue
-        for file in sorted(folder.rglob("*.yaml")) + sorted(folder.rglob("*.yml")) + sorted(folder.rglob("*.csv")):
-            if "municipalities" in file.relative_to(folder).parts or (own is not None and file == own):
-                continue
-            chunks.append(f"{file.relative_to(folder).as_posix()}|{file_hash(file)}")
+        for file, chunk in _shared(("params", str(folder)), lambda: _params_files(folder)):
+            if own is None or file != own:
+                chunks.append(chunk)
     return _digest(*chunks)
+
+
+def _params_files(folder: Path) -> list[tuple[Path, str]]:
+    """The files of a parameter folder that are no municipality's, each with its hash chunk."""
+    if not folder.is_dir():
+        return []
+    return [(file, f"{file.relative_to(folder).as_posix()}|{file_hash(file)}")
+            for file in sorted(folder.rglob("*.yaml")) + sorted(folder.rglob("*.yml")) + sorted(folder.rglob("*.csv"))
+            if "municipalities" not in file.relative_to(folder).parts]
 
 
 def params_fingerprint(params: dict, params_file: str | Path | None, params_folder: str | Path | None) -> str:
@@ -118,27 +179,61 @@ def region_fingerprint(region: Region, municipality: str, year: int, params: dic
     from ..reports.identification import region_identification
 
     _, social, pairs = region_identification(region, year, params)
-    ids = region.subset(municipality).schools["school_id"]
+    ids = _school_ids(region, municipality)
     social = social[social["school_id"].isin(ids)]
     pairs = pairs[pairs["school_id"].isin(ids)].reset_index(drop=True)
+    return _digest(frame_digest(_rounded(social)), frame_digest(_rounded(pairs)),
+                   *_shared((id(region), "means", int(year)), lambda: (region, *_region_means(region, year)))[1:])
+
+
+def _school_ids(region: Region, municipality: str) -> pd.Series:
+    """The ids of the municipality's schools, as :meth:`Region.subset` takes them (which raises for an
+    unknown one); without building the subset inside :func:`shared_digests`."""
+    if _SHARED is None:
+        return region.subset(municipality).schools["school_id"]
+    known = _shared((id(region), "municipalities"), lambda: (region, set(region.schools["municipality"])))[1]
+    if municipality not in known:
+        region.subset(municipality)
+    return region.schools.loc[region.schools["municipality"] == municipality, "school_id"]
+
+
+def _region_means(region: Region, year: int) -> tuple[str, str]:
+    """The digests of the region's mean scores per work (this and last year) and of the pupils' file."""
     res = region.results
     scores = res[res["year"].isin([year - 1, year]) & res["mean_score"].notna() & (res["participants"] > 0)]
     scores = scores.assign(points=scores["mean_score"] * scores["participants"]).groupby(
         ["year", "procedure", "subject", "grade"])[["points", "participants"]].sum()
     means = (scores["points"] / scores["participants"]).round(2).reset_index(name="mean")
     pupils = Path(region.path) / PUPILS_FILE
-    return _digest(frame_digest(_rounded(social)), frame_digest(_rounded(pairs)), frame_digest(means),
-                   file_hash(pupils) if pupils.is_file() else "none")
+    return frame_digest(means), file_hash(pupils) if pupils.is_file() else "none"
 
 
 def data_fingerprint(region: Region, municipality: str) -> str:
     """The municipality's own rows of every table of the region."""
-    scope = region.subset(municipality)
+    if _SHARED is None:
+        scope = region.subset(municipality)
+        tables = _tables(scope)
+        return _digest(*(f"{name}|{frame_digest(frame)}" for name, frame in sorted(tables.items())))
+    _school_ids(region, municipality)  # an unknown municipality raises as above
+    chunks = []
+    for name, frame in sorted(_tables(region).items()):
+        if frame is None:
+            chunks.append(f"{name}|none")
+            continue
+        # the row hashes of the whole table, once; the municipality's rows are those subset() keeps
+        table, hashes, rows = _shared((id(region), "rows", name), lambda: (region, *_table_rows(region, name, frame)))[1:]
+        mine = rows.get(municipality, np.array([], dtype=np.int64))
+        chunks.append(f"{name}|{_rows_digest(table, hashes[mine])}")
+    return _digest(*chunks)
+
+
+def _tables(scope: Region) -> dict[str, pd.DataFrame | None]:
+    """The tables of a region hashed for its municipalities, by name (tables added later too)."""
     tables = {name: getattr(scope, name) for name in ("schools", "results", "context", "monitoring", "roadmap")}
-    for name, value in vars(scope).items():  # tables added to the region later are hashed too
+    for name, value in vars(scope).items():
         if isinstance(value, pd.DataFrame) and name not in tables:
             tables[name] = value
-    return _digest(*(f"{name}|{frame_digest(frame)}" for name, frame in sorted(tables.items())))
+    return tables
 
 
 def fingerprint(region: Region, municipality: str, year: int, params: dict, params_file: str | Path | None,

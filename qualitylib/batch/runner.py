@@ -982,27 +982,28 @@ def _plan_reuse(region, year: int, jobs: list[Job], entries: dict, previous: dic
     previous manifest entry) and the Russian reasons of those that run again.
     """
     from ..data.municipality import municipality_params
-    from .fingerprint import fingerprint
+    from .fingerprint import fingerprint, shared_digests
 
     fingerprints, reused, rerun = {}, {}, {}
-    for job in jobs:
-        name = job.municipality
-        try:
-            params = municipality_params(name, job.params_file, schools=region.schools, programme=job.programme)
-            fingerprints[name] = fingerprint(region, name, year, params, job.params_file, params_dir, job.notebooks,
-                                             NOTEBOOKS_DIR, public)
-        except Exception as exc:  # the notebooks will meet and report the same problem
-            rerun[name] = [f"входные данные не удалось сравнить с прошлым прогоном ({_reason(exc)})"]
-            continue
-        if force:
-            rerun[name] = ["задан пересчёт всех муниципалитетов (--force)"]
-            continue
-        why = _reusable(job, entries.get(name), fingerprints[name], base / job.slug,
-                        previous["public"] if previous else None, public)
-        if why:
-            rerun[name] = why
-        else:
-            reused[name] = entries[name]
+    with shared_digests():  # the region's tables hashed once for all the jobs
+        for job in jobs:
+            name = job.municipality
+            try:
+                params = municipality_params(name, job.params_file, schools=region.schools, programme=job.programme)
+                fingerprints[name] = fingerprint(region, name, year, params, job.params_file, params_dir,
+                                                 job.notebooks, NOTEBOOKS_DIR, public)
+            except Exception as exc:  # the notebooks will meet and report the same problem
+                rerun[name] = [f"входные данные не удалось сравнить с прошлым прогоном ({_reason(exc)})"]
+                continue
+            if force:
+                rerun[name] = ["задан пересчёт всех муниципалитетов (--force)"]
+                continue
+            why = _reusable(job, entries.get(name), fingerprints[name], base / job.slug,
+                            previous["public"] if previous else None, public)
+            if why:
+                rerun[name] = why
+            else:
+                reused[name] = entries[name]
     return fingerprints, reused, rerun
 
 

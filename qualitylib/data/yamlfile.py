@@ -15,9 +15,15 @@ It refuses, with a Russian message:
 The expansion is measured on the composed node graph before any Python object is built,
 in time proportional to the number of distinct nodes. Any value echoed in a message is cut
 with :func:`shorten`.
+
+A file's document is parsed once per text: :func:`read_yaml` keeps the last
+:data:`PARSED_KEPT` documents it parsed, by their exact text, and hands out a deep copy (a
+batch reads the same parameter files for every municipality and notebook; parsing is ~10 ×
+dearer than the copy). A changed file has another text and is parsed again.
 """
 from __future__ import annotations
 
+import copy
 import reprlib
 from pathlib import Path
 from typing import Any
@@ -32,6 +38,9 @@ SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_BYTES = 1 << 20
 #: Most values (scalars, lists, dictionaries) a document may hold once aliases are expanded.
 MAX_NODES = 100_000
+#: How many parsed documents :func:`read_yaml` keeps (by their text).
+PARSED_KEPT = 64
+_PARSED: dict[str, Any] = {}
 #: Longest echo of a value in a message (characters).
 ECHO_LIMIT = 200
 
@@ -144,7 +153,11 @@ def read_yaml(path: str | Path, error: type[ParamsError] = ParamsError, display:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise error(["файл не в кодировке UTF-8: сохраните его как текст в UTF-8"], name) from None
-    return parse_yaml(text, error, name)
+    if text not in _PARSED:  # a document that fails raises and is not kept
+        if len(_PARSED) >= PARSED_KEPT:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[text] = parse_yaml(text, error, name)
+    return copy.deepcopy(_PARSED[text])
 
 
 def parse_yaml(text: str, error: type[ParamsError] = ParamsError, name: str = "YAML") -> Any:

@@ -118,3 +118,13 @@ def test_shorten_does_not_print_a_huge_value_whole():
 def test_shipped_files_still_load():
     for path in sorted(PARAMS_DIR.rglob("*.yaml")):
         assert read_yaml(path) is not None, path
+
+
+def test_a_parsed_file_is_a_fresh_copy_and_a_changed_file_is_read_again(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("a:\n  b: 1\n", encoding="utf-8")
+    first = read_yaml(path)
+    first["a"]["b"] = 99  # a caller merging into what it read changes no one else's copy
+    assert read_yaml(path) == {"a": {"b": 1}}
+    path.write_text("a:\n  b: 2\n", encoding="utf-8")
+    assert read_yaml(path) == {"a": {"b": 2}}
