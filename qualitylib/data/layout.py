@@ -13,6 +13,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .schema import EXTENSIONS, TABLES, Table
@@ -166,16 +167,28 @@ def total_rows(frame: pd.DataFrame, id_header: str | None) -> pd.Index:
     """
     if frame.empty:
         return frame.index[:0]
-    text = frame.astype(object)
-    first = text.bfill(axis=1).iloc[:, 0]
-    opens = first.astype("string").str.match(TOTAL_PATTERN).fillna(False).astype(bool)
+    # the first filled cell of each row (a row-wise back-fill), a column at a time: in a table of
+    # schools the first column is filled in nearly every row
+    first = frame.iloc[:, 0].astype(object)
+    for k in range(1, frame.shape[1]):
+        missing = first.isna().to_numpy()
+        if not missing.any():
+            break
+        first = first.where(~missing, frame.iloc[:, k].astype(object))
+    opens = _total_word(first)
     if id_header is not None and id_header in frame.columns:
-        code = text.loc[:, id_header]
+        code = frame.loc[:, id_header]
         if isinstance(code, pd.DataFrame):  # repeated headers: the first
             code = code.iloc[:, 0]
-        code_ok = code.isna() | code.astype("string").str.match(TOTAL_PATTERN).fillna(False).astype(bool)
-        opens &= code_ok.to_numpy()
-    return frame.index[opens.to_numpy()]
+        opens &= code.isna().to_numpy() | _total_word(code.astype(object))
+    return frame.index[opens]
+
+
+def _total_word(cells: pd.Series) -> np.ndarray:
+    """Whether each cell opens with a total word (:data:`TOTAL_PATTERN`); each distinct cell is matched once."""
+    codes, uniques = pd.factorize(cells)
+    hit = pd.Series(uniques, dtype=object).astype("string").str.match(TOTAL_PATTERN).fillna(False).to_numpy(dtype=bool)
+    return np.append(hit, False)[codes]
 
 
 def _plain_stem(text: str) -> str:

@@ -106,8 +106,22 @@ def _parse_number(text: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
     ``inf``, ``Infinity``, ``NaN``, Excel error values (``#ЗНАЧ!``), a number too large for
     a float. The second result is the Russian message for such cells (``None`` for an
     ordinary word, which gets the column's plain «ожидалось число»).
+
+    Each distinct text is parsed once (a column of counts or task scores repeats a few values
+    over a hundred thousand rows) and the results are spread back to the rows.
     """
     text = text.astype(TEXT)
+    codes, uniques = pd.factorize(text)
+    if len(uniques) * 2 >= len(text):
+        return _parse_distinct(text, kind)
+    number, reason = _parse_distinct(pd.Series(uniques, dtype=TEXT), kind)
+    number = pd.Series(np.append(number.to_numpy(dtype="float64"), np.nan)[codes], index=text.index)
+    reason = pd.Series(np.append(reason.to_numpy(dtype=object), None)[codes], index=text.index, dtype=object)
+    return number, reason
+
+
+def _parse_distinct(text: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
+    """:func:`_parse_number` of a text column, cell by cell."""
     body = text
     if kind == "pct" and text.str.contains("%", regex=False).any():
         body = body.str.replace(r"\s*%$", "", regex=True)
