@@ -12,6 +12,7 @@ parameters, as in its own reports; the numbers are those of :func:`~qualitylib.r
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -68,6 +69,22 @@ def region_params(region: Region, params_dir: str | None = None) -> tuple[dict[s
     return params_of, problems
 
 
+def _low_sums(region: Region, year: int, params: dict, kept: dict) -> pd.DataFrame:
+    """Participants and low results with data per municipality, under ``params``' identification section.
+
+    The flags are per school and work, so the region's table grouped by municipality gives what
+    each municipality's own table gives; it is computed once for each distinct section (``kept``).
+    """
+    key = json.dumps(params["identification"], sort_keys=True, ensure_ascii=False, default=str)
+    if key not in kept:
+        flags = low_results(region.results, params, years=[year])
+        flags = flags[flags["has_data"]]
+        owner = flags["school_id"].map(region.schools.drop_duplicates("school_id")
+                                       .set_index("school_id")["municipality"])
+        kept[key] = flags[["participants", "low_count"]].groupby(owner.to_numpy(dtype=object)).sum()
+    return kept[key]
+
+
 def build_region_report(region: Region, year: int, params_of: Mapping[str, dict], public: bool = False,
                         problems: Mapping[str, str] | None = None) -> RegionReport:
     """Gather the municipalities side by side for ``year``.
@@ -91,6 +108,7 @@ def build_region_report(region: Region, year: int, params_of: Mapping[str, dict]
     found = region_objectivity(region, year)  # memoised: the municipalities' notebooks computed it
     objectivity = None if found is None else found[0]
     rows, catalogue = [], None
+    low_sums: dict[str, pd.DataFrame] = {}  # the region's low results, once per identification section
     for name in region.municipalities:
         if name not in params_of:
             continue
@@ -114,10 +132,9 @@ def build_region_report(region: Region, year: int, params_of: Mapping[str, dict]
             row["indicators_met"] = int((table["status"] == "met").sum())
             row["indicators_not_met"] = int((table["status"] == "not_met").sum())
             row["indicators_total"] = int((table["status"] != "no_target").sum())
-        flags = low_results(region.subset(name).results, params, years=[year])
-        flags = flags[flags["has_data"]]
-        row["participants"] = int(flags["participants"].sum())
-        row["low_count"] = int(flags["low_count"].sum())
+        sums = _low_sums(region, year, params, low_sums)
+        row["participants"] = int(sums["participants"].get(name, 0))
+        row["low_count"] = int(sums["low_count"].get(name, 0))
         row["share"] = round(row["low_count"] * 100.0 / row["participants"], 1) if row["participants"] else np.nan
         rows.append(row)
     table = pd.DataFrame(rows, columns=REGION_COLUMNS)
