@@ -281,22 +281,23 @@ class WarmProvisioner(LocalProvisioner):
 # --- the template process ------------------------------------------------------------------------
 
 def preload_statements(notebooks: list[str]) -> list[str]:
-    """The import statements of the notebooks' code cells (those under ``if interactive:`` too)."""
-    import ast
+    """The import statements of the notebooks' code cells (those under ``if interactive:`` too).
 
-    import nbformat
+    The notebooks are read as plain JSON (nbformat 4): nbformat and its validator (jsonschema
+    with its format checkers, ~14 MiB) are not needed by any kernel, and what the template
+    imports stays in its memory for the whole run. An older notebook format is read by nbformat.
+    """
+    import ast
 
     lines: list[str] = []
     for path in notebooks:
         try:
-            cells = nbformat.read(path, as_version=4).cells
-        except (OSError, ValueError):
+            cells = _code_cells(path)
+        except (OSError, ValueError, TypeError, AttributeError):
             continue
-        for cell in cells:
-            if cell.cell_type != "code":
-                continue
+        for source in cells:
             try:
-                tree = ast.parse(cell.source)
+                tree = ast.parse(source)
             except SyntaxError:
                 continue
             for node in ast.walk(tree):
@@ -307,16 +308,39 @@ def preload_statements(notebooks: list[str]) -> list[str]:
     return lines
 
 
+def _code_cells(path: str) -> list[str]:
+    """The sources of the code cells of the notebook at ``path``."""
+    with open(path, encoding="utf-8") as fh:
+        nb = json.load(fh)
+    if not isinstance(nb, dict) or nb.get("nbformat", 0) < 4:
+        import nbformat
+
+        return [cell.source for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"]
+    sources = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            source = cell.get("source", "")
+            sources.append(source if isinstance(source, str) else "".join(source))
+    return sources
+
+
 #: What a kernel imports while it starts (``IPKernelApp.initialize``): imported by the template instead.
 KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
                   "IPython.core.completerlib", "IPython.core.debugger", "IPython.extensions.storemagic",
                   "sqlite3", "tornado.locks", "tornado.queues", "tornado.platform.asyncio")
 
 
+#: Arrow's allocator in the template and its kernels: the C library's ``malloc``, whose free pages
+#: :func:`_trim` gives back, instead of mimalloc, which keeps its segments (about 25 MiB more in the
+#: template on the sample region, shared with every kernel and partly copied into it).
+ARROW_POOL = ("ARROW_DEFAULT_MEMORY_POOL", "system")
+
+
 def _preload(notebooks: list[str]) -> None:
     import importlib
 
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
+    os.environ.setdefault(*ARROW_POOL)
     # a batch kernel is never debugged: without debugpy, ipykernel starts no debugger (its pydevd
     # bundle is ~150 modules in every kernel); interactive kernels in JupyterLab are not forked here
     sys.modules.setdefault("debugpy", None)
@@ -333,6 +357,9 @@ def _preload(notebooks: list[str]) -> None:
             pass
     if "matplotlib_inline.backend_inline" in sys.modules:
         raise RuntimeError("matplotlib's inline backend was imported before the fork")
+    if sys.modules.get("pyarrow") is not None:
+        # chosen now, from the template's environment (a kernel's environment is the kernel spec's)
+        sys.modules["pyarrow"].default_memory_pool()
 
 
 def _child(request: dict) -> None:
@@ -390,7 +417,24 @@ def _prepare(spec: dict, done: dict[str, bool]) -> bool:
         # (a visit would copy the template's pages into each kernel)
         gc.collect()
         gc.freeze()
+        _trim()
     return done[key]
+
+
+def _trim() -> None:
+    """Return the template's free heap pages to the system (glibc ``malloc_trim``), where there is one.
+
+    A page the template has freed but kept is copied into every kernel that allocates in it; a
+    page given back is not in the template at all, and a kernel that needs one gets a fresh page.
+    """
+    if os.environ.get("QL_NOTRIM"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def _max_fd() -> int:
@@ -413,6 +457,7 @@ def main(argv: list[str] | None = None) -> None:
         import gc
 
         gc.freeze()  # the imported modules: kernels need not visit them (see _prepare)
+        _trim()
     except Exception as exc:
         replies.write(json.dumps({"ready": False, "error": f"{type(exc).__name__}: {exc}"}) + "\n")
         return
