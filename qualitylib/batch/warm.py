@@ -415,10 +415,26 @@ def _prepare(spec: dict, done: dict[str, bool]) -> bool:
             keep_prepared(False)  # the kernels take each kept value once (see qualitylib.data.cache.prepared)
         # what the kernels inherit is never collected by them: their collector need not visit it
         # (a visit would copy the template's pages into each kernel)
-        gc.collect()
-        gc.freeze()
-        _trim()
+        _freeze()
     return done[key]
+
+
+def _freeze() -> None:
+    """Move everything the template holds out of the collector's sight, and give back its free pages.
+
+    The kernels never collect what they inherit, so their collector need not visit it (a visit
+    would copy the template's pages into each kernel): :func:`gc.freeze`. The collection after
+    the freeze finds the oldest generation empty, and that resets the collector's count of
+    long-lived objects: otherwise a kernel would inherit the count of everything frozen and run
+    no full collection until its own long-lived objects reached a quarter of it, keeping the
+    reference cycles of each workbook and document it has written until it ends.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.collect()
+    _trim()
 
 
 def _trim() -> None:
@@ -427,8 +443,6 @@ def _trim() -> None:
     A page the template has freed but kept is copied into every kernel that allocates in it; a
     page given back is not in the template at all, and a kernel that needs one gets a fresh page.
     """
-    if os.environ.get("QL_NOTRIM"):
-        return
     try:
         import ctypes
 
@@ -454,10 +468,7 @@ def main(argv: list[str] | None = None) -> None:
     replies = os.fdopen(int(args[1]), "w", buffering=1, encoding="utf-8")
     try:
         _preload(args[2:])
-        import gc
-
-        gc.freeze()  # the imported modules: kernels need not visit them (see _prepare)
-        _trim()
+        _freeze()  # the imported modules: kernels need not visit them (see _prepare)
     except Exception as exc:
         replies.write(json.dumps({"ready": False, "error": f"{type(exc).__name__}: {exc}"}) + "\n")
         return
