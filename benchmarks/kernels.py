@@ -11,7 +11,8 @@ Each round measures, alternating ordinary kernels (``QUALITYLIB_WARM_KERNELS=0``
 * the sample region with ``--workers`` workers and empty caches: wall time and the median seconds
   per notebook;
 * the memory of each worker: the largest sum over a worker, its template and its kernel of their
-  proportional set sizes (PSS: pages a fork shares are counted once), sampled every 0.3 s.
+  proportional set sizes (PSS: pages a fork shares are counted once), sampled every 0.2 s, and the
+  largest PSS of each of the three (``region.Peak``).
 """
 from __future__ import annotations
 
@@ -21,48 +22,13 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from batch import batch, floor  # noqa: E402
-
-
-class Memory:
-    """Peak PSS (MiB) of one worker's process tree (worker, template, kernels), sampled in a thread."""
-
-    def __init__(self):
-        import psutil
-
-        self.psutil, self.peak, self.stop = psutil, 0.0, threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
-
-    def run(self):
-        me = self.psutil.Process()
-        while not self.stop.is_set():
-            try:
-                for worker in me.children():
-                    total = 0
-                    for proc in [worker, *worker.children(recursive=True)]:
-                        try:
-                            total += proc.memory_full_info().pss
-                        except (self.psutil.NoSuchProcess, self.psutil.AccessDenied):
-                            pass
-                    self.peak = max(self.peak, total / 2 ** 20)
-            except self.psutil.Error:
-                pass
-            time.sleep(0.3)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join()
+from region import Peak  # noqa: E402
 
 
 def main() -> None:
@@ -78,11 +44,11 @@ def main() -> None:
             for mode, label in (("0", "ordinary"), ("1", "warm")):
                 os.environ["QUALITYLIB_WARM_KERNELS"] = mode
                 entry[f"floor_{label}_s"] = round(floor(tmp / f"r{n}-{label}-floor", repeats=12), 2)
-                with Memory() as memory:
+                with Peak() as memory:
                     wall, per_nb = batch(ROOT / "data" / "sample", tmp / f"r{n}-{label}" / "s", workers=args.workers)
                 entry[f"sample_{label}_wall_s"] = round(wall, 1)
                 entry[f"sample_{label}_per_notebook_median_s"] = round(statistics.median(s for _, s in per_nb), 2)
-                entry[f"sample_{label}_peak_pss_per_worker_mib"] = round(memory.peak)
+                entry[f"sample_{label}_peak_pss_per_worker_mib"] = memory.result()
             entry["floor_warm_vs_ordinary"] = round(entry["floor_warm_s"] / entry["floor_ordinary_s"], 2)
             entry["per_notebook_warm_vs_ordinary_floor"] = round(
                 entry["sample_warm_per_notebook_median_s"] / entry["floor_ordinary_s"], 2)

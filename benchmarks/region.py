@@ -11,8 +11,8 @@ report) with an empty cache and prints JSON:
 * per notebook: the sum and median of its seconds over the municipalities, the sum of its cells
   (papermill's durations), the rest (kernel start and HTML) and its three costliest cells;
 * ``peak_pss_mib`` -- the largest sum, over one worker, its kernel template and its kernel, of their
-  proportional set sizes (pages a fork shares are counted once), sampled every 0.2 s, and the
-  largest of each of the three.
+  proportional set sizes (pages a fork shares are counted once), sampled every 0.2 s, the
+  largest of each of the three and the processes of the largest sample (:class:`Peak`).
 
 For the Altai region of ``make real``: ``benchmarks/region.py data/real/altai 2021``.
 """
@@ -30,40 +30,63 @@ from pathlib import Path
 
 
 class Peak:
-    """Peak PSS (MiB) of each worker's process tree, sampled in a thread."""
+    """Peak memory (MiB) of each batch worker's process tree, sampled in a thread.
 
-    def __init__(self):
+    A worker's tree is the worker (a child of this process), its kernel template and the kernels
+    the template forked. Every ``interval`` seconds each process's proportional set size is read
+    (PSS: a page shared by several processes -- a fork's copy-on-write pages, a library -- counts
+    a share to each); ``peak`` keeps the largest total of one tree and the largest PSS of each role,
+    ``at_peak`` the processes of the sample with the largest total (role, PSS, USS, RSS).
+    """
+
+    ROLES = ("worker", "template", "kernel")
+
+    def __init__(self, interval: float = 0.2):
         import psutil
 
-        self.psutil, self.stop = psutil, threading.Event()
-        self.peak = {"total": 0.0, "worker": 0.0, "template": 0.0, "kernel": 0.0}
+        self.psutil, self.interval, self.stop = psutil, interval, threading.Event()
+        self.peak = {"total": 0.0, **{role: 0.0 for role in self.ROLES}}
+        self.at_peak: list[dict] = []
         self.thread = threading.Thread(target=self.run, daemon=True)
 
-    def role(self, proc, worker) -> str:
+    @staticmethod
+    def role(proc, worker) -> str:
         if proc.pid == worker.pid:
             return "worker"
         # a forked kernel keeps the template's command line: the template is the worker's own child
         template = proc.ppid() == worker.pid and "qualitylib.batch.warm" in " ".join(proc.cmdline())
         return "template" if template else "kernel"
 
-    def run(self):
+    def sample(self, worker) -> None:
+        """Read one worker's tree and update the peaks."""
+        total, rows = 0.0, []
+        for proc in [worker, *worker.children(recursive=True)]:
+            try:
+                info = proc.memory_full_info()
+                role = self.role(proc, worker)
+            except (self.psutil.NoSuchProcess, self.psutil.AccessDenied, self.psutil.ZombieProcess):
+                continue
+            pss = info.pss / 2 ** 20
+            self.peak[role] = max(self.peak[role], pss)
+            total += pss
+            rows.append({"role": role, "pid": proc.pid, "pss": round(pss, 1),
+                         "uss": round(info.uss / 2 ** 20, 1), "rss": round(info.rss / 2 ** 20, 1)})
+        if total > self.peak["total"]:
+            self.peak["total"], self.at_peak = total, rows
+
+    def run(self) -> None:
         me = self.psutil.Process()
         while not self.stop.is_set():
             try:
                 for worker in me.children():
-                    total = 0.0
-                    for proc in [worker, *worker.children(recursive=True)]:
-                        try:
-                            pss = proc.memory_full_info().pss / 2 ** 20
-                            role = self.role(proc, worker)
-                        except (self.psutil.NoSuchProcess, self.psutil.AccessDenied):
-                            continue
-                        self.peak[role] = max(self.peak[role], pss)
-                        total += pss
-                    self.peak["total"] = max(self.peak["total"], total)
+                    self.sample(worker)
             except self.psutil.Error:
                 pass
-            time.sleep(0.2)
+            time.sleep(self.interval)
+
+    def result(self) -> dict:
+        """The peaks, rounded to MiB, and the processes of the largest sample."""
+        return {**{k: round(v) for k, v in self.peak.items()}, "at_peak": self.at_peak}
 
     def __enter__(self):
         self.thread.start()
@@ -116,7 +139,7 @@ def main() -> None:
         "wall_s": manifest["seconds"], "workers": args.workers, "failed": manifest["failed"],
         "load_before": round(load, 2), "load_after": round(os.getloadavg()[0], 2),
         "notebooks": notebook_costs(base, manifest),
-        "peak_pss_mib": {k: round(v) for k, v in peak.peak.items()},
+        "peak_pss_mib": peak.result(),
     }, ensure_ascii=False, indent=1))
 
 
