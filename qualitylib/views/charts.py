@@ -116,6 +116,8 @@ def _ticks_once(fig: Figure) -> Iterator[None]:
     patched = []
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
+            if "_update_ticks" in vars(axis):  # already inside (a layout while drawing)
+                continue
             def update(_axis=axis, _update=axis._update_ticks, _cache={}):
                 key = (tuple(_axis.get_view_interval()), _axis.axes.bbox.bounds, id(_axis.major.locator),
                        id(_axis.major.formatter), id(_axis.minor.locator), id(_axis.minor.formatter))
@@ -162,6 +164,72 @@ def _copy_tick_props(copy, src, dest) -> None:
             line._marker = target._marker = marker
 
 
+#: Texts laid out by FreeType for drawing (glyphs and their offsets) and measured texts, by font,
+#: size, dpi and string: the same tick labels, titles and legends come back on every figure.
+_TEXT_CACHE: dict = {}
+_TEXT_CACHE_SIZE = 4096
+
+
+def _text_key(renderer, s, prop, *extra):
+    from matplotlib.font_manager import fontManager
+
+    return (tuple(fontManager._find_fonts_by_props(prop)), prop.get_size_in_points(), renderer.dpi, s,
+            mpl.rcParams["text.hinting"], mpl.rcParams["text.hinting_factor"], mpl.rcParams["text.kerning_factor"],
+            *extra)
+
+
+def _remember(key, compute):
+    if key not in _TEXT_CACHE:
+        if len(_TEXT_CACHE) >= _TEXT_CACHE_SIZE:
+            _TEXT_CACHE.clear()
+        _TEXT_CACHE[key] = compute()
+    return _TEXT_CACHE[key]
+
+
+@contextmanager
+def _texts_once(renderer) -> Iterator[None]:
+    """``renderer`` (Agg) lays out and measures each plain text once, for this figure and the next ones.
+
+    Matplotlib asks FreeType to lay out a string (find its glyphs and their places, about half
+    a millisecond even for «20») every time the string is measured and again every time it is
+    drawn, on every figure. The layout depends only on the font, its size, the dpi, the hinting
+    and the string, so it is kept: drawing renders the same glyphs at the same places, measuring
+    gives the same numbers. Other renderers and mathematical text are left alone.
+    """
+    from matplotlib.backends.backend_agg import RendererAgg, get_hinting_flag
+
+    if (type(renderer) is not RendererAgg or not hasattr(renderer, "_draw_text_glyphs_and_boxes")
+            or "draw_text" in vars(renderer)):  # not Agg, or already inside (a layout while drawing)
+        yield
+        return
+    draw_text, measure = renderer.draw_text, renderer.get_text_width_height_descent
+
+    def draw(gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if ismath:
+            return draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        flags = get_hinting_flag()
+        key = _text_key(renderer, s, prop, "draw", flags, None if features is None else tuple(features), language)
+        items = _remember(key, lambda: tuple(
+            (item.ft_object, item.glyph_index, item.x, item.y)
+            for item in renderer._prepare_font(prop)._layout(s, flags=flags, features=features, language=language)))
+        size = prop.get_size_in_points()
+        renderer._draw_text_glyphs_and_boxes(gc, x, y, angle, ((font, size, glyph, 0, 1, gx, gy)
+                                                               for font, glyph, gx, gy in items), [])
+
+    def width_height_descent(s, prop, ismath):
+        if ismath:
+            return measure(s, prop, ismath)
+        return _remember(_text_key(renderer, s, prop, "measure", get_hinting_flag()), lambda: measure(s, prop, ismath))
+
+    renderer.draw_text, renderer.get_text_width_height_descent = draw, width_height_descent
+    try:
+        yield
+    finally:
+        del renderer.draw_text, renderer.get_text_width_height_descent
+
+
 class ThemedFigure(Figure):
     """A figure drawn inside :func:`theme` whenever it is drawn (shown or saved), not only built.
 
@@ -170,7 +238,7 @@ class ThemedFigure(Figure):
     """
 
     def draw(self, renderer):
-        with theme(), _empty_labels_still(self), _ticks_once(self):
+        with theme(), _empty_labels_still(self), _ticks_once(self), _texts_once(renderer):
             super().draw(renderer)
 
     def tight_layout(self, *args, **kwargs):
@@ -195,7 +263,7 @@ class ThemedFigure(Figure):
             ax.get_tightbbox = once  # an instance attribute over the method, for this layout only
             measured.append(ax)
         try:
-            with _empty_labels_still(self), _ticks_once(self):
+            with _empty_labels_still(self), _ticks_once(self), _texts_once(self._get_renderer()):
                 super().tight_layout(*args, **kwargs)
         finally:
             for ax in measured:

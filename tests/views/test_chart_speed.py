@@ -52,14 +52,34 @@ def _charts():
             charts.social_scatter(social, "А", ["S2"])]
 
 
-def test_ticks_placed_once_and_shared_markers_leave_every_pixel(monkeypatch):
-    """The same charts with matplotlib placing and copying every tick itself: byte-identical PNGs."""
-    fast = [_png(f) for f in _charts()]
+def test_the_speed_shortcuts_leave_every_pixel(monkeypatch):
+    """The same charts with matplotlib placing and copying every tick, laying out and measuring every
+    text itself: byte-identical PNGs, with the kept texts empty (the first figure) and full."""
+    charts._TEXT_CACHE.clear()
+    cold = [_png(f) for f in _charts()]
+    plt.close("all")
+    assert charts._TEXT_CACHE  # the texts were kept
+    warm = [_png(f) for f in _charts()]
     plt.close("all")
     monkeypatch.setattr(charts, "_ticks_once", lambda fig: nullcontext())
+    monkeypatch.setattr(charts, "_texts_once", lambda renderer: nullcontext())
     plain = [_png(f) for f in _charts()]
-    assert len(fast) == 5
-    assert plain == fast
+    assert len(plain) == 5
+    assert cold == plain
+    assert warm == plain
+
+
+def test_kept_texts_follow_size_and_dpi():
+    """A text kept at one size or dpi is not given for another (Word saves at 150 dpi)."""
+    charts._TEXT_CACHE.clear()
+    fig = charts.gap_chart(pd.DataFrame({"assessment": ["oge.math.9"] * 2, "title": ["ОГЭ математика"] * 2,
+                                         "year": [2025, 2026], "gap": [3.0, 2.45]}))
+    shown = _png(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150, bbox_inches=None, metadata={"Software": None})
+    dpis = {key[2] for key in charts._TEXT_CACHE}
+    assert dpis == {96, 150}
+    assert _png(fig) == shown
 
 
 def test_ticks_placed_once_only_while_drawing():
