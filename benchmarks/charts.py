@@ -65,6 +65,11 @@ def _function(name):
     return getattr(tasks if name == "histogram_chart" else charts, name)
 
 
+def _forget_texts() -> None:
+    from qualitylib.views import charts
+    getattr(charts, "_TEXT_CACHE", {}).clear()
+
+
 def time_figures(path: str, rounds: int, png_dir: str | None) -> dict:
     import matplotlib
     matplotlib.use("agg")
@@ -80,6 +85,7 @@ def time_figures(path: str, rounds: int, png_dir: str | None) -> dict:
         for name, (args, kwargs) in calls.items():
             draw, png, sizes = [], [], []
             for k in range(rounds):
+                _forget_texts()  # each notebook's kernel starts without kept texts
                 t0 = time.process_time()
                 out = _function(name)(*args, **kwargs)
                 t1 = time.process_time()
