@@ -103,6 +103,17 @@ def _empty_labels_still(fig: Figure) -> Iterator[None]:
             axis._autolabelpos = True
 
 
+#: Matplotlib releases (major, minor) whose private drawing steps :func:`_ticks_once` and
+#: :func:`_texts_once` stand in for, as ``tests/views/test_chart_speed.py`` checks them pixel for pixel.
+#: With any other release the charts are drawn the ordinary way: slower, never wrong.
+SHORTCUT_RELEASES = frozenset({(3, 11)})
+
+
+def _shortcuts() -> bool:
+    """Whether this matplotlib is one of :data:`SHORTCUT_RELEASES`."""
+    return tuple(mpl.__version_info__[:2]) in SHORTCUT_RELEASES
+
+
 @contextmanager
 def _ticks_once(fig: Figure) -> Iterator[None]:
     """Each axis of ``fig`` places and labels its ticks once while it is laid out or drawn.
@@ -111,8 +122,12 @@ def _ticks_once(fig: Figure) -> Iterator[None]:
     for the extents of their labels several times per layout and per drawing: for the axis
     itself, for its label's position, for each spine. Between those calls nothing that decides
     the ticks changes (the limits, the axes' place on the figure, the dpi, the locator and
-    formatter); the first answer is kept for the same state and given again.
+    formatter); the first answer is kept for the same state and given again. Only with a
+    matplotlib of :data:`SHORTCUT_RELEASES`.
     """
+    if not _shortcuts():
+        yield
+        return
     patched = []
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
@@ -198,7 +213,7 @@ def _texts_once(renderer) -> Iterator[None]:
     """
     from matplotlib.backends.backend_agg import RendererAgg, get_hinting_flag
 
-    if (type(renderer) is not RendererAgg or not hasattr(renderer, "_draw_text_glyphs_and_boxes")
+    if (not _shortcuts() or type(renderer) is not RendererAgg or not hasattr(renderer, "_draw_text_glyphs_and_boxes")
             or "draw_text" in vars(renderer)):  # not Agg, or already inside (a layout while drawing)
         yield
         return

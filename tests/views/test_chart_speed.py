@@ -117,3 +117,14 @@ def test_theme_pauses_the_collector_and_gives_it_back():
         with charts.theme():
             raise RuntimeError
     assert gc.isenabled()
+
+
+def test_another_matplotlib_release_draws_the_ordinary_way(monkeypatch):
+    """The shortcuts replace private steps of the releases they were checked on; any other draws as usual."""
+    fig = charts.ThemedFigure(figsize=(3, 2))
+    fig.add_subplot().plot([0, 1], [0, 1])
+    monkeypatch.setattr(charts, "SHORTCUT_RELEASES", frozenset())
+    with charts._ticks_once(fig):
+        assert "_update_ticks" not in vars(fig.axes[0].xaxis)
+    fig.canvas.draw()
+    assert not charts._shortcuts()
