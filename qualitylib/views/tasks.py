@@ -313,9 +313,16 @@ def recommendations(r) -> pd.DataFrame:
     """
     rows = []
     limit = int(r.params["tasks"]["weakest_count"]) + 2
-    for f in (r.focus if r.available else r.focus.iloc[0:0]).itertuples(index=False):
-        d = r.deficits[(r.deficits["school_id"] == f.school_id) & ~r.deficits["hidden"].astype(bool)]
-        d = d.assign(gap=d["region_success_pct"] - d["success_pct"]).sort_values("gap", ascending=False)
+    focus = r.focus if r.available else r.focus.iloc[0:0]
+    deficits = r.deficits
+    deficits = deficits[deficits["school_id"].isin(set(focus["school_id"])) & ~deficits["hidden"].astype(bool)]
+    shown = [c for c in ("school_id", "assessment", "task", "block", "skill", "success_pct", "region_success_pct")
+             if c in deficits]
+    deficits = deficits[shown].assign(gap=deficits["region_success_pct"] - deficits["success_pct"])
+    by_school = dict(iter(deficits.groupby("school_id", sort=False)))  # each school's rows in the table's order
+    skills = dict(iter(r.school_skills.groupby("school_id", sort=False)))
+    for f in focus.itertuples(index=False):
+        d = by_school.get(f.school_id, deficits.iloc[0:0]).sort_values("gap", ascending=False)
         items = [f"{assessment_title(t.assessment)}, задание {t.task} — «{_short(_what(t), 110)}»: "
                  f"{_pct(t.success_pct)} (регион — {_pct(t.region_success_pct)})" for t in d.head(limit).itertuples()]
         if items:
@@ -326,7 +333,7 @@ def recommendations(r) -> pd.DataFrame:
                     "тематическое планирование, провести с обучающимися дополнительные занятия по ним, "
                     "через 2–3 месяца повторить диагностику теми же типами заданий.")
         else:
-            weak = r.school_skills[r.school_skills["school_id"] == f.school_id]
+            weak = skills.get(f.school_id, r.school_skills.iloc[0:0])
             if weak.empty:
                 text = ("Значимых дефицитов по заданиям ВПР не найдено (или мало участников для вывода); "
                         "провести внутреннюю диагностику по заданиям.")
