@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape
 import pandas as pd
 from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
@@ -144,7 +145,8 @@ class Report:
         self.doc.core_properties.modified = now
         self.landscape = False
         self._grid_style = self.doc.styles["Table Grid"].style_id
-        self.doc.add_heading(title, level=0)
+        self._style_ids: dict[str, str | None] = {}
+        self.heading(title, level=0)
         where = municipality or "весь регион"
         self.paragraph(f"Регион: {region} · Муниципалитет: {where} · Год: {int(year)}")
         programme = programme_title(params) if programme else None  # 03 names it in its first sentences
@@ -171,7 +173,14 @@ class Report:
             run._r.append(el)
 
     def heading(self, text: str, level: int = 1) -> None:
-        self.doc.add_heading(text, level=level)
+        """What python-docx's ``add_heading`` writes, with the style's id looked up once per document
+        (python-docx searches the styles part for it at every heading)."""
+        name = "Title" if level == 0 else f"Heading {level}"
+        style_id = self._style_ids.get(name, False)
+        if style_id is False:
+            style_id = self._style_ids[name] = self.doc.part.get_style_id(name, WD_STYLE_TYPE.PARAGRAPH)
+        par = self.doc.add_paragraph(text)
+        par._p.style = style_id
 
     def paragraph(self, text: str, size: float | None = None, italic: bool = False) -> None:
         par = self.doc.add_paragraph()

@@ -101,7 +101,7 @@ def heatmap(r, assessment: str, max_rows: int | None = None, max_columns: int = 
     public report. A work of more than ``max_columns`` tasks is shown as several tables of
     consecutive tasks (the legend once, above the first).
     """
-    a = r.analysis[r.analysis["assessment"] == assessment]
+    a = _work_rows(r, assessment)
     if a.empty:
         return HTML('<p class="ql-note">Нет данных по заданиям этой работы.</p>')
     every = a.drop_duplicates("position").sort_values("position")
@@ -109,6 +109,17 @@ def heatmap(r, assessment: str, max_rows: int | None = None, max_columns: int = 
     rows = _heat_rows(r, a)  # the schools and their cells, once for all the tables of the work
     tables = [_heatmap_part(r, a, tasks, max_rows, legend=(i == 0), rows=rows) for i, tasks in enumerate(parts)]
     return HTML("".join(str(t) for t in tables))
+
+
+#: The columns of the task analysis the heatmap reads.
+HEAT_COLUMNS = ("school_id", "school_name", "position", "task", "level", "hidden", "deficit", "success_pct", "small",
+                "mastery", "municipality_success_pct", "region_success_pct")
+
+
+def _work_rows(r, assessment: str) -> pd.DataFrame:
+    """The rows of one work in the task analysis, with the columns the heatmap reads."""
+    a = r.analysis
+    return a.loc[a["assessment"] == assessment, [c for c in HEAT_COLUMNS if c in a]]
 
 
 def _heat_rows(r, a: pd.DataFrame):
@@ -199,7 +210,7 @@ def heatmap_frames(r, assessment: str, max_columns: int = HEATMAP_COLUMNS * 2):
     One table per ``max_columns`` consecutive tasks; ``frame`` holds the texts («45 ▼»),
     ``headers`` the column titles, ``fills`` the cell colours (``#rrggbb`` or ``None``).
     """
-    a = r.analysis[r.analysis["assessment"] == assessment]
+    a = _work_rows(r, assessment)
     if a.empty:
         return []
     every = a.drop_duplicates("position").sort_values("position")
@@ -210,7 +221,7 @@ def heatmap_frames(r, assessment: str, max_columns: int = HEATMAP_COLUMNS * 2):
         labels, columns, rows = _heat_cells(r, a, tasks, rows=schools)
         keys = [f"c{j}" for j in range(len(columns))]
         frame = pd.DataFrame([[label, *(c[0] for c in row)] for label, row in zip(labels, rows)],
-                             columns=["school", *keys])
+                             columns=["school", *keys], dtype=object)  # texts: no string type inferred
         fills = [[None, *(c[1] for c in row)] for row in rows]
         out.append((frame, ["Школа", *columns], fills))
     return out
