@@ -238,16 +238,12 @@ def _body_xml(sheet, frame: pd.DataFrame, columns: list, flags: set, kinds: list
     if not n or not columns:
         return None
     values = [_column_values(frame.iloc[:, j], c in flags) for j, c in enumerate(columns)]
-    texts = []
     for col in values:
         types = set(map(type, col))
         if not types <= _PLAIN_TYPES:
             return None
-        if str in types:
-            joined = "".join(v for v in col if type(v) is str)
-            if _BAD_CHARACTERS.search(joined):
-                return None
-            texts.append(joined)
+        if str in types and _BAD_CHARACTERS.search("".join(v for v in col if type(v) is str)):
+            return None
     # each cell's style, as _style_body gives it: (wraps, the format on a number, the fill on «да»)
     keys: dict[tuple, int] = {}
     codes = np.empty((n, len(columns)), dtype=np.int64)
@@ -307,14 +303,16 @@ def _splice(path: Path, bodies: dict) -> None:
     with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as src, \
             zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
         parts = {sheet.path.lstrip("/"): body for sheet, body in bodies.items()}
+        sheet_titles = {sheet.path.lstrip("/"): sheet.title for sheet in bodies}
         for info in src.infolist():
             data = src.read(info)
             if info.filename in parts:
                 rows, letter, last = parts[info.filename]
                 head, sep, tail = data.partition(b"</sheetData>")
                 dimension = f'<dimension ref="A1:{letter}1"/>'.encode()
-                if not sep or head.count(dimension) != 1:
-                    raise RuntimeError(f"unexpected sheet XML in {info.filename}")
+                if not sep or head.count(dimension) != 1:  # openpyxl wrote the sheet otherwise than expected
+                    raise RuntimeError(f"Лист «{sheet_titles[info.filename]}»: не найдено место для строк "
+                                       "таблицы в записанном листе.")
                 head = head.replace(dimension, f'<dimension ref="A1:{letter}{last}"/>'.encode())
                 data = b"".join((head, rows, sep, tail))
             out.writestr(info, data)
