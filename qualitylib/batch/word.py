@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape
 import pandas as pd
 from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
@@ -83,6 +84,44 @@ def column_widths(texts: list[list[str]], total_cm: float) -> list[float]:
     return [w * scale for w in weights]
 
 
+def _values(series: pd.Series) -> list:
+    """A column's values as iterating it gives them (missing text as ``None``, which reads the same)."""
+    if isinstance(series.dtype, pd.StringDtype):
+        return series.to_numpy(dtype=object, na_value=None).tolist()
+    return list(series)
+
+
+def _column_cells(col: str, values: list, flag: str | None, status: bool) -> list[tuple]:
+    """Each cell of one column as ``(text, numeric, fill, measured text)``.
+
+    ``flag`` is the word of a 0/1 flag column (1 -> the word, filled; 0 -> «нет»), else ``None``;
+    ``status`` whether the column's words carry a status fill. The measured text is what
+    :func:`column_widths` reads. The cell of a text, a number or ``None`` is worked out once per column
+    (a float zero each time: its sign may show).
+    """
+    made: dict = {}
+    out = []
+    for value in values:
+        kind = type(value)
+        key = (kind, value) if kind in _KEPT and (kind is not float or value) else None
+        cell = made.get(key) if key is not None else None
+        if cell is None:
+            if flag is not None and value is not None and not pd.isna(value):
+                on = int(value) == 1
+                cell = ((flag if on else "нет"), False, FLAG_FILL if on else None, cell_text(value, col)[0])
+            else:
+                text, numeric = cell_text(value, col)
+                fill = STATUS_FILLS[STATUS_CLASSES[str(value)]] if status and str(value) in STATUS_CLASSES else None
+                cell = (text, numeric, fill, text)
+            if key is not None:
+                made[key] = cell
+        out.append(cell)
+    return out
+
+
+#: Types whose equal values read the same (a float zero aside: see :func:`_column_cells`).
+_KEPT = frozenset({str, int, bool, float, type(None)})
+
 class Report:
     """A Word document being written: headings, sentences, tables, pictures, orientation."""
 
@@ -106,7 +145,8 @@ class Report:
         self.doc.core_properties.modified = now
         self.landscape = False
         self._grid_style = self.doc.styles["Table Grid"].style_id
-        self.doc.add_heading(title, level=0)
+        self._style_ids: dict[str, str | None] = {}
+        self.heading(title, level=0)
         where = municipality or "весь регион"
         self.paragraph(f"Регион: {region} · Муниципалитет: {where} · Год: {int(year)}")
         programme = programme_title(params) if programme else None  # 03 names it in its first sentences
@@ -133,7 +173,14 @@ class Report:
             run._r.append(el)
 
     def heading(self, text: str, level: int = 1) -> None:
-        self.doc.add_heading(text, level=level)
+        """What python-docx's ``add_heading`` writes, with the style's id looked up once per document
+        (python-docx searches the styles part for it at every heading)."""
+        name = "Title" if level == 0 else f"Heading {level}"
+        style_id = self._style_ids.get(name, False)
+        if style_id is False:
+            style_id = self._style_ids[name] = self.doc.part.get_style_id(name, WD_STYLE_TYPE.PARAGRAPH)
+        par = self.doc.add_paragraph(text)
+        par._p.style = style_id
 
     def paragraph(self, text: str, size: float | None = None, italic: bool = False) -> None:
         par = self.doc.add_paragraph()
@@ -177,30 +224,16 @@ class Report:
         self.orientation(len(columns) >= DENSE_COLUMNS)
         size = Pt(7.5 if len(columns) >= DENSE_COLUMNS else 8.5)
         titles = headers or [COLUMN_TITLES.get(c, c) for c in columns]
-        cells = []  # (text, numeric, fill) of every body cell, row by row
+        sub = frame[columns]
+        body = [_column_cells(col, _values(sub.iloc[:, j]), flags.get(col), col in status_columns)
+                for j, col in enumerate(columns)]
         # header words count as shorter: they may wrap into several lines
-        measured = [[str(t)[:12] for t in titles[j:j + 1]] for j in range(len(columns))]
-        status = [c in status_columns for c in columns]
-        for i, row in enumerate(frame[columns].itertuples(index=False, name=None)):
-            line = []
-            for j, (col, value) in enumerate(zip(columns, row)):
-                fill = None
-                if col in flags and value is not None and not pd.isna(value):
-                    on = int(value) == 1
-                    text, numeric = (flags[col] if on else "нет"), False
-                    fill = FLAG_FILL if on else None
-                    if i < WIDTH_SAMPLE:
-                        measured[j].append(cell_text(value, col)[0])
-                else:
-                    text, numeric = cell_text(value, col)
-                    if status[j] and str(value) in STATUS_CLASSES:
-                        fill = STATUS_FILLS[STATUS_CLASSES[str(value)]]
-                    if i < WIDTH_SAMPLE:
-                        measured[j].append(text)
-                if fills is not None and fills[i][j]:
-                    fill = fills[i][j].lstrip("#")
-                line.append((text, numeric, fill))
-            cells.append(line)
+        measured = [[str(t)[:12] for t in titles[j:j + 1]] + [m for _, _, _, m in cells[:WIDTH_SAMPLE]]
+                    for j, cells in enumerate(body)]
+        if fills is not None:  # a given colour replaces the cell's own
+            body = [[(text, numeric, colours[j].lstrip("#") if colours[j] else fill, m)
+                     for (text, numeric, fill, m), colours in zip(cells, fills, strict=True)]
+                    for j, cells in enumerate(body)]
         twips = [Cm(w).twips for w in column_widths(measured, 26.7 if self.landscape else 18.0)]
         half_points = int(size.pt * 2)
         out = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{self._grid_style}"/>'
@@ -214,14 +247,21 @@ class Report:
                        f'<w:p><w:r/><w:r><w:rPr><w:b/><w:sz w:val="{half_points}"/></w:rPr>'
                        f'{_run_content_xml(str(title))}</w:r></w:p></w:tc>')
         out.append("</w:tr>")
-        starts = [f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{w}"/>' for w in twips]
         run = f'<w:r><w:rPr><w:sz w:val="{half_points}"/></w:rPr>'
-        for line in cells:
-            out.append("<w:tr>")
-            for start, (text, numeric, fill) in zip(starts, line):
-                out.append(f'{start}{_shd_xml(fill) if fill else ""}</w:tcPr><w:p>'
-                           f'{_RIGHT if numeric else ""}{run}{_run_content_xml(text)}</w:r></w:p></w:tc>')
-            out.append("</w:tr>")
+        columns_xml = []
+        for w, cells in zip(twips, body):
+            start = f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{w}"/>'
+            made: dict = {}  # a column repeats few distinct cells: each one's XML is written once
+            xml = []
+            for text, numeric, fill, _ in cells:
+                key = (text, numeric, fill)
+                cell = made.get(key)
+                if cell is None:
+                    cell = made[key] = (f'{start}{_shd_xml(fill) if fill else ""}</w:tcPr><w:p>'
+                                        f'{_RIGHT if numeric else ""}{run}{_run_content_xml(text)}</w:r></w:p></w:tc>')
+                xml.append(cell)
+            columns_xml.append(xml)
+        out.extend(f"<w:tr>{''.join(line)}</w:tr>" for line in zip(*columns_xml))
         out.append("</w:tbl>")
         self.doc.element.body._insert_tbl(parse_xml("".join(out)))
         self.doc.add_paragraph()

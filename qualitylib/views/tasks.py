@@ -101,7 +101,7 @@ def heatmap(r, assessment: str, max_rows: int | None = None, max_columns: int = 
     public report. A work of more than ``max_columns`` tasks is shown as several tables of
     consecutive tasks (the legend once, above the first).
     """
-    a = r.analysis[r.analysis["assessment"] == assessment]
+    a = _work_rows(r, assessment)
     if a.empty:
         return HTML('<p class="ql-note">Нет данных по заданиям этой работы.</p>')
     every = a.drop_duplicates("position").sort_values("position")
@@ -109,6 +109,17 @@ def heatmap(r, assessment: str, max_rows: int | None = None, max_columns: int = 
     rows = _heat_rows(r, a)  # the schools and their cells, once for all the tables of the work
     tables = [_heatmap_part(r, a, tasks, max_rows, legend=(i == 0), rows=rows) for i, tasks in enumerate(parts)]
     return HTML("".join(str(t) for t in tables))
+
+
+#: The columns of the task analysis the heatmap reads.
+HEAT_COLUMNS = ("school_id", "school_name", "position", "task", "level", "hidden", "deficit", "success_pct", "small",
+                "mastery", "municipality_success_pct", "region_success_pct")
+
+
+def _work_rows(r, assessment: str) -> pd.DataFrame:
+    """The rows of one work in the task analysis, with the columns the heatmap reads."""
+    a = r.analysis
+    return a.loc[a["assessment"] == assessment, [c for c in HEAT_COLUMNS if c in a]]
 
 
 def _heat_rows(r, a: pd.DataFrame):
@@ -199,7 +210,7 @@ def heatmap_frames(r, assessment: str, max_columns: int = HEATMAP_COLUMNS * 2):
     One table per ``max_columns`` consecutive tasks; ``frame`` holds the texts («45 ▼»),
     ``headers`` the column titles, ``fills`` the cell colours (``#rrggbb`` or ``None``).
     """
-    a = r.analysis[r.analysis["assessment"] == assessment]
+    a = _work_rows(r, assessment)
     if a.empty:
         return []
     every = a.drop_duplicates("position").sort_values("position")
@@ -210,7 +221,7 @@ def heatmap_frames(r, assessment: str, max_columns: int = HEATMAP_COLUMNS * 2):
         labels, columns, rows = _heat_cells(r, a, tasks, rows=schools)
         keys = [f"c{j}" for j in range(len(columns))]
         frame = pd.DataFrame([[label, *(c[0] for c in row)] for label, row in zip(labels, rows)],
-                             columns=["school", *keys])
+                             columns=["school", *keys], dtype=object)  # texts: no string type inferred
         fills = [[None, *(c[1] for c in row)] for row in rows]
         out.append((frame, ["Школа", *columns], fills))
     return out
@@ -313,9 +324,16 @@ def recommendations(r) -> pd.DataFrame:
     """
     rows = []
     limit = int(r.params["tasks"]["weakest_count"]) + 2
-    for f in (r.focus if r.available else r.focus.iloc[0:0]).itertuples(index=False):
-        d = r.deficits[(r.deficits["school_id"] == f.school_id) & ~r.deficits["hidden"].astype(bool)]
-        d = d.assign(gap=d["region_success_pct"] - d["success_pct"]).sort_values("gap", ascending=False)
+    focus = r.focus if r.available else r.focus.iloc[0:0]
+    deficits = r.deficits
+    deficits = deficits[deficits["school_id"].isin(set(focus["school_id"])) & ~deficits["hidden"].astype(bool)]
+    shown = [c for c in ("school_id", "assessment", "task", "block", "skill", "success_pct", "region_success_pct")
+             if c in deficits]
+    deficits = deficits[shown].assign(gap=deficits["region_success_pct"] - deficits["success_pct"])
+    by_school = dict(iter(deficits.groupby("school_id", sort=False)))  # each school's rows in the table's order
+    skills = dict(iter(r.school_skills.groupby("school_id", sort=False)))
+    for f in focus.itertuples(index=False):
+        d = by_school.get(f.school_id, deficits.iloc[0:0]).sort_values("gap", ascending=False)
         items = [f"{assessment_title(t.assessment)}, задание {t.task} — «{_short(_what(t), 110)}»: "
                  f"{_pct(t.success_pct)} (регион — {_pct(t.region_success_pct)})" for t in d.head(limit).itertuples()]
         if items:
@@ -326,7 +344,7 @@ def recommendations(r) -> pd.DataFrame:
                     "тематическое планирование, провести с обучающимися дополнительные занятия по ним, "
                     "через 2–3 месяца повторить диагностику теми же типами заданий.")
         else:
-            weak = r.school_skills[r.school_skills["school_id"] == f.school_id]
+            weak = skills.get(f.school_id, r.school_skills.iloc[0:0])
             if weak.empty:
                 text = ("Значимых дефицитов по заданиям ВПР не найдено (или мало участников для вывода); "
                         "провести внутреннюю диагностику по заданиям.")
