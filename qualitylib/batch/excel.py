@@ -10,6 +10,7 @@ shown as written, never turned into a formula.
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 import io
 import math
 import re
@@ -294,6 +295,11 @@ def _body_xml(sheet, frame: pd.DataFrame, columns: list, flags: set, kinds: list
     return "".join(rows).encode("ascii")
 
 
+class _NoPlace(Exception):
+    """The sheet openpyxl wrote has no place for the body rows where :func:`_splice` expects it (another
+    openpyxl release): :func:`write_workbook` then writes the workbook cell by cell."""
+
+
 def _splice(path: Path, bodies: dict) -> None:
     """Put each sheet's body rows into the workbook openpyxl wrote at ``path`` with header rows only.
 
@@ -311,8 +317,7 @@ def _splice(path: Path, bodies: dict) -> None:
                 head, sep, tail = data.partition(b"</sheetData>")
                 dimension = f'<dimension ref="A1:{letter}1"/>'.encode()
                 if not sep or head.count(dimension) != 1:  # openpyxl wrote the sheet otherwise than expected
-                    raise RuntimeError(f"Лист «{sheet_titles[info.filename]}»: не найдено место для строк "
-                                       "таблицы в записанном листе.")
+                    raise _NoPlace(sheet_titles[info.filename])
                 head = head.replace(dimension, f'<dimension ref="A1:{letter}{last}"/>'.encode())
                 data = b"".join((head, rows, sep, tail))
             out.writestr(info, data)
@@ -326,12 +331,21 @@ def write_workbook(path: str | Path, sheets: list[tuple[str, pd.DataFrame, tuple
     rows are put in as :func:`_body_xml` wrote them (a sheet :func:`_body_xml` does not write is
     written cell by cell).
     """
+    try:
+        return _write_workbook(path, sheets, caption, fast=True)
+    except _NoPlace:
+        return _write_workbook(path, sheets, caption, fast=False)
+
+
+def _write_workbook(path: str | Path, sheets: list[tuple[str, pd.DataFrame, tuple[str, ...]]], caption: str,
+                    fast: bool) -> Path:
+    """:func:`write_workbook`; without ``fast`` every body cell goes through openpyxl."""
     book = Workbook()
     book.remove(book.active)
     bodies = {}
     for title, frame, flags in sheets:
         sheet, columns, flagged, kinds = _layout_sheet(book, title, frame, flags, caption)
-        rows = _body_xml(sheet, frame, columns, flagged, kinds)
+        rows = _body_xml(sheet, frame, columns, flagged, kinds) if fast else None
         if rows is None:
             _append_rows(sheet, frame, columns, flagged)
             _style_body(sheet, kinds)
@@ -460,4 +474,8 @@ def write_tasks_workbook(path: str | Path, r) -> Path:
     if len(marks):
         sheets.append(("Отметки", marks, ()))
     sheets.append(("Параметры", pd.DataFrame({"Положение": method_paragraphs(r)}), ()))
-    return write_workbook(path, sheets)
+    written = write_workbook(path, sheets)
+    # the workbook's objects refer to each other: collected now, not at the kernel's next full
+    # collection, they leave room for the Word document that follows (30 MiB on a large municipality)
+    gc.collect()
+    return written

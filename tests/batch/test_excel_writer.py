@@ -79,3 +79,16 @@ def test_a_control_character_is_refused_as_before(tmp_path):
     with pytest.raises(IllegalCharacterError):
         write_workbook(tmp_path / "bad.xlsx", [("Лист", frame, ())])
     assert not list(tmp_path.iterdir())
+
+
+def test_a_sheet_without_the_expected_place_is_written_cell_by_cell(tmp_path, monkeypatch):
+    """Another openpyxl release may write the sheet otherwise: the workbook is then written the slow way."""
+    from qualitylib.batch import excel
+
+    def no_place(path, bodies):
+        raise excel._NoPlace("Лист")
+
+    sheets = [("Лист", _tricky(), ("risk",))]
+    monkeypatch.setattr(excel, "_splice", no_place)
+    written = write_workbook(tmp_path / "fallback.xlsx", sheets)
+    assert _members(written) == _members(_reference(tmp_path / "reference.xlsx", sheets))
