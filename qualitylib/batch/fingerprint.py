@@ -73,7 +73,7 @@ def _rows_digest(frame: pd.DataFrame, row_hashes: np.ndarray) -> str:
                    np.sort(row_hashes).tobytes())
 
 
-#: What :func:`shared_digests` keeps while it is open: (region object, year or table, ...) -> value.
+#: What :func:`shared_digests` keeps while it is open: (id of the region or None, what, ...) -> (region, value).
 _SHARED: dict | None = None
 
 
@@ -93,13 +93,17 @@ def shared_digests() -> Iterator[None]:
         _SHARED = outer
 
 
-def _shared(key: tuple, compute):
-    """``compute()``, kept under ``key`` while :func:`shared_digests` is open."""
+def _shared(region: Region | None, key: tuple, compute):
+    """``compute()``, kept under ``key`` for ``region`` while :func:`shared_digests` is open.
+
+    The region is kept with the value, so that its ``id`` names no other region while the block is open.
+    """
     if _SHARED is None:
         return compute()
-    if key not in _SHARED:
-        _SHARED[key] = compute()
-    return _SHARED[key]
+    full = (None if region is None else id(region), *key)
+    if full not in _SHARED:
+        _SHARED[full] = (region, compute())
+    return _SHARED[full][1]
 
 
 def _table_rows(region: Region, name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, dict]:
@@ -111,8 +115,7 @@ def _table_rows(region: Region, name: str, frame: pd.DataFrame) -> tuple[pd.Data
     frame = frame.reindex(columns=sorted(frame.columns))
     hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
     if "school_id" in frame:
-        owner = frame["school_id"].map(region.schools.drop_duplicates("school_id")
-                                       .set_index("school_id")["municipality"])
+        owner = region.municipality_of(frame["school_id"])
     else:
         owner = frame["municipality"]
     rows = pd.Series(np.arange(len(frame))).groupby(owner.to_numpy(dtype=object), dropna=True).indices
@@ -132,7 +135,7 @@ def _shared_params(params_dirs: list[Path], own: Path | None) -> str:
     """Every parameter file that is not a municipality's own: programmes, catalogue, road maps, scales."""
     chunks = []
     for folder in params_dirs:
-        for file, chunk in _shared(("params", str(folder)), lambda: _params_files(folder)):
+        for file, chunk in _shared(None, ("params", str(folder)), lambda: _params_files(folder)):
             if own is None or file != own:
                 chunks.append(chunk)
     return _digest(*chunks)
@@ -183,7 +186,7 @@ def region_fingerprint(region: Region, municipality: str, year: int, params: dic
     social = social[social["school_id"].isin(ids)]
     pairs = pairs[pairs["school_id"].isin(ids)].reset_index(drop=True)
     return _digest(frame_digest(_rounded(social)), frame_digest(_rounded(pairs)),
-                   *_shared((id(region), "means", int(year)), lambda: (region, *_region_means(region, year)))[1:])
+                   *_shared(region, ("means", int(year)), lambda: _region_means(region, year)))
 
 
 def _school_ids(region: Region, municipality: str) -> pd.Series:
@@ -191,7 +194,7 @@ def _school_ids(region: Region, municipality: str) -> pd.Series:
     unknown one); without building the subset inside :func:`shared_digests`."""
     if _SHARED is None:
         return region.subset(municipality).schools["school_id"]
-    known = _shared((id(region), "municipalities"), lambda: (region, set(region.schools["municipality"])))[1]
+    known = _shared(region, ("municipalities",), lambda: set(region.schools["municipality"]))
     if municipality not in known:
         region.subset(municipality)
     return region.schools.loc[region.schools["municipality"] == municipality, "school_id"]
@@ -221,7 +224,7 @@ def data_fingerprint(region: Region, municipality: str) -> str:
             chunks.append(f"{name}|none")
             continue
         # the row hashes of the whole table, once; the municipality's rows are those subset() keeps
-        table, hashes, rows = _shared((id(region), "rows", name), lambda: (region, *_table_rows(region, name, frame)))[1:]
+        table, hashes, rows = _shared(region, ("rows", name), lambda: _table_rows(region, name, frame))
         mine = rows.get(municipality, np.array([], dtype=np.int64))
         chunks.append(f"{name}|{_rows_digest(table, hashes[mine])}")
     return _digest(*chunks)

@@ -70,6 +70,11 @@ class Region:
         """Years present in the results table."""
         return sorted(int(y) for y in self.results["year"].dropna().unique())
 
+    def municipality_of(self, school_ids: pd.Series) -> pd.Series:
+        """The municipality of each school id, as :meth:`subset` assigns rows to municipalities
+        (missing for an id that is not in the schools table)."""
+        return school_ids.map(self.schools.drop_duplicates("school_id").set_index("school_id")["municipality"])
+
     def subset(self, municipality: str | None) -> "Region":
         """Return the region restricted to one municipality's schools (``None``: all)."""
         if municipality is None:

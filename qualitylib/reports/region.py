@@ -79,8 +79,7 @@ def _low_sums(region: Region, year: int, params: dict, kept: dict) -> pd.DataFra
     if key not in kept:
         flags = low_results(region.results, params, years=[year])
         flags = flags[flags["has_data"]]
-        owner = flags["school_id"].map(region.schools.drop_duplicates("school_id")
-                                       .set_index("school_id")["municipality"])
+        owner = region.municipality_of(flags["school_id"])
         kept[key] = flags[["participants", "low_count"]].groupby(owner.to_numpy(dtype=object)).sum()
     return kept[key]
 
