@@ -106,12 +106,19 @@ def _style_body(sheet, kinds: list[tuple[bool, str | None, bool]]) -> None:
             if style is not None:
                 cell._style = copy(style)
                 continue
-            cell.alignment = Alignment(wrap_text=True, vertical="top") if wrap else Alignment(vertical="top")
-            if key[1]:
-                cell.number_format = key[1]
-            if key[2]:
-                cell.fill = FLAG_FILL
+            _apply_style(cell, key)
             done[key] = copy(cell._style)
+
+
+def _apply_style(cell, key: tuple[bool, str | None, bool]) -> None:
+    """Give a body cell its style ``(wraps, number format or None, flag fill)``: top-aligned, wrapped in a
+    wrapping column, the number format, the fill of a «да»."""
+    wrap, fmt, fill = key
+    cell.alignment = Alignment(wrap_text=True, vertical="top") if wrap else Alignment(vertical="top")
+    if fmt:
+        cell.number_format = fmt
+    if fill:
+        cell.fill = FLAG_FILL
 
 
 def _layout_sheet(book: Workbook, title: str, frame: pd.DataFrame, flag_columns: tuple[str, ...],
@@ -266,13 +273,8 @@ def _body_xml(sheet, frame: pd.DataFrame, columns: list, flags: set, kinds: list
     ids = {}
     by_code = {code: key for key, code in keys.items()}
     for code in used[np.argsort(first)]:
-        wrap, fmt, fill = by_code[int(code)]
         cell = Cell(sheet)
-        cell.alignment = Alignment(wrap_text=True, vertical="top") if wrap else Alignment(vertical="top")
-        if fmt:
-            cell.number_format = fmt
-        if fill:
-            cell.fill = FLAG_FILL
+        _apply_style(cell, by_code[int(code)])
         ids[int(code)] = f' s="{cell.style_id}"' if cell.has_style else ""
     made: dict = {}  # a text's cell content, written once (names, skills and words repeat)
 
