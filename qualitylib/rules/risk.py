@@ -7,7 +7,7 @@
 | 3 pupils | 3.1 + 3.2 + 3.3 + 3.4 > 10 % |
 | 4 results | ВПР fail share ≥ 20 % in at least two of 4.1–4.4, or 4.5 failing pupils > 10 % |
 
-Percentages are compared in hundredths of a percent (integers), so a sum of
+Percentages are compared in whole hundredths of a percent, so a sum of
 3.3 + 3.3 + 3.4 is exactly 10 % and not 10.000000000000002 %.
 """
 from __future__ import annotations
@@ -25,14 +25,9 @@ PUPIL_COLUMNS = ("pupils_registered_pct", "pupils_disabled_pct", "pupils_nonnati
 DEFICITS = ("internet", "computers", "labs", "overload", "unqualified", "pupils", "vpr", "failing")
 
 
-def hundredths(pct: pd.Series) -> pd.Series:
-    """Percent values as integer hundredths of a percent (NaN kept as <NA>)."""
-    return np.round(pct.astype("float64") * 100).astype("Int64")
-
-
-def _hundredths(pct: pd.Series) -> np.ndarray:
-    """As :func:`hundredths`, as a float array of whole numbers (NaN for missing): exact, and a missing
-    value compares false."""
+def hundredths(pct: pd.Series) -> np.ndarray:
+    """Percent values in hundredths of a percent, rounded to whole numbers (a float array, NaN for missing):
+    sums of whole numbers are exact, and a missing value compares false."""
     return np.round(pct.to_numpy(dtype="float64", na_value=np.nan) * 100)
 
 
@@ -150,14 +145,14 @@ def identify_risk(context: pd.DataFrame, results: pd.DataFrame, schools: pd.Data
     out["area_material"] = material.any(axis=1).astype("int64")
 
     # Area 2: staff
-    overload_flag = _hundredths(ctx["teachers_overload_pct"]) > int(round(rp["overload_pct"] * 100))
-    unqualified_flag = _hundredths(ctx["teachers_unqualified_pct"]) > int(round(rp["unqualified_pct"] * 100))
+    overload_flag = hundredths(ctx["teachers_overload_pct"]) > int(round(rp["overload_pct"] * 100))
+    unqualified_flag = hundredths(ctx["teachers_unqualified_pct"]) > int(round(rp["unqualified_pct"] * 100))
     out["teachers_overload_pct"] = ctx["teachers_overload_pct"]
     out["teachers_unqualified_pct"] = ctx["teachers_unqualified_pct"]
     out["area_staff"] = (overload_flag | unqualified_flag).astype("int64")
 
     # Area 3: pupils
-    pupils_sum = sum(_hundredths(ctx[c]) for c in PUPIL_COLUMNS)  # missing if one share is missing
+    pupils_sum = sum(hundredths(ctx[c]) for c in PUPIL_COLUMNS)  # missing if one share is missing
     pupils_flag = pupils_sum > int(round(rp["pupils_pct"] * 100))
     out["pupils_sum_pct"] = pd.array(pupils_sum / 100, dtype="Float64")  # NaN: <NA>
     out["area_pupils"] = pupils_flag.astype("int64")
@@ -171,7 +166,7 @@ def identify_risk(context: pd.DataFrame, results: pd.DataFrame, schools: pd.Data
     at = positions(pd.Series(joined.index), ids)
     codes[at[at >= 0]] = joined.to_numpy(dtype=object)[at >= 0]
     out["vpr_high_codes"] = pd.Series(codes, index=base.index, dtype="str" if len(joined) else object)
-    failing_flag = _hundredths(ctx["pupils_failing_pct"]) > int(round(rp["failing_pct"] * 100))
+    failing_flag = hundredths(ctx["pupils_failing_pct"]) > int(round(rp["failing_pct"] * 100))
     vpr_flag = out["vpr_high_count"].to_numpy() >= int(rp["vpr_count"])
     out["pupils_failing_pct"] = ctx["pupils_failing_pct"]
     out["area_results"] = (vpr_flag | failing_flag).astype("int64")

@@ -6,10 +6,16 @@ synthetic regions.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from qualitylib.rules.identification import is_low
-from qualitylib.rules.risk import LABS, PUPIL_COLUMNS, hundredths, join_labels
+from qualitylib.rules.risk import LABS, PUPIL_COLUMNS, join_labels
+
+
+def hundredths(pct: pd.Series) -> pd.Series:
+    """Percent values as integer hundredths of a percent (NaN kept as <NA>)."""
+    return np.round(pct.astype("float64") * 100).astype("Int64")
 
 
 def assessment_ids(results: pd.DataFrame) -> pd.Series:
