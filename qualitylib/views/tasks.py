@@ -107,7 +107,7 @@ def heatmap(r, assessment: str, max_rows: int | None = None, max_columns: int = 
     every = a.drop_duplicates("position").sort_values("position")
     parts = [every.iloc[i:i + max_columns] for i in range(0, len(every), max_columns)]
     rows = _heat_rows(r, a)  # the schools and their cells, once for all the tables of the work
-    tables = [_heatmap_part(r, a, tasks, max_rows, legend=(i == 0), rows=rows) for i, tasks in enumerate(parts)]
+    tables = [_heatmap_part(r, tasks, rows, max_rows, legend=(i == 0)) for i, tasks in enumerate(parts)]
     return HTML("".join(str(t) for t in tables))
 
 
@@ -139,13 +139,13 @@ def _heat_rows(r, a: pd.DataFrame):
     return order, names, cells, set(focus), shnor
 
 
-def _heat_cells(r, a: pd.DataFrame, tasks: pd.DataFrame, max_rows: int | None = None, rows=None):
+def _heat_cells(r, tasks: pd.DataFrame, rows, max_rows: int | None = None):
     """Rows of the heatmap: ``(labels, columns, cells)``; each cell ``(text, colour, empty, deficit)``.
 
-    ``rows`` is :func:`_heat_rows` of ``a`` when the caller has it already.
+    ``rows`` is :func:`_heat_rows` of the work's rows (computed once for all its tables).
     """
     columns = [f"{t} ({LEVEL_LETTERS.get(lv, '?')})" for t, lv in zip(tasks["task"], tasks["level"])]
-    order, names, cells, focus, shnor = rows if rows is not None else _heat_rows(r, a)
+    order, names, cells, focus, shnor = rows
     if max_rows is not None:
         order = order[:max_rows]
     out, labels = [], []
@@ -189,9 +189,8 @@ def heatmap_legend(r) -> str:
             "уровень (Б, П, В; «?» — не указан в описании работы).")
 
 
-def _heatmap_part(r, a: pd.DataFrame, tasks: pd.DataFrame, max_rows: int | None, legend: bool,
-                  rows=None) -> HTML:
-    labels, columns, rows = _heat_cells(r, a, tasks, max_rows, rows=rows)
+def _heatmap_part(r, tasks: pd.DataFrame, rows, max_rows: int | None, legend: bool) -> HTML:
+    labels, columns, rows = _heat_cells(r, tasks, rows, max_rows)
     made: dict = {}  # a table repeats few distinct cells: each one's HTML is written once
 
     def cell(text, colour, empty, deficit):
@@ -218,7 +217,7 @@ def heatmap_frames(r, assessment: str, max_columns: int = HEATMAP_COLUMNS * 2):
     schools = _heat_rows(r, a)
     for i in range(0, len(every), max_columns):
         tasks = every.iloc[i:i + max_columns]
-        labels, columns, rows = _heat_cells(r, a, tasks, rows=schools)
+        labels, columns, rows = _heat_cells(r, tasks, schools)
         keys = [f"c{j}" for j in range(len(columns))]
         frame = pd.DataFrame([[label, *(c[0] for c in row)] for label, row in zip(labels, rows)],
                              columns=["school", *keys], dtype=object)  # texts: no string type inferred
