@@ -233,9 +233,14 @@ class Cache:
                 return None
         return path
 
-    def _tag(self, path: Path, payload: bytes) -> bytes:
+    def _signer(self, path: Path) -> "hmac.HMAC":
         # the file's name is signed too: a valid entry copied under another name is refused
-        return hmac.new(self.key, MAGIC + path.name.encode() + b"\0" + payload, hashlib.sha256).digest()
+        return hmac.new(self.key, MAGIC + path.name.encode() + b"\0", hashlib.sha256)
+
+    def _tag(self, path: Path, payload: bytes | memoryview) -> bytes:
+        signer = self._signer(path)
+        signer.update(payload)  # fed, not joined: a pickle of 100 MiB is not copied to be signed
+        return signer.digest()
 
     def load(self, path: Path) -> tuple[bool, Any, bool]:
         """``(found, value, writable)`` for the entry at ``path``.
@@ -254,11 +259,12 @@ class Cache:
         if isinstance(found, str):
             return False, None, self._reject(path, found)
         head = len(MAGIC) + _TAG_SIZE
+        payload = memoryview(found)[head:]  # a view: the pickle is not copied to be checked and read
         if len(found) < head or found[:len(MAGIC)] != MAGIC or \
-                not hmac.compare_digest(found[len(MAGIC):head], self._tag(path, found[head:])):
+                not hmac.compare_digest(found[len(MAGIC):head], self._tag(path, payload)):
             return False, None, self._reject(path, "подпись не совпадает (файл повреждён, изменён или подложен)")
         try:
-            return True, pickle.loads(found[head:]), True  # authentic: written by us with this key
+            return True, pickle.loads(payload), True  # authentic: written by us with this key
         except Exception:  # written by us with another pandas
             with contextlib.suppress(OSError):
                 os.unlink(path)
@@ -282,15 +288,21 @@ class Cache:
     def save(self, path: Path, value: Any) -> None:
         """Write ``value`` to ``path`` with its tag, atomically, mode 0600; any failure is skipped."""
         try:
-            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        except Exception:  # unpicklable value, read-only folder
+        except Exception:  # read-only folder
             return
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(MAGIC + self._tag(path, payload) + payload)
+                # the pickle goes to the file as it is made, signed on the way, and the tag is written
+                # into its place at the end: the whole pickle is never held in memory (the Altai
+                # region's task analysis is about 100 MiB pickled)
+                fh.write(MAGIC + bytes(_TAG_SIZE))
+                signed = _SignedFile(fh, self._signer(path))
+                pickle.dump(value, signed, protocol=pickle.HIGHEST_PROTOCOL)
+                fh.seek(len(MAGIC))
+                fh.write(signed.signer.digest())
             os.replace(tmp, path)  # replaces a link planted at path, never writes through it
-        except Exception:  # full disk
+        except Exception:  # unpicklable value, full disk
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
 
@@ -314,6 +326,17 @@ class Cache:
         if writable:
             self.save(path, value)
         return value
+
+
+class _SignedFile:
+    """A file to write a pickle to: each piece written is also fed to ``signer`` (an HMAC)."""
+
+    def __init__(self, fh, signer):
+        self.fh, self.signer = fh, signer
+
+    def write(self, data) -> int:
+        self.signer.update(data)
+        return self.fh.write(data)
 
 
 def open_cache() -> Cache | None:

@@ -189,7 +189,11 @@ def code_analysis(analysis: pd.DataFrame, codes: pd.DataFrame, params: dict, kin
         return pd.DataFrame(columns=["year", "school_id", "municipality", "assessment", "code", "title", "tasks",
                                      "participants", "score_sum", "capacity", "success_pct", "region_success_pct",
                                      "mastery", "p_value", "q_value", "deficit"])
-    rows = analysis.merge(picked.assign(task=picked["task"].astype(str)), on=["year", "subject", "grade", "task"])
+    # only the columns read below: the analysis carries long texts (skill, block) that a row per
+    # task × code would copy (the Altai region: 95,000 rows become 192,000)
+    needed = ["year", "school_id", "municipality", "assessment", "subject", "grade", "task", "level",
+              "participants", "score_sum", "max_score"]
+    rows = analysis[needed].merge(picked.assign(task=picked["task"].astype(str)), on=["year", "subject", "grade", "task"])
     mastered_pct, not_mastered_pct = thresholds(rows["level"], params)
     rows["capacity"] = rows["participants"] * rows["max_score"]
     rows["w_mastered"] = mastered_pct * rows["max_score"]

@@ -120,6 +120,30 @@ def test_a_tampered_byte_is_detected(cache, region_dir, caplog):
     assert any("подпись не совпадает" in m and str(path) in m for m in cache_warnings(caplog))
 
 
+def test_an_entry_is_the_magic_the_tag_of_its_name_and_pickle_then_the_pickle(cache, region_dir):
+    """The pickle is streamed to the file and signed on the way; the format is the one read before."""
+    import hmac
+
+    region = load_region(region_dir)
+    value = {"rows": list(range(50_000)), "text": "ШНОР" * 1000}  # several pickle frames
+    memoised(region, "thing", {}, lambda: value)
+    path = entry_path(region, "thing", {})
+    data = path.read_bytes()
+    key = (cache / cache_module.KEY_FILE).read_bytes()
+    head = len(cache_module.MAGIC) + hashlib.sha256().digest_size
+    assert data.startswith(cache_module.MAGIC) and pickle.loads(data[head:]) == value
+    expected = hmac.new(key, cache_module.MAGIC + path.name.encode() + b"\0" + data[head:], hashlib.sha256).digest()
+    assert data[len(cache_module.MAGIC):head] == expected
+    assert memoised(region, "thing", {}, lambda: "computed again") == value
+
+
+def test_a_value_that_cannot_be_pickled_leaves_no_file(cache, region_dir):
+    region = load_region(region_dir)
+    memoised(region, "thing", {}, lambda: [1, 2, lambda: 3])
+    folder = entry_path(region, "thing", {}).parent
+    assert not [p.name for p in folder.iterdir() if p.name.startswith(("thing-", ".thing-"))]
+
+
 def test_a_valid_entry_copied_under_another_name_is_refused(cache, region_dir):
     region = load_region(region_dir)
     memoised(region, "thing", {"year": 2025}, lambda: "for 2025")
