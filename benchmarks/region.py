@@ -53,8 +53,10 @@ class Peak:
     def role(proc, worker) -> str:
         if proc.pid == worker.pid:
             return "worker"
-        # a forked kernel keeps the template's command line: the template is the worker's own child
-        template = proc.ppid() == worker.pid and "qualitylib.batch.warm" in " ".join(proc.cmdline())
+        # the template is the worker's own child: a new interpreter running qualitylib.batch.warm
+        # or a fork of the worker, named ql-template (a forked kernel keeps the template's command line)
+        template = proc.ppid() == worker.pid and (
+            "qualitylib.batch.warm" in " ".join(proc.cmdline()) or proc.name() == "ql-template")
         return "template" if template else "kernel"
 
     def sample(self, worker) -> None:

@@ -189,7 +189,8 @@ def warm_up(parent_pid: int | None = None, run_dir: str | None = None) -> None:
     if run_dir is not None:
         set_kernel_dir(run_dir)
     exporter()
-    enable(available_notebooks())  # warm kernels where fork is safe (template started with the first kernel)
+    # warm kernels where fork is safe; a pool worker forks its template now, before any thread
+    enable(available_notebooks(), fork_now=parent_pid is not None)
 
 
 def _reason(exc: BaseException) -> str:

@@ -2,8 +2,9 @@
 
 A kernel normally starts as a new Python process that imports ipykernel, pandas, matplotlib and
 the library again: about 1.5 s of each notebook (``benchmarks/README.md``). Here each batch
-worker starts one *template* process (:func:`main`, run as ``python -m qualitylib.batch.warm``)
-that imports, once, what the reports' notebooks import (their import statements, read from the
+worker starts one *template* process (:func:`main`: a fork of the pool worker made in its
+initializer, :func:`_fork_template`, or else run as ``python -m qualitylib.batch.warm``) that
+imports, once, what the reports' notebooks import (their import statements, read from the
 notebooks) and ipykernel's modules, and then only waits. For every notebook the kernel
 provisioner (:class:`WarmProvisioner`, jupyter_client's provisioning API) asks the template to
 fork: the child is a new process -- its own pid, session and state, nothing of the previous
@@ -56,15 +57,20 @@ def available() -> bool:
 class Template:
     """The template process of one worker and the two pipes to it."""
 
-    def __init__(self, notebooks: list[str], flags: list[str]):
+    def __init__(self, notebooks: list[str], flags: list[str], fork: bool = False):
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         self.lock = threading.Lock()
         self.flags = list(flags)  # the interpreter options of the kernel spec (e.g. -Xfrozen_modules=off)
+        #: whether the template is a fork of this worker (:func:`_fork_template`), not a new interpreter
+        self.forked = bool(fork)
         try:
-            self.process = subprocess.Popen(
-                [sys.executable, *self.flags, "-m", "qualitylib.batch.warm", str(req_r), str(rep_w), *notebooks],
-                pass_fds=(req_r, rep_w), stdin=subprocess.DEVNULL, start_new_session=True)
+            if self.forked:
+                self.process = _fork_template(req_r, rep_w, notebooks)
+            else:
+                self.process = subprocess.Popen(
+                    [sys.executable, *self.flags, "-m", "qualitylib.batch.warm", str(req_r), str(rep_w), *notebooks],
+                    pass_fds=(req_r, rep_w), stdin=subprocess.DEVNULL, start_new_session=True)
         finally:
             os.close(req_r)
             os.close(rep_w)
@@ -117,11 +123,20 @@ class Template:
             self.process.wait()
 
 
-def start_template(notebooks: list[str], kernel_name: str = "python3") -> bool:
+#: Interpreter options of a kernel spec that a template forked from the worker may do without.
+#: ipykernel's own spec asks for ``-Xfrozen_modules=off`` so that a debugger sees the source of
+#: the modules Python freezes; a batch kernel has no debugger (see :func:`_preload`).
+FORK_IGNORES = frozenset({"-Xfrozen_modules=off"})
+
+
+def start_template(notebooks: list[str], kernel_name: str = "python3", fork: bool = False) -> bool:
     """In a batch worker: start this worker's template (once); whether warm kernels are in use.
 
     The template runs with the interpreter options of the kernel spec ``kernel_name``; a spec
-    that does not run this Python's ipykernel gets no template.
+    that does not run this Python's ipykernel gets no template. With ``fork`` (a batch worker
+    that has only its main thread) and a spec without other interpreter options than
+    :data:`FORK_IGNORES`, the template is a fork of this process (:func:`_fork_template`);
+    otherwise a new interpreter.
     """
     global _TEMPLATE
     if _TEMPLATE is not None:
@@ -135,16 +150,27 @@ def start_template(notebooks: list[str], kernel_name: str = "python3") -> bool:
         flags = _interpreter_flags(argv)
         if flags is None:
             return False
-        _TEMPLATE = Template(notebooks, flags)
+        fork = fork and set(flags) <= FORK_IGNORES and threading.active_count() == 1
+        _TEMPLATE = Template(notebooks, flags, fork=fork)
     except Exception:  # no such kernel spec, no processes, a template that failed: ordinary kernels
         _TEMPLATE = None
     return _TEMPLATE is not None
 
 
-def enable(notebooks: list[str]) -> None:
-    """In a batch worker: use warm kernels; the template starts with the worker's first kernel."""
-    global _NOTEBOOKS
+def enable(notebooks: list[str], fork_now: bool = False) -> None:
+    """In a batch worker: use warm kernels; the template starts with the worker's first kernel.
+
+    With ``fork_now`` (a pool worker at the end of its initializer, before it starts a thread or
+    an event loop) the template is forked from the worker at once, where that is possible: it
+    then shares with the worker the interpreter and the modules both import (traitlets,
+    jupyter_client, ZeroMQ, tornado and more: about 39 MiB on the sample region), instead of
+    importing its own copies. Otherwise it starts, as a new interpreter, with the first kernel.
+    """
+    global _NOTEBOOKS, _TRIED
     _NOTEBOOKS = list(notebooks)
+    if fork_now and available():
+        _TRIED = True
+        start_template(_NOTEBOOKS, fork=True)
 
 
 def ensure_template() -> bool:
@@ -278,6 +304,120 @@ class WarmProvisioner(LocalProvisioner):
         return await super().launch_kernel(cmd, **kwargs)
 
 
+class ForkedTemplate:
+    """The subset of :class:`subprocess.Popen` :class:`Template` uses, for a template forked from this worker."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def _reap(self, flags: int) -> int | None:
+        if self.returncode is None:
+            try:
+                done, status = os.waitpid(self.pid, flags)
+            except ChildProcessError:  # reaped elsewhere
+                self.returncode = 0
+            else:
+                if done:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def poll(self) -> int | None:
+        return self._reap(os.WNOHANG)
+
+    def wait(self, timeout: float | None = None) -> int:
+        return self._reap(0)
+
+    def kill(self) -> None:
+        if self.poll() is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+#: The process names (``/proc/PID/comm``, shown by ``top`` and ``ps``) of a forked template and its kernels.
+TEMPLATE_NAME, KERNEL_NAME = "ql-template", "ql-kernel"
+
+
+def _fork_template(request_fd: int, reply_fd: int, notebooks: list[str]) -> ForkedTemplate:
+    """Fork this worker into its template: the child runs :func:`main` on the two pipes, never returns.
+
+    What the worker holds is frozen first (:func:`gc.freeze`): the collectors of neither
+    process visit it, so its pages stay shared instead of being copied by a collection. The
+    child undoes what the worker set for itself: its session, signal handlers, standard
+    input, inherited descriptors (only the two pipes stay) and the packages a worker keeps out
+    (:data:`qualitylib.batch.lean.UNUSED_WITHOUT_TABLES`: the template imports pyarrow).
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    pid = os.fork()
+    if pid:
+        return ForkedTemplate(pid)
+    code = 1
+    try:
+        os.setsid()
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
+            signal.signal(signum, signal.SIG_DFL)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        _close_inherited(keep=(request_fd, reply_fd))
+        from .lean import UNUSED_WITHOUT_TABLES
+
+        for name in UNUSED_WITHOUT_TABLES:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+        sys.path[:] = _default_path()
+        _set_name(TEMPLATE_NAME)
+        main([str(request_fd), str(reply_fd), *notebooks])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0
+    except BaseException:  # pragma: no cover - reported on the worker's stderr
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+def _default_path() -> list[str]:
+    """The ``sys.path`` of ``python -m qualitylib.batch.warm`` started here, as a template of its own has it.
+
+    A worker's path is its main process's, with what that added (a script's folder, pytest's
+    test folders); the kernels must see the interpreter's own. Asked of a new interpreter (a few
+    hundredths of a second); on failure, this process's path.
+    """
+    try:
+        out = subprocess.run([sys.executable, "-c", "import json, sys; print(json.dumps(sys.path[1:]))"],
+                             capture_output=True, text=True, timeout=30, check=True, stdin=subprocess.DEVNULL)
+        rest = json.loads(out.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return list(sys.path)
+    return [os.getcwd(), *rest]
+
+
+def _close_inherited(keep: tuple[int, ...] = ()) -> None:
+    """Close every descriptor above standard error but ``keep``."""
+    low = 3
+    for fd in sorted(f for f in keep if f >= 3):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, _max_fd())
+
+
+def _set_name(name: str) -> None:
+    """Name this process in ``/proc/PID/comm`` (Linux ``prctl(PR_SET_NAME)``; elsewhere nothing)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+
+
 # --- the template process ------------------------------------------------------------------------
 
 def preload_statements(notebooks: list[str]) -> list[str]:
@@ -379,8 +519,11 @@ def _child(request: dict) -> None:
                            "--HistoryManager.enabled=False"]
         os.chdir(request["cwd"])
         _fixed_mmap_threshold()
-        if sys.path and sys.path[0] == "":  # as ipykernel_launcher does
+        # the template's folder, first in its path (as ``python -m`` puts it): ipykernel_launcher
+        # removes its own, and the shell puts '' back in front (InteractiveShellApp.init_path)
+        if sys.path:
             del sys.path[0]
+        _set_name(KERNEL_NAME)
         sys.argv = [sys.executable, *request["argv"]]
         from ipykernel import kernelapp
 
@@ -441,6 +584,8 @@ def _freeze() -> None:
 
 #: glibc's ``mallopt`` parameter and the size (bytes) from which a kernel's blocks get their own mapping.
 M_MMAP_THRESHOLD, MMAP_THRESHOLD = -3, 128 * 1024
+#: glibc's ``mallopt`` parameter for the number of heaps (arenas) a process's threads share.
+M_ARENA_MAX = -8
 
 
 def _fixed_mmap_threshold() -> None:
@@ -450,11 +595,17 @@ def _fixed_mmap_threshold() -> None:
     blocks then come from the heap: the kernel's freed tables stay in it, and its new ones are
     written into the template's free pages. Fixed at the default (128 KiB), the kernel writing
     the Altai region's largest task workbook held 35 MiB less.
+
+    And one heap for all its threads (``M_ARENA_MAX``): ipykernel's threads (IOPub, heartbeat,
+    control) and ZeroMQ's would each get an arena of their own, partly filled and never given
+    back; with one, the largest kernel of the sample region held 82 MiB of its own instead of 82-91.
     """
     try:
         import ctypes
 
-        ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        libc = ctypes.CDLL(None)
+        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        libc.mallopt(M_ARENA_MAX, 1)
     except (OSError, AttributeError):  # not glibc
         pass
 

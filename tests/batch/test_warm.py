@@ -23,6 +23,7 @@ CELLS = [
     "fig, ax = plt.subplots(figsize=(3, 2))\nax.plot([1, 3, 2])\nplt.show()",
     "globals()['left over'] = 1\nprint(sorted(k for k in os.environ if k.startswith('JPY')))",
     "pd.DataFrame({'a': [1, 2]})",
+    "print(sys.path[0], sys.path.count(os.getcwd()))",  # as python -m ipykernel_launcher has it: '' first
 ]
 
 
@@ -120,6 +121,33 @@ def test_a_dead_template_falls_back_to_ordinary_kernels(template, tmp_path):
     assert parent == os.getpid()  # an ordinary kernel started by this process
     assert outputs[0][0]["text"] == "False True\n"
     assert not warm.template_running()
+
+
+def _in_pool_worker(folder: str) -> dict:
+    """Run in a pool worker after :func:`qualitylib.batch.runner.warm_up`: its template and one notebook."""
+    template = warm._TEMPLATE
+    outputs, pid, parent = run_notebook(Path(folder), "in-worker", kernels.WarmKernelManager)
+    ordinary, _, ordinary_parent = run_notebook(Path(folder), "ordinary", kernels.IpcKernelManager)
+    return {"forked": template.forked, "worker": os.getpid(), "template": template.process.pid, "parent": parent,
+            "ordinary_parent": ordinary_parent, "name": Path(f"/proc/{template.process.pid}/comm").read_text().strip(),
+            "first": outputs[0][0]["text"], "same": outputs == ordinary}
+
+
+@needs_fork
+def test_a_pool_worker_forks_its_template_and_its_kernels_are_fresh(tmp_path):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from qualitylib.batch.runner import warm_up
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=warm_up,
+                             initargs=(os.getpid(), str(tmp_path))) as pool:
+        seen = pool.submit(_in_pool_worker, str(tmp_path)).result(timeout=300)
+    # the template is the worker's own fork, named for ps and top; the kernel is the template's child
+    assert seen["forked"] and seen["name"] == warm.TEMPLATE_NAME
+    assert seen["parent"] == seen["template"] != seen["worker"] == seen["ordinary_parent"]
+    # a fresh kernel that found pandas imported, with the outputs (sys.path too) of an ordinary kernel
+    assert seen["first"] == "False True\n" and seen["same"]
 
 
 def _reports(base: Path) -> dict[str, bytes]:
