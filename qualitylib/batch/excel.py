@@ -101,13 +101,21 @@ def _style_body(sheet, kinds: list[tuple[bool, str | None, bool]]) -> None:
         _as_text(row)
         for cell, (wrap, fmt, flag) in zip(row, kinds):
             value = cell.value
-            key = (wrap, fmt if fmt and isinstance(value, (int, float)) else None, flag and value == "да")
+            if isinstance(value, _MOMENTS):  # the date format openpyxl gave it when the value was set
+                number = cell.number_format
+            else:
+                number = fmt if fmt and isinstance(value, (int, float)) else None
+            key = (wrap, number, flag and value == "да")
             style = done.get(key)
             if style is not None:
                 cell._style = copy(style)
                 continue
             _apply_style(cell, key)
             done[key] = copy(cell._style)
+
+
+#: Values openpyxl writes as numbers with a date or time format.
+_MOMENTS = (_dt.date, _dt.time, _dt.timedelta)
 
 
 def _apply_style(cell, key: tuple[bool, str | None, bool]) -> None:
@@ -288,13 +296,23 @@ def _body_xml(sheet, frame: pd.DataFrame, columns: list, flags: set, kinds: list
             return xml
         return _number_xml(v)
 
-    cells = []
-    for j, col in enumerate(values):
-        letter = get_column_letter(j + 1)
-        style = [ids[c] for c in codes[:, j].tolist()]
-        cells.append([f'<c r="{letter}{i}"{s}{content(v)}' for i, s, v in zip(range(2, n + 2), style, col)])
-    rows = [f'<row r="{i}">' + "".join(line) + "</row>" for i, line in zip(range(2, n + 2), zip(*cells))]
-    return "".join(rows).encode("ascii")
+    letters = [get_column_letter(j + 1) for j in range(len(values))]
+    styles = [[ids[c] for c in codes[:, j].tolist()] for j in range(len(values))]
+    # a block of rows at a time, each block's text encoded at once: the text of every cell of a large
+    # sheet is never held together (Barnaul's task sheets: about 50 MiB less at the peak)
+    parts = []
+    for start in range(0, n, _ROWS_AT_A_TIME):
+        stop = min(start + _ROWS_AT_A_TIME, n)
+        numbers = range(start + 2, stop + 2)
+        cells = [[f'<c r="{letter}{i}"{s}{content(v)}' for i, s, v in zip(numbers, style[start:stop], col[start:stop])]
+                 for letter, style, col in zip(letters, styles, values)]
+        parts.append("".join(f'<row r="{i}">' + "".join(line) + "</row>"
+                             for i, line in zip(numbers, zip(*cells))).encode("ascii"))
+    return b"".join(parts)
+
+
+#: Rows of a sheet body turned into XML text together (:func:`_body_xml`).
+_ROWS_AT_A_TIME = 2000
 
 
 class _NoPlace(Exception):

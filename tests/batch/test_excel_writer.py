@@ -64,6 +64,17 @@ def test_body_xml_is_what_openpyxl_writes(tmp_path):
     assert sheet["H2"].alignment.wrap_text and sheet["H2"].alignment.vertical == "top"
 
 
+def test_rows_written_a_block_at_a_time_join_into_the_same_sheet(tmp_path, monkeypatch):
+    from qualitylib.batch import excel
+
+    sheets = [("Лист", _tricky(), ("done",)), ("Длинный", pd.concat([_tricky()] * 3, ignore_index=True), ())]
+    monkeypatch.setattr(excel, "_ROWS_AT_A_TIME", 3)  # blocks of 3 rows: 8 and 24 rows end mid-block and on one
+    fast = write_workbook(tmp_path / "fast.xlsx", sheets)
+    assert _members(fast) == _members(_reference(tmp_path / "slow.xlsx", sheets))
+    sheet = openpyxl.load_workbook(fast)["Длинный"]
+    assert sheet.max_row == 25 and sheet["A25"].value == "да" and sheet["A4"].value == "a&b<c>d\"'"
+
+
 def test_a_sheet_with_dates_is_written_cell_by_cell_the_same(tmp_path):
     frame = pd.DataFrame({"measure": ["Семинар", "Аудит"], "deadline": [dt.date(2026, 3, 1), None],
                           "done": [1, 0]})
@@ -71,7 +82,18 @@ def test_a_sheet_with_dates_is_written_cell_by_cell_the_same(tmp_path):
     fast = write_workbook(tmp_path / "fast.xlsx", sheets)
     assert _members(fast) == _members(_reference(tmp_path / "slow.xlsx", sheets))
     sheet = openpyxl.load_workbook(fast)["Дорожная карта"]
-    assert sheet["B2"].data_type == "n" and sheet["B3"].value is None and sheet["C2"].value == "да"
+    assert sheet["B3"].value is None and sheet["C2"].value == "да"
+    # the date keeps the date format openpyxl gives it (it would read as the number 46082 otherwise)
+    assert sheet["B2"].is_date and sheet["B2"].value == dt.datetime(2026, 3, 1)
+
+
+def test_a_date_and_a_number_in_one_column_keep_their_own_formats(tmp_path):
+    frame = pd.DataFrame({"note": ["а", "б", "в"], "when": [dt.date(2026, 3, 1), 7, dt.datetime(2026, 4, 2, 10, 30)]})
+    sheet = openpyxl.load_workbook(write_workbook(tmp_path / "mixed.xlsx", [("Лист", frame, ())]))["Лист"]
+    assert sheet["A2"].number_format == "General"
+    assert sheet["B2"].is_date and sheet["B2"].value == dt.datetime(2026, 3, 1)
+    assert not sheet["B3"].is_date and sheet["B3"].value == 7 and sheet["B3"].number_format == "General"
+    assert sheet["B4"].is_date and sheet["B4"].value == dt.datetime(2026, 4, 2, 10, 30)
 
 
 def test_a_control_character_is_refused_as_before(tmp_path):

@@ -75,3 +75,22 @@ def test_images_carry_a_russian_alternative_text_and_the_notebook_is_left_as_it_
     assert "No description" not in html and "papermill" not in html and "chart()" not in html
     assert nb == before
 
+
+
+def test_an_unchecked_nbconvert_release_gets_its_own_method_and_the_same_report(monkeypatch):
+    import re
+
+    from qualitylib.batch import htmlreport
+
+    def text(page):  # what a reader sees: the words between the tags
+        return " ".join(re.sub(r"<[^>]*>", " ", re.sub(r"(?s)<style.*?</style>", "", page)).split())
+
+    assert htmlreport.reproduces_parent()  # the pinned nbconvert is one this module was checked against
+    fast = notebook_to_html(_chart_notebook(), "Отчёт")
+    monkeypatch.setattr(htmlreport, "reproduces_parent", lambda: False)
+    own = notebook_to_html(_chart_notebook(), "Отчёт")
+    # nbconvert's own method re-serialises the page and makes the outputs focusable; the report is the same
+    assert 'tabindex="0"' in own and 'tabindex="0"' not in fast
+    for page in (own, fast):
+        assert len(re.findall(r'<img alt="Диаграмма"[^>]* src="data:image/png;base64,', page)) == 1
+    assert text(own) == text(fast) and "Методика и параметры" in text(fast)
