@@ -241,8 +241,8 @@ def _number_xml(value) -> str:
     return f' t="{kind}"><v>{text}</v></c>'
 
 
-def _body_xml(sheet, frame: pd.DataFrame, columns: list, flags: set, kinds: list) -> bytes | None:
-    """The ``<row>`` elements of the sheet's body (row 2 on), byte for byte as openpyxl writes them for
+def _body_xml(sheet, frame: pd.DataFrame, columns: list, flags: set, kinds: list) -> list[bytes] | None:
+    """The ``<row>`` elements of the sheet's body (row 2 on), in blocks of rows, byte for byte as openpyxl writes them for
     :func:`add_sheet`'s cells, and the styles they use registered in the workbook in the same order.
 
     openpyxl builds a cell object for every value, styles it and writes it through lxml: about 60 µs a
@@ -308,7 +308,7 @@ def _body_xml(sheet, frame: pd.DataFrame, columns: list, flags: set, kinds: list
                  for letter, style, col in zip(letters, styles, values)]
         parts.append("".join(f'<row r="{i}">' + "".join(line) + "</row>"
                              for i, line in zip(numbers, zip(*cells))).encode("ascii"))
-    return b"".join(parts)
+    return parts
 
 
 #: Rows of a sheet body turned into XML text together (:func:`_body_xml`).
@@ -323,8 +323,10 @@ class _NoPlace(Exception):
 def _splice(path: Path, bodies: dict) -> None:
     """Put each sheet's body rows into the workbook openpyxl wrote at ``path`` with header rows only.
 
-    ``bodies`` maps a sheet to ``(rows XML, its last column letter, its last row)``; the sheet's
-    dimension is set to the whole table, as openpyxl gives it when it writes every cell.
+    ``bodies`` maps a sheet to ``(rows XML in blocks, its last column letter, its last row)``; the sheet's
+    dimension is set to the whole table, as openpyxl gives it when it writes every cell. Each sheet is
+    written into the archive piece by piece, and its rows are let go once written: a sheet's XML is
+    never joined into one more copy.
     """
     with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as src, \
             zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
@@ -332,15 +334,20 @@ def _splice(path: Path, bodies: dict) -> None:
         sheet_titles = {sheet.path.lstrip("/"): sheet.title for sheet in bodies}
         for info in src.infolist():
             data = src.read(info)
-            if info.filename in parts:
-                rows, letter, last = parts[info.filename]
-                head, sep, tail = data.partition(b"</sheetData>")
-                dimension = f'<dimension ref="A1:{letter}1"/>'.encode()
-                if not sep or head.count(dimension) != 1:  # openpyxl wrote the sheet otherwise than expected
-                    raise _NoPlace(sheet_titles[info.filename])
-                head = head.replace(dimension, f'<dimension ref="A1:{letter}{last}"/>'.encode())
-                data = b"".join((head, rows, sep, tail))
-            out.writestr(info, data)
+            if info.filename not in parts:
+                out.writestr(info, data)
+                continue
+            rows, letter, last = parts.pop(info.filename)
+            head, sep, tail = data.partition(b"</sheetData>")
+            dimension = f'<dimension ref="A1:{letter}1"/>'.encode()
+            if not sep or head.count(dimension) != 1:  # openpyxl wrote the sheet otherwise than expected
+                raise _NoPlace(sheet_titles[info.filename])
+            head = head.replace(dimension, f'<dimension ref="A1:{letter}{last}"/>'.encode())
+            with out.open(info, "w") as member:  # as writestr does, a piece at a time
+                member.write(head)
+                while rows:
+                    member.write(rows.pop(0))
+                member.write(sep + tail)
 
 
 def write_workbook(path: str | Path, sheets: list[tuple[str, pd.DataFrame, tuple[str, ...]]],
