@@ -144,6 +144,8 @@ class Report:
         self.doc.core_properties.created = now
         self.doc.core_properties.modified = now
         self.landscape = False
+        #: the tables' XML, put into the document when it is saved (see :meth:`table`)
+        self._tables: list[str] = []
         self._grid_style = self.doc.styles["Table Grid"].style_id
         self._style_ids: dict[str, str | None] = {}
         self.heading(title, level=0)
@@ -263,7 +265,13 @@ class Report:
             columns_xml.append(xml)
         out.extend(f"<w:tr>{''.join(line)}</w:tr>" for line in zip(*columns_xml))
         out.append("</w:tbl>")
-        self.doc.element.body._insert_tbl(parse_xml("".join(out)))
+        xml = "".join(out)
+        if _NOT_IN_XML.search(xml):  # parsed now: lxml refuses the character with its own error
+            self.doc.element.body._insert_tbl(parse_xml(xml))
+        else:  # kept as text, in the document's place of a marker: see :func:`_put_tables`
+            self.doc.element.body._insert_tbl(parse_xml(_marker(len(self._tables))))
+            # the document's root declares the namespace: in the tree the table would not repeat it
+            self._tables.append(xml.replace(f'<w:tbl {nsdecls("w")}>', "<w:tbl>", 1))
         self.doc.add_paragraph()
 
     def figure(self, fig) -> None:
@@ -293,7 +301,46 @@ class Report:
     def save(self, path: str | Path) -> Path:
         with atomic_path(path) as tmp:
             self.doc.save(str(tmp))
+            if self._tables:
+                _put_tables(Path(tmp), self._tables)
         return Path(path)
+
+
+#: Characters XML 1.0 does not allow: a table holding one is parsed at once (and refused by lxml).
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_MARK = "qualitylib-table-"
+_MARKED = re.compile(f'<w:tbl(?: xmlns:w="[^"]*")?><w:tblPr><w:tblCaption w:val="{_MARK}(\\d+)"/></w:tblPr></w:tbl>')
+
+
+def _marker(number: int) -> str:
+    """The empty table that holds the place of table ``number`` in the document until it is saved."""
+    return f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblCaption w:val="{_MARK}{number}"/></w:tblPr></w:tbl>'
+
+
+def _put_tables(path: Path, tables: list[str]) -> None:
+    """Replace the markers (:func:`_marker`) in the document python-docx saved at ``path`` by the tables.
+
+    A table parsed into python-docx's tree takes about 2.6 KB of memory a cell (a heatmap of
+    Barnaul's works: 14,000 cells, 37 MiB); as text it takes a tenth. The document is the one the
+    parsed tables give, byte for byte (the tree serialises each table as it was written).
+    """
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as src, \
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "word/document.xml":
+                put: list[int] = []
+
+                def table(match: re.Match) -> str:
+                    put.append(int(match.group(1)))
+                    return tables[put[-1]]
+
+                data = _MARKED.sub(table, data.decode("utf-8")).encode("utf-8")
+                if put != list(range(len(tables))):
+                    raise RuntimeError(f"В документе Word «{path.name}» не все таблицы нашли своё место.")
+            out.writestr(info, data)
 
 
 def _heat_frame(ident) -> tuple[pd.DataFrame, list[str], list[list[str | None]]]:
