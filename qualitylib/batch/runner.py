@@ -319,9 +319,11 @@ def run_job(job: Job, execute=execute) -> JobResult:
             try:
                 title = (f"{REGION_TITLE}, {job.year}" if job.region_report
                          else f"{NOTEBOOKS.get(name, name)} — {job.municipality}, {job.year}")
-                html = notebook_to_html(executed_ok[name], title,
-                                        nav=nav_bar(f"{name}.html", reports, files), date=date)
+                node, executed_ok[name] = executed_ok[name], None  # let go once its page is made
+                html = notebook_to_html(node, title, nav=nav_bar(f"{name}.html", reports, files), date=date)
+                del node
                 (tmp / f"{name}.html").write_text(html, encoding="utf-8")
+                del html
                 if not readable(tmp / f"{name}.html"):
                     raise QualitylibError(_broken(f"{name}.html"))
                 produced.append(f"{name}.html")
@@ -355,7 +357,24 @@ def run_job(job: Job, execute=execute) -> JobResult:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         _CURRENT_TMP.clear()
+        executed_ok = None
+        _give_back_memory()
     return result
+
+
+def _give_back_memory() -> None:
+    """After a municipality: collect, and give the heap's free pages back to the system.
+
+    The worker held the executed notebooks with their pictures and their pages (Barnaul's: tens
+    of megabytes); freed, they would stay in its heap for the rest of the run (glibc
+    ``malloc_trim``; elsewhere only the collection).
+    """
+    import gc
+
+    from .warm import trim_heap
+
+    gc.collect()
+    trim_heap()
 
 
 def package_versions() -> dict[str, str]:

@@ -471,7 +471,7 @@ KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshe
 
 
 #: Arrow's allocator in the template and its kernels: the C library's ``malloc``, whose free pages
-#: :func:`_trim` gives back, instead of mimalloc, which keeps its segments (about 25 MiB more in the
+#: :func:`trim_heap` gives back, instead of mimalloc, which keeps its segments (about 25 MiB more in the
 #: template on the sample region, shared with every kernel and partly copied into it).
 ARROW_POOL = ("ARROW_DEFAULT_MEMORY_POOL", "system")
 
@@ -572,14 +572,14 @@ def _freeze() -> None:
     long-lived objects: otherwise a kernel would inherit the count of everything frozen and run
     no full collection until its own new long-lived objects reached a quarter of it, so the
     reference cycles it leaves (an openpyxl workbook it has written) would wait that long.
-    Then :func:`_trim`.
+    Then :func:`trim_heap`.
     """
     import gc
 
     gc.collect()
     gc.freeze()
     gc.collect()
-    _trim()
+    trim_heap()
 
 
 #: glibc's ``mallopt`` parameter and the size (bytes) from which a kernel's blocks get their own mapping.
@@ -610,12 +610,13 @@ def _fixed_mmap_threshold() -> None:
         pass
 
 
-def _trim() -> None:
-    """Return the template's free heap pages to the system (glibc ``malloc_trim``), where there is one.
+def trim_heap() -> None:
+    """Return this process's free heap pages to the system (glibc ``malloc_trim``), where there is one.
 
-    Reading and preparing the region leaves freed pages in the C heap (on the sample region about
-    13 MiB, on the Altai region about 130 MiB with :data:`ARROW_POOL`): the template would hold
-    them for the whole run, and a kernel that allocates in one copies it.
+    In the template: reading and preparing the region leaves freed pages in the C heap (on the
+    sample region about 13 MiB, on the Altai region about 130 MiB with :data:`ARROW_POOL`): the
+    template would hold them for the whole run, and a kernel that allocates in one copies it. In a
+    worker: after each municipality (:func:`qualitylib.batch.runner.run_job`).
     """
     try:
         import ctypes
