@@ -103,6 +103,19 @@ def test_weakest_skills_of_a_municipality(analysis):
     assert "Y" not in set(top.municipality)  # Y is above the region on both
 
 
+def test_skill_texts_are_held_once_and_group_as_plain_texts(analysis):
+    """The catalogue's texts are categories (one copy each, not one per school's row); grouping by
+    them gives what grouping the same texts as plain strings gives, in the same order."""
+    assert isinstance(analysis["skill"].dtype, pd.CategoricalDtype)
+    assert isinstance(analysis["block"].dtype, pd.CategoricalDtype)
+    plain = analysis.astype({"skill": str, "block": str})
+    for group in ("municipality", "school_id"):
+        got = group_success(analysis, ["assessment", "skill"], group)
+        want = group_success(plain, ["assessment", "skill"], group)
+        pd.testing.assert_frame_equal(got.astype({"skill": str}), want)
+        assert weakest(got, group, n=1)["skill"].astype(str).tolist() == weakest(want, group, n=1)["skill"].tolist()
+
+
 def test_grouped_benjamini_hochberg_equals_the_loop():
     rng = np.random.default_rng(7)
     p = rng.uniform(size=500) ** 3
