@@ -182,8 +182,11 @@ def build_tasks(region: Region, municipality: str | None, year: int, params: dic
 
     # skills of the scope against the region: the region's rows give the reference
     scope_name = municipality if municipality is not None else "__region__"
-    rows = region_rows.assign(scope=np.where(region_rows["school_id"].isin(scope_ids), scope_name, "__other__"))
-    skills = group_success(rows[rows["skill"] != ""], ["assessment", "skill"], "scope")
+    # only the columns read, of the rows with a skill: not a copy of the whole region's analysis per report
+    rows = region_rows.loc[region_rows["skill"] != "", ["school_id", "assessment", "skill", "task", "participants",
+                                                        "score_sum", "max_score"]]
+    rows = rows.assign(scope=np.where(rows["school_id"].isin(scope_ids), scope_name, "__other__"))
+    skills = group_success(rows, ["assessment", "skill"], "scope")
     skills = skills[skills["scope"] == scope_name].drop(columns="scope").reset_index(drop=True)
     count = int(tp["weakest_count"])
     weakest_skills = weakest(skills.assign(g=skills["assessment"]), "g", n=count,
