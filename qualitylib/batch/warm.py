@@ -356,26 +356,41 @@ def _fork_template(request_fd: int, reply_fd: int, notebooks: list[str]) -> Fork
     pid = os.fork()
     if pid:
         return ForkedTemplate(pid)
+    _exit_after(lambda: _become_template(request_fd, reply_fd, notebooks))
+
+
+def _become_template(request_fd: int, reply_fd: int, notebooks: list[str]) -> None:
+    """In the worker's forked child: drop what is the worker's, then run :func:`main`."""
+    os.setsid()
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
+        signal.signal(signum, signal.SIG_DFL)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    _close_inherited(keep=(request_fd, reply_fd))
+    from .lean import UNUSED_WITHOUT_TABLES
+
+    for name in UNUSED_WITHOUT_TABLES:
+        if name in sys.modules and sys.modules[name] is None:
+            del sys.modules[name]
+    sys.path[:] = _default_path()
+    _set_name(TEMPLATE_NAME)
+    main([str(request_fd), str(reply_fd), *notebooks])
+
+
+def _exit_after(body) -> None:
+    """In a forked child: run ``body``, then end the process with its exit code (never returns).
+
+    ``SystemExit`` gives its code; another exception is printed on standard error (the worker's or
+    the kernel's) and ends the process with 1. ``os._exit``: the parent's exit handlers, buffers
+    and pool machinery are not the child's to run.
+    """
     code = 1
     try:
-        os.setsid()
-        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
-            signal.signal(signum, signal.SIG_DFL)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        _close_inherited(keep=(request_fd, reply_fd))
-        from .lean import UNUSED_WITHOUT_TABLES
-
-        for name in UNUSED_WITHOUT_TABLES:
-            if name in sys.modules and sys.modules[name] is None:
-                del sys.modules[name]
-        sys.path[:] = _default_path()
-        _set_name(TEMPLATE_NAME)
-        main([str(request_fd), str(reply_fd), *notebooks])
+        body()
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 0
-    except BaseException:  # pragma: no cover - reported on the worker's stderr
+    except BaseException:  # pragma: no cover - reported on the child's standard error
         import traceback
 
         traceback.print_exc()
@@ -504,39 +519,33 @@ def _preload(notebooks: list[str]) -> None:
 
 def _child(request: dict) -> None:
     """In the forked child: become the kernel the request describes (never returns)."""
-    code = 1
-    try:
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        os.setsid()
-        os.closerange(3, _max_fd())  # the pipes to the worker and anything else inherited
-        os.environ.clear()
-        os.environ.update(request["env"])
-        # the kernel watches its parent, which is the template (it ends when its worker does);
-        # ipykernel read this variable when the template imported it, so it is passed as an option too
-        os.environ["JPY_PARENT_PID"] = str(os.getppid())
-        # and it keeps no input history (an SQLite file in the home folder and a thread per kernel)
-        request["argv"] = [*request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}",
-                           "--HistoryManager.enabled=False"]
-        os.chdir(request["cwd"])
-        _fixed_mmap_threshold()
-        # the template's folder, first in its path (as ``python -m`` puts it): ipykernel_launcher
-        # removes its own, and the shell puts '' back in front (InteractiveShellApp.init_path)
-        if sys.path:
-            del sys.path[0]
-        _set_name(KERNEL_NAME)
-        sys.argv = [sys.executable, *request["argv"]]
-        from ipykernel import kernelapp
+    _exit_after(lambda: _become_kernel(request))
 
-        kernelapp.launch_new_instance(argv=request["argv"])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 0
-    except BaseException:  # pragma: no cover - reported on the kernel's stderr
-        import traceback
 
-        traceback.print_exc()
-    finally:
-        os._exit(code)
+def _become_kernel(request: dict) -> None:
+    """Drop what is the template's, then run ``IPKernelApp`` with the request's arguments."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    os.setsid()
+    _close_inherited()  # the pipes to the worker and anything else inherited
+    os.environ.clear()
+    os.environ.update(request["env"])
+    # the kernel watches its parent, which is the template (it ends when its worker does);
+    # ipykernel read this variable when the template imported it, so it is passed as an option too
+    os.environ["JPY_PARENT_PID"] = str(os.getppid())
+    # and it keeps no input history (an SQLite file in the home folder and a thread per kernel)
+    request["argv"] = [*request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}",
+                       "--HistoryManager.enabled=False"]
+    os.chdir(request["cwd"])
+    _fixed_mmap_threshold()
+    # the template's folder, first in its path (as ``python -m`` puts it): ipykernel_launcher
+    # removes its own, and the shell puts '' before site-packages (InteractiveShellApp.init_path)
+    if sys.path:
+        del sys.path[0]
+    _set_name(KERNEL_NAME)
+    sys.argv = [sys.executable, *request["argv"]]
+    from ipykernel import kernelapp
+
+    kernelapp.launch_new_instance(argv=request["argv"])
 
 
 def _prepare(spec: dict, done: dict[str, bool]) -> bool:
