@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import gc
-import io
 import math
 import re
-import zipfile
 from copy import copy
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ..data.files import rewrite_archive
 from ..data.io import atomic_path
 from ..views.html import DECIMALS
 from ..views.labels import COLUMN_TITLES, FLAG_COLUMNS
@@ -328,26 +327,28 @@ def _splice(path: Path, bodies: dict) -> None:
     written into the archive piece by piece, and its rows are let go once written: a sheet's XML is
     never joined into one more copy.
     """
-    with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as src, \
-            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
-        parts = {sheet.path.lstrip("/"): body for sheet, body in bodies.items()}
-        sheet_titles = {sheet.path.lstrip("/"): sheet.title for sheet in bodies}
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename not in parts:
-                out.writestr(info, data)
-                continue
-            rows, letter, last = parts.pop(info.filename)
-            head, sep, tail = data.partition(b"</sheetData>")
-            dimension = f'<dimension ref="A1:{letter}1"/>'.encode()
-            if not sep or head.count(dimension) != 1:  # openpyxl wrote the sheet otherwise than expected
-                raise _NoPlace(sheet_titles[info.filename])
-            head = head.replace(dimension, f'<dimension ref="A1:{letter}{last}"/>'.encode())
-            with out.open(info, "w") as member:  # as writestr does, a piece at a time
-                member.write(head)
-                while rows:
-                    member.write(rows.pop(0))
-                member.write(sep + tail)
+    parts = {sheet.path.lstrip("/"): (sheet.title, *body) for sheet, body in bodies.items()}
+
+    def sheet_xml(name: str, data: bytes):
+        if name not in parts:
+            return None
+        title, rows, letter, last = parts.pop(name)
+        head, sep, tail = data.partition(b"</sheetData>")
+        dimension = f'<dimension ref="A1:{letter}1"/>'.encode()
+        if not sep or head.count(dimension) != 1:  # openpyxl wrote the sheet otherwise than expected
+            raise _NoPlace(title)
+        return _pieces(head.replace(dimension, f'<dimension ref="A1:{letter}{last}"/>'.encode()), rows, sep + tail)
+
+    rewrite_archive(path, sheet_xml)
+
+
+def _pieces(head: bytes, rows: list[bytes], tail: bytes):
+    """``head``, the blocks of ``rows`` (each let go as it is handed out), ``tail``."""
+    yield head
+    rows.reverse()
+    while rows:
+        yield rows.pop()
+    yield tail
 
 
 def write_workbook(path: str | Path, sheets: list[tuple[str, pd.DataFrame, tuple[str, ...]]],

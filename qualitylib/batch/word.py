@@ -24,6 +24,7 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
+from ..data.files import rewrite_archive
 from ..data.io import atomic_path
 from ..views.heatmaps import share_colours
 from ..views.html import DENSE_COLUMNS, STATUS_CLASSES, cell_text, programme_title
@@ -324,23 +325,21 @@ def _put_tables(path: Path, tables: list[str]) -> None:
     Barnaul's works: 14,000 cells, 37 MiB); as text it takes a tenth. The document is the one the
     parsed tables give, byte for byte (the tree serialises each table as it was written).
     """
-    import zipfile
+    def document(name: str, data: bytes):
+        if name != "word/document.xml":
+            return None
+        put: list[int] = []
 
-    with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as src, \
-            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename == "word/document.xml":
-                put: list[int] = []
+        def table(match: re.Match) -> str:
+            put.append(int(match.group(1)))
+            return tables[put[-1]]
 
-                def table(match: re.Match) -> str:
-                    put.append(int(match.group(1)))
-                    return tables[put[-1]]
+        data = _MARKED.sub(table, data.decode("utf-8")).encode("utf-8")
+        if put != list(range(len(tables))):
+            raise RuntimeError(f"В документе Word «{path.name}» не все таблицы нашли своё место.")
+        return [data]
 
-                data = _MARKED.sub(table, data.decode("utf-8")).encode("utf-8")
-                if put != list(range(len(tables))):
-                    raise RuntimeError(f"В документе Word «{path.name}» не все таблицы нашли своё место.")
-            out.writestr(info, data)
+    rewrite_archive(path, document)
 
 
 def _heat_frame(ident) -> tuple[pd.DataFrame, list[str], list[list[str | None]]]:

@@ -41,3 +41,29 @@ def file_hash(path: str | os.PathLike) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def rewrite_archive(path: str | os.PathLike, rewrite) -> None:
+    """Write the zip archive at ``path`` again, each member passed through ``rewrite(name, data)``.
+
+    ``rewrite`` returns ``None`` to keep the member as it is, or the pieces (bytes) of its new content,
+    written one after another (an iterator lets go of each piece once it is written). The archive is
+    small enough to be read whole (an Excel workbook or a Word document written moments before);
+    an exception from ``rewrite`` leaves the file half written: write into a temporary file
+    (:func:`atomic_path`).
+    """
+    import io
+    import zipfile
+
+    path = Path(path)
+    with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as src, \
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            pieces = rewrite(info.filename, data)
+            if pieces is None:
+                out.writestr(info, data)
+                continue
+            with out.open(info, "w") as member:  # as writestr does, a piece at a time
+                for piece in pieces:
+                    member.write(piece)
