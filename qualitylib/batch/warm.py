@@ -536,7 +536,7 @@ def _become_kernel(request: dict) -> None:
     request["argv"] = [*request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}",
                        "--HistoryManager.enabled=False"]
     os.chdir(request["cwd"])
-    _fixed_mmap_threshold()
+    _kernel_allocator()
     # the template's folder, first in its path (as ``python -m`` puts it): ipykernel_launcher
     # removes its own, and the shell puts '' before site-packages (InteractiveShellApp.init_path)
     if sys.path:
@@ -597,8 +597,9 @@ M_MMAP_THRESHOLD, MMAP_THRESHOLD = -3, 128 * 1024
 M_ARENA_MAX = -8
 
 
-def _fixed_mmap_threshold() -> None:
-    """In a kernel: large blocks (arrays, Arrow buffers) in mappings of their own, given back when freed.
+def _kernel_allocator() -> None:
+    """In a kernel: malloc's settings. Large blocks (arrays, Arrow buffers) in mappings of their own,
+    given back when freed.
 
     glibc raises this threshold each time such a block is freed (up to 32 MiB), and the larger
     blocks then come from the heap: the kernel's freed tables stay in it, and its new ones are
