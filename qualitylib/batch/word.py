@@ -383,7 +383,7 @@ def identification_docx(path: str | Path, region_name: str, ident, social_figure
     social_figure : matplotlib.figure.Figure, optional
         The social-context chart (:func:`qualitylib.views.charts.social_scatter`).
     """
-    from ..views.identification import recommendations_by_deficit, summary_sentences
+    from ..views.identification import NO_SOCIAL_DATA, recommendations_by_deficit, social_rows, summary_sentences
 
     p = ident.params
     doc = Report("Выявление школ с низкими образовательными результатами и школ в зоне риска", region_name,
@@ -409,12 +409,13 @@ def identification_docx(path: str | Path, region_name: str, ident, social_figure
     doc.table(recommendations_by_deficit(ident.risk_list, p), ["deficit", "school_names", "schools_count",
                                                                 "recommendation"], empty="Школ в зоне риска нет.")
     doc.heading("Результаты с учётом социального контекста")
-    doc.figure(social_figure)
-    mine = ident.social if ident.municipality is None else ident.social[ident.social["municipality"]
-                                                                        == ident.municipality]
-    doc.table(mine.sort_values("social_index"), ["school_name", "social_index", "shnsu", "share",
-                                                 "expected_share", "difference", "reading"],
-              flags={"shnsu": "ШНСУ"}, empty="Контекстных данных нет.")
+    mine = social_rows(ident)
+    if len(mine):
+        doc.figure(social_figure)
+        doc.table(mine.sort_values("social_index"), ["school_name", "social_index", "shnsu", "share",
+                                                     "expected_share", "difference", "reading"], flags={"shnsu": "ШНСУ"})
+    else:
+        doc.paragraph(NO_SOCIAL_DATA)
     doc.heading("Сетевые пары «сильная школа — слабая школа»")
     doc.table(ident.pairs, ["school_name", "weak_assessments", "leader_name", "leader_municipality", "covered",
                             "note"], empty="Пар нет: ШНОР не выявлено.")

@@ -501,27 +501,42 @@ def series_panel(series: pd.DataFrame, school_id: str, assessments: list[str], t
     return ax
 
 
+def _kinds_with_data(series: pd.DataFrame, ids, assessments: list[str]) -> list[list[str]]:
+    """The assessments in panels: the ВПР, then the ОГЭ and ЕГЭ, each kind only when one of the schools
+    ``ids`` has a result in it (a region without ОГЭ data gets no column of empty panels)."""
+    present = set(series.loc[series["school_id"].isin(list(ids)), "assessment"])
+    kinds = [[a for a in assessments if a.startswith("vpr.")], [a for a in assessments if not a.startswith("vpr.")]]
+    return [kind for kind in kinds if present.intersection(kind)]
+
+
 def shnor_series(series: pd.DataFrame, schools: pd.DataFrame, assessments: list[str], threshold: float,
-                 titles: dict[str, str]) -> plt.Figure | None:
-    """Small multiples: one panel per school (:func:`series_panel`), one legend below."""
+                 titles: dict[str, str], kinds: list[list[str]] | None = None) -> plt.Figure | None:
+    """Small multiples: one panel per school and kind of assessment (:func:`series_panel`), one legend below.
+
+    A school's ВПР and its ОГЭ/ЕГЭ are two panels of a row; when only one kind has results
+    (``kinds``, by default those of :func:`_kinds_with_data`), two schools share a row. ``None``
+    without schools or without any result.
+    """
     ids = list(schools["school_id"])
-    if not ids:
+    kinds = _kinds_with_data(series, ids, assessments) if kinds is None else kinds
+    if not ids or not kinds:
         return None
     with theme():
-        # small multiples: a row per school, its ВПР and its ОГЭ/ЕГЭ in two panels (a few lines each)
-        groups = [[a for a in assessments if a.startswith("vpr.")], [a for a in assessments if not a.startswith("vpr.")]]
-        groups = [g for g in groups if g]
+        # small multiples of a few lines each: a row per school (ВПР | ОГЭ и ЕГЭ), or two schools a row
+        panels = [(sid, kind) for sid in ids for kind in kinds]
+        cols = len(kinds) if len(kinds) > 1 or len(ids) == 1 else 2
+        rows = -(-len(panels) // cols)
         colours = {a: plt.get_cmap("tab10")(i % 10) for i, a in enumerate(assessments)}
-        cols, rows = len(groups), len(ids)
         fig, axes = plt.subplots(rows, cols, figsize=(PRINT_WIDTH_IN, min(2.6, (PRINT_HEIGHT_IN - 1.3) / rows) * rows
                                                       + 1.3), squeeze=False, sharey=True,
                                  FigureClass=ThemedFigure)
         names = schools.set_index("school_id")["school_name"]
-        for r, sid in enumerate(ids):
-            for c, group in enumerate(groups):
-                kind = "ВПР" if group[0].startswith("vpr.") else "ОГЭ и ЕГЭ"
-                series_panel(series, sid, group, threshold, titles, school_name=f"{names.get(sid, sid)}: {kind}",
-                             ax=axes[r, c], colours=colours)
+        for ax, (sid, kind) in zip(axes.flat, panels):
+            label = "ВПР" if kind[0].startswith("vpr.") else "ОГЭ и ЕГЭ"
+            series_panel(series, sid, kind, threshold, titles, school_name=f"{names.get(sid, sid)}: {label}",
+                         ax=ax, colours=colours)
+        for ax in list(axes.flat)[len(panels):]:  # an odd number of schools: the last place stays blank
+            ax.axis("off")
         axes[0, 0].set_ylabel("Доля низких результатов, %")
         handles, labels = [], []
         for ax in axes.flat:
@@ -541,9 +556,14 @@ def shnor_series(series: pd.DataFrame, schools: pd.DataFrame, assessments: list[
 def shnor_series_pages(series: pd.DataFrame, schools: pd.DataFrame, assessments: list[str], threshold: float,
                        titles: dict[str, str], per_page: int = 4) -> list[plt.Figure]:
     """:func:`shnor_series` in figures of at most ``per_page`` schools each: a municipality with many
-    ШНОР (Barnaul: dozens) gets legible panels on several pages instead of one page of slivers."""
+    ШНОР (Barnaul: dozens) gets legible panels on several pages instead of one page of slivers.
+
+    Every page has the same kinds of panels: those with a result for one of all the schools.
+    """
+    kinds = _kinds_with_data(series, schools["school_id"], assessments)
     return [fig for start in range(0, len(schools), per_page)
-            if (fig := shnor_series(series, schools.iloc[start:start + per_page], assessments, threshold, titles))
+            if (fig := shnor_series(series, schools.iloc[start:start + per_page], assessments, threshold, titles,
+                                    kinds=kinds))
             is not None]
 
 

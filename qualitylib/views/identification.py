@@ -317,6 +317,19 @@ def reconciliation_sentences(ident: Identification) -> list[str]:
             f"только в официальном — {int(counts.get('official_only', 0))}."]
 
 
+#: What the summary and the social-context section say when no school has a social index.
+NO_SOCIAL_DATA = "Социальных данных (паспорта школ) нет: индекс социального благополучия и ШНСУ не вычисляются."
+
+
+def social_rows(ident: Identification) -> pd.DataFrame:
+    """The municipality's schools (the region's for a regional report) of the social-context section;
+    none when none of them has a social index: the section then says :data:`NO_SOCIAL_DATA` instead
+    of an empty chart and a table of dashes."""
+    mine = ident.social if ident.municipality is None else \
+        ident.social[ident.social["municipality"] == ident.municipality]
+    return mine if mine["social_index"].notna().any() else mine.iloc[:0]
+
+
 def summary_sentences(ident: Identification) -> list[str]:
     """The summary paragraph of notebook 01, built from the data."""
     y, c = ident.year, ident.change
@@ -350,9 +363,8 @@ def summary_sentences(ident: Identification) -> list[str]:
     if no_ctx:
         out.append(f"Нет контекстных данных за {y} год у {plural(no_ctx, 'школы', 'школ', 'школ')}: "
                    "для них зона риска не определена по областям 1–3.")
-    mine = ident.social if ident.municipality is None else \
-        ident.social[ident.social["municipality"] == ident.municipality]
-    if mine["social_index"].notna().any():
+    mine = social_rows(ident)
+    if len(mine):
         shnsu = int(mine["shnsu"].sum())
         both = int(mine[(mine["shnsu"] == 1) & mine["school_id"].isin(ident.shnor_list["school_id"])].shape[0])
         out.append(f"Школ в неблагоприятных социальных условиях (ШНСУ, {ident.params['social']['shnsu_pct']:g} % "
@@ -361,7 +373,7 @@ def summary_sentences(ident: Identification) -> list[str]:
         out.append(f"С учётом контингента {plural(better, 'школа показывает', 'школы показывают', 'школ показывают')} "
                    f"результат лучше ожидаемого, {worse} — хуже ожидаемого.")
     else:
-        out.append("Социальных данных (паспорта школ) нет: индекс социального благополучия и ШНСУ не вычисляются.")
+        out.append(NO_SOCIAL_DATA)
     if ident.objectivity is not None:
         marked = int(ident.objectivity["marked"].sum())
         out.append(f"Признаки необъективности результатов ВПР (методика ФИОКО) — у "

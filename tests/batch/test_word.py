@@ -58,6 +58,27 @@ def test_identification_document(polysaevo, tmp_path):
     assert "identification." not in text and "qualitylib" not in text and "Сформировано" in text
 
 
+def test_identification_document_without_social_data(polysaevo, tmp_path):
+    """No school with a social index (ФИС ОКО exports have none): one sentence, no empty chart and no
+    table of dashes; the other tables stay."""
+    import dataclasses
+
+    from qualitylib.views.identification import NO_SOCIAL_DATA, social_rows
+
+    region, params = polysaevo
+    ident = present(build_identification(region, "Полысаево", 2026, params))
+    with_data = docx.Document(identification_docx(tmp_path / "a.docx", region.name, ident,
+                                                  charts.social_scatter(ident.social, "Полысаево")))
+    blank = dataclasses.replace(ident, social=ident.social.assign(social_index=float("nan")))
+    assert len(social_rows(ident)) == 6 and len(social_rows(blank)) == 0  # Полысаево has 6 schools
+    document = docx.Document(identification_docx(tmp_path / "b.docx", region.name, blank, None))
+    assert len(document.inline_shapes) == 0
+    assert len(document.tables) == len(with_data.tables) - 1
+    texts = [p.text for p in document.paragraphs]
+    social = texts.index("Результаты с учётом социального контекста")
+    assert texts[social + 1] == NO_SOCIAL_DATA and NO_SOCIAL_DATA not in [p.text for p in with_data.paragraphs]
+
+
 def test_monitoring_document(polysaevo, tmp_path):
     region, params = polysaevo
     m = build_monitoring(region, "Полысаево", 2026, params)

@@ -150,14 +150,50 @@ def test_shnor_series_pages_keep_panels_legible():
     schools = pd.DataFrame({"school_id": ids, "school_name": [f"Школа {i}" for i in range(14)]})
     figs = charts.shnor_series_pages(series, schools, ["vpr.math.5"], 30, {"vpr.math.5": "ВПР"})
     try:
-        assert [len(f.axes) for f in figs] == [4, 4, 4, 2]
+        assert [len(f.axes) for f in figs] == [4, 4, 4, 2]  # ВПР only: two schools a row
         one = charts.shnor_series(series, schools.iloc[:2], ["vpr.math.5"], 30, {"vpr.math.5": "ВПР"})
-        per_school = (one.get_figheight() - 1.3) / 2
+        row_of_two = one.get_figheight() - 1.3
         plt.close(one)
-        assert (figs[0].get_figheight() - 1.3) / 4 >= 0.6 * per_school
+        assert (figs[0].get_figheight() - 1.3) / 2 >= 0.6 * row_of_two
     finally:
         for f in figs:
             plt.close(f)
+
+
+def test_shnor_series_leave_out_a_kind_of_assessment_without_results():
+    """A region with ВПР only: no column of empty ОГЭ/ЕГЭ panels; two schools a row, the fifth on a page of its own;
+    every page has the kinds some school of all the pages has, and the colours stay by assessment."""
+    rows = [{"school_id": s, "assessment": a, "year": y, "share": 30.0, "share_lo": 20.0, "share_hi": 40.0}
+            for s in ["S1", "S2", "S3", "S4", "S5"] for a in ["vpr.math.5", "vpr.russian.5"] for y in [2025, 2026]]
+    series = pd.DataFrame(rows)
+    schools = pd.DataFrame({"school_id": ["S1", "S2", "S3", "S4", "S5"],
+                            "school_name": ["Школа 1", "Школа 2", "Школа 3", "Школа 4", "Школа 5"]})
+    assessments = ["vpr.math.5", "vpr.russian.5", "oge.math.9"]
+    titles = {"vpr.math.5": "ВПР м", "vpr.russian.5": "ВПР р", "oge.math.9": "ОГЭ м"}
+    figs = charts.shnor_series_pages(series, schools, assessments, 30, titles)
+    try:
+        assert [len(f.axes) for f in figs] == [4, 1]  # 2 × 2, then the fifth school
+        assert [ax.get_title() for f in figs for ax in f.axes] == [f"Школа {i}: ВПР" for i in range(1, 6)]
+        assert figs[0].axes[0].get_subplotspec().get_geometry()[:2] == (2, 2)
+        three = charts.shnor_series(series, schools.iloc[:3], assessments, 30, titles)
+        assert len(three.axes) == 4 and not three.axes[3].axison  # an odd number: the last place blank
+        plt.close(three)
+    finally:
+        for f in figs:
+            plt.close(f)
+    # ОГЭ results for one school of the second page: every page gets the ОГЭ column
+    oge = pd.DataFrame([{"school_id": "S5", "assessment": "oge.math.9", "year": 2026, "share": 10.0,
+                         "share_lo": 5.0, "share_hi": 20.0}])
+    figs = charts.shnor_series_pages(pd.concat([series, oge]), schools, assessments, 30, titles)
+    try:
+        assert [len(f.axes) for f in figs] == [8, 2]
+        assert [ax.get_title() for ax in figs[0].axes[:2]] == ["Школа 1: ВПР", "Школа 1: ОГЭ и ЕГЭ"]
+        colour = {f.axes[0].lines[0].get_color() for f in figs}  # ВПР м has one colour on every page
+        assert len(colour) == 1
+    finally:
+        for f in figs:
+            plt.close(f)
+    assert charts.shnor_series(series.iloc[:0], schools, assessments, 30, titles) is None
 
 
 def _series_case():
