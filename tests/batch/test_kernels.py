@@ -15,6 +15,40 @@ def test_the_managers_give_the_ready_client():
         assert type(client).wait_for_ready is kernels.ReadyClient._async_wait_for_ready
 
 
+def test_the_client_retries_a_kernel_still_starting_after_5_ms():
+    """ZeroMQ's default is 100 ms: the sockets of the client retry at once, backing off to 100 ms."""
+    import zmq
+
+    client = kernels.IpcKernelManager().client()
+    socket = client.context.socket(zmq.DEALER)
+    try:
+        assert socket.getsockopt(zmq.RECONNECT_IVL) == 5
+        assert socket.getsockopt(zmq.RECONNECT_IVL_MAX) == 100
+    finally:
+        socket.close(0)
+        client.context.term()
+
+
+def test_the_manager_looks_every_5_ms_whether_its_kernel_has_ended(monkeypatch):
+    """jupyter_client sleeps 0.1 s between looks; a killed kernel is gone in milliseconds."""
+    import jupyter_client.manager
+
+    manager = kernels.IpcKernelManager()
+    alive = iter([True, True, False])
+    slept: list[float] = []
+
+    async def is_alive():
+        return next(alive)
+
+    async def sleep(seconds):
+        slept.append(seconds)
+
+    monkeypatch.setattr(manager, "_async_is_alive", is_alive)
+    monkeypatch.setattr(jupyter_client.manager.asyncio, "sleep", sleep)
+    asyncio.run(manager._async_wait())
+    assert slept == [0.005, 0.005]
+
+
 @pytest.mark.e2e
 def test_a_ready_kernel_executes_and_a_dead_one_is_reported(tmp_path):
     kernels.set_kernel_dir(str(tmp_path))
