@@ -87,9 +87,9 @@ def identification() -> nbformat.NotebookNode:
         new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
         new_code_cell(SETUP + '''
 from qualitylib.batch.interactive import report_sections
-from qualitylib.views.identification import (heatmap, objectivity_method, present, reconciliation_frame,
-                                             reconciliation_sentences, recommendations_by_deficit,
-                                             summary_sentences)
+from qualitylib.views.identification import (NO_SOCIAL_DATA, heatmap, objectivity_method, present,
+                                             reconciliation_frame, reconciliation_sentences,
+                                             recommendations_by_deficit, social_rows, summary_sentences)
 
 live = report_sections("identification", region, municipality, year, params, public=public,
                        interactive=interactive)'''),
@@ -149,13 +149,16 @@ live = report_sections("identification", region, municipality, year, params, pub
             "инофонов (веса — в файле параметров). ШНСУ — школы региона с наименьшим индексом. Пунктир — "
             "доля низких результатов, ожидаемая при таком индексе (взвешенная регрессия по всем школам "
             "региона); школа выше линии справляется хуже школ со сходным контингентом."),
-        section("fig = charts.social_scatter(ident.social, municipality, ident.shnor_list['school_id'])\n"
-                "figures['social'] = fig  # the Word document takes the same picture"),
-        section('mine = ident.social if municipality is None else '
-                      'ident.social[ident.social["municipality"] == municipality]\n'
-                      'html.table(mine.sort_values("social_index"), ["school_name", "social_index", "shnsu", '
-                      '"share",\n'
-                      '           "expected_share", "difference", "reading"], flags={"shnsu": "ШНСУ"})'),
+        section("if not len(social_rows(ident)):\n"
+                "    display(html.paragraphs([NO_SOCIAL_DATA]))\n"
+                "else:  # drawn once, sharp enough for print: the Word document takes the same picture\n"
+                "    figures['social'] = charts.picture(charts.social_scatter(ident.social, municipality,\n"
+                "                                                             ident.shnor_list['school_id']))\n"
+                "    display(figures['social'])"),
+        section('mine = social_rows(ident)  # none without social data: the sentence above says so\n'
+                'if len(mine):\n'
+                '    display(html.table(mine.sort_values("social_index"), ["school_name", "social_index", "shnsu",\n'
+                '                       "share", "expected_share", "difference", "reading"], flags={"shnsu": "ШНСУ"}))'),
         new_markdown_cell(
             "## Сетевые пары «сильная школа — слабая школа»\n\n"
             "Для каждой ШНОР подбирается школа-лидер: не ШНОР, с долей низких результатов не выше "
@@ -493,10 +496,9 @@ live = report_sections("tasks", region, municipality, year, params, public=publi
         section("fig = task_views.histogram_chart(t)\n"
                       "if fig is None:\n"
                       "    display(html.paragraphs(['Данных по ученикам нет или групп меньше нужного числа участников.']))\n"
-                      "else:\n"
-                      "    display(fig)\n"
-                      "    plt.close(fig)\n"
-                      "    figures['histogram'] = fig  # the Word document takes the same picture"),
+                      "else:  # drawn once, sharp enough for print: the Word document takes the same picture\n"
+                      "    figures['histogram'] = charts.picture(fig)\n"
+                      "    display(figures['histogram'])"),
         new_markdown_cell("## Методика"),
         section("html.paragraphs(task_views.method_paragraphs(t), css_class='ql-note')"),
         new_code_cell('if output_dir:  # the deficits (Excel) and this report as a Word document\n'

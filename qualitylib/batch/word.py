@@ -276,21 +276,16 @@ class Report:
         self.doc.add_paragraph()
 
     def figure(self, fig) -> None:
-        """A matplotlib figure as a picture (then closed); nothing for ``None``.
-
-        Saved within the figure's own bounds, as the notebook shows it (the charts lay themselves
-        out): a ``"tight"`` box would draw the figure twice, once only to measure it.
-        """
+        """A chart as a picture: a :class:`~qualitylib.views.charts.Picture` the notebook showed, or a
+        matplotlib figure, drawn here at :data:`~qualitylib.views.charts.PRINT_DPI` (then closed);
+        nothing for ``None``."""
         if fig is None:
             return
-        import matplotlib.pyplot as plt
+        from ..views.charts import Picture, picture
 
         self.orientation(False)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=150, bbox_inches=None, metadata={"Software": None})
-        plt.close(fig)
-        buf.seek(0)
-        self.doc.add_picture(buf, width=Cm(PICTURE_CM))
+        png = fig.png if isinstance(fig, Picture) else picture(fig).png
+        self.doc.add_picture(io.BytesIO(png), width=Cm(PICTURE_CM))
 
     def appendix(self, params: dict, report: str) -> None:
         self.orientation(False)
@@ -380,8 +375,9 @@ def identification_docx(path: str | Path, region_name: str, ident, social_figure
     ----------
     ident : qualitylib.reports.identification.Identification
         As :func:`qualitylib.views.identification.present` returns it.
-    social_figure : matplotlib.figure.Figure, optional
-        The social-context chart (:func:`qualitylib.views.charts.social_scatter`).
+    social_figure : qualitylib.views.charts.Picture or matplotlib.figure.Figure, optional
+        The social-context chart (:func:`qualitylib.views.charts.social_scatter`), as the notebook
+        showed it (:func:`qualitylib.views.charts.picture`).
     """
     from ..views.identification import NO_SOCIAL_DATA, recommendations_by_deficit, social_rows, summary_sentences
 
@@ -499,6 +495,8 @@ def tasks_docx(path: str | Path, region_name: str, r, histogram_figure=None) -> 
     (coloured by mastery, in landscape tables of consecutive tasks), the weakest skills, the
     deficits of the ШНОР and risk-zone schools (by task and content element), the addressed
     recommendations, ВПР marks against school marks, the score histograms and the method.
+    ``histogram_figure``: the histograms as the notebook showed them (a
+    :class:`~qualitylib.views.charts.Picture`) or a matplotlib figure.
     """
     from ..views import tasks as views
 

@@ -79,6 +79,22 @@ def test_identification_document_without_social_data(polysaevo, tmp_path):
     assert texts[social + 1] == NO_SOCIAL_DATA and NO_SOCIAL_DATA not in [p.text for p in with_data.paragraphs]
 
 
+def test_a_picture_the_notebook_showed_goes_into_the_document_as_it_is(polysaevo, tmp_path):
+    """The notebook's picture (drawn once) and a figure drawn by the document give the same image."""
+    region, params = polysaevo
+    ident = present(build_identification(region, "Полысаево", 2026, params))
+
+    def chart():
+        return charts.social_scatter(ident.social, "Полысаево", ident.shnor_list["school_id"])
+
+    pic = charts.picture(chart())
+    images = []
+    for name, figure in (("a.docx", chart()), ("b.docx", pic)):
+        document = docx.Document(identification_docx(tmp_path / name, region.name, ident, figure))
+        images.append([r.target_part.blob for r in document.part.rels.values() if "image" in r.reltype])
+    assert images[0] == images[1] == [pic.png]
+
+
 def test_monitoring_document(polysaevo, tmp_path):
     region, params = polysaevo
     m = build_monitoring(region, "Полысаево", 2026, params)

@@ -196,6 +196,19 @@ def test_shnor_series_leave_out_a_kind_of_assessment_without_results():
     assert charts.shnor_series(series.iloc[:0], schools, assessments, 30, titles) is None
 
 
+def test_a_picture_is_drawn_once_at_print_resolution_and_shown_at_screen_width():
+    import struct
+
+    fig = charts.shnor_series(*_series_case())
+    inches = fig.get_size_inches()
+    pic = charts.picture(fig)
+    assert not plt.fignum_exists(fig.number)  # closed: the inline backend does not show it again
+    width, height = struct.unpack(">II", pic.png[16:24])  # the PNG header's size
+    assert (width, height) == (round(inches[0] * 150), round(inches[1] * 150))
+    data, meta = pic._repr_png_()
+    assert data is pic.png and meta == {"width": round(inches[0] * 96)}
+
+
 def _series_case():
     series = pd.DataFrame([{"school_id": s, "assessment": a, "year": y, "share": 10.0 + 5 * k + y % 7,
                             "share_lo": 5.0 + 5 * k, "share_hi": 30.0 + 5 * k + y % 7}
