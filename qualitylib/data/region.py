@@ -242,7 +242,9 @@ def validate_region(path: str | Path) -> tuple[Region | None, list[Problem]]:
         schools=typed["schools"], results=typed["results"], context=typed["context"],
         monitoring=typed.get("monitoring"), roadmap=typed.get("roadmap"), official=typed.get("official"),
         tasks=typed.get("tasks"), municipal=typed.get("municipal"),
-        sources=sources, warnings=[p for p in problems if p.severity != "error"],
+        # absolute, as ``path``: a region cached by a notebook (``../data/…``) is read by runs elsewhere
+        sources={table: file.resolve() for table, file in sources.items()},
+        warnings=[p for p in problems if p.severity != "error"],
     )
     return region, problems
 

@@ -280,3 +280,19 @@ def test_cache_can_be_disabled(region_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("QUALITYLIB_CACHE", "0")
     load_region(region_dir)
     assert not (tmp_path / "cache").exists()
+
+
+def test_a_region_read_by_a_relative_path_names_its_files_absolutely(region_dir, tmp_path, monkeypatch):
+    """A notebook reads «../data/…»; the cached region is read later by a run in another folder,
+    which hashes its source files: they are found from anywhere."""
+    monkeypatch.setenv("QUALITYLIB_CACHE", str(tmp_path / "cache"))
+    elsewhere = tmp_path / "notebooks"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    relative = Path("..") / region_dir.relative_to(tmp_path)
+    region = load_region(relative)
+    assert region.sources["schools"] == (region_dir / "schools.csv").resolve()
+    assert all(p.is_absolute() for p in region.sources.values())
+    monkeypatch.chdir(region_dir)
+    again = load_region(region_dir)  # the cached copy, read from another folder
+    assert again.sources == region.sources and all(p.is_file() for p in again.sources.values())
