@@ -190,10 +190,8 @@ live = report_sections("identification", region, municipality, year, params, pub
                       '    from qualitylib.batch.excel import write_registry\n'
                       '    ident = live.state.ident\n'
                       '    from qualitylib.batch.word import identification_docx\n'
-                      '    mine_social = ident.social if municipality is None else '
-                      'ident.social[ident.social["municipality"] == municipality]\n'
                       '    write_registry(Path(output_dir) / "registry.xlsx", ident.shnor, ident.risk, ident.pairs, params,\n'
-                      '                   objectivity=ident.objectivity, social=mine_social)\n'
+                      '                   objectivity=ident.objectivity, social=ident.own_social)\n'
                       '    identification_docx(Path(output_dir) / "01_identification.docx", region.name, ident,\n'
                       '                        live.state.figures.get("social"))'),
     ]

@@ -1197,8 +1197,7 @@ def _run_locked(region, year, out, base, params_dir, municipalities, workers, pu
                     row["headline"]["indicators_total"] = int((table["status"] != "no_target").sum())
                 else:
                     row["headline"]["no_programme"] = True
-                fresh[name] = (ident.shnor, ident.risk, ident.pairs,
-                               ident.social[ident.social["municipality"] == name])
+                fresh[name] = (ident.shnor, ident.risk, ident.pairs, ident.own_social)
                 row["state"] = municipality_state(ident.shnor_list, ident.risk_list, table, params)
             except Exception as exc:  # the notebook failed for the same reason; keep the index honest
                 row["status"] = "failed"

@@ -62,10 +62,15 @@ class Identification:
         return self.risk[self.risk["risk"] == 1]
 
     @property
+    def own_social(self) -> pd.DataFrame:
+        """The social context of the report's own schools (``social`` holds the whole region's)."""
+        return self.social if self.municipality is None else \
+            self.social[self.social["municipality"] == self.municipality]
+
+    @property
     def headline(self) -> dict:
         """Headline numbers for the region's index page."""
-        mine = self.social if self.municipality is None else \
-            self.social[self.social["municipality"] == self.municipality]
+        mine = self.own_social
         return {"schools": int(len(self.shnor)), "shnor": int(self.shnor["shnor"].sum()),
                 "shnor_prev": int(self.shnor_prev["shnor"].sum()), "risk": int(self.risk["risk"].sum()),
                 "shnsu": int(mine["shnsu"].sum())}

@@ -325,8 +325,7 @@ def social_rows(ident: Identification) -> pd.DataFrame:
     """The municipality's schools (the region's for a regional report) of the social-context section;
     none when none of them has a social index: the section then says :data:`NO_SOCIAL_DATA` instead
     of an empty chart and a table of dashes."""
-    mine = ident.social if ident.municipality is None else \
-        ident.social[ident.social["municipality"] == ident.municipality]
+    mine = ident.own_social
     return mine if mine["social_index"].notna().any() else mine.iloc[:0]
 
 
