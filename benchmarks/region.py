@@ -10,9 +10,11 @@ report) with an empty cache and prints JSON:
 * ``wall_s`` -- the run, as ``Готово за … с`` reports it;
 * per notebook: the sum and median of its seconds over the municipalities, the sum of its cells
   (papermill's durations), the rest (kernel start and HTML) and its three costliest cells;
-* ``peak_pss_mib`` -- the largest sum, over one worker, its kernel template and its kernel, of their
-  proportional set sizes (pages a fork shares are counted once), sampled every 0.2 s, the
-  largest of each of the three and the processes of the largest sample (:class:`Peak`).
+* ``peak_pss_mib`` -- the largest share of one worker: the sum of the proportional set sizes
+  (pages a fork shares are counted once) of the worker, its kernel and its template (a
+  template the workers share is divided among them), sampled every 0.2 s; the largest of each
+  of the three, the largest sum over all processes of the run (``machine``), and the processes
+  of the largest sample (:class:`Peak`).
 
 For the Altai region of ``make real``: ``benchmarks/region.py data/real/altai 2021``.
 """
@@ -22,6 +24,7 @@ import argparse
 import collections
 import json
 import os
+import re
 import statistics
 import tempfile
 import threading
@@ -30,13 +33,16 @@ from pathlib import Path
 
 
 class Peak:
-    """Peak memory (MiB) of each batch worker's process tree, sampled in a thread.
+    """Peak memory (MiB) of each batch worker's share of the run, and of the whole run, sampled in a thread.
 
-    A worker's tree is the worker (a child of this process), its kernel template and the kernels
-    the template forked. Every ``interval`` seconds each process's proportional set size is read
-    (PSS: a page shared by several processes -- a fork's copy-on-write pages, a library -- counts
-    a share to each); ``peak`` keeps the largest total of one tree and the largest PSS of each role,
-    ``at_peak`` the processes of the sample with the largest total (role, PSS, USS, RSS).
+    Every ``interval`` seconds each process's proportional set size is read (PSS: a page shared
+    by several processes -- a fork's copy-on-write pages, a library -- counts a share to each).
+    A worker's share is the worker, the kernels running its notebooks (their sockets are named
+    ``qlk-<worker's pid>-…``) and its kernel template: its own child, or
+    the template all workers share (a child of this process), divided among the workers alive.
+    ``peak`` keeps the largest share of one worker, the largest PSS of each role and, as
+    ``machine``, the largest sum over every process of the run (this one too); ``at_peak`` the
+    processes of the sample with the largest worker's share (role, PSS, USS, RSS).
     """
 
     ROLES = ("worker", "template", "kernel")
@@ -45,43 +51,63 @@ class Peak:
         import psutil
 
         self.psutil, self.interval, self.stop = psutil, interval, threading.Event()
-        self.peak = {"total": 0.0, **{role: 0.0 for role in self.ROLES}}
+        self.peak = {"total": 0.0, **{role: 0.0 for role in self.ROLES}, "machine": 0.0}
         self.at_peak: list[dict] = []
         self.thread = threading.Thread(target=self.run, daemon=True)
 
     @staticmethod
-    def role(proc, worker) -> str:
-        if proc.pid == worker.pid:
-            return "worker"
-        # the template is the worker's own child: a new interpreter running qualitylib.batch.warm
-        # or a fork of the worker, named ql-template (a forked kernel keeps the template's command line)
-        template = proc.ppid() == worker.pid and (
-            "qualitylib.batch.warm" in " ".join(proc.cmdline()) or proc.name() == "ql-template")
-        return "template" if template else "kernel"
+    def is_template(proc) -> bool:
+        """A template: a new interpreter running qualitylib.batch.warm, or a worker's fork named ql-template
+        (a forked kernel keeps the template's command line, but not its name)."""
+        return proc.name() == "ql-template" or (
+            "qualitylib.batch.warm" in " ".join(proc.cmdline()) and proc.name() != "ql-kernel")
 
-    def sample(self, worker) -> None:
-        """Read one worker's tree and update the peaks."""
-        total, rows = 0.0, []
-        for proc in [worker, *worker.children(recursive=True)]:
-            try:
-                info = proc.memory_full_info()
-                role = self.role(proc, worker)
-            except (self.psutil.NoSuchProcess, self.psutil.AccessDenied, self.psutil.ZombieProcess):
-                continue
-            pss = info.pss / 2 ** 20
-            self.peak[role] = max(self.peak[role], pss)
-            total += pss
-            rows.append({"role": role, "pid": proc.pid, "pss": round(pss, 1),
-                         "uss": round(info.uss / 2 ** 20, 1), "rss": round(info.rss / 2 ** 20, 1)})
-        if total > self.peak["total"]:
-            self.peak["total"], self.at_peak = total, rows
+    def read(self, proc) -> dict | None:
+        try:
+            info = proc.memory_full_info()
+            row = {"pid": proc.pid, "ppid": proc.ppid(), "pss": info.pss / 2 ** 20, "uss": info.uss / 2 ** 20,
+                   "rss": info.rss / 2 ** 20, "template": self.is_template(proc), "worker": None,
+                   "spawned": "spawn_main" in " ".join(proc.cmdline())}
+            if proc.name() == "ql-kernel":
+                found = (re.match(r"qlk-(\d+)-", os.path.basename(c.laddr)) for c in proc.net_connections("unix"))
+                row["worker"] = next((m.group(1) for m in found if m), None)
+            return row
+        except (self.psutil.NoSuchProcess, self.psutil.AccessDenied, self.psutil.ZombieProcess):
+            return None
+
+    def sample(self) -> None:
+        """Read the run's processes once and update the peaks."""
+        me = self.psutil.Process()
+        rows = {row["pid"]: row for row in map(self.read, [me, *me.children(recursive=True)]) if row}
+        self.peak["machine"] = max(self.peak["machine"], sum(row["pss"] for row in rows.values()))
+        workers = [row for row in rows.values() if row["ppid"] == me.pid and row["spawned"]]
+        shared = sum(row["pss"] for row in rows.values() if row["ppid"] == me.pid and row["template"])
+        for worker in workers:
+            def mine(row, pid=worker["pid"]):
+                while row is not None and row["ppid"] != me.pid:  # below the worker, or a kernel it runs
+                    if row["ppid"] == pid or row["worker"] == str(pid):
+                        return True
+                    row = rows.get(row["ppid"])
+                return False
+
+            members = [worker, *(row for row in rows.values() if mine(row))]
+            total = sum(row["pss"] for row in members) + shared / len(workers)
+            for row in members:
+                role = "worker" if row is worker else "template" if row["template"] else "kernel"
+                self.peak[role] = max(self.peak[role], row["pss"])
+            self.peak["template"] = max(self.peak["template"], shared)
+            if total > self.peak["total"]:
+                self.peak["total"] = total
+                self.at_peak = [{"role": "worker" if row is worker else "template" if row["template"] else "kernel",
+                                 **{k: round(row[k], 1) for k in ("pss", "uss", "rss")}, "pid": row["pid"]}
+                                for row in members]
+                if shared:
+                    self.at_peak.append({"role": f"shared template / {len(workers)}", "pss": round(shared / len(workers), 1)})
 
     def run(self) -> None:
-        me = self.psutil.Process()
         while not self.stop.is_set():
             try:
-                for worker in me.children():
-                    self.sample(worker)
+                self.sample()
             except self.psutil.Error:
                 pass
             time.sleep(self.interval)

@@ -116,9 +116,10 @@ class IpcKernelManager(AsyncKernelManager):
 
     def __init__(self, **kwargs):
         super().__init__(**{"transport": "ipc", **kwargs})
-        # short names: unix socket paths are limited to ~107 bytes
+        # short names: unix socket paths are limited to ~107 bytes; the pid of the process that
+        # runs the notebook names its kernels' sockets (a warm kernel is the template's child)
         folder = _KERNEL_DIR or tempfile.gettempdir()
-        self.connection_file = os.path.join(folder, f"qlk-{uuid.uuid4().hex[:16]}.json")
+        self.connection_file = os.path.join(folder, f"qlk-{os.getpid()}-{uuid.uuid4().hex[:12]}.json")
         _MANAGERS.add(self)
 
     async def _async_wait(self, pollinterval: float = 0.1) -> None:

@@ -160,7 +160,7 @@ def _die_with_parent(parent_pid: int) -> None:
         threading.Thread(target=watch, name="qualitylib-parent-watchdog", daemon=True).start()
 
 
-def warm_up(parent_pid: int | None = None, run_dir: str | None = None) -> None:
+def warm_up(parent_pid: int | None = None, run_dir: str | None = None, template: str | None = None) -> None:
     """Worker initializer: pay the heavy imports once per process, not once per notebook.
 
     Parameters
@@ -170,6 +170,9 @@ def warm_up(parent_pid: int | None = None, run_dir: str | None = None) -> None:
         interrupt does), stops its kernels on SIGTERM and dies when the main process dies.
     run_dir : str, optional
         The run's private folder: kernels put their connection files and sockets there.
+    template : str, optional
+        The socket of the kernel template the run's workers share
+        (:class:`qualitylib.batch.warm.SharedTemplate`); without it, a worker has its own.
     """
     from .lean import skip_unused_imports
 
@@ -189,8 +192,9 @@ def warm_up(parent_pid: int | None = None, run_dir: str | None = None) -> None:
     if run_dir is not None:
         set_kernel_dir(run_dir)
     exporter()
-    # warm kernels where fork is safe; a pool worker forks its template now, before any thread
-    enable(available_notebooks(), fork_now=parent_pid is not None)
+    # warm kernels where fork is safe: the run's shared template, or a pool worker forks its own
+    # now, before any thread
+    enable(available_notebooks(), fork_now=parent_pid is not None, shared=template)
 
 
 def _reason(exc: BaseException) -> str:
@@ -424,12 +428,13 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
             process.join(1)
 
 
-def _pool_round(batch: list[Job], size: int, task, run_dir: Path, results: dict, bar) -> tuple[list[Job], set[str]]:
+def _pool_round(batch: list[Job], size: int, task, run_dir: Path, results: dict, bar,
+                template: str | None = None) -> tuple[list[Job], set[str]]:
     """Run ``batch`` in a fresh pool of ``size`` workers; return the jobs lost to a dead worker and the
-    slugs of the jobs that had started."""
+    slugs of the jobs that had started. ``template``: the socket of the run's shared kernel template."""
     context = multiprocessing.get_context("spawn")  # no inherited zmq/asyncio state in workers
     pool = ProcessPoolExecutor(max_workers=max(1, size), mp_context=context, initializer=warm_up,
-                               initargs=(os.getpid(), str(run_dir)))
+                               initargs=(os.getpid(), str(run_dir), template))
     lost: list[Job] = []
     try:
         futures = {pool.submit(task, job): job for job in batch}
@@ -488,6 +493,7 @@ def _execute(jobs: list[Job], workers: int, executor: str, scheduler: str | None
     """
     from tqdm.auto import tqdm
 
+    shared = None
     bar = _Progress(tqdm(total=sum(not job.region_report for job in jobs), desc="Муниципалитеты", unit="мун.",
                          disable=not progress, file=sys.stderr, dynamic_ncols=True))
     try:
@@ -527,12 +533,14 @@ def _execute(jobs: list[Job], workers: int, executor: str, scheduler: str | None
             # (alone, so that only the one that kills its worker fails), the others to a fresh pool.
             task = partial(_pool_task, execute=execute, run_dir=str(run_dir))
             pending, suspects = list(jobs), []
+            shared = _share_template(jobs, run_dir)
             while pending or suspects:
                 isolated = bool(suspects)
                 batch, size = ([suspects.pop(0)], 1) if isolated else (pending, workers)
                 if not isolated:
                     pending = []
-                lost, started = _pool_round(batch, size, task, run_dir, results, bar)
+                lost, started = _pool_round(batch, size, task, run_dir, results, bar,
+                                            template=shared.path if shared else None)
                 if not lost:
                     continue
                 if isolated or not started & {job.slug for job in lost}:
@@ -545,6 +553,19 @@ def _execute(jobs: list[Job], workers: int, executor: str, scheduler: str | None
                 pending += [job for job in lost if job.slug not in started]
     finally:
         bar.close()
+        if shared is not None:
+            shared.close()
+
+
+def _share_template(jobs: list[Job], run_dir: Path):
+    """The kernel template the pool workers of a run share (:func:`qualitylib.batch.warm.share`), or
+    ``None``: each worker then has its own. Started now, so that it imports while the workers start."""
+    from .warm import share
+
+    names = {job.kernel_name for job in jobs}
+    if len(names) != 1:
+        return None
+    return share(available_notebooks(), names.pop(), str(run_dir))
 
 
 def new_run_dir() -> Path:

@@ -1,11 +1,13 @@
 """Warm kernels: each notebook's kernel forked from a template that has imported the reports' libraries.
 
 A kernel normally starts as a new Python process that imports ipykernel, pandas, matplotlib and
-the library again: about 1.5 s of each notebook (``benchmarks/README.md``). Here each batch
-worker starts one *template* process (:func:`main`: a fork of the pool worker made in its
-initializer, :func:`_fork_template`, or else run as ``python -m qualitylib.batch.warm``) that
-imports, once, what the reports' notebooks import (their import statements, read from the
-notebooks) and ipykernel's modules, and then only waits. For every notebook the kernel
+the library again: about 1.5 s of each notebook (``benchmarks/README.md``). Here a *template*
+process (:func:`main`) imports, once, what the reports' notebooks import (their import
+statements, read from the notebooks) and ipykernel's modules, and then only waits. The main
+process of a run starts one for all its pool workers (:class:`SharedTemplate`, run as ``python
+-m qualitylib.batch.warm --listen``; the workers connect to its Unix socket), so the imports and
+the region's shared results are held once on the machine; without it each worker has its own (a
+fork of the pool worker made in its initializer, :func:`_fork_template`, or else a new interpreter). For every notebook the kernel
 provisioner (:class:`WarmProvisioner`, jupyter_client's provisioning API) asks the template to
 fork: the child is a new process -- its own pid, session and state, nothing of the previous
 notebook -- that starts ``IPKernelApp`` on the kernel's fresh connection file. Papermill executes
@@ -13,8 +15,8 @@ the notebook exactly as with an ordinary kernel, and kills the kernel at the end
 
 What fork makes dangerous is kept out of the template: it starts no thread (checked before each
 fork: with a second thread the template refuses and the ordinary kernel is started), creates no
-ZeroMQ context (ipykernel creates it in the child, after the fork), keeps no file open but the
-two pipes to its worker (the child closes every inherited descriptor above stderr), never draws
+ZeroMQ context (ipykernel creates it in the child, after the fork), keeps no file open but its
+pipes or sockets to the workers (the child closes every inherited descriptor above stderr), never draws
 (matplotlib's backend module is not imported, so the inline backend attaches to the child's own
 shell; the template fails if it finds it imported). The child takes the environment, working
 folder and ``sys.path`` the kernel would have had.
@@ -55,28 +57,49 @@ def available() -> bool:
 
 
 class Template:
-    """The template process of one worker and the two pipes to it."""
+    """The template process a worker uses, and the connection to it.
 
-    def __init__(self, notebooks: list[str], flags: list[str], fork: bool = False):
-        req_r, req_w = os.pipe()
-        rep_r, rep_w = os.pipe()
+    Its own template (two pipes; ``fork``: a fork of this worker, else a new interpreter), or,
+    with ``socket_path``, the template its run's workers share (:class:`SharedTemplate`), which
+    it connects to and never stops.
+    """
+
+    def __init__(self, notebooks: list[str], flags: list[str], fork: bool = False, socket_path: str | None = None):
         self.lock = threading.Lock()
         self.flags = list(flags)  # the interpreter options of the kernel spec (e.g. -Xfrozen_modules=off)
         #: whether the template is a fork of this worker (:func:`_fork_template`), not a new interpreter
-        self.forked = bool(fork)
-        try:
-            if self.forked:
-                self.process = _fork_template(req_r, rep_w, notebooks)
-            else:
-                self.process = subprocess.Popen(
-                    [sys.executable, *self.flags, "-m", "qualitylib.batch.warm", str(req_r), str(rep_w), *notebooks],
-                    pass_fds=(req_r, rep_w), stdin=subprocess.DEVNULL, start_new_session=True)
-        finally:
-            os.close(req_r)
-            os.close(rep_w)
-        self.requests = os.fdopen(req_w, "w", buffering=1, encoding="utf-8")
-        self.replies = os.fdopen(rep_r, "r", encoding="utf-8")
+        self.forked = bool(fork) and socket_path is None
+        #: whether the template serves the other workers of the run too
+        self.shared = socket_path is not None
+        #: a fork may wait for another worker's region being prepared by a shared template
+        self.fork_timeout = FORK_TIMEOUT + (PREPARE_TIMEOUT if self.shared else 0)
+        if self.shared:
+            import socket
+
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+                conn.connect(socket_path)
+                self.requests = conn.makefile("w", buffering=1, encoding="utf-8")
+                self.replies = conn.makefile("r", encoding="utf-8")  # these keep the connection open
+            self.process = None
+        else:
+            req_r, req_w = os.pipe()
+            rep_r, rep_w = os.pipe()
+            try:
+                if self.forked:
+                    self.process = _fork_template(req_r, rep_w, notebooks)
+                else:
+                    self.process = subprocess.Popen(
+                        [sys.executable, *self.flags, "-m", "qualitylib.batch.warm", str(req_r), str(rep_w),
+                         *notebooks], pass_fds=(req_r, rep_w), stdin=subprocess.DEVNULL, start_new_session=True)
+            finally:
+                os.close(req_r)
+                os.close(rep_w)
+            self.requests = os.fdopen(req_w, "w", buffering=1, encoding="utf-8")
+            self.replies = os.fdopen(rep_r, "r", encoding="utf-8")
         ready = self._reply(START_TIMEOUT)
+        if self.shared and "pid" in ready:
+            self.process = ForkedKernel(int(ready["pid"]))  # another process's child: seen by kill(pid, 0)
+            self.flags = list(ready.get("flags") or [])
         if ready.get("ready") is not True:
             self.close()
             raise RuntimeError(f"warm kernel template did not start: {ready}")
@@ -97,7 +120,8 @@ class Template:
             if self.process.poll() is not None:
                 raise RuntimeError("warm kernel template is not running")
             self.requests.write(json.dumps({"argv": argv, "env": env, "cwd": cwd}) + "\n")
-            reply = self._reply(FORK_TIMEOUT)
+            self.requests.flush()  # a socket's text file is not line-buffered
+            reply = self._reply(self.fork_timeout)
         if "pid" not in reply:
             raise RuntimeError(f"warm kernel template refused: {reply.get('error')}")
         return int(reply["pid"])
@@ -109,6 +133,7 @@ class Template:
             if self.process.poll() is not None:
                 return False
             self.requests.write(json.dumps({"prepare": spec}) + "\n")
+            self.requests.flush()
             reply = self._reply(PREPARE_TIMEOUT)
         return reply.get("prepared") is True
 
@@ -118,9 +143,76 @@ class Template:
                 stream.close()
             except (OSError, AttributeError):
                 pass
-        if self.process.poll() is None:
+        if not self.shared and self.process.poll() is None:  # a shared one is the main process's to stop
             self.process.kill()
             self.process.wait()
+
+
+class SharedTemplate:
+    """In the main process of a run: one template for all its workers, instead of one per worker.
+
+    The run's pool workers connect to it (:func:`enable` with its :attr:`path`) and it forks the
+    kernels of all of them: the reports' imports and the region's shared results are held once on
+    the machine, and the region is prepared once. It is a new interpreter (the main process may
+    run threads), started at once: it imports while the workers start. When a worker's connection
+    ends (it finished, or died) the template kills the kernels that worker left; when the main
+    process closes it (:meth:`close`) or dies, it kills the rest and ends.
+    """
+
+    #: The socket's name in the run's folder.
+    SOCKET = "template.sock"
+
+    def __init__(self, notebooks: list[str], flags: list[str], folder: str):
+        import socket
+
+        self.path = os.path.join(folder, self.SOCKET)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            listener.bind(self.path)  # workers may connect before it is ready: they wait in the backlog
+            listener.listen(64)
+            control_r, self._control = os.pipe()
+            try:
+                self.process = subprocess.Popen(
+                    [sys.executable, *flags, "-m", "qualitylib.batch.warm", "--listen", str(listener.fileno()),
+                     str(control_r), *notebooks],
+                    pass_fds=(listener.fileno(), control_r), stdin=subprocess.DEVNULL, start_new_session=True)
+            except BaseException:
+                os.close(self._control)
+                raise
+            finally:
+                os.close(control_r)
+        finally:
+            listener.close()
+
+    def close(self, timeout: float = 10.0) -> None:
+        """End the template (it kills the kernels still running) and wait for it."""
+        if self._control is not None:
+            os.close(self._control)
+            self._control = None
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def share(notebooks: list[str], kernel_name: str, folder: str) -> SharedTemplate | None:
+    """In the main process: start the template the run's workers will share, where warm kernels are used.
+
+    ``None`` where they are not (:func:`available`), for a kernel spec that is not this Python's
+    ipykernel, or when the template cannot be started: each worker then has a template of its own.
+    """
+    if not available():
+        return None
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        flags = _interpreter_flags(KernelSpecManager().get_kernel_spec(kernel_name).argv)
+        if flags is None:
+            return None
+        return SharedTemplate(notebooks, flags, folder)
+    except Exception:  # no such kernel spec, a folder path too long for a socket, no processes
+        return None
 
 
 #: Interpreter options of a kernel spec that a template forked from the worker may do without.
@@ -129,20 +221,28 @@ class Template:
 FORK_IGNORES = frozenset({"-Xfrozen_modules=off"})
 
 
-def start_template(notebooks: list[str], kernel_name: str = "python3", fork: bool = False) -> bool:
+def start_template(notebooks: list[str], kernel_name: str = "python3", fork: bool = False,
+                   shared: str | None = None) -> bool:
     """In a batch worker: start this worker's template (once); whether warm kernels are in use.
 
     The template runs with the interpreter options of the kernel spec ``kernel_name``; a spec
     that does not run this Python's ipykernel gets no template. With ``fork`` (a batch worker
     that has only its main thread) and a spec without other interpreter options than
     :data:`FORK_IGNORES`, the template is a fork of this process (:func:`_fork_template`);
-    otherwise a new interpreter.
+    otherwise a new interpreter. With ``shared`` (the socket of the run's :class:`SharedTemplate`)
+    the worker connects to that one, and starts its own only if it cannot.
     """
     global _TEMPLATE
     if _TEMPLATE is not None:
         return True
     if not available():
         return False
+    if shared is not None:
+        try:
+            _TEMPLATE = Template(notebooks, [], socket_path=shared)
+            return True
+        except Exception:  # the shared template failed or ended: a template of this worker's own
+            _TEMPLATE = None
     try:
         from jupyter_client.kernelspec import KernelSpecManager
 
@@ -157,7 +257,7 @@ def start_template(notebooks: list[str], kernel_name: str = "python3", fork: boo
     return _TEMPLATE is not None
 
 
-def enable(notebooks: list[str], fork_now: bool = False) -> None:
+def enable(notebooks: list[str], fork_now: bool = False, shared: str | None = None) -> None:
     """In a batch worker: use warm kernels; the template starts with the worker's first kernel.
 
     With ``fork_now`` (a pool worker at the end of its initializer, before it starts a thread or
@@ -165,12 +265,13 @@ def enable(notebooks: list[str], fork_now: bool = False) -> None:
     then shares with the worker the interpreter and the modules both import (traitlets,
     jupyter_client, ZeroMQ, tornado and more: about 39 MiB on the sample region), instead of
     importing its own copies. Otherwise it starts, as a new interpreter, with the first kernel.
+    With ``shared`` (the socket of the run's :class:`SharedTemplate`) the worker uses that one.
     """
     global _NOTEBOOKS, _TRIED
     _NOTEBOOKS = list(notebooks)
-    if fork_now and available():
+    if (fork_now or shared) and available():
         _TRIED = True
-        start_template(_NOTEBOOKS, fork=True)
+        start_template(_NOTEBOOKS, fork=fork_now, shared=shared)
 
 
 def ensure_template() -> bool:
@@ -643,36 +744,175 @@ def _max_fd() -> int:
         return 4096
 
 
+class _Client:
+    """A worker the template serves: where its requests come from and its replies go, and its kernels.
+
+    ``kernels`` maps a pidfd (Linux: a descriptor that names one process, never a later one with
+    the same pid) to the kernel's pid; a kernel's pidfd becomes readable when the kernel ends.
+    """
+
+    def __init__(self, rfd: int, wfd: int, keep=None):
+        self.rfd, self.wfd, self.keep = rfd, wfd, keep  # ``keep``: the socket object owning the descriptor
+        self.buffer = b""
+        self.kernels: dict[int, int] = {}
+
+    def send(self, reply: dict) -> None:
+        data = (json.dumps(reply) + "\n").encode()
+        while data:
+            data = data[os.write(self.wfd, data):]
+
+    def lines(self, data: bytes) -> list[dict]:
+        """The complete requests among what has been read so far."""
+        self.buffer += data
+        *complete, self.buffer = self.buffer.split(b"\n")
+        return [json.loads(line) for line in complete if line.strip()]
+
+    def end_kernels(self) -> None:
+        """Kill the kernels this worker left running (a worker that died cannot stop its own)."""
+        for pidfd, pid in self.kernels.items():
+            if _alive(pidfd):  # so ``pid`` is still this kernel's, and so is its process group
+                try:
+                    os.killpg(pid, signal.SIGKILL)  # with what it started
+                except OSError:  # not yet the leader of its own session
+                    _signal(pidfd, signal.SIGKILL)
+            os.close(pidfd)
+        self.kernels.clear()
+
+
+def _alive(pidfd: int) -> bool:
+    """Whether the process of ``pidfd`` still runs (so its pid, and its process group, are still its own)."""
+    return _signal(pidfd, 0)
+
+
+def _signal(pidfd: int, signum: int) -> bool:
+    try:
+        signal.pidfd_send_signal(pidfd, signum)
+        return True
+    except OSError:  # ended
+        return False
+
+
+def _pidfd(pid: int) -> int | None:
+    """A pidfd of ``pid``; ``None`` where there are none (before Linux 5.3) or the process has ended."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
+
+
+def _hello(ready: bool, error: str | None = None) -> dict:
+    """The template's first line to a worker: whether it is ready, its pid and its interpreter options."""
+    argv = getattr(sys, "orig_argv", [])
+    flags = argv[1:argv.index("-m")] if "-m" in argv else []
+    return {"ready": ready, "pid": os.getpid(), "flags": flags, **({"error": error} if error else {})}
+
+
 def main(argv: list[str] | None = None) -> None:
-    """The template: ``python -m qualitylib.batch.warm REQUEST_FD REPLY_FD NOTEBOOK…``."""
+    """The template: ``python -m qualitylib.batch.warm REQUEST_FD REPLY_FD NOTEBOOK…`` for one worker
+    (the two pipes to it), or ``… --listen SOCKET_FD CONTROL_FD NOTEBOOK…`` for the workers of a run
+    (:class:`SharedTemplate`: a listening Unix socket, and a pipe that ends with the main process)."""
     from .lean import skip_unused_imports
 
     skip_unused_imports()
     args = sys.argv[1:] if argv is None else argv
-    requests = os.fdopen(int(args[0]), "r", encoding="utf-8")
-    replies = os.fdopen(int(args[1]), "w", buffering=1, encoding="utf-8")
+    if args and args[0] == "--listen":
+        import socket
+
+        listener = socket.socket(fileno=int(args[1]))
+        control, clients, notebooks = int(args[2]), [], args[3:]
+        _set_name(TEMPLATE_NAME)
+    else:
+        listener, control, clients, notebooks = None, None, [_Client(int(args[0]), int(args[1]))], args[2:]
     try:
-        _preload(args[2:])
+        _preload(notebooks)
         _freeze()  # the imported modules: kernels need not visit them (see _prepare)
     except Exception as exc:
-        replies.write(json.dumps({"ready": False, "error": f"{type(exc).__name__}: {exc}"}) + "\n")
-        return
+        for client in clients:
+            client.send(_hello(False, f"{type(exc).__name__}: {exc}"))
+        return  # a worker connecting to a template that ended falls back by itself
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped at once
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    replies.write(json.dumps({"ready": True}) + "\n")
+    for client in clients:
+        client.send(_hello(True))
+    _serve(clients, listener, control)
+
+
+def _serve(clients: list[_Client], listener, control: int | None) -> None:
+    """Answer the workers' requests until the last worker has gone (one worker) or the run ends
+    (``control`` ends: a shared template); then kill the kernels the workers left."""
+    import selectors
+
     done: dict[str, bool] = {}
-    for line in requests:  # ends when the worker closes the pipe or dies
-        request = json.loads(line)
-        if "prepare" in request:
-            replies.write(json.dumps({"prepared": _prepare(request["prepare"], done)}) + "\n")
-            continue
-        if threading.active_count() != 1:
-            replies.write(json.dumps({"error": "the template runs threads"}) + "\n")
-            continue
-        pid = os.fork()
-        if pid == 0:
-            _child(request)
-        replies.write(json.dumps({"pid": pid}) + "\n")
+    selector = selectors.DefaultSelector()
+    for client in clients:
+        selector.register(client.rfd, selectors.EVENT_READ, client)
+    if listener is not None:
+        selector.register(listener, selectors.EVENT_READ, "listen")
+        selector.register(control, selectors.EVENT_READ, "control")
+    try:
+        while clients or listener is not None:
+            for key, _ in selector.select():
+                what = key.data
+                if what == "control":
+                    if not os.read(control, 512):
+                        return  # the main process has ended the run
+                elif what == "listen":
+                    conn, _ = listener.accept()
+                    client = _Client(conn.fileno(), conn.fileno(), keep=conn)
+                    client.send(_hello(True))
+                    clients.append(client)
+                    selector.register(client.rfd, selectors.EVENT_READ, client)
+                elif isinstance(what, tuple):  # a kernel ended
+                    client, pidfd, pid = what
+                    if client not in clients or client.kernels.get(pidfd) != pid:
+                        continue  # forgotten earlier in this round (its worker went)
+                    selector.unregister(pidfd)
+                    client.kernels.pop(pidfd, None)
+                    os.close(pidfd)
+                elif what in clients:
+                    data = os.read(what.rfd, 65536)
+                    if not data:  # the worker has gone, or died
+                        _drop(what, clients, selector)
+                        continue
+                    for request in what.lines(data):
+                        _answer(what, request, done, selector)
+    finally:
+        for client in list(clients):
+            _drop(client, clients, selector)
+
+
+def _answer(client: _Client, request: dict, done: dict[str, bool], selector) -> None:
+    """Prepare a region, or fork a kernel, for one request of ``client``."""
+    import selectors
+
+    if "prepare" in request:
+        client.send({"prepared": _prepare(request["prepare"], done)})
+        return
+    if threading.active_count() != 1:
+        client.send({"error": "the template runs threads"})
+        return
+    pid = os.fork()
+    if pid == 0:
+        _child(request)
+    client.send({"pid": pid})
+    pidfd = _pidfd(pid)
+    if pidfd is not None:
+        client.kernels[pidfd] = pid
+        selector.register(pidfd, selectors.EVENT_READ, (client, pidfd, pid))
+
+
+def _drop(client: _Client, clients: list[_Client], selector) -> None:
+    """Forget a worker: kill the kernels it left, close its connection."""
+    for pidfd in list(client.kernels):
+        selector.unregister(pidfd)
+    client.end_kernels()
+    selector.unregister(client.rfd)
+    clients.remove(client)
+    if client.keep is not None:
+        client.keep.close()
+    else:
+        for fd in {client.rfd, client.wfd}:
+            os.close(fd)
 
 
 if __name__ == "__main__":

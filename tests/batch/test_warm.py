@@ -150,6 +150,80 @@ def test_a_pool_worker_forks_its_template_and_its_kernels_are_fresh(tmp_path):
     assert seen["first"] == "False True\n" and seen["same"]
 
 
+@needs_fork
+def test_pool_workers_use_the_runs_shared_template(shared, tmp_path):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from qualitylib.batch.runner import warm_up
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=warm_up,
+                             initargs=(os.getpid(), str(tmp_path), shared.path)) as pool:
+        seen = pool.submit(_in_pool_worker, str(tmp_path)).result(timeout=300)
+    # the worker forked no template of its own: its kernel is the shared template's child
+    assert not seen["forked"] and seen["template"] == seen["parent"] == shared.process.pid
+    assert seen["ordinary_parent"] == seen["worker"]
+    assert seen["first"] == "False True\n" and seen["same"]
+
+
+@pytest.fixture
+def shared(tmp_path):
+    kernels.set_kernel_dir(str(tmp_path))
+    template = warm.share(available_notebooks(), "python3", str(tmp_path))
+    assert template is not None
+    yield template
+    template.close()
+    warm.stop_template()
+    kernels.set_kernel_dir(None)
+
+
+def _ended(pid: int, timeout: float = 20.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _idle_kernel(template: warm.Template, folder: Path, name: str) -> int:
+    """A kernel forked by ``template`` that no client talks to (it waits until it is killed)."""
+    return template.fork(["-f", str(folder / f"{name}.json")], dict(os.environ), str(folder))
+
+
+@needs_fork
+def test_a_shared_template_serves_several_workers_and_ends_what_each_leaves(shared, tmp_path):
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    first = warm.Template([], [], socket_path=shared.path)
+    second = warm.Template([], [], socket_path=shared.path)
+    # both talk to the run's one template, named for ps and top, with the kernel spec's interpreter options
+    assert first.shared and not first.forked and first.process.pid == second.process.pid == shared.process.pid
+    assert Path(f"/proc/{shared.process.pid}/comm").read_text().strip() == warm.TEMPLATE_NAME
+    assert first.flags == warm._interpreter_flags(KernelSpecManager().get_kernel_spec("python3").argv)
+    # a notebook run through it: a fresh kernel, the template's child, the outputs of an ordinary kernel
+    warm._TEMPLATE = first
+    outputs, _, parent = run_notebook(tmp_path, "shared", kernels.WarmKernelManager)
+    ordinary, _, _ = run_notebook(tmp_path, "ordinary", kernels.IpcKernelManager)
+    assert parent == shared.process.pid and outputs[0][0]["text"] == "False True\n" and outputs == ordinary
+    # a worker that goes (finished, or died) takes the kernels it left; the other worker is served on
+    left = _idle_kernel(second, tmp_path, "left")
+    kept = _idle_kernel(first, tmp_path, "kept")
+    second.close()
+    assert _ended(left)
+    assert first.prepare({"data_dir": str(tmp_path / "no-such-region"), "year": 2026, "municipality": None,
+                          "params_file": None, "programme": None}) is False
+    os.kill(kept, 0)  # still running
+    # the end of the run ends the template and what is still running
+    shared.close()
+    assert shared.process.returncode == 0 and _ended(kept)
+    assert not warm.template_running()
+
+
 def _reports(base: Path) -> dict[str, bytes]:
     """The HTML reports of a run; the index and the changes page lose their «Сформировано» time."""
     out = {}
@@ -164,6 +238,9 @@ def _reports(base: Path) -> dict[str, bytes]:
 @needs_fork
 @pytest.mark.e2e
 def test_reports_are_byte_identical_with_warm_and_ordinary_kernels(tmp_path, monkeypatch):
+    started = []
+    share = warm.share
+    monkeypatch.setattr(warm, "share", lambda *a: started.append(share(*a)) or started[-1])
     runs = {}
     for mode in ("1", "0"):
         monkeypatch.setenv(warm.ENV_SWITCH, mode)
@@ -175,3 +252,4 @@ def test_reports_are_byte_identical_with_warm_and_ordinary_kernels(tmp_path, mon
     assert runs["1"].keys() == runs["0"].keys()
     different = [name for name in runs["1"] if runs["1"][name] != runs["0"][name]]
     assert different == []
+    assert started[0] is not None and started[1:] == [None]  # the warm run's workers shared one template
