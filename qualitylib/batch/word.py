@@ -146,7 +146,7 @@ class Report:
         self.doc.core_properties.modified = now
         self.landscape = False
         #: the tables' XML, put into the document when it is saved (see :meth:`table`)
-        self._tables: list[str] = []
+        self._tables: list[bytes] = []
         self._grid_style = self.doc.styles["Table Grid"].style_id
         self._style_ids: dict[str, str | None] = {}
         self.heading(title, level=0)
@@ -271,8 +271,9 @@ class Report:
             self.doc.element.body._insert_tbl(parse_xml(xml))
         else:  # kept as text, in the document's place of a marker: see :func:`_put_tables`
             self.doc.element.body._insert_tbl(parse_xml(_marker(len(self._tables))))
-            # the document's root declares the namespace: in the tree the table would not repeat it
-            self._tables.append(xml.replace(f'<w:tbl {nsdecls("w")}>', "<w:tbl>", 1))
+            # the document's root declares the namespace: in the tree the table would not repeat it;
+            # kept encoded: its markup takes a byte a character, not two as in a text with Cyrillic
+            self._tables.append(xml.replace(f'<w:tbl {nsdecls("w")}>', "<w:tbl>", 1).encode("utf-8"))
         self.doc.add_paragraph()
 
     def figure(self, fig) -> None:
@@ -305,7 +306,8 @@ class Report:
 #: Characters XML 1.0 does not allow: a table holding one is parsed at once (and refused by lxml).
 _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _MARK = "qualitylib-table-"
-_MARKED = re.compile(f'<w:tbl(?: xmlns:w="[^"]*")?><w:tblPr><w:tblCaption w:val="{_MARK}(\\d+)"/></w:tblPr></w:tbl>')
+_MARKED = re.compile(f'<w:tbl(?: xmlns:w="[^"]*")?><w:tblPr><w:tblCaption w:val="{_MARK}(\\d+)"/></w:tblPr></w:tbl>'
+                     .encode())
 
 
 def _marker(number: int) -> str:
@@ -313,28 +315,35 @@ def _marker(number: int) -> str:
     return f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblCaption w:val="{_MARK}{number}"/></w:tblPr></w:tbl>'
 
 
-def _put_tables(path: Path, tables: list[str]) -> None:
+def _put_tables(path: Path, tables: list[bytes]) -> None:
     """Replace the markers (:func:`_marker`) in the document python-docx saved at ``path`` by the tables.
 
     A table parsed into python-docx's tree takes about 2.6 KB of memory a cell (a heatmap of
     Barnaul's works: 14,000 cells, 37 MiB); as text it takes a tenth. The document is the one the
-    parsed tables give, byte for byte (the tree serialises each table as it was written).
+    parsed tables give, byte for byte (the tree serialises each table as it was written). It is
+    written a piece at a time, each table let go once written: the whole document with its tables
+    is never held.
     """
     def document(name: str, data: bytes):
         if name != "word/document.xml":
             return None
-        put: list[int] = []
-
-        def table(match: re.Match) -> str:
-            put.append(int(match.group(1)))
-            return tables[put[-1]]
-
-        data = _MARKED.sub(table, data.decode("utf-8")).encode("utf-8")
-        if put != list(range(len(tables))):
+        marks = list(_MARKED.finditer(data))
+        if [int(m.group(1)) for m in marks] != list(range(len(tables))):
             raise RuntimeError(f"В документе Word «{path.name}» не все таблицы нашли своё место.")
-        return [data]
+        return _with_tables(data, marks, tables)
 
     rewrite_archive(path, document)
+
+
+def _with_tables(data: bytes, marks: list[re.Match], tables: list[bytes]):
+    """The pieces of ``data`` with each marker replaced by its table (let go once handed out)."""
+    at = 0
+    for number, mark in enumerate(marks):
+        yield data[at:mark.start()]
+        table, tables[number] = tables[number], b""
+        yield table
+        at = mark.end()
+    yield data[at:]
 
 
 def _heat_frame(ident) -> tuple[pd.DataFrame, list[str], list[list[str | None]]]:
