@@ -533,7 +533,7 @@ def _execute(jobs: list[Job], workers: int, executor: str, scheduler: str | None
             # (alone, so that only the one that kills its worker fails), the others to a fresh pool.
             task = partial(_pool_task, execute=execute, run_dir=str(run_dir))
             pending, suspects = list(jobs), []
-            shared = _share_template(jobs, run_dir)
+            shared = _share_template(jobs, run_dir) if workers > 1 else None  # one worker: its own fork
             while pending or suspects:
                 isolated = bool(suspects)
                 batch, size = ([suspects.pop(0)], 1) if isolated else (pending, workers)

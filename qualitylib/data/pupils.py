@@ -18,7 +18,7 @@ def read_pupils(region_path: str | Path) -> pd.DataFrame | None:
     path = Path(region_path) / PUPILS_FILE
     if not path.is_file():
         return None
-    return prepared(("pupils", file_stamp(path)), lambda: pd.read_parquet(path, columns=COLUMNS))
+    return prepared(("pupils", file_stamp(path)), lambda: _pupil_table(path)[COLUMNS])
 
 
 def max_scores(scales_file: str | Path | None = None) -> dict[tuple[int, str], float]:
@@ -39,4 +39,20 @@ def read_pupil_marks(region_path: str | Path) -> pd.DataFrame | None:
     path = Path(region_path) / PUPILS_FILE
     if not path.is_file():
         return None
-    return prepared(("pupil_marks", file_stamp(path)), lambda: pd.read_parquet(path, columns=MARK_COLUMNS))
+    return prepared(("pupil_marks", file_stamp(path)), lambda: _pupil_table(path)[MARK_COLUMNS])
+
+
+def _pupil_table(path: Path) -> pd.DataFrame:
+    """The columns of both :func:`read_pupils` and :func:`read_pupil_marks`, read once.
+
+    Each takes its columns from this one table (a selection shares the table's arrays), so a
+    batch worker's kernel template holds the region's pupils once, not once for each. A file of an
+    older import without the marks' columns gives the pupils' columns (and no marks: a ``KeyError``).
+    """
+    def read() -> pd.DataFrame:
+        import pyarrow.parquet as pq
+
+        present = set(pq.read_schema(path).names)
+        return pd.read_parquet(path, columns=[c for c in dict.fromkeys(COLUMNS + MARK_COLUMNS) if c in present])
+
+    return prepared(("pupil_table", file_stamp(path)), read)
