@@ -859,9 +859,12 @@ def _serve(clients: list[_Client], listener, control: int | None) -> None:
                 elif what == "listen":
                     conn, _ = listener.accept()
                     client = _Client(conn.fileno(), conn.fileno(), keep=conn)
-                    client.send(_hello(True))
                     clients.append(client)
                     selector.register(client.rfd, selectors.EVENT_READ, client)
+                    try:
+                        client.send(_hello(True))
+                    except OSError:  # it has gone already
+                        _drop(client, clients, selector)
                 elif isinstance(what, tuple):  # a kernel ended
                     client, pidfd, pid = what
                     if client not in clients or client.kernels.get(pidfd) != pid:
@@ -870,12 +873,14 @@ def _serve(clients: list[_Client], listener, control: int | None) -> None:
                     client.kernels.pop(pidfd, None)
                     os.close(pidfd)
                 elif what in clients:
-                    data = os.read(what.rfd, 65536)
+                    try:
+                        data = os.read(what.rfd, 65536)
+                        for request in what.lines(data):
+                            _answer(what, request, done, selector)
+                    except (OSError, ValueError):  # a worker that died while asking, or garbled
+                        data = b""
                     if not data:  # the worker has gone, or died
                         _drop(what, clients, selector)
-                        continue
-                    for request in what.lines(data):
-                        _answer(what, request, done, selector)
     finally:
         for client in list(clients):
             _drop(client, clients, selector)
@@ -894,11 +899,11 @@ def _answer(client: _Client, request: dict, done: dict[str, bool], selector) -> 
     pid = os.fork()
     if pid == 0:
         _child(request)
-    client.send({"pid": pid})
     pidfd = _pidfd(pid)
-    if pidfd is not None:
+    if pidfd is not None:  # before the reply: a worker gone meanwhile still takes it along
         client.kernels[pidfd] = pid
         selector.register(pidfd, selectors.EVENT_READ, (client, pidfd, pid))
+    client.send({"pid": pid})
 
 
 def _drop(client: _Client, clients: list[_Client], selector) -> None:

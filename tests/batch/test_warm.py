@@ -190,6 +190,19 @@ def _ended(pid: int, timeout: float = 20.0) -> bool:
     return False
 
 
+def _children(pid: int) -> set[int]:
+    """The running children of process ``pid`` (from ``/proc``)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
 def _idle_kernel(template: warm.Template, folder: Path, name: str) -> int:
     """A kernel forked by ``template`` that no client talks to (it waits until it is killed)."""
     return template.fork(["-f", str(folder / f"{name}.json")], dict(os.environ), str(folder))
@@ -215,6 +228,20 @@ def test_a_shared_template_serves_several_workers_and_ends_what_each_leaves(shar
     kept = _idle_kernel(first, tmp_path, "kept")
     second.close()
     assert _ended(left)
+    # one that dies while asking for a kernel: the template forks it, cannot answer, and kills it
+    import json
+    import socket
+    import time
+
+    with socket.socket(socket.AF_UNIX) as gone:
+        gone.connect(shared.path)
+        gone.makefile("r").readline()  # its hello
+        request = {"argv": ["-f", str(tmp_path / "gone.json")], "env": dict(os.environ), "cwd": str(tmp_path)}
+        gone.sendall((json.dumps(request) + "\n").encode())
+    deadline = time.monotonic() + 20
+    while _children(shared.process.pid) != {kept} and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _children(shared.process.pid) == {kept}
     assert first.prepare({"data_dir": str(tmp_path / "no-such-region"), "year": 2026, "municipality": None,
                           "params_file": None, "programme": None}) is False
     os.kill(kept, 0)  # still running
