@@ -82,6 +82,7 @@ class Peak:
         self.peak["machine"] = max(self.peak["machine"], sum(row["pss"] for row in rows.values()))
         workers = [row for row in rows.values() if row["ppid"] == me.pid and row["spawned"]]
         shared = sum(row["pss"] for row in rows.values() if row["ppid"] == me.pid and row["template"])
+        self.peak["template"] = max(self.peak["template"], shared)
         for worker in workers:
             def mine(row, pid=worker["pid"]):
                 while row is not None and row["ppid"] != me.pid:  # below the worker, or a kernel it runs
@@ -91,16 +92,14 @@ class Peak:
                 return False
 
             members = [worker, *(row for row in rows.values() if mine(row))]
+            roles = ["worker", *("template" if row["template"] else "kernel" for row in members[1:])]
             total = sum(row["pss"] for row in members) + shared / len(workers)
-            for row in members:
-                role = "worker" if row is worker else "template" if row["template"] else "kernel"
+            for role, row in zip(roles, members):
                 self.peak[role] = max(self.peak[role], row["pss"])
-            self.peak["template"] = max(self.peak["template"], shared)
             if total > self.peak["total"]:
                 self.peak["total"] = total
-                self.at_peak = [{"role": "worker" if row is worker else "template" if row["template"] else "kernel",
-                                 **{k: round(row[k], 1) for k in ("pss", "uss", "rss")}, "pid": row["pid"]}
-                                for row in members]
+                self.at_peak = [{"role": role, **{k: round(row[k], 1) for k in ("pss", "uss", "rss")}, "pid": row["pid"]}
+                                for role, row in zip(roles, members)]
                 if shared:
                     self.at_peak.append({"role": f"shared template / {len(workers)}", "pss": round(shared / len(workers), 1)})
 

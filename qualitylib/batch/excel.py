@@ -314,7 +314,7 @@ def _blocks(frame: pd.DataFrame, flagged: list[bool], letters: list[str], codes:
 
     A block's values and styles are made from the frame when the block is, and its text is encoded at
     once: neither the values nor the text of every cell of a sheet are held together, nor those of all
-    the sheets of a workbook before it is written (Barnaul's task workbook: 54 -> 28 MiB at the peak).
+    the sheets of a workbook before it is written (Barnaul's task workbook: 54 -> 23 MiB traced at the peak).
     """
     for start in range(0, len(frame), _ROWS_AT_A_TIME):
         stop = min(start + _ROWS_AT_A_TIME, len(frame))

@@ -205,14 +205,20 @@ def share(notebooks: list[str], kernel_name: str, folder: str) -> SharedTemplate
     if not available():
         return None
     try:
-        from jupyter_client.kernelspec import KernelSpecManager
-
-        flags = _interpreter_flags(KernelSpecManager().get_kernel_spec(kernel_name).argv)
+        flags = _spec_flags(kernel_name)
         if flags is None:
             return None
         return SharedTemplate(notebooks, flags, folder)
     except Exception:  # no such kernel spec, a folder path too long for a socket, no processes
         return None
+
+
+def _spec_flags(kernel_name: str) -> list[str] | None:
+    """The interpreter options of the kernel spec ``kernel_name`` (:func:`_interpreter_flags`): ``None``
+    when it does not run this Python's ipykernel. Raises what reading the spec raises."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return _interpreter_flags(KernelSpecManager().get_kernel_spec(kernel_name).argv)
 
 
 #: Interpreter options of a kernel spec that a template forked from the worker may do without.
@@ -244,10 +250,7 @@ def start_template(notebooks: list[str], kernel_name: str = "python3", fork: boo
         except Exception:  # the shared template failed or ended: a template of this worker's own
             _TEMPLATE = None
     try:
-        from jupyter_client.kernelspec import KernelSpecManager
-
-        argv = KernelSpecManager().get_kernel_spec(kernel_name).argv
-        flags = _interpreter_flags(argv)
+        flags = _spec_flags(kernel_name)
         if flags is None:
             return False
         fork = fork and set(flags) <= FORK_IGNORES and threading.active_count() == 1
