@@ -10,7 +10,7 @@ one read a process, so a sample takes a few milliseconds, not the fifth of a sec
 ``benchmarks/region.py``, whose sampler misses a peak of a few tenths of a second). Prints JSON:
 per kernel, in the order the worker started them (the municipality's notebooks, then the region's
 report), its largest proportional set size (PSS) and its largest own pages (USS: private clean and
-dirty), and the same for the worker and its kernel template.
+dirty), and the same for the worker and its kernel template; ``out``, the run's folder.
 
 For the largest municipality of the Altai region of ``make real``::
 
@@ -97,7 +97,7 @@ def main() -> None:
     kernels = [row for row in seen.values() if row["role"] == "kernel"]
     for number, row in enumerate(kernels):
         row["notebook"] = names[number] if number < len(names) else "region report"
-    result = {"returncode": run.returncode, "interval_s": args.interval,
+    result = {"returncode": run.returncode, "interval_s": args.interval, "out": out,
               "processes": [{k: round(v, 1) if isinstance(v, float) else v for k, v in row.items()}
                             for row in seen.values()]}
     print(json.dumps(result, ensure_ascii=False, indent=1))
