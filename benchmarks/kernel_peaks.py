@@ -27,6 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from region import Peak  # noqa: E402
+
 
 def rollup(pid: int) -> tuple[float, float] | None:
     """``(PSS, USS)`` of process ``pid`` in MiB, or ``None`` once it has gone."""
@@ -43,11 +46,13 @@ def rollup(pid: int) -> tuple[float, float] | None:
 
 
 def role(proc) -> str | None:
-    """``kernel``, ``template`` or ``worker`` (a spawned pool process), or ``None`` for another process."""
-    name = proc.name()
-    if name == "ql-kernel":
+    """``kernel``, ``template`` (as :meth:`region.Peak.is_template` tells one) or ``worker`` (a spawned
+    pool process), or ``None`` for another process."""
+    from qualitylib.batch.warm import KERNEL_NAME
+
+    if proc.name() == KERNEL_NAME:
         return "kernel"
-    if name == "ql-template":
+    if Peak.is_template(proc):
         return "template"
     return "worker" if "spawn_main" in " ".join(proc.cmdline()) else None
 
@@ -82,8 +87,7 @@ def main() -> None:
             sample = rollup(proc.pid) if kind else None
             if sample is None:
                 continue
-            row = seen.setdefault(proc.pid, {"role": kind, "from_s": round(time.perf_counter() - started, 2),
-                                             "pss": 0.0, "uss": 0.0})
+            row = seen.setdefault(proc.pid, {"from_s": round(time.perf_counter() - started, 2), "pss": 0.0, "uss": 0.0})
             row["role"] = kind
             row["pss"], row["uss"] = max(row["pss"], sample[0]), max(row["uss"], sample[1])
             row["to_s"] = round(time.perf_counter() - started, 2)
