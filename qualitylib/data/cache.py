@@ -441,6 +441,13 @@ def prepared(key: tuple, compute: Callable[[], Any]) -> Any:
         return compute()
 
 
+def discard_prepared(*kinds: str) -> None:
+    """Drop the kept values whose key starts with one of ``kinds``: what only the template needed
+    (an input of the results it kept), so that it does not hold them for the kernels."""
+    for key in [k for k in _PREPARED if k and k[0] in kinds]:
+        del _PREPARED[key]
+
+
 def file_stamp(path: str | Path) -> tuple | None:
     """``(resolved path, size, modification time in ns)`` of a file, or ``None`` when it is missing."""
     try:

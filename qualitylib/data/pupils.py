@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .cache import file_stamp, prepared
+from .cache import discard_prepared, file_stamp, prepared
 from .fisoko import read_scales
 
 #: Where the importer writes the pupils' works, relative to the region folder.
@@ -19,6 +19,12 @@ def read_pupils(region_path: str | Path) -> pd.DataFrame | None:
     if not path.is_file():
         return None
     return prepared(("pupils", file_stamp(path)), lambda: _pupil_table(path)[COLUMNS])
+
+
+def pupils_stamp(region_path: str | Path) -> tuple | None:
+    """The pupils' file of a region folder as :func:`qualitylib.data.cache.file_stamp` names it
+    (``None`` without one): what a result computed from the pupils depends on, without reading them."""
+    return file_stamp(Path(region_path) / PUPILS_FILE)
 
 
 def max_scores(scales_file: str | Path | None = None) -> dict[tuple[int, str], float]:
@@ -56,3 +62,10 @@ def _pupil_table(path: Path) -> pd.DataFrame:
         return pd.read_parquet(path, columns=[c for c in dict.fromkeys(COLUMNS + MARK_COLUMNS) if c in present])
 
     return prepared(("pupil_table", file_stamp(path)), read)
+
+
+def release_pupils() -> None:
+    """Drop the pupils' table a batch worker's template kept while it computed the results read
+    from it (the objectivity signs, the marks and score counts): the kernels take those results,
+    and never the pupils, so the template need not hold them (about 18 MiB on the Altai region)."""
+    discard_prepared("pupil_table", "pupils", "pupil_marks")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..data.cache import memoised
-from ..data.pupils import max_scores, read_pupils
+from ..data.pupils import max_scores, pupils_stamp, read_pupils
 from ..data.region import Region
 from ..rules.identification import identify_shnor, low_results, reconcile_official, result_matrix, shnor_change
 from ..rules.objectivity import objectivity as objectivity_signs
@@ -112,13 +112,15 @@ def region_objectivity(region: Region, year: int) -> tuple[pd.DataFrame, float] 
 
     ``None`` when the region has no pupil table.
     """
-    pupils = read_pupils(region.path)
-    if pupils is None:
+    stamp = pupils_stamp(region.path)
+    if stamp is None:
         return None
     scores = max_scores()
+    # the pupils are read only to compute the signs, not where they were computed before (a kernel)
     return memoised(region, "objectivity",
-                    {"year": int(year), "max_scores": sorted(f"{y}|{w}|{m}" for (y, w), m in scores.items())},
-                    lambda: objectivity_signs(pupils, region.schools, scores, year=year))
+                    {"year": int(year), "max_scores": sorted(f"{y}|{w}|{m}" for (y, w), m in scores.items()),
+                     "pupils": list(stamp)},
+                    lambda: objectivity_signs(read_pupils(region.path), region.schools, scores, year=year))
 
 
 def region_identification(region: Region, year: int, params: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from ..data.catalogue import region_catalogue
 from ..data.municipality import municipality_params
-from ..data.pupils import read_pupil_marks
+from ..data.pupils import release_pupils
 from ..data.region import load_region
 from .identification import region_identification, region_objectivity
-from .tasks import region_analysis, region_school_skills
+from .tasks import region_analysis, region_pupil_counts, region_school_skills, region_skill_reference
 
 
 def prepare(data_dir: str | Path, year: int, municipality: str | None, params_file: str | None,
@@ -41,4 +41,6 @@ def prepare(data_dir: str | Path, year: int, municipality: str | None, params_fi
     catalogue = region_catalogue(region.path)
     analysis, _ = region_analysis(region, year, params, catalogue)
     region_school_skills(region, year, params, catalogue, analysis)
-    read_pupil_marks(region.path)
+    region_skill_reference(region, year, params, catalogue, analysis)
+    region_pupil_counts(region, year, params)
+    release_pupils()

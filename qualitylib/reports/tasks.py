@@ -20,7 +20,9 @@ from ..data.catalogue import Catalogue, region_catalogue
 from ..data.fisoko import read_scales
 from ..data.region import Region
 from ..rules.privacy import small_mask
-from ..rules.tasks import code_analysis, group_success, marks_against_school, score_histogram, task_analysis, weakest
+from ..data.pupils import pupils_stamp, read_pupil_marks
+from ..rules.tasks import (code_analysis, group_success, histogram_from_counts, marks_against_school, marks_total,
+                           score_counts, success_reference, task_analysis, weakest)
 
 #: Columns of the ``tasks`` command's CSV (one row per school × assessment × task).
 CSV_COLUMNS = ["year", "school_id", "school_name", "municipality", "assessment", "position", "task", "level",
@@ -122,6 +124,47 @@ def region_school_skills(region: Region, year: int, params: dict, catalogue: Cat
                                             "catalogue": _catalogue_digest(catalogue)}, compute)
 
 
+def region_skill_reference(region: Region, year: int, params: dict, catalogue: Catalogue,
+                           analysis: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.Series]:
+    """The region's totals and task numbers by assessment × skill (memoised per region): what a
+    scope's success by skill is compared with (:func:`qualitylib.rules.tasks.success_reference`).
+
+    ``analysis``: the region's task analysis when the caller has it (:func:`region_analysis`).
+    """
+    def compute():
+        rows = analysis if analysis is not None else region_analysis(region, year, params, catalogue)[0]
+        return success_reference(rows.loc[rows["skill"] != "", ["assessment", "skill", "task", "participants",
+                                                                "score_sum", "max_score"]], ["assessment", "skill"])
+
+    if region.tasks is None or region.tasks.empty:
+        return compute()
+    return memoised(region, "task_skill_reference", {"year": int(year), "tasks": params["tasks"],
+                                                     "catalogue": _catalogue_digest(catalogue)}, compute)
+
+
+def region_pupil_counts(region: Region, year: int, params: dict) -> tuple[pd.DataFrame, pd.Series] | None:
+    """The ВПР marks against the school marks and the score counts of every school of the region
+    for ``year`` (memoised per region; ``None`` without a pupils' file).
+
+    A scope's tables add these up (:func:`qualitylib.rules.tasks.marks_total`,
+    :func:`qualitylib.rules.tasks.histogram_from_counts`): a report never reads the pupils.
+    """
+    stamp = pupils_stamp(region.path)
+    if stamp is None:
+        return None
+    gap = int(params["tasks"]["mark_gap"])
+
+    def compute():
+        pupils = read_pupil_marks(region.path)
+        return _pupil_counts(pupils[pupils["year"] == year], gap)
+
+    return memoised(region, "pupil_counts", {"year": int(year), "gap": gap, "pupils": list(stamp)}, compute)
+
+
+def _pupil_counts(pupils: pd.DataFrame, gap: int) -> tuple[pd.DataFrame, pd.Series]:
+    return marks_against_school(pupils, gap=gap), score_counts(pupils)
+
+
 def _empty_tasks() -> pd.DataFrame:
     return pd.DataFrame({"year": pd.Series(dtype="int64"), "school_id": pd.Series(dtype="string"),
                          "procedure": pd.Series(dtype="string"), "subject": pd.Series(dtype="string"),
@@ -180,14 +223,13 @@ def build_tasks(region: Region, municipality: str | None, year: int, params: dic
     focus["school_name"] = focus["school_id"].map(names)
     focus = focus[focus["school_id"].isin(scope_ids)].reset_index(drop=True)
 
-    # skills of the scope against the region: the region's rows give the reference
+    # skills of the scope against the region: the region's totals are computed once (the template's)
     scope_name = municipality if municipality is not None else "__region__"
-    # only the columns read, of the rows with a skill: not a copy of the whole region's analysis per report
-    rows = region_rows.loc[region_rows["skill"] != "", ["school_id", "assessment", "skill", "task", "participants",
-                                                        "score_sum", "max_score"]]
-    rows = rows.assign(scope=np.where(rows["school_id"].isin(scope_ids), scope_name, "__other__"))
-    skills = group_success(rows, ["assessment", "skill"], "scope")
-    skills = skills[skills["scope"] == scope_name].drop(columns="scope").reset_index(drop=True)
+    rows = analysis.loc[analysis["skill"] != "", ["assessment", "skill", "task", "participants", "score_sum",
+                                                   "max_score"]].assign(scope=scope_name)
+    reference = region_skill_reference(region, year, params, catalogue, region_rows)
+    skills = group_success(rows, ["assessment", "skill"], "scope", reference=reference)
+    skills = skills.drop(columns="scope")
     count = int(tp["weakest_count"])
     weakest_skills = weakest(skills.assign(g=skills["assessment"]), "g", n=count,
                              min_participants=tp["min_participants"]).drop(columns="g")
@@ -201,18 +243,19 @@ def build_tasks(region: Region, municipality: str | None, year: int, params: dic
                         catalogue_notes={k: v for k, v in catalogue.notes.items() if k[0] == year})
     scales = read_scales(scales_file)
     report.bounds = scales.get(int(year), {})
-    if pupils is None:
-        from ..data.pupils import read_pupil_marks
-
-        pupils = read_pupil_marks(region.path)
     if pupils is not None:
-        mine = pupils[(pupils["year"] == year) & pupils["school_id"].isin(scope_ids)]
-        marks = marks_against_school(mine, gap=int(tp["mark_gap"]))
+        counts = _pupil_counts(pupils[pupils["year"] == year], int(tp["mark_gap"]))
+    else:
+        counts = region_pupil_counts(region, year, params)
+    if counts is not None:
+        per_school, scores = counts
+        marks = per_school[per_school["school_id"].isin(scope_ids)].reset_index(drop=True)
+        report.marks_total = marks_total(marks, by=("year", "work"))
         marks["school_name"] = marks["school_id"].map(names)
         marks["small"] = small_mask(marks["compared"], min_group)
         marks["hidden"] = public & marks["small"]
         report.marks = marks
-        report.marks_total = marks_against_school(mine, by=("year", "work"), gap=int(tp["mark_gap"]))
-        report.histograms = score_histogram(mine, by=("year", "work"),
-                                            min_participants=int(tp["histogram_min_participants"]))
+        mine = scores[scores.index.get_level_values("school_id").isin(scope_ids)]
+        report.histograms = histogram_from_counts(mine, by=("year", "work"),
+                                                  min_participants=int(tp["histogram_min_participants"]))
     return report

@@ -226,8 +226,31 @@ def code_analysis(analysis: pd.DataFrame, codes: pd.DataFrame, params: dict, kin
     return out[columns]
 
 
-def group_success(analysis: pd.DataFrame, by: list[str], group: str = "school_id") -> pd.DataFrame:
+def success_reference(analysis: pd.DataFrame, by: list[str]) -> tuple[pd.DataFrame, pd.Series]:
+    """What :func:`group_success` takes from the whole region: its totals and task numbers by ``by``.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, pandas.Series)
+        score_sum and capacity of the region by ``by``; the task numbers of each ``by`` group,
+        joined by ``", "`` in their order in ``analysis``.
+    """
+    frame = analysis.assign(capacity=analysis["participants"] * analysis["max_score"])
+    totals = frame.groupby(by, sort=False, dropna=False)[["score_sum", "capacity"]].sum()
+    labels = frame.drop_duplicates([*by, "task"]).groupby(by, sort=False, dropna=False)["task"].agg(", ".join)
+    return totals, labels.rename("tasks")
+
+
+def group_success(analysis: pd.DataFrame, by: list[str], group: str = "school_id",
+                  reference: tuple[pd.DataFrame, pd.Series] | None = None) -> pd.DataFrame:
     """Success of each group (``group``: ``school_id`` or ``municipality``) by ``by`` (e.g. skill), against the region.
+
+    Parameters
+    ----------
+    reference : tuple, optional
+        :func:`success_reference` of the whole region; then ``analysis`` may hold only the rows
+        of the groups wanted (one municipality's schools), and each group's row is the same as
+        from the whole region's rows. Default: the region is ``analysis``.
 
     Returns
     -------
@@ -236,13 +259,12 @@ def group_success(analysis: pd.DataFrame, by: list[str], group: str = "school_id
         success_pct, region_success_pct, gap_pp (group − region, percentage points) and
         tasks (the task numbers, joined by ``", "``).
     """
+    region, labels = reference if reference is not None else success_reference(analysis, by)
     frame = analysis.assign(capacity=analysis["participants"] * analysis["max_score"])
-    region = frame.groupby(by, sort=False, dropna=False)[["score_sum", "capacity"]].sum()
     out = frame.groupby([group, *by], sort=False, dropna=False).agg(
         participants=("participants", "max"), score_sum=("score_sum", "sum"),
         capacity=("capacity", "sum")).reset_index()
-    labels = frame.drop_duplicates([*by, "task"]).groupby(by, sort=False, dropna=False)["task"].agg(", ".join)
-    out = out.join(labels.rename("tasks"), on=by)
+    out = out.join(labels, on=by)
     ref = region.reindex(pd.MultiIndex.from_frame(out[by]) if len(by) > 1 else out[by[0]])
     with np.errstate(invalid="ignore", divide="ignore"):
         out["success_pct"] = 100 * out["score_sum"] / out["capacity"]
@@ -287,13 +309,29 @@ def marks_against_school(pupils: pd.DataFrame, by: tuple[str, ...] = ("year", "s
     frame = pd.DataFrame({**{c: part[c].to_numpy() for c in by}, "compared": both, "lowered": both & (diff < 0),
                           "confirmed": both & (diff == 0), "raised": both & (diff > 0),
                           "discrepant": both & (np.abs(diff) >= gap)})
-    out = frame.groupby(list(by), sort=True).sum().reset_index()
-    for col in ("lowered", "confirmed", "raised", "discrepant"):
+    return _mark_shares(frame.groupby(list(by), sort=True).sum().reset_index())
+
+
+#: The counts of :func:`marks_against_school`, which add up over groups.
+MARK_COUNTS = ("compared", "lowered", "confirmed", "raised", "discrepant")
+
+
+def _mark_shares(out: pd.DataFrame) -> pd.DataFrame:
+    for col in MARK_COUNTS[1:]:
         out[col] = out[col].astype("int64")
         with np.errstate(invalid="ignore", divide="ignore"):
             out[f"{col}_pct"] = np.where(out["compared"] > 0, 100 * out[col] / out["compared"], np.nan)
     out["compared"] = out["compared"].astype("int64")
     return out
+
+
+def marks_total(marks: pd.DataFrame, by: tuple[str, ...] = ("year", "work")) -> pd.DataFrame:
+    """:func:`marks_against_school` of a scope by ``by``, from its rows by finer groups (its schools).
+
+    The counts add up, and the percentages are taken of the sums: the result is the same as from
+    the scope's pupils.
+    """
+    return _mark_shares(marks.groupby(list(by), sort=True)[list(MARK_COUNTS)].sum().reset_index())
 
 
 def score_histogram(pupils: pd.DataFrame, by: tuple[str, ...] = ("year", "work"),
@@ -307,13 +345,29 @@ def score_histogram(pupils: pd.DataFrame, by: tuple[str, ...] = ("year", "work")
         Groups with fewer participants are left out: their histogram says little
         (ФИОКО: informative from 50 participants).
     """
+    return histogram_from_counts(score_counts(pupils, by), by, min_participants)
+
+
+def score_counts(pupils: pd.DataFrame, by: tuple[str, ...] = ("year", "school_id", "work")) -> pd.Series:
+    """Number of participants with each primary score (rounded), by ``by`` and ``score``; only scores seen."""
     part = pupils[pupils["participant"].astype(bool) & pupils["score"].notna()]
-    sizes = part.groupby(list(by)).size()
+    return part.groupby([*by, part["score"].round().astype("int64").rename("score")]).size().rename("count")
+
+
+def histogram_from_counts(counts: pd.Series, by: tuple[str, ...] = ("year", "work"),
+                          min_participants: int = 50) -> pd.DataFrame:
+    """:func:`score_histogram` from :func:`score_counts` by ``by`` or by finer groups (a scope's schools).
+
+    Finer groups are added up first; the result is the same as from the scope's pupils.
+    """
+    levels = list(by)
+    if list(counts.index.names) != [*levels, "score"]:
+        counts = counts.groupby(level=[*levels, "score"]).sum()
+    sizes = counts.groupby(level=levels).sum()
     big = sizes[sizes >= min_participants].index
     if not len(big):
         return pd.DataFrame(columns=[*by, "score", "count"])
-    part = part.set_index(list(by)).loc[big].reset_index()
-    counts = part.groupby([*by, part["score"].round().astype("int64").rename("score")]).size().rename("count")
+    counts = counts[counts.index.droplevel("score").isin(big)]
     full = []
     for key, group in counts.groupby(level=list(range(len(by)))):
         top = int(group.index.get_level_values("score").max())

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from qualitylib.rules.stats import benjamini_hochberg, benjamini_hochberg_by_group, bounded_mean_below_test
-from qualitylib.rules.tasks import code_analysis, group_success, marks_against_school, score_histogram, \
-    task_analysis, weakest
+from qualitylib.rules.tasks import code_analysis, group_success, histogram_from_counts, marks_against_school, \
+    marks_total, score_counts, score_histogram, success_reference, task_analysis, weakest
 
 PARAMS = {"basic_mastered_pct": 60, "basic_not_mastered_pct": 57, "advanced_mastered_pct": 30,
           "advanced_not_mastered_pct": 28.5, "unknown_level": "basic", "min_participants": 10, "alpha": 0.05}
@@ -103,6 +103,21 @@ def test_weakest_skills_of_a_municipality(analysis):
     assert "Y" not in set(top.municipality)  # Y is above the region on both
 
 
+def test_a_municipalitys_skills_from_its_own_rows_and_the_regions_reference(analysis):
+    """With the region's totals computed once, a municipality's rows alone give its skills as the
+    whole region's rows do: X's «задачи» 22 of 80 points against the region's 327 of 490."""
+    by = ["assessment", "skill"]
+    reference = success_reference(analysis, by)
+    assert reference[0].loc[("vpr.math.5", "задачи"), "capacity"] == 490
+    assert reference[1].loc[("vpr.math.5", "задачи")] == "2"
+    whole = group_success(analysis, by, "municipality")
+    for name in ("X", "Y"):
+        own = group_success(analysis[analysis.municipality == name], by, "municipality", reference=reference)
+        pd.testing.assert_frame_equal(own, whole[whole.municipality == name].reset_index(drop=True))
+    x = group_success(analysis[analysis.municipality == "X"], by, "municipality", reference=reference)
+    assert x.set_index("skill").loc["задачи", "gap_pp"] == pytest.approx(100 * 22 / 80 - 100 * 327 / 490)
+
+
 def test_skill_texts_are_held_once_and_group_as_plain_texts(analysis):
     """The catalogue's texts are categories (one copy each, not one per school's row); grouping by
     them gives what grouping the same texts as plain strings gives, in the same order."""
@@ -152,3 +167,33 @@ def test_score_histogram_only_for_large_groups():
     out = score_histogram(pupils, min_participants=50)
     assert set(out.work) == {"math.5"}
     assert out["count"].tolist() == [10, 0, 0, 40] and out["score"].tolist() == [0, 1, 2, 3]
+
+
+def test_a_scopes_marks_add_up_from_its_schools():
+    """Two schools of a scope: 4 and 2 pupils compared; their counts add up and the shares are of the
+    sums (lowered 2 of 6), the same table as from the scope's pupils."""
+    pupils = pd.DataFrame({"year": 2021, "school_id": ["A"] * 5 + ["B"] * 3, "work": "math.5",
+                           "mark": pd.array([2, 3, 4, 5, 3, 2, 5, 4], dtype="Int8"),
+                           "school_mark": pd.array([4, 3, 3, 5, pd.NA, 3, 5, 4], dtype="Int8"),
+                           "participant": [True] * 7 + [False]})
+    per_school = marks_against_school(pupils)
+    total = marks_total(per_school)
+    pd.testing.assert_frame_equal(total, marks_against_school(pupils, by=("year", "work")))
+    row = total.iloc[0]
+    assert (row.compared, row.lowered, row.confirmed, row.raised, row.discrepant) == (6, 2, 3, 1, 1)
+    assert row.lowered_pct == pytest.approx(100 * 2 / 6)
+
+
+def test_a_scopes_histogram_adds_up_from_its_schools():
+    """30 + 25 participants of one work pass the 50 of a histogram together, not apart; the scores
+    0, 2, 3 of the schools fill one row per score from 0 to 3."""
+    pupils = pd.DataFrame({"year": 2021, "school_id": ["A"] * 30 + ["B"] * 25 + ["C"] * 3,
+                           "work": "math.5", "score": [0.0] * 10 + [3.0] * 20 + [2.2] * 25 + [1.0] * 3,
+                           "participant": [True] * 55 + [False] * 3})
+    counts = score_counts(pupils)
+    assert counts.loc[(2021, "B", "math.5", 2)] == 25 and len(counts) == 3  # C's pupils did not take part
+    out = histogram_from_counts(counts, min_participants=50)
+    pd.testing.assert_frame_equal(out, score_histogram(pupils, min_participants=50))
+    assert out["count"].tolist() == [10, 0, 25, 20] and out["score"].tolist() == [0, 1, 2, 3]
+    alone = histogram_from_counts(counts[counts.index.get_level_values("school_id") == "A"], min_participants=50)
+    assert alone.empty
