@@ -61,6 +61,23 @@ def test_interpreter_flags():
     assert warm._interpreter_flags(["/usr/bin/env", "-m", "ipykernel_launcher"]) is None  # another Python
 
 
+def test_the_templates_one_drawing_leaves_matplotlib_as_it_was():
+    """The template draws once before forking: no pyplot figure, no backend, no thread, the style as it was."""
+    import threading
+
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    before = dict(matplotlib.rcParams)
+    backend = matplotlib.get_backend()
+    figures, threads = plt.get_fignums(), threading.active_count()
+    inline = "matplotlib_inline.backend_inline" in sys.modules
+    warm._warm_matplotlib()
+    assert dict(matplotlib.rcParams) == before and matplotlib.get_backend() == backend
+    assert plt.get_fignums() == figures and threading.active_count() == threads
+    assert ("matplotlib_inline.backend_inline" in sys.modules) == inline
+
+
 def test_switched_off_by_the_environment(monkeypatch):
     monkeypatch.setenv(warm.ENV_SWITCH, "0")
     assert not warm.available()
