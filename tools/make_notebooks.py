@@ -232,7 +232,7 @@ live = report_sections("dynamics", region, municipality, year, params, public=pu
         section('html.table(texts.indicator_table(d.indicators, year), ["number", "title", "numerator", "denominator",\n'
                       '           "value", "note"])'),
         new_markdown_cell("## Положительная динамика ШНОР: одна проверка на школу"),
-        section("html.paragraphs([texts.group_test_sentence(params)])"),
+        section("html.paragraphs([texts.group_test_sentence(params), *texts.missing_groups_sentences(d)])"),
         section('html.table(texts.group_table(d), ["group_title", "school_name", "procedures", "n_prev", '
                       '"share_prev",\n           "n_now", "share_now", "change_pp", "q_value_title", "verdict_title"],\n'
                       '           empty="ШНОР прошлого года нет.")'),

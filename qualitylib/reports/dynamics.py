@@ -48,6 +48,8 @@ class Dynamics:
     grid: pd.DataFrame
     group_changes: pd.DataFrame
     public: bool = False
+    #: Groups of ``group_changes`` without a result of the ШНОР in either year (``dynamics`` keys).
+    groups_without_results: tuple[str, ...] = ()
 
     def funnel(self, region: Region, assessment: str) -> pd.DataFrame:
         scope = region.subset(self.municipality)
@@ -131,8 +133,9 @@ def build_dynamics(region: Region, municipality: str | None, year: int, params: 
     change_table["hidden"] = hidden
     grid["hidden"] = hidden
     group_table = hide_pooled(group_table, params, public)
+    missing = tuple(dyn.groups_without_results(scope.results, year, params, shnor_ids))
     return Dynamics(municipality, year, params, shnor_ids, series, change_table, cohort_table, indicators, gap,
-                    trends, grid, group_table, public)
+                    trends, grid, group_table, public, missing)
 
 
 @dataclass(frozen=True)

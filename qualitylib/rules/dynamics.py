@@ -265,6 +265,22 @@ def group_changes(results: pd.DataFrame, schools: pd.DataFrame, year: int, param
     return pd.concat(parts, ignore_index=True)
 
 
+def groups_without_results(results: pd.DataFrame, year: int, params: dict, school_ids) -> list[str]:
+    """The groups of :data:`POSITIVE_GROUPS` (``dynamics`` keys) of which none of ``school_ids`` has a
+    result with participants in ``year − 1`` or ``year`` (a region whose data hold no ГИА, say).
+
+    Such a group is not "too few participants": there is nothing to test, and a report says so
+    once instead of listing every school as untestable.
+    """
+    ids = list(school_ids)
+    if not ids:
+        return []
+    frame = results[results["year"].isin([year - 1, year]) & results["school_id"].isin(ids)
+                    & (results["participants"] > 0)]
+    present = set(assessment_ids(frame).astype(str)) if len(frame) else set()
+    return [key for _, key in POSITIVE_GROUPS if not present & set(params["dynamics"][key])]
+
+
 def norilsk_231(group_table: pd.DataFrame, shnor_ids) -> pd.DataFrame:
     """Norilsk 2.3.1: shares of ШНОР with significant positive dynamics (ГИА math, ГИА Russian, diagnostics).
 

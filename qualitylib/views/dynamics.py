@@ -159,8 +159,11 @@ def school_test_frame(tests: pd.DataFrame) -> pd.DataFrame:
 
 
 def group_table(d: Dynamics) -> pd.DataFrame:
-    """The one test per ШНОР and group of procedures, with ``group_title``, ``q_value_title``, ``verdict_title``."""
-    table = school_test_frame(d.group_changes)
+    """The one test per ШНОР and group of procedures, with ``group_title``, ``q_value_title``, ``verdict_title``.
+
+    A group none of the ШНОР has results of is left out (:func:`missing_groups_sentences` says so).
+    """
+    table = school_test_frame(d.group_changes[~d.group_changes["group"].isin(list(d.groups_without_results))])
     table["group_title"] = table["group"].map(GROUP_TITLES)
     order = {key: i for i, key in enumerate(GROUP_TITLES)}
     return table.sort_values(["group", "school_name"], key=lambda s: s.map(order) if s.name == "group" else s)
@@ -180,6 +183,18 @@ def group_test_sentence(params: dict) -> str:
             f"обоих годах не меньше {int(dp['min_participants'])} участников.")
 
 
+def missing_groups_sentences(d: Dynamics) -> list[str]:
+    """One sentence for the groups of procedures the ШНОР have no results of in either year (none: no sentence)."""
+    titles = [f"«{GROUP_TITLES[k]}»" for k in d.groups_without_results]
+    if not titles:
+        return []
+    one = len(titles) == 1
+    named = titles[0] if one else ", ".join(titles[:-1]) + " и " + titles[-1]
+    return [f"Результатов по {'группе' if one else 'группам'} {named} у ШНОР нет ни в {d.year - 1}, ни в "
+            f"{d.year} году: положительная динамика по {'ней' if one else 'ним'} не оценивается, и в таблице "
+            f"{'её' if one else 'их'} нет."]
+
+
 def summary_sentences(d: Dynamics) -> list[str]:
     """The summary of notebook 02, worded from the report's numbers."""
     y = d.year
@@ -189,8 +204,14 @@ def summary_sentences(d: Dynamics) -> list[str]:
     out.append(f"Динамика {y - 1} → {y} год: в списке ШНОР {where} за {y - 1} год "
                f"{plural(n_shnor, 'школа', 'школы', 'школ')}.")
     indicators = d.indicators.set_index("id")
-    for indicator_id, name in (("norilsk.2.3.1.1", "ГИА по математике"), ("norilsk.2.3.1.2", "ГИА по русскому языку")):
-        if n_shnor:
+    missing = [name for key, name in (("gia_math", "по математике"), ("gia_russian", "по русскому языку"))
+               if n_shnor and key in d.groups_without_results]
+    if missing:
+        out.append(f"Результатов ГИА {' и '.join(missing)} у ШНОР нет ни в {y - 1}, ни в {y} году: "
+                   "их динамику оценить нельзя.")
+    for (indicator_id, name), key in zip((("norilsk.2.3.1.1", "ГИА по математике"),
+                                          ("norilsk.2.3.1.2", "ГИА по русскому языку")), ("gia_math", "gia_russian")):
+        if n_shnor and key not in d.groups_without_results:
             row = indicators.loc[indicator_id]
             untestable = int(row["untestable"])
             out.append(f"{int(row['numerator'])} из {n_shnor} ШНОР значимо улучшили результат {name}"

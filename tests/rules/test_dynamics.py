@@ -324,3 +324,17 @@ def test_school_level_positive_dynamics_finds_clear_improvements(params):
     assert (table.loc[is_improved, "verdict"] == "improved").mean() >= 0.9
     others = table[~is_improved & (table["verdict"] != "insufficient_data")]
     assert (others["verdict"] == "improved").mean() <= params["dynamics"]["alpha"]
+
+
+def test_groups_without_results_are_those_no_school_has_a_result_of(params):
+    """A has ВПР only; B an ОГЭ math row without participants: neither ГИА group has a result. With B's
+    30 pupils in 2025 ГИА math has one, in the previous year: only ГИА Russian is without."""
+    rows = [(2025, "A", "vpr", "math", 4, 50, 15), (2026, "A", "vpr", "math", 5, 50, 14),
+            (2026, "B", "oge", "math", 9, 0, 0)]
+    assert dyn.groups_without_results(results(rows), 2026, params, ["A", "B"]) == ["gia_math", "gia_russian"]
+    rows.append((2025, "B", "oge", "math", 9, 30, 3))
+    assert dyn.groups_without_results(results(rows), 2026, params, ["A", "B"]) == ["gia_russian"]
+    # a result two years back is not of this comparison; no schools, nothing to say
+    assert dyn.groups_without_results(results(rows), 2027, params, ["A", "B"]) == ["gia_math", "gia_russian",
+                                                                                   "diagnostics"]
+    assert dyn.groups_without_results(results(rows), 2026, params, []) == []

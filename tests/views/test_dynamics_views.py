@@ -137,3 +137,32 @@ def test_public_report_hides_the_q_value_of_a_uniform_group():
     changes = build_dynamics(region, "М", 2026, params, public=True).changes.set_index("school_id")
     assert np.isnan(changes.loc["A", "q_value"]) and np.isfinite(changes.loc["B", "q_value"])
     assert changes.loc["A", "verdict"] == "no_change"
+
+
+def test_groups_without_results_are_said_once_not_listed_school_by_school():
+    """A region with ВПР only (as the ФИС ОКО exports): the ШНОР A (60 % and 50 % «2» in 2025) has no ГИА
+    in either year. The table of
+    one test per school keeps the diagnostics row only, and one sentence says why ГИА is missing."""
+    schools = pd.DataFrame({"school_id": ["A", "B"], "school_name": ["Школа А", "Школа Б"],
+                            "municipality": ["М", "М"]})
+    results = pd.DataFrame([
+        (2025, "A", "vpr", "math", 6, 50, 30, np.nan), (2026, "A", "vpr", "math", 6, 50, 10, np.nan),
+        (2025, "A", "vpr", "russian", 6, 50, 25, np.nan), (2026, "A", "vpr", "russian", 6, 50, 12, np.nan),
+        (2025, "B", "vpr", "math", 6, 50, 2, np.nan), (2026, "B", "vpr", "math", 6, 50, 3, np.nan),
+        (2025, "B", "vpr", "russian", 6, 50, 3, np.nan), (2026, "B", "vpr", "russian", 6, 50, 2, np.nan),
+    ], columns=COLUMNS)
+    region = Region("Р", Path("."), schools, results, pd.DataFrame({"year": [], "school_id": []}))
+    d = build_dynamics(region, "М", 2026, load_params())
+    assert d.shnor_ids == ["A"] and d.groups_without_results == ("gia_math", "gia_russian")
+    assert texts.group_table(d)["group"].tolist() == ["diagnostics"]
+    assert texts.missing_groups_sentences(d) == [
+        "Результатов по группам «ГИА по математике» и «ГИА по русскому языку» у ШНОР нет ни в 2025, ни в 2026 "
+        "году: положительная динамика по ним не оценивается, и в таблице их нет."]
+    summary = texts.summary_sentences(d)
+    assert summary[1] == ("Результатов ГИА по математике и по русскому языку у ШНОР нет ни в 2025, ни в 2026 "
+                          "году: их динамику оценить нельзя.")
+    assert not any("значимо улучшили результат ГИА" in s for s in summary)
+
+
+def test_no_sentence_when_every_group_has_results(dynamics):
+    assert dynamics.groups_without_results == () and texts.missing_groups_sentences(dynamics) == []
