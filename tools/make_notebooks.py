@@ -298,7 +298,8 @@ def monitoring() -> nbformat.NotebookNode:
 from qualitylib.batch.excel import write_indicators_workbook
 from qualitylib.batch.interactive import report_sections
 from qualitylib.views.dynamics import group_test_sentence
-from qualitylib.views.monitoring import period_sentences, school_tests_frame, shown_values, summary_sentences
+from qualitylib.views.monitoring import (ROADMAP_INTRO, period_sentences, school_tests_frame, shown_values,
+                                        summary_sentences)
 
 live = report_sections("monitoring", region, municipality, year, params, public=public, interactive=interactive,
                        as_of=as_of)'''),
@@ -322,15 +323,11 @@ live = report_sections("monitoring", region, municipality, year, params, public=
                       '    display(html.paragraphs([group_test_sentence(params)]))\n'
                       '    display(html.table(tests, ["title", "school_name", "procedures", "share_prev", "share_now",\n'
                       '                               "change_pp", "q_value_title", "verdict_title"]))'),
-        new_markdown_cell("## Дорожная карта\n\n"
-                          "Состояние каждого плана муниципалитета на дату мониторинга. Повторяющийся срок "
-                          "(«ежегодно», «Сентябрь, январь, апрель», месяц без года) считается отдельно для "
-                          "каждого года программы или раза; пункт, выполненный позже даты мониторинга, на эту "
-                          "дату не выполнен."),
-        section('if m.roadmap is None:\n'
+        new_markdown_cell("## Дорожная карта"),
+        section('if m.roadmap is None:  # without a road map, no words on how its plans are read\n'
                       '    display(html.paragraphs(["Дорожной карты муниципалитета в данных нет."]))\n'
                       'else:\n'
-                      '    display(html.paragraphs(period_sentences(m)[-1:]))\n'
+                      '    display(html.paragraphs([ROADMAP_INTRO, *period_sentences(m)[-1:]]))\n'
                       '    display(html.table(note.plans, ["plan_title", "items", "total", "done", "in_progress", '
                       '"overdue",\n'
                       '                       "not_started", "unparsed_deadline", "share_done_on_time"]))'),

@@ -167,6 +167,12 @@ def shown_values(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: What the road-map section reads, shown above the plans (only where the municipality has a road map).
+ROADMAP_INTRO = ("Состояние каждого плана муниципалитета на дату мониторинга. Повторяющийся срок («ежегодно», "
+                 "«Сентябрь, январь, апрель», месяц без года) считается отдельно для каждого года программы или "
+                 "раза; пункт, выполненный позже даты мониторинга, на эту дату не выполнен.")
+
+
 def period_sentences(m: Monitoring) -> list[str]:
     """What the top of the note says about the programme period and the monitoring date.
 

@@ -159,6 +159,18 @@ def test_every_report_is_russian_dated_and_navigable(pages):
         assert others <= links
 
 
+def test_the_road_map_is_introduced_only_where_there_is_one(pages):
+    """Four municipalities of the sample have a road map, Кавказский район and Красноярск none: the words on
+    how the plans are read stand only above a road map, and the others say in one sentence there is none."""
+    _, found = pages
+    notes = [visible_text(p.read_text(encoding="utf-8")) for p in found if p.name == "03_monitoring.html"]
+    without = [text for text in notes if "Дорожной карты муниципалитета в данных нет." in text]
+    with_map = [text for text in notes if text not in without]
+    assert len(notes) == 6 and len(without) == 2
+    assert all("Повторяющийся срок" in text for text in with_map)
+    assert not any("Повторяющийся срок" in text for text in without)
+
+
 def docx_text(path: Path) -> str:
     import docx
 

@@ -116,6 +116,8 @@ def test_the_typed_region_runs_into_complete_reports(own_region, capsys):
     assert index.count("программа мониторинга не выбрана") == 1
 
     notes = {html.unescape((f / "03_monitoring.html").read_text(encoding="utf-8")): f for f in folders}
+    for text in notes:  # no road map: said once, without the words on how its plans are read
+        assert "Дорожной карты муниципалитета в данных нет." in text and "Повторяющийся срок" not in text
     [new_note] = [text for text in notes if NEW in text]
     [plain_note] = [text for text in notes if PLAIN in text]
     # the municipality added with init: its programme's indicators are in its note
