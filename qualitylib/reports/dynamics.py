@@ -30,6 +30,9 @@ class Dynamics:
     (a public report hides a pooled share of 0 % or 100 % and a pooled group below
     ``privacy.min_group``).
 
+    ``indicators`` carries ``no_results`` (1 for a 2.3.1 indicator over a group of
+    ``groups_without_results``: its value is NaN, not 0 %).
+
     ``changes`` and ``grid`` carry a column ``hidden`` (1 where a public report hides the
     row's shares because a year has fewer than ``privacy.min_group`` participants; always 0
     in an internal report).
@@ -134,6 +137,9 @@ def build_dynamics(region: Region, municipality: str | None, year: int, params: 
     grid["hidden"] = hidden
     group_table = hide_pooled(group_table, params, public)
     missing = tuple(dyn.groups_without_results(scope.results, year, params, shnor_ids))
+    # an indicator over a group nobody has results of has no value (not 0 % of the ШНОР)
+    indicators["no_results"] = indicators["id"].isin([i for i, key in dyn.POSITIVE_GROUPS if key in missing]).astype(int)
+    indicators.loc[indicators["no_results"] == 1, "value"] = np.nan
     return Dynamics(municipality, year, params, shnor_ids, series, change_table, cohort_table, indicators, gap,
                     trends, grid, group_table, public, missing)
 

@@ -61,8 +61,13 @@ def indicator_title(indicator_id: str, year: int) -> str:
     raise KeyError(indicator_id)
 
 
-def indicator_note(untestable: float, significant: float) -> str:
-    """The note of an indicator: ШНОР that cannot be assessed (2.3.1) or significant falls (3.3.3)."""
+def indicator_note(untestable: float, significant: float, no_results: bool = False, denominator: float = 1) -> str:
+    """The note of an indicator: ШНОР that cannot be assessed (2.3.1) or significant falls (3.3.3);
+    no results of its procedures in either year (``no_results``), or none to count (``denominator`` 0)."""
+    if no_results:
+        return "у ШНОР нет результатов ни в прошлом, ни в этом году"
+    if pd.notna(denominator) and denominator == 0:
+        return "нет результатов"
     if pd.notna(untestable):
         return f"нельзя оценить (мало участников или нет данных): {int(untestable)}" if untestable else ""
     if pd.notna(significant):
@@ -74,7 +79,9 @@ def indicator_table(indicators: pd.DataFrame, year: int) -> pd.DataFrame:
     """The indicators of :class:`~qualitylib.reports.dynamics.Dynamics` with ``title`` and ``note``."""
     table = indicators.copy()
     table["title"] = [indicator_title(i, year) for i in table["id"]]
-    table["note"] = [indicator_note(u, s) for u, s in zip(table["untestable"], table["significant"])]
+    no_results = table["no_results"] if "no_results" in table else pd.Series(0, index=table.index)
+    table["note"] = [indicator_note(u, s, bool(n), d) for u, s, n, d in
+                     zip(table["untestable"], table["significant"], no_results, table["denominator"])]
     table["number"] = indicator_numbers(table["id"], "norilsk")  # the dynamics indicators are Norilsk's 2.3.1, 3.3.3
     return table
 

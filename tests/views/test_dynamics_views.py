@@ -162,6 +162,11 @@ def test_groups_without_results_are_said_once_not_listed_school_by_school():
     assert summary[1] == ("Результатов ГИА по математике и по русскому языку у ШНОР нет ни в 2025, ни в 2026 "
                           "году: их динамику оценить нельзя.")
     assert not any("значимо улучшили результат ГИА" in s for s in summary)
+    table = texts.indicator_table(d.indicators, 2026).set_index("id")
+    assert table.loc["norilsk.2.3.1.1", "note"] == "у ШНОР нет результатов ни в прошлом, ни в этом году"
+    assert pd.isna(table.loc["norilsk.2.3.1.2", "value"]) and table.loc["norilsk.2.3.1.2", "denominator"] == 1
+    assert table.loc["norilsk.2.3.1.3", "value"] == table.loc["norilsk.2.3.1.3", "value"]  # diagnostics: a value
+    assert table.loc["norilsk.3.3.3.3", "note"] == "нет результатов"  # no ОГЭ to count
 
 
 def test_no_sentence_when_every_group_has_results(dynamics):
