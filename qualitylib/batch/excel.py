@@ -268,6 +268,13 @@ def _body_xml(sheet, frame: pd.DataFrame, columns: list, flags: set, kinds: list
             else:
                 codes[:, j] = plain
             continue
+        if isinstance(series.dtype, pd.StringDtype) and c not in flags:
+            # text or missing, in no number format (_number_format): only its distinct texts are checked,
+            # not a Python string made for every cell of the column (the blocks make theirs, a block at a time)
+            if _BAD_CHARACTERS.search("".join(series.dropna().unique())):
+                return None
+            codes[:, j] = plain
+            continue
         col = _column_values(series, c in flags)
         types = set(map(type, col))
         if not types <= _PLAIN_TYPES:
