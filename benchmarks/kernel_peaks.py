@@ -6,8 +6,7 @@ Usage::
 
 Runs ``python -m qualitylib run`` for ``MUNICIPALITY`` with one worker, an empty cache and a new
 output folder, and reads every process of the run every ``interval`` seconds (``/proc/PID/smaps_rollup``:
-one read a process, so a sample takes a few milliseconds, not the fifth of a second of
-``benchmarks/region.py``, whose sampler misses a peak of a few tenths of a second). Prints JSON:
+one read a process, :func:`region.rollup`, as ``benchmarks/region.py`` reads them). Prints JSON:
 per kernel, in the order the worker started them (the municipality's notebooks, then the region's
 report), its largest proportional set size (PSS) and its largest own pages (USS: private clean and
 dirty), and the same for the worker and its kernel template; ``out``, the run's folder.
@@ -28,21 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from region import Peak  # noqa: E402
-
-
-def rollup(pid: int) -> tuple[float, float] | None:
-    """``(PSS, USS)`` of process ``pid`` in MiB, or ``None`` once it has gone."""
-    values = {"Pss:": 0, "Private_Clean:": 0, "Private_Dirty:": 0}
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as fh:
-            for line in fh:
-                key, _, rest = line.partition(" ")
-                if key in values:
-                    values[key] += int(rest.split()[0])
-    except OSError:
-        return None
-    return values["Pss:"] / 1024, (values["Private_Clean:"] + values["Private_Dirty:"]) / 1024
+from region import Peak, rollup  # noqa: E402
 
 
 def role(proc) -> str | None:
@@ -89,7 +74,7 @@ def main() -> None:
                 continue
             row = seen.setdefault(proc.pid, {"from_s": round(time.perf_counter() - started, 2), "pss": 0.0, "uss": 0.0})
             row["role"] = kind
-            row["pss"], row["uss"] = max(row["pss"], sample[0]), max(row["uss"], sample[1])
+            row["pss"], row["uss"] = max(row["pss"], sample["pss"]), max(row["uss"], sample["uss"])
             row["to_s"] = round(time.perf_counter() - started, 2)
         time.sleep(args.interval)
 

@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/region.py DATA_DIR YEAR [--workers 2] [--out FOLDER]
+    .venv/bin/python benchmarks/region.py DATA_DIR YEAR [--workers 2] [--out FOLDER] [--interval 0.2]
 
 Runs :func:`qualitylib.batch.runner.run_region` (every notebook, HTML, Excel, Word, the region's
 report) with an empty cache and prints JSON:
@@ -12,9 +12,11 @@ report) with an empty cache and prints JSON:
   (papermill's durations), the rest (kernel start and HTML) and its three costliest cells;
 * ``peak_pss_mib`` -- the largest share of one worker: the sum of the proportional set sizes
   (pages a fork shares are counted once) of the worker, its kernel and its template (a
-  template the workers share is divided among them), sampled every 0.2 s; the largest of each
+  template the workers share is divided among them); the largest of each
   of the three, the largest sum over all processes of the run (``machine``), and the processes
-  of the largest sample (:class:`Peak`).
+  of the largest sample (:class:`Peak`, every ``--interval`` seconds from ``/proc/PID/smaps_rollup``),
+  and ``sampler_cpu_s``, the CPU the sampling took from the run (at 0.05 s a quarter of a core on the
+  Altai region, which slows the run: time it at the default).
 
 For the Altai region of ``make real``: ``benchmarks/region.py data/real/altai 2021``.
 """
@@ -32,11 +34,29 @@ import time
 from pathlib import Path
 
 
+def rollup(pid: int) -> dict | None:
+    """``pss``, ``uss`` (private clean and dirty) and ``rss`` of process ``pid`` in MiB, or ``None`` once it has gone."""
+    values = {"Rss:": 0, "Pss:": 0, "Private_Clean:": 0, "Private_Dirty:": 0}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                key, _, rest = line.partition(" ")
+                if key in values:
+                    values[key] += int(rest.split()[0])
+    except OSError:
+        return None
+    return {"pss": values["Pss:"] / 1024, "uss": (values["Private_Clean:"] + values["Private_Dirty:"]) / 1024,
+            "rss": values["Rss:"] / 1024}
+
+
 class Peak:
     """Peak memory (MiB) of each batch worker's share of the run, and of the whole run, sampled in a thread.
 
     Every ``interval`` seconds each process's proportional set size is read (PSS: a page shared
-    by several processes -- a fork's copy-on-write pages, a library -- counts a share to each).
+    by several processes -- a fork's copy-on-write pages, a library -- counts a share to each),
+    from ``/proc/PID/smaps_rollup`` (:func:`rollup`), one read a process, not psutil's full ``smaps``.
+    At the default 0.2 s a kernel's peak of a few tenths of a second can fall between two samples
+    (``benchmarks/kernel_peaks.py`` follows one municipality's kernels finely).
     A worker's share is the worker, the kernels running its notebooks (their sockets are named
     ``qlk-<worker's pid>-…``) and its kernel template: its own child, or
     the template all workers share (a child of this process), divided among the workers alive.
@@ -51,6 +71,8 @@ class Peak:
         import psutil
 
         self.psutil, self.interval, self.stop = psutil, interval, threading.Event()
+        self.known: dict[tuple, dict] = {}  # per process (pid, start time): what does not change
+        self.cpu_s = 0.0
         self.peak = {"total": 0.0, **{role: 0.0 for role in self.ROLES}, "machine": 0.0}
         self.at_peak: list[dict] = []
         self.thread = threading.Thread(target=self.run, daemon=True)
@@ -64,14 +86,19 @@ class Peak:
 
     def read(self, proc) -> dict | None:
         try:
-            info = proc.memory_full_info()
-            row = {"pid": proc.pid, "ppid": proc.ppid(), "pss": info.pss / 2 ** 20, "uss": info.uss / 2 ** 20,
-                   "rss": info.rss / 2 ** 20, "template": self.is_template(proc), "worker": None,
-                   "spawned": "spawn_main" in " ".join(proc.cmdline())}
-            if proc.name() == "ql-kernel":
+            key = (proc.pid, proc.create_time())
+            known = self.known.get(key)
+            if known is None:
+                known = self.known[key] = {"ppid": proc.ppid(), "spawned": "spawn_main" in " ".join(proc.cmdline()),
+                                           "worker": None}
+            name = proc.name()  # read again: a fork of the template names itself a kernel after a moment
+            if name == "ql-kernel" and known["worker"] is None:  # its sockets are bound once it has started
                 found = (re.match(r"qlk-(\d+)-", os.path.basename(c.laddr)) for c in proc.net_connections("unix"))
-                row["worker"] = next((m.group(1) for m in found if m), None)
-            return row
+                known["worker"] = next((m.group(1) for m in found if m), None)
+            memory = rollup(proc.pid)
+            if memory is None:
+                return None
+            return {"pid": proc.pid, **memory, "template": self.is_template(proc), **known}
         except (self.psutil.NoSuchProcess, self.psutil.AccessDenied, self.psutil.ZombieProcess):
             return None
 
@@ -109,11 +136,13 @@ class Peak:
                 self.sample()
             except self.psutil.Error:
                 pass
+            self.cpu_s = time.thread_time()  # what the sampling itself takes from the run's two cores
             time.sleep(self.interval)
 
     def result(self) -> dict:
-        """The peaks, rounded to MiB, and the processes of the largest sample."""
-        return {**{k: round(v) for k, v in self.peak.items()}, "at_peak": self.at_peak}
+        """The peaks, rounded to MiB, the processes of the largest sample and the sampler's own CPU seconds."""
+        return {**{k: round(v) for k, v in self.peak.items()}, "at_peak": self.at_peak,
+                "sampler_cpu_s": round(self.cpu_s, 1), "interval_s": self.interval}
 
     def __enter__(self):
         self.thread.start()
@@ -153,13 +182,14 @@ def main() -> None:
     parser.add_argument("year", type=int)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default=None, help="output folder (default: a new temporary one)")
+    parser.add_argument("--interval", type=float, default=0.2, help="seconds between memory samples")
     args = parser.parse_args()
     os.environ["QUALITYLIB_CACHE"] = tempfile.mkdtemp(prefix="qlbench-cache-")
     from qualitylib.batch.runner import region_folder, run_region
 
     out = Path(args.out or tempfile.mkdtemp(prefix="qlbench-out-"))
     load = os.getloadavg()[0]
-    with Peak() as peak:
+    with Peak(args.interval) as peak:
         manifest = run_region(args.data_dir, args.year, out, workers=args.workers, progress=False)
     base = region_folder(out, manifest["region"], args.year)
     print(json.dumps({
