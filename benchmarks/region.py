@@ -78,27 +78,30 @@ class Peak:
         self.thread = threading.Thread(target=self.run, daemon=True)
 
     @staticmethod
-    def is_template(proc) -> bool:
+    def is_template(proc, cmdline: str | None = None) -> bool:
         """A template: a new interpreter running qualitylib.batch.warm, or a worker's fork named ql-template
-        (a forked kernel keeps the template's command line, but not its name)."""
-        return proc.name() == "ql-template" or (
-            "qualitylib.batch.warm" in " ".join(proc.cmdline()) and proc.name() != "ql-kernel")
+        (a forked kernel keeps the template's command line, but not its name). ``cmdline``: the process's
+        command line joined, when the caller has read it (it does not change; the name does)."""
+        name = proc.name()
+        if cmdline is None:
+            cmdline = " ".join(proc.cmdline())
+        return name == "ql-template" or ("qualitylib.batch.warm" in cmdline and name != "ql-kernel")
 
     def read(self, proc) -> dict | None:
         try:
             key = (proc.pid, proc.create_time())
             known = self.known.get(key)
             if known is None:
-                known = self.known[key] = {"ppid": proc.ppid(), "spawned": "spawn_main" in " ".join(proc.cmdline()),
-                                           "worker": None}
-            name = proc.name()  # read again: a fork of the template names itself a kernel after a moment
-            if name == "ql-kernel" and known["worker"] is None:  # its sockets are bound once it has started
+                known = self.known[key] = {"ppid": proc.ppid(), "cmdline": " ".join(proc.cmdline()), "worker": None}
+            # the name is read each time: a fork of the template names itself a kernel after a moment
+            if proc.name() == "ql-kernel" and known["worker"] is None:  # its sockets are bound once it has started
                 found = (re.match(r"qlk-(\d+)-", os.path.basename(c.laddr)) for c in proc.net_connections("unix"))
                 known["worker"] = next((m.group(1) for m in found if m), None)
             memory = rollup(proc.pid)
             if memory is None:
                 return None
-            return {"pid": proc.pid, **memory, "template": self.is_template(proc), **known}
+            return {"pid": proc.pid, **memory, "template": self.is_template(proc, known["cmdline"]),
+                    "spawned": "spawn_main" in known["cmdline"], "ppid": known["ppid"], "worker": known["worker"]}
         except (self.psutil.NoSuchProcess, self.psutil.AccessDenied, self.psutil.ZombieProcess):
             return None
 
