@@ -12,15 +12,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from ..data.cache import memoised
 from ..data.catalogue import Catalogue, region_catalogue
 from ..data.fisoko import read_scales
+from ..data.pupils import pupils_stamp, read_pupil_marks
 from ..data.region import Region
 from ..rules.privacy import small_mask
-from ..data.pupils import pupils_stamp, read_pupil_marks
 from ..rules.tasks import (code_analysis, group_success, histogram_from_counts, marks_against_school, marks_total,
                            score_counts, success_reference, task_analysis, weakest)
 
@@ -91,6 +90,18 @@ def _catalogue_digest(catalogue: Catalogue) -> str:
     return digest.hexdigest()
 
 
+def _task_arguments(year: int, params: dict, catalogue: Catalogue) -> dict:
+    """What a region-wide result of the task analysis depends on besides the region (its memo key)."""
+    return {"year": int(year), "tasks": params["tasks"], "catalogue": _catalogue_digest(catalogue)}
+
+
+def _from_analysis(region: Region, name: str, year: int, params: dict, catalogue: Catalogue, compute):
+    """``compute()`` memoised per region under ``name``; a region without a tasks table computes it (empty)."""
+    if region.tasks is None or region.tasks.empty:
+        return compute()
+    return memoised(region, name, _task_arguments(year, params, catalogue), compute)
+
+
 def region_analysis(region: Region, year: int, params: dict, catalogue: Catalogue | None = None
                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Task and content-element analysis of the whole region for a year (memoised)."""
@@ -104,8 +115,7 @@ def region_analysis(region: Region, year: int, params: dict, catalogue: Catalogu
         analysis = task_analysis(region.tasks, region.schools, params["tasks"], year, catalogue.tasks)
         return analysis, code_analysis(analysis, catalogue.codes, params["tasks"])
 
-    return memoised(region, "tasks", {"year": int(year), "tasks": params["tasks"],
-                                      "catalogue": _catalogue_digest(catalogue)}, compute)
+    return memoised(region, "tasks", _task_arguments(year, params, catalogue), compute)
 
 
 def region_school_skills(region: Region, year: int, params: dict, catalogue: Catalogue,
@@ -118,10 +128,7 @@ def region_school_skills(region: Region, year: int, params: dict, catalogue: Cat
         rows = analysis if analysis is not None else region_analysis(region, year, params, catalogue)[0]
         return group_success(rows[rows["skill"] != ""], ["assessment", "skill"], "school_id")
 
-    if region.tasks is None or region.tasks.empty:
-        return compute()
-    return memoised(region, "task_skills", {"year": int(year), "tasks": params["tasks"],
-                                            "catalogue": _catalogue_digest(catalogue)}, compute)
+    return _from_analysis(region, "task_skills", year, params, catalogue, compute)
 
 
 def region_skill_reference(region: Region, year: int, params: dict, catalogue: Catalogue,
@@ -136,10 +143,7 @@ def region_skill_reference(region: Region, year: int, params: dict, catalogue: C
         return success_reference(rows.loc[rows["skill"] != "", ["assessment", "skill", "task", "participants",
                                                                 "score_sum", "max_score"]], ["assessment", "skill"])
 
-    if region.tasks is None or region.tasks.empty:
-        return compute()
-    return memoised(region, "task_skill_reference", {"year": int(year), "tasks": params["tasks"],
-                                                     "catalogue": _catalogue_digest(catalogue)}, compute)
+    return _from_analysis(region, "task_skill_reference", year, params, catalogue, compute)
 
 
 def region_pupil_counts(region: Region, year: int, params: dict) -> tuple[pd.DataFrame, pd.Series] | None:

@@ -211,17 +211,17 @@ def summary_sentences(d: Dynamics) -> list[str]:
     out.append(f"Динамика {y - 1} → {y} год: в списке ШНОР {where} за {y - 1} год "
                f"{plural(n_shnor, 'школа', 'школы', 'школ')}.")
     indicators = d.indicators.set_index("id")
-    missing = [name for key, name in (("gia_math", "по математике"), ("gia_russian", "по русскому языку"))
-               if n_shnor and key in d.groups_without_results]
-    if missing:
+    gia = [(indicator_id, key in d.groups_without_results, subject) for indicator_id, key, subject in
+           (("norilsk.2.3.1.1", "gia_math", "по математике"), ("norilsk.2.3.1.2", "gia_russian", "по русскому языку"))]
+    missing = [subject for _, without, subject in gia if without]
+    if n_shnor and missing:
         out.append(f"Результатов ГИА {' и '.join(missing)} у ШНОР нет ни в {y - 1}, ни в {y} году: "
                    "их динамику оценить нельзя.")
-    for (indicator_id, name), key in zip((("norilsk.2.3.1.1", "ГИА по математике"),
-                                          ("norilsk.2.3.1.2", "ГИА по русскому языку")), ("gia_math", "gia_russian")):
-        if n_shnor and key not in d.groups_without_results:
+    for indicator_id, without, subject in gia:
+        if n_shnor and not without:
             row = indicators.loc[indicator_id]
             untestable = int(row["untestable"])
-            out.append(f"{int(row['numerator'])} из {n_shnor} ШНОР значимо улучшили результат {name}"
+            out.append(f"{int(row['numerator'])} из {n_shnor} ШНОР значимо улучшили результат ГИА {subject}"
                        + (f"; у {untestable} оценить нельзя (мало участников или нет данных)"
                           if untestable else "") + ".")
     counts = d.changes["verdict"].value_counts()
