@@ -372,8 +372,10 @@ live = report_sections("monitoring", region, municipality, year, params, public=
         section('html.method_appendix(params, "monitoring")'),
         new_code_cell('if output_dir:  # the indicators (Excel) and this note as a Word document\n'
                       '    from qualitylib.batch.word import monitoring_docx\n'
-                      '    write_indicators_workbook(Path(output_dir) / "indicators.xlsx", live.state.m)\n'
-                      '    monitoring_docx(Path(output_dir) / "03_monitoring.docx", region.name, live.state.m)'),
+                      '    write_indicators_workbook(Path(output_dir) / "indicators.xlsx", live.state.m,\n'
+                      '                              note=live.state.note)\n'
+                      '    monitoring_docx(Path(output_dir) / "03_monitoring.docx", region.name, live.state.m,\n'
+                      '                    note=live.state.note)'),
     ]
     return notebook(cells)
 

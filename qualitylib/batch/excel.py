@@ -487,12 +487,13 @@ def write_registry(path: str | Path, shnor: pd.DataFrame, risk: pd.DataFrame, pa
     return write_workbook(path, sheets, caption=caption)
 
 
-def write_indicators_workbook(path: str | Path, m) -> Path:
+def write_indicators_workbook(path: str | Path, m, note=None) -> Path:
     """``indicators.xlsx``: Показатели, Дорожная карта, Не выполнено, Просрочено, Рекомендации, Параметры.
 
-    ``m`` is a :class:`qualitylib.reports.monitoring.Monitoring`.
+    ``m`` is a :class:`qualitylib.reports.monitoring.Monitoring`; ``note``, its
+    :func:`qualitylib.views.monitoring.note_view` when the caller has it already (notebook 03 does).
     """
-    v = note_view(m)
+    v = note_view(m) if note is None else note
     ind = v.indicators[["number", "group", "title", "round", "unit", "numerator", "denominator", "value", "prev_value",
                         "change", "answer", "prev_answer", "target", "status_title", "evidence", "target_note",
                         "period"]]

@@ -436,11 +436,14 @@ def identification_docx(path: str | Path, region_name: str, ident, social_figure
     return doc.save(path)
 
 
-def monitoring_docx(path: str | Path, region_name: str, m) -> Path:
-    """Write the analytical note (03) as Word from a :class:`qualitylib.reports.monitoring.Monitoring`."""
+def monitoring_docx(path: str | Path, region_name: str, m, note=None) -> Path:
+    """Write the analytical note (03) as Word from a :class:`qualitylib.reports.monitoring.Monitoring`.
+
+    ``note`` is its :func:`qualitylib.views.monitoring.note_view` when the caller has it already.
+    """
     from ..views.monitoring import FLAG_COLUMNS, FLAG_UNIT, evidence_notes, note_view, summary_sentences
 
-    note = note_view(m)
+    note = note_view(m) if note is None else note
     doc = Report("Аналитическая справка: мониторинг программы", region_name, m.municipality, m.year, m.params,
                  programme=False)
     doc.heading("Краткие итоги")

@@ -107,6 +107,36 @@ def test_monitoring_document(polysaevo, tmp_path):
     assert len(named) == 1  # the summary names the programme, the heading lines do not repeat it
 
 
+def _members(path: Path) -> dict[str, bytes]:
+    import zipfile
+    with zipfile.ZipFile(path) as archive:
+        return {n: archive.read(n) for n in archive.namelist() if n != "docProps/core.xml"}
+
+
+def test_one_note_view_serves_the_workbook_and_the_document(polysaevo, tmp_path):
+    """Notebook 03 hands its note view to both writers: the files are those each writer makes by
+    itself, and neither writer changes the tables the other one reads next."""
+    from qualitylib.batch.excel import write_indicators_workbook
+    from qualitylib.views.monitoring import note_view
+
+    region, params = polysaevo
+    m = build_monitoring(region, "Полысаево", 2026, params)
+    note = note_view(m)
+    before = {k: v.copy() for k, v in vars(note).items() if isinstance(v, pd.DataFrame)}
+    shared = (write_indicators_workbook(tmp_path / "a.xlsx", m, note=note),
+              monitoring_docx(tmp_path / "a.docx", region.name, m, note=note))
+    for name, frame in before.items():
+        pd.testing.assert_frame_equal(getattr(note, name), frame)
+    own = (write_indicators_workbook(tmp_path / "b.xlsx", m), monitoring_docx(tmp_path / "b.docx", region.name, m))
+    for a, b in zip(shared, own):
+        assert _members(a) == _members(b)
+    # and the writers do use the view they are given
+    note.indicators.loc[note.indicators.index[0], "title"] = "Проверочный показатель"
+    import openpyxl
+    sheet = openpyxl.load_workbook(write_indicators_workbook(tmp_path / "c.xlsx", m, note=note))["Показатели"]
+    assert sheet["C2"].value == "Проверочный показатель"
+
+
 def test_yes_no_items_are_answered_in_words_with_their_evidence(tmp_path):
     """Kavkazsky's yes/no items (5–7, 9–15): «да»/«нет» and the evidence, as in the HTML note, not 1 / 0."""
     region = load_region(ROOT / "data" / "sample")
