@@ -687,8 +687,6 @@ def _prepare(spec: dict, done: dict[str, bool]) -> bool:
     """In the template: compute the shared results of ``spec`` once (an error: the kernels compute them)."""
     key = json.dumps(spec, sort_keys=True)
     if key not in done:
-        import gc
-
         from ..data.cache import keep_prepared
         from ..reports.prelude import prepare
 
