@@ -1,9 +1,10 @@
-"""CPU time per chart figure as a notebook pays it: the chart function plus the PNG of the inline backend.
+"""CPU time per chart figure as a notebook pays it: the chart function plus the image of the inline backend.
 
 ``python benchmarks/charts.py prepare DATA YEAR OUT.pkl [MUNICIPALITY ...]`` gathers what notebooks
 01, 02 and 04 pass to the charts (per municipality) into a pickle; ``python benchmarks/charts.py time
 OUT.pkl [--rounds N] [--png DIR]`` draws every figure N times with the ``qualitylib`` found on the path
-and prints the median CPU time (``time.process_time``) per figure, chart and PNG apart, as JSON. Run the
+and prints the median CPU time (``time.process_time``) per figure, chart and image apart (``png_s``,
+``png_kib``: the inline backend's image, SVG with a ``qualitylib`` that shows SVG), as JSON. Run the
 second step once with the code before a change (``PYTHONPATH=/tmp/base``) and once after.
 """
 from __future__ import annotations
@@ -22,6 +23,8 @@ from types import SimpleNamespace
 def _inline() -> dict:
     """What ``charts.configure_inline`` tells the inline backend (it adds format, dpi and colours itself)."""
     from qualitylib.views import charts
+    if hasattr(charts, "INLINE_FORMAT"):  # SVG since the twelfth round of issue 20
+        return {"format": charts.INLINE_FORMAT, **charts.INLINE_SAVE}
     return {"format": "png", **getattr(charts, "INLINE_PNG", {"bbox_inches": None, "metadata": {"Software": None}})}
 
 

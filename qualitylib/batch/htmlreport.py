@@ -2,11 +2,13 @@
 
 The ``report`` template (``qualitylib/templates/report``) extends nbconvert's ``lab``
 template and drops every script it would load from a CDN (require.js, MathJax, mermaid,
-widgets); charts are embedded PNG data URIs. Run metadata (timestamps, durations) is
-stripped before conversion, so the same inputs give the same HTML.
+widgets). Charts shown as SVG are written into the page as they are (:func:`inline_svg`), with the
+font their texts were measured in (:mod:`.webfont`); pictures are PNG data URIs. Run metadata
+(timestamps, durations) is stripped before conversion, so the same inputs give the same HTML.
 """
 from __future__ import annotations
 
+import base64
 import html
 import re
 from pathlib import Path
@@ -19,6 +21,37 @@ _VOLATILE_NB_KEYS = ("papermill",)
 
 _exporter = None
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+
+
+#: What an SVG output may not contain to be written into the page as it is (matplotlib writes
+#: none of it; a text's «<» is written «&lt;»): such an image is shown as an ``<img>``, as nbconvert does.
+_ACTIVE_SVG = re.compile(r"<script|<foreignobject|<iframe|<object|<embed|javascript:|\son[a-z]+\s*=")
+
+
+def inline_svg(svg) -> str:
+    """An SVG output (matplotlib's file) as markup for the page: without the XML declaration, the
+    document type and the RDF metadata, and with a Russian name for screen readers.
+
+    Written into the page, rather than as an ``<img>``, the SVG's texts are drawn with the page's
+    fonts (:func:`.webfont.chart_font_css`) and found by a search of the page, and the page does
+    not carry the image a third larger in base64. An SVG with scripts or event handlers
+    (:data:`_ACTIVE_SVG`) is shown as an ``<img>``, where none of it runs.
+    """
+    import markupsafe
+
+    svg = str(svg)
+    start = svg.find("<svg")
+    lowered = svg.lower()
+    if start < 0 or _ACTIVE_SVG.search(lowered):
+        data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        return markupsafe.Markup(f'<img alt="Диаграмма" src="data:image/svg+xml;base64,{data}">')
+    svg = svg[start:]
+    meta = svg.find("<metadata>")
+    if meta >= 0:
+        end = svg.find("</metadata>", meta)
+        if end >= 0:
+            svg = svg[:meta].rstrip(" ") + svg[end + len("</metadata>"):].lstrip("\n")
+    return markupsafe.Markup('<svg role="img" aria-label="Диаграмма"' + svg[4:].rstrip())
 
 
 def strip_css_comments(css) -> str:
@@ -84,7 +117,7 @@ def exporter():
         _exporter = _report_exporter_class()(
             template_name="report",
             extra_template_basedirs=[str(TEMPLATES)],
-            filters={"strip_css_comments": strip_css_comments},
+            filters={"strip_css_comments": strip_css_comments, "inline_svg": inline_svg},
             exclude_input=True,
             exclude_anchor_links=True,
             exclude_input_prompt=True,
@@ -187,8 +220,12 @@ def notebook_to_html(nb: nbformat.NotebookNode, title: str, nav: str = "", date:
 
     from .. import __version__
 
+    from .webfont import chart_font_css
+
     clean = strip_volatile(nb)
     clean.metadata["title"] = title
+    svg = any("image/svg+xml" in out.get("data", {}) for cell in clean.cells for out in cell.get("outputs", ()))
     body, _ = exporter().from_notebook_node(clean, resources={
-        "qualitylib_version": __version__, "ql_nav": markupsafe.Markup(nav), "ql_date": date})
+        "qualitylib_version": __version__, "ql_nav": markupsafe.Markup(nav), "ql_date": date,
+        "ql_chart_font": markupsafe.Markup(chart_font_css()) if svg else ""})
     return drop_repeated_styles(body)

@@ -625,8 +625,9 @@ def _preload(notebooks: list[str]) -> None:
 
 
 def _warm_matplotlib() -> None:
-    """Draw one small chart to a PNG in memory, as the reports' charts are drawn (Agg, 150 dpi, Cyrillic
-    text), so that what matplotlib builds on its first drawing is the template's, shared by the kernels.
+    """Draw one small chart to a PNG and an SVG in memory, as the reports' charts are drawn (Agg at 150 dpi
+    for the pictures, SVG with texts as texts for the page; Cyrillic text), so that what matplotlib
+    builds on its first drawing (and the SVG backend's module) is the template's, shared by the kernels.
 
     Only the figure's own Agg canvas is used: not pyplot, whose backend here is the inline one (that
     must attach to each kernel's own shell), and nothing of the reports' style is changed
@@ -650,6 +651,8 @@ def _warm_matplotlib() -> None:
         ax.legend(["Школа"])
         fig.tight_layout()
         fig.savefig(BytesIO(), format="png")
+        matplotlib.rcParams["svg.fonttype"] = "none"  # as the inline backend's SVG charts (charts.THEME)
+        fig.savefig(BytesIO(), format="svg")
 
 
 def _child(request: dict) -> None:

@@ -94,3 +94,54 @@ def test_an_unchecked_nbconvert_release_gets_its_own_method_and_the_same_report(
     for page in (own, fast):
         assert len(re.findall(r'<img alt="Диаграмма"[^>]* src="data:image/png;base64,', page)) == 1
     assert text(own) == text(fast) and "Методика и параметры" in text(fast)
+
+
+def _svg_notebook(svg: str):
+    cells = [new_code_cell("chart()", execution_count=1,
+                           outputs=[new_output("display_data", data={"image/svg+xml": svg, "text/plain": "<Figure>"})])]
+    return new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                              "language": "python"}})
+
+
+def _matplotlib_svg(title: str) -> str:
+    from io import BytesIO
+
+    import matplotlib.pyplot as plt
+
+    from qualitylib.views import charts
+
+    with charts.theme():
+        fig, ax = plt.subplots(figsize=(3, 2))
+        ax.bar([0, 1], [2, 3])
+        ax.set_title(title)
+        buf = BytesIO()
+        fig.savefig(buf, format=charts.INLINE_FORMAT, **charts.INLINE_SAVE)
+    plt.close(fig)
+    return buf.getvalue().decode("utf-8")
+
+
+def test_an_svg_chart_is_written_into_the_page_with_its_texts_and_their_font():
+    from qualitylib.batch.webfont import CHART_FONT
+
+    svg = _matplotlib_svg("Школа № 5 «Ромашка» & <лицей>")
+    assert svg.startswith("<?xml") and "<metadata>" in svg and "<!DOCTYPE" in svg  # what the filter removes
+    page = notebook_to_html(_svg_notebook(svg), "Отчёт")
+    assert page.count('<svg role="img" aria-label="Диаграмма"') == 1 and "<img " not in page
+    assert "<?xml" not in page and "<!DOCTYPE svg" not in page and "<metadata>" not in page and "rdf:" not in page
+    # the title is a text of the page (a search finds it), escaped as the SVG had it
+    assert "Школа № 5 «Ромашка» &amp; &lt;лицей&gt;" in page
+    assert page.count("@font-face") == 1 and f'font-family:"{CHART_FONT}"' in page
+    assert "data:font/woff;base64," in page and "Matplotlib v" not in page
+
+
+def test_an_svg_with_a_script_is_shown_as_an_image_and_a_page_without_svg_carries_no_font():
+    import base64
+
+    hostile = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script><rect onclick="x()"/></svg>'
+    page = notebook_to_html(_svg_notebook(hostile), "Отчёт")
+    assert "<script>alert" not in page and "onclick" not in page
+    data = base64.b64encode(hostile.encode()).decode()
+    assert f'<img alt="Диаграмма" src="data:image/svg+xml;base64,{data}">' in page
+    handler = '<svg><rect ONLOAD = "x()"/></svg>'
+    assert notebook_to_html(_svg_notebook(handler), "Отчёт").count("<img ") == 1
+    assert "@font-face" not in notebook_to_html(_chart_notebook(), "Отчёт")

@@ -20,7 +20,10 @@ needs_fork = pytest.mark.skipif(not warm.available(), reason="fork is not used o
 CELLS = [
     "import os, sys\nimport matplotlib.pyplot as plt\nimport pandas as pd\n"
     "print('left over' in globals(), 'pandas' in sys.modules)",
-    "fig, ax = plt.subplots(figsize=(3, 2))\nax.plot([1, 3, 2])\nplt.show()",
+    # a chart as the reports show it: SVG with texts as texts, in the reports' style
+    "from qualitylib.views import charts\ncharts.configure_inline()\n"
+    "fig, ax = plt.subplots(figsize=(3, 2), FigureClass=charts.ThemedFigure)\nax.plot([1, 3, 2])\n"
+    "ax.set_title('Доля, %')\nplt.show()",
     "globals()['left over'] = 1\nprint(sorted(k for k in os.environ if k.startswith('JPY')))",
     "pd.DataFrame({'a': [1, 2]})",
     "print(sys.path[0], sys.path.count(os.getcwd()))",  # as python -m ipykernel_launcher has it: '' first
@@ -98,7 +101,9 @@ def test_forked_kernels_are_fresh_and_give_the_same_outputs(template, tmp_path):
     assert first[0][0]["text"] == "False True\n" and second == first
     # the same outputs as the ordinary kernel, the inline figure included (byte for byte)
     assert first == ordinary
-    assert any("image/png" in o.get("data", {}) for o in first[1])
+    svg = [o["data"]["image/svg+xml"] for o in first[1] if "image/svg+xml" in o.get("data", {})]
+    assert len(svg) == 1 and not any("image/png" in o.get("data", {}) for o in first[1])
+    assert "Доля, %</text>" in svg[0] and "Matplotlib v" not in svg[0] and "<dc:date>" not in svg[0]
     assert first[2][0]["text"] == ordinary[2][0]["text"]
 
 
