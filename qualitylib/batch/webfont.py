@@ -5,7 +5,8 @@ laid out by matplotlib with DejaVu Sans. A computer without that font would draw
 another one, wider or narrower than the places matplotlib measured. The report therefore
 carries the font itself (:func:`chart_font_css`), as WOFF in a data address: the font that
 matplotlib ships, cut by fontTools (a matplotlib dependency) to Latin, Cyrillic and the signs the
-reports print, about 30 KB. It applies to the texts of the charts only (:data:`CHART_FONT`), so the
+reports print, about 20 KB. fontTools reads the whole font into Python objects first (some 15 MiB that
+a process keeps), so the font is cut in a short-lived child process (:func:`chart_font_woff`). It applies to the texts of the charts only (:data:`CHART_FONT`), so the
 page's own texts look as before.
 """
 from __future__ import annotations
@@ -14,6 +15,8 @@ import base64
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
+import subprocess
+import sys
 
 #: The family name the report gives the embedded font (not «DejaVu Sans», which the page's own
 #: texts name for the font of the reader's computer).
@@ -37,6 +40,18 @@ def _font_file() -> Path:
 
 @lru_cache(maxsize=1)
 def chart_font_woff() -> bytes:
+    """:func:`build_woff`, done once per process, in a child process that runs this file (it imports
+    nothing of the library), so that the worker does not keep what fontTools read; in this process
+    if the child cannot run or gives something else than a WOFF."""
+    try:
+        child = subprocess.run([sys.executable, str(Path(__file__).resolve())], capture_output=True,
+                               timeout=300, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return build_woff()
+    return child.stdout if child.stdout[:4] == b"wOFF" else build_woff()
+
+
+def build_woff() -> bytes:
     """DejaVu Sans of matplotlib cut to :data:`CHARACTERS`, as WOFF (the same bytes every time:
     the font's modification time is kept as it is)."""
     import logging
@@ -73,3 +88,7 @@ def chart_font_css() -> str:
     return (f'@font-face{{font-family:"{CHART_FONT}";font-style:normal;font-weight:400;'
             f'src:url(data:font/woff;base64,{data}) format("woff")}}\n'
             f'.jp-RenderedSVG svg text{{font-family:"{CHART_FONT}","DejaVu Sans",Arial,sans-serif !important}}')
+
+
+if __name__ == "__main__":  # the child process of chart_font_woff
+    sys.stdout.buffer.write(build_woff())

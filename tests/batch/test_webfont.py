@@ -22,10 +22,19 @@ def test_the_font_keeps_the_letters_and_signs_of_the_reports_and_nothing_else():
 
 
 def test_the_font_is_the_same_bytes_every_time_and_small():
-    first = webfont.chart_font_woff()
+    first = webfont.chart_font_woff()  # cut in a child process
     webfont.chart_font_woff.cache_clear()
     again = webfont.chart_font_woff()
-    assert first == again and 10_000 < len(first) < 60_000
+    assert first == again == webfont.build_woff() and 10_000 < len(first) < 60_000
+
+
+def test_without_a_child_process_the_font_is_cut_here(monkeypatch, tmp_path):
+    monkeypatch.setattr(webfont.sys, "executable", str(tmp_path / "no-python"))
+    webfont.chart_font_woff.cache_clear()
+    try:
+        assert webfont.chart_font_woff() == webfont.build_woff()
+    finally:
+        webfont.chart_font_woff.cache_clear()
 
 
 def test_the_css_names_the_embedded_font_for_the_texts_of_the_charts_only():
