@@ -23,7 +23,7 @@ from types import SimpleNamespace
 def _inline() -> dict:
     """What ``charts.configure_inline`` tells the inline backend (it adds format, dpi and colours itself)."""
     from qualitylib.views import charts
-    if hasattr(charts, "INLINE_FORMAT"):  # SVG since the twelfth round of issue 20
+    if hasattr(charts, "INLINE_FORMAT"):  # SVG since the eleventh round of issue 20
         return {"format": charts.INLINE_FORMAT, **charts.INLINE_SAVE}
     return {"format": "png", **getattr(charts, "INLINE_PNG", {"bbox_inches": None, "metadata": {"Software": None}})}
 

@@ -406,7 +406,8 @@ from qualitylib import load_region
 from qualitylib.batch.region_outputs import municipality_links, write_region_workbook
 from qualitylib.reports.region import build_region_report, region_params
 from qualitylib.views import charts, html
-from qualitylib.views.region import REGION_TITLES, funnel_chart, region_frame, region_method, region_sentences
+from qualitylib.views.region import (REGION_TITLES, funnel_caption, funnel_chart, region_frame, region_method,
+                                     region_sentences)
 
 charts.configure_inline()
 region = load_region(data_dir)
@@ -428,7 +429,9 @@ display(html.paragraphs([f"Регион: {region.name} · Год: {int(year)}"])
             "участников. Линии — 95 % и 99,8 % пределы вокруг доли региона; если муниципалитеты различаются "
             "сильнее, чем объясняет случай, пределы расширены на этот разброс (под заголовком сказано, "
             "сделана ли поправка)."),
-        new_code_cell("fig = funnel_chart(report)"),
+        new_code_cell("fig = funnel_chart(report)\n"
+                      "if fig is not None:  # which points are named, and how the axis is drawn\n"
+                      "    display(html.paragraphs([funnel_caption(report.funnel)]))"),
         new_markdown_cell("## Приложение. Методика"),
         new_code_cell("html.paragraphs(region_method())"),
         new_markdown_cell("## Отчёты муниципалитетов"),

@@ -487,14 +487,18 @@ def funnel_dispersion(points: pd.DataFrame) -> Overdispersion:
 
 def funnel_curves(p0: float, n_max: int, points: int = 200, dispersion: Overdispersion | None = None,
                   method: str = "additive") -> pd.DataFrame:
-    """The 95 % and 99.8 % limits (percent) over group sizes 1..``n_max`` for drawing.
+    """The 95 % and 99.8 % limits (percent) over group sizes 1..``n_max`` for drawing (``points``
+    sizes evenly spaced, and as many evenly spaced on a logarithmic scale).
 
     ``lo95``, ``hi95``, ``lo998``, ``hi998`` are the limits in use: widened for
     overdispersion by ``method`` when ``dispersion.overdispersed``, the exact binomial ones
     otherwise; ``*_exact`` columns always hold the exact limits.
     """
     dispersion = dispersion if dispersion is not None else Overdispersion.none()
-    n = np.unique(np.linspace(1, max(2, n_max), points).round().astype(int))
+    # evenly spaced on a linear and on a logarithmic scale: the curves are smooth on either axis
+    # (the region's funnel draws its participants on a logarithmic one)
+    n = np.unique(np.concatenate([np.linspace(1, max(2, n_max), points),
+                                  np.geomspace(1, max(2, n_max), points)]).round().astype(int))
     columns = {"n": n}
     for level, confidence in (("95", 0.95), ("998", 0.998)):
         lo, hi = adjusted_funnel_limits(p0, n, confidence, dispersion, method)

@@ -684,13 +684,18 @@ def slope_charts(panels: dict[str, pd.DataFrame], year: int) -> plt.Figure | Non
     return fig
 
 
-def funnel_panel(points: pd.DataFrame, curves: pd.DataFrame, title: str, ax=None):
+def funnel_panel(points: pd.DataFrame, curves: pd.DataFrame, title: str, ax=None, log_x: bool = False,
+                 named: pd.Series | None = None):
     """One assessment: fail share against participants with the 95 % and 99.8 % limits.
 
     When the limits are widened for overdispersion (``points["adjusted"]``), the title's
     second line says so with φ and τ² (:func:`qualitylib.views.dynamics.funnel_limits_note`),
     the legend names the lines «с поправкой» and the exact 99.8 % limits are drawn dotted
-    for comparison. Returns the axes drawn into (a new figure's when ``ax`` is not given).
+    for comparison. The points outside the 99.8 % limits are named (``school_name``), and those
+    ``named`` marks too, their names moved apart where they would cover each other. With ``log_x`` the
+    number of participants is on a logarithmic scale (its label
+    says so), from a little below the smallest group to a little above the largest. Returns the
+    axes drawn into (a new figure's when ``ax`` is not given).
     """
     adjusted = "adjusted" in points and bool(points["adjusted"].iloc[0])
     suffix = " с поправкой" if adjusted else ""
@@ -715,15 +720,23 @@ def funnel_panel(points: pd.DataFrame, curves: pd.DataFrame, title: str, ax=None
         below = points["outside_998"] < 0
         ax.scatter(points.loc[below, "participants"], points.loc[below, "share"], s=40, marker="v",
                    color="#1a9641", label="ниже 99,8 %")
-        marked = points[~inside].sort_values("share")
+        if log_x:
+            ax.set_xscale("log")
+            ax.set_xlim(points["participants"].min() / 1.4, points["participants"].max() * 1.4)
+            ax.xaxis.set_major_locator(mticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            ax.xaxis.set_minor_formatter(mticker.NullFormatter())
+        marked = points[~inside | (named if named is not None else False)].sort_values("share")
         top = max(points["share"].max(), curves["hi998"].max()) * 1.1 + 1
         dx = 0.015 * max(1.0, float(curves["n"].max() - curves["n"].min()))
-        for row, y in zip(marked.itertuples(), _spread(list(marked["share"]), gap=top / 18)):
+        ys = _spread(list(marked["share"]), gap=top / 18)
+        lift = max(0.0, top * 0.02 - min(ys, default=0.0))  # no name below the axis, among its tick labels
+        for row, y in zip(marked.itertuples(), [y + lift for y in ys]):
             moved = abs(y - row.share) > 1e-9
+            x = row.participants * 1.06 if log_x else row.participants + dx
             ax.annotate(_short(str(row.school_name), 40), (row.participants, row.share),
-                        xytext=(row.participants + dx, y), textcoords="data", fontsize=MIN_PRINT_PT, va="center",
+                        xytext=(x, y), textcoords="data", fontsize=MIN_PRINT_PT, va="center",
                         arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "#777777"} if moved else None)
-        ax.set_xlabel("Число участников")
+        ax.set_xlabel("Число участников (логарифмическая шкала)" if log_x else "Число участников")
         ax.set_ylabel("Доля низких результатов, %")
         ax.set_ylim(0, min(100, max(points["share"].max(), curves["hi998"].max()) * 1.1 + 1))
         set_title(ax, f"{title}\n{_wrap(funnel_limits_note(points), 80)}", fontsize=9)

@@ -48,21 +48,52 @@ def region_frame(report: RegionReport) -> pd.DataFrame:
     return table[SHOWN]
 
 
+#: Up to this many municipalities every point of the region's funnel is named; in a larger region only
+#: those outside the 95 % limits (the names of all would cover each other; the table names them all).
+NAME_ALL_UP_TO = 20
+#: The participants axis of the region's funnel is logarithmic when its largest municipality has at
+#: least this many times the participants of its smallest (a regional capital beside small districts,
+#: which a linear axis squeezes into its first tenth).
+LOG_AXIS_RATIO = 20
+
+
+def funnel_named(funnel: pd.DataFrame) -> pd.Series:
+    """Which municipalities of the region's funnel are named on it (:data:`NAME_ALL_UP_TO`)."""
+    if len(funnel) <= NAME_ALL_UP_TO:
+        return pd.Series(True, index=funnel.index)
+    return funnel["outside_95"] != 0
+
+
+def funnel_log_axis(funnel: pd.DataFrame) -> bool:
+    """Whether the region's funnel draws the participants on a logarithmic axis (:data:`LOG_AXIS_RATIO`)."""
+    n = funnel["participants"]
+    return bool(len(n) and n.min() > 0 and n.max() >= LOG_AXIS_RATIO * n.min())
+
+
+def funnel_caption(funnel: pd.DataFrame) -> str:
+    """The sentence under the region's funnel: which points are named and how the axis is drawn."""
+    named = "Подписаны все муниципалитеты." if len(funnel) <= NAME_ALL_UP_TO else (
+        "Подписаны муниципалитеты за пределами 95 % границ; все муниципалитеты с их долями — в таблице выше.")
+    if funnel_log_axis(funnel):
+        named += (" Число участников отложено в логарифмической шкале: каждое деление — в 10 раз больше, "
+                  "поэтому малые муниципалитеты не сжаты у левого края.")
+    return named
+
+
 def funnel_chart(report: RegionReport):
-    """The municipalities on the funnel, every point named; ``None`` without participants."""
+    """The municipalities on the funnel, named as :func:`funnel_named` says, on the axis
+    :func:`funnel_log_axis` chooses; ``None`` without participants."""
     import matplotlib.pyplot as plt
 
     from .charts import ThemedFigure, funnel_panel, theme
 
     if report.curves is None or report.funnel.empty:
         return None
+    funnel = report.funnel
     with theme():
         fig, ax = plt.subplots(figsize=(7.2, 4.8), FigureClass=ThemedFigure)  # the printable width of A4
-        funnel_panel(report.funnel, report.curves, f"Муниципалитеты, {int(report.year)}", ax=ax)
-        for row in report.funnel.itertuples():
-            if row.outside_998 == 0:  # the panel names the points outside the limits itself
-                ax.annotate(str(row.municipality), (row.participants, row.share), fontsize=8,
-                            xytext=(4, 4), textcoords="offset points")
+        funnel_panel(funnel, report.curves, f"Муниципалитеты, {int(report.year)}", ax=ax,
+                     log_x=funnel_log_axis(funnel), named=funnel_named(funnel))
         fig.tight_layout()
     return fig
 

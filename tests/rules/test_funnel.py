@@ -139,3 +139,13 @@ def test_funnel_table_of_binomial_schools_is_not_adjusted():
     assert points["adjusted"].eq(0).all()
     np.testing.assert_array_equal(points["outside_95"], points["exact_95"])
     np.testing.assert_array_equal(points["outside_998"], points["exact_998"])
+
+
+def test_funnel_curves_are_dense_on_a_linear_and_on_a_logarithmic_axis():
+    curves = dyn.funnel_curves(0.2, 10_000)
+    n = curves["n"].to_numpy()
+    assert n[0] == 1 and n[-1] == 10_000 and (np.diff(n) > 0).all() and len(n) <= 400
+    # 200 evenly spaced sizes alone put 18 in 100..1000 (a step of 50.25); the logarithmic ones
+    # add a step of 4.7 %: about 49 more in that decade
+    assert ((n >= 100) & (n <= 1000)).sum() >= 60
+    assert {1, 2, 3, 4, 5} <= set(n) and 51 in n  # the first linear step, 1 + 50.25, rounded
