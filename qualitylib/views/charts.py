@@ -461,6 +461,31 @@ def _wrap(name: str, width: int = 40) -> str:
     return "\n".join(textwrap.wrap(name, width)) or name
 
 
+def _spread_near(across: list[float], widths: list[float], values: list[float], gap: float,
+                 floor: float) -> list[float]:
+    """:func:`_spread` among the labels that could cover each other: a label starts at its point
+    (``across``: 0 at the left of the axes, 1 at its right) and is ``widths`` long, and labels whose
+    stretches overlap, in a chain, are one group. No label of a group goes below ``floor`` (the group
+    moves up as a whole, its gaps kept)."""
+    order = sorted(range(len(values)), key=lambda i: across[i])
+    groups: list[list[int]] = []
+    reach = -np.inf
+    for i in order:
+        if groups and across[i] < reach:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+            reach = -np.inf
+        reach = max(reach, across[i] + widths[i])
+    out = [0.0] * len(values)
+    for g in groups:
+        ys = _spread([values[k] for k in g], gap)
+        lift = max(0.0, floor - min(ys))
+        for k, y in zip(g, ys):
+            out[k] = y + lift
+    return out
+
+
 def _spread(values: list[float], gap: float) -> list[float]:
     """Label positions near ``values`` (in their order) at least ``gap`` apart: overlapping labels
     are pushed apart symmetrically around their group's centre, as little as needed."""
@@ -728,12 +753,18 @@ def funnel_panel(points: pd.DataFrame, curves: pd.DataFrame, title: str, ax=None
         marked = points[~inside | (named if named is not None else False)].sort_values("share")
         top = max(points["share"].max(), curves["hi998"].max()) * 1.1 + 1
         dx = 0.015 * max(1.0, float(curves["n"].max() - curves["n"].min()))
-        ys = _spread(list(marked["share"]), gap=top / 18)
-        lift = max(0.0, top * 0.02 - min(ys, default=0.0))  # no name below the axis, among its tick labels
-        for row, y in zip(marked.itertuples(), [y + lift for y in ys]):
+        lo, hi = ax.get_xlim()
+        scale = np.log10 if log_x else (lambda v: v)
+        across = [(scale(x) - scale(lo)) / max(1e-12, scale(hi) - scale(lo)) for x in marked["participants"]]
+        names = [_short(str(name), 40) for name in marked["school_name"]]
+        # a name's length across the axes: 8-point characters of about 0.6 em, plus its offset
+        inches = ax.get_position().width * ax.figure.get_figwidth()
+        widths = [(len(name) * 0.6 * MIN_PRINT_PT + 6) / (72 * inches) for name in names]
+        ys = _spread_near(across, widths, list(marked["share"]), gap=top / 18, floor=top * 0.02)
+        for row, name, y in zip(marked.itertuples(), names, ys):
             moved = abs(y - row.share) > 1e-9
             x = row.participants * 1.06 if log_x else row.participants + dx
-            ax.annotate(_short(str(row.school_name), 40), (row.participants, row.share),
+            ax.annotate(name, (row.participants, row.share),
                         xytext=(x, y), textcoords="data", fontsize=MIN_PRINT_PT, va="center",
                         arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "#777777"} if moved else None)
         ax.set_xlabel("Число участников (логарифмическая шкала)" if log_x else "Число участников")

@@ -270,3 +270,15 @@ def test_bars_are_the_rectangles_ax_bar_draws():
                        [[0.575, 0, 1.425, 3], [1.575, 0, 2.425, 0], [3.575, 0, 4.425, 5]])
     assert ax.get_ylim()[0] == 0  # no margin under the bars, as ax.bar
     assert ax.get_xlim()[0] < 0.575 and ax.get_xlim()[1] > 4.425
+
+
+def test_funnel_names_are_moved_apart_only_where_their_labels_would_meet():
+    # two labels starting 0.05 apart and 0.2 long meet; the third, far to the right, stays at its point
+    out = charts._spread_near([0.1, 0.15, 0.8], [0.2, 0.2, 0.2], [10.0, 10.5, 10.0], gap=2.0, floor=0.0)
+    assert out == pytest.approx([9.25, 11.25, 10.0])  # centre 10,25, one gap apart
+    # the group lifted above the floor as a whole, its gap kept; the lone label already above it
+    out = charts._spread_near([0.1, 0.15, 0.8], [0.2, 0.2, 0.2], [10.0, 10.5, 10.0], gap=2.0, floor=10.0)
+    assert out == pytest.approx([10.0, 12.0, 10.0])
+    # a chain: each label meets the next, so all three are one group
+    out = charts._spread_near([0.1, 0.25, 0.4], [0.2, 0.2, 0.2], [5.0, 5.0, 5.0], gap=1.0, floor=0.0)
+    assert sorted(out) == pytest.approx([4.0, 5.0, 6.0])
