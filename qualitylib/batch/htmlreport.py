@@ -25,7 +25,7 @@ _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 
 #: What an SVG output may not contain to be written into the page as it is (matplotlib writes
 #: none of it; a text's «<» is written «&lt;»): such an image is shown as an ``<img>``, as nbconvert does.
-_ACTIVE_SVG = re.compile(r"<script|<foreignobject|<iframe|<object|<embed|javascript:|\son[a-z]+\s*=")
+_ACTIVE_SVG = re.compile(r"<script|<foreignobject|<iframe|<object|<embed|javascript:|\son[a-z]+\s*=", re.I)
 
 
 def inline_svg(svg) -> str:
@@ -41,8 +41,7 @@ def inline_svg(svg) -> str:
 
     svg = str(svg)
     start = svg.find("<svg")
-    lowered = svg.lower()
-    if start < 0 or _ACTIVE_SVG.search(lowered):
+    if start < 0 or _ACTIVE_SVG.search(svg):
         data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
         return markupsafe.Markup(f'<img alt="Диаграмма" src="data:image/svg+xml;base64,{data}">')
     svg = svg[start:]

@@ -5,9 +5,10 @@ laid out by matplotlib with DejaVu Sans. A computer without that font would draw
 another one, wider or narrower than the places matplotlib measured. The report therefore
 carries the font itself (:func:`chart_font_css`), as WOFF in a data address: the font that
 matplotlib ships, cut by fontTools (a matplotlib dependency) to Latin, Cyrillic and the signs the
-reports print, about 20 KB. fontTools reads the whole font into Python objects first (some 15 MiB that
-a process keeps), so the font is cut in a short-lived child process (:func:`chart_font_woff`). It applies to the texts of the charts only (:data:`CHART_FONT`), so the
-page's own texts look as before.
+reports print, about 20 KB. fontTools reads the whole font into Python objects first (some 15 MiB
+that a process keeps), so the font is cut in a short-lived child process (:func:`chart_font_woff`).
+It applies to the texts of the charts only (:data:`CHART_FONT`), so the page's own texts look as
+before.
 """
 from __future__ import annotations
 

@@ -717,10 +717,10 @@ def funnel_panel(points: pd.DataFrame, curves: pd.DataFrame, title: str, ax=None
     second line says so with φ and τ² (:func:`qualitylib.views.dynamics.funnel_limits_note`),
     the legend names the lines «с поправкой» and the exact 99.8 % limits are drawn dotted
     for comparison. The points outside the 99.8 % limits are named (``school_name``), and those
-    ``named`` marks too, their names moved apart where they would cover each other. With ``log_x`` the
-    number of participants is on a logarithmic scale (its label
-    says so), from a little below the smallest group to a little above the largest. Returns the
-    axes drawn into (a new figure's when ``ax`` is not given).
+    ``named`` marks too, their names moved apart where they would cover each other. With ``log_x``
+    the number of participants is on a logarithmic scale (its label says so), from a little below
+    the smallest group to a little above the largest. Returns the axes drawn into (a new figure's
+    when ``ax`` is not given).
     """
     adjusted = "adjusted" in points and bool(points["adjusted"].iloc[0])
     suffix = " с поправкой" if adjusted else ""
@@ -769,7 +769,7 @@ def funnel_panel(points: pd.DataFrame, curves: pd.DataFrame, title: str, ax=None
                         arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "#777777"} if moved else None)
         ax.set_xlabel("Число участников (логарифмическая шкала)" if log_x else "Число участников")
         ax.set_ylabel("Доля низких результатов, %")
-        ax.set_ylim(0, min(100, max(points["share"].max(), curves["hi998"].max()) * 1.1 + 1))
+        ax.set_ylim(0, min(100, top))
         set_title(ax, f"{title}\n{_wrap(funnel_limits_note(points), 80)}", fontsize=9)
         ax.legend(fontsize=MIN_PRINT_PT, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
         _russian_ticks(ax)
