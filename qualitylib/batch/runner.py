@@ -281,6 +281,7 @@ def run_job(job: Job, execute=execute) -> JobResult:
         papermill. Tests pass a stand-in that starts no kernel.
     """
     from .htmlreport import nav_bar, notebook_to_html
+    from .trust import trust
 
     result = JobResult(job.municipality, job.slug)
     final = Path(job.out_dir)
@@ -301,7 +302,8 @@ def run_job(job: Job, execute=execute) -> JobResult:
                 node = _read_notebook(executed)
                 if node is None:
                     raise QualitylibError(_broken(executed.name))
-                executed_ok[name] = node  # read once: for the check and for its HTML
+                executed_ok[name] = node  # read once: for the check, for its trust and for its HTML
+                trust(node)  # JupyterLab draws the charts (SVG) of the executed notebook only when trusted
                 produced.append(executed.name)
             except Exception as exc:  # a failing cell, a kernel that died, bad data, a full disk
                 entry["status"] = "failed"
