@@ -112,7 +112,7 @@ def test_a_school_entering_the_list_is_named_with_its_reason(sample, tmp_path):
     again = StandIn()
     run(sample, out, again)
     assert "Элиста" in executed(again)
-    table = pd.read_excel(base / "changes.xlsx", sheet_name="Что изменилось")
+    table = pd.read_excel(base / "changes.xlsx", sheet_name="Что изменилось", engine="openpyxl")
     entered = table[table["Что изменилось"] == "Вошла в список ШНОР"]
     assert entered["Муниципалитет"].tolist() == ["Элиста"]
     assert entered["Основание"].iloc[0].startswith("Критерий 1")
