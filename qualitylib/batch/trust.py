@@ -1,8 +1,9 @@
 """Executed notebooks marked as trusted, so that JupyterLab draws their charts when an analyst opens them.
 
 The kernels show the page charts as SVG (:data:`qualitylib.views.charts.INLINE_FORMAT`), and
-JupyterLab renders SVG only from a trusted notebook: an executed notebook from the output
-folder, opened as it is, showed ``<Figure size …>`` in place of each chart. A notebook counts
+JupyterLab renders SVG only from a trusted notebook (for an untrusted output it takes a safe
+renderer, and the SVG one is not): an executed notebook from the output folder, opened as it
+is, showed the figure's text, ``<Figure size …>``, in place of each chart. A notebook counts
 as trusted when its signature is in the user's Jupyter signature store (the same one
 ``jupyter trust`` and JupyterLab's own saving write to, under the Jupyter data folder). The
 batch signs each notebook it has executed, as JupyterLab signs a notebook it has run and saved.
