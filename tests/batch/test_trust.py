@@ -41,6 +41,7 @@ def test_the_executed_notebooks_of_a_run_open_trusted(tmp_path):
 def test_a_notebook_changed_after_the_run_is_no_longer_trusted(tmp_path):
     assert run_job(one_job(tmp_path), execute=StandIn()).ok
     path = tmp_path / "out" / "m" / "01_identification.ipynb"
+    assert trusted_cells(tmp_path / "out", "m/01_identification.ipynb") == [True]
     nb = nbformat.read(path, as_version=4)
     nb.cells[1].outputs[0].text = "<script>alert(1)</script>"
     nbformat.write(nb, path)
