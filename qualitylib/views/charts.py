@@ -469,14 +469,15 @@ def _spread_near(across: list[float], widths: list[float], values: list[float], 
     moves up as a whole, its gaps kept)."""
     order = sorted(range(len(values)), key=lambda i: across[i])
     groups: list[list[int]] = []
-    reach = -np.inf
+    reach = -np.inf  # where the labels of the last group end
     for i in order:
+        end = across[i] + widths[i]
         if groups and across[i] < reach:
             groups[-1].append(i)
+            reach = max(reach, end)
         else:
             groups.append([i])
-            reach = -np.inf
-        reach = max(reach, across[i] + widths[i])
+            reach = end
     out = [0.0] * len(values)
     for g in groups:
         ys = _spread([values[k] for k in g], gap)
